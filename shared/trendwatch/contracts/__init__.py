@@ -1,0 +1,1 @@
+"""Event schemas (versioned) and the one topology of topics and subscriptions."""

@@ -1,0 +1,127 @@
+"""Versioned payloads of the messages services exchange (DESIGN §3).
+
+``tweets-raw`` carries the exact X stream line (see :mod:`trendwatch.contracts.x_stream`);
+the other topics carry the structs below, JSON-encoded, with ``schema_version``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+import msgspec
+
+from trendwatch.domain.tweets import Tweet
+
+SentimentLabel = Literal["negative", "neutral", "positive"]
+
+
+class _Event(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    schema_version: int = 1
+
+
+class Sentiment(msgspec.Struct, frozen=True):
+    label: SentimentLabel
+    #: Polarity in [-1, 1]: negative below zero, positive above.
+    score: float
+
+
+class Entity(msgspec.Struct, frozen=True, omit_defaults=True):
+    name: str
+    type: str = "OTHER"  # BRAND | PRODUCT | LOCATION | PERSON | ORGANIZATION | EVENT | OTHER
+    salience: float = 0.0
+
+
+class TextEnrichment(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """What a :class:`~trendwatch.ports.TextAnalyzer` says about one text."""
+
+    lang: str
+    lang_confidence: float = 0.0
+    sentiment: Sentiment
+    hashtags: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
+    keyphrases: tuple[str, ...] = ()
+    entities: tuple[Entity, ...] = ()
+    categories: tuple[str, ...] = ()
+    model_versions: dict[str, str] = {}
+
+
+class TweetEnriched(_Event, frozen=True, kw_only=True):
+    """``tweets-enriched``: the normalised tweet and what enrich-text found in it."""
+
+    tweet: Tweet
+    enrichment: TextEnrichment
+
+
+class Colour(msgspec.Struct, frozen=True):
+    name: str
+    hex: str
+    fraction: float
+
+
+class ImageAnalysis(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """What an :class:`~trendwatch.ports.ImageAnalyzer` says about one image."""
+
+    width: int
+    height: int
+    format: str
+    phash: str
+    colours: tuple[Colour, ...] = ()
+    ocr_text: str = ""
+    labels: tuple[str, ...] = ()
+    logos: tuple[str, ...] = ()
+    model_versions: dict[str, str] = {}
+
+
+class MediaEnriched(_Event, frozen=True, kw_only=True):
+    """``media-enriched``: one image of one tweet, analysed."""
+
+    media_key: str
+    tweet_id: str
+    author_id: str
+    created_at: datetime
+    content_sha256: str
+    analysis: ImageAnalysis
+    near_duplicate_group: str | None = None
+
+
+class TrendAlert(_Event, frozen=True, kw_only=True):
+    """``trend-alerts``: a topic crossed the emergence threshold."""
+
+    topic_id: str
+    label: str
+    terms: tuple[str, ...]
+    score: float
+    volume: int
+    window_start: datetime
+    window_end: datetime
+    first_detected_at: datetime
+    top_tweets: tuple[str, ...] = ()
+    linked_products: tuple[str, ...] = ()
+
+
+class StockEvent(_Event, frozen=True, kw_only=True):
+    """``inventory-events``: a real-time stock movement at a store or warehouse."""
+
+    event_id: str
+    sku: str
+    location_id: str
+    event_time: datetime
+    delta: int | None = None
+    level: int | None = None
+
+
+class FeedLoadReport(msgspec.Struct, frozen=True, kw_only=True):
+    """What inventory-sync did with one dropped feed file."""
+
+    kind: str
+    object_name: str
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    quarantine_object: str | None = None
+    feed_date: date | None = None
+
+
+def encode(event: msgspec.Struct) -> bytes:
+    return msgspec.json.encode(event)

@@ -1,0 +1,166 @@
+"""The one topology: topics, subscriptions, filters, dead letters, retries and triggers.
+
+The local runtime reads it to route messages; ``deploy/`` is generated from (or checked
+against) it. Every list of services elsewhere derives from here or from ``services/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+PUBSUB_MESSAGE_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
+STORAGE_OBJECT_FINALIZED = "google.cloud.storage.object.v1.finalized"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Pub/Sub retry policy: exponential backoff between the bounds, then dead-letter."""
+
+    minimum_backoff_s: float = 10.0
+    maximum_backoff_s: float = 600.0
+    max_delivery_attempts: int = 5
+
+    def backoff(self, attempt: int) -> float:
+        """Delay before delivery ``attempt + 1`` (attempts count from 1)."""
+        return min(self.maximum_backoff_s, self.minimum_backoff_s * 2 ** max(0, attempt - 1))
+
+
+@dataclass(frozen=True)
+class AttributeEquals:
+    """A Pub/Sub subscription filter ``attributes.KEY = "VALUE"``."""
+
+    key: str
+    value: str
+
+    def matches(self, attributes: Mapping[str, str]) -> bool:
+        return attributes.get(self.key) == self.value
+
+    def to_pubsub(self) -> str:
+        return f'attributes.{self.key} = "{self.value}"'
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    description: str
+    dead_letter: bool = False
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A push subscription delivered to one service's entry point through Eventarc."""
+
+    name: str
+    topic: str
+    service: str
+    entry_point: str
+    filter: AttributeEquals | None = None
+    retry: RetryPolicy = RetryPolicy()
+    ack_deadline_s: int = 60
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return f"{self.name}-dead-letter"
+
+
+@dataclass(frozen=True)
+class StorageTrigger:
+    """An Eventarc trigger on ``storage.object.v1.finalized`` for objects under ``prefix``."""
+
+    name: str
+    prefix: str
+    service: str
+    entry_point: str
+    retry: RetryPolicy = RetryPolicy()
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return f"{self.name}-dead-letter"
+
+
+@dataclass(frozen=True)
+class Topology:
+    topics: tuple[Topic, ...]
+    subscriptions: tuple[Subscription, ...]
+    storage_triggers: tuple[StorageTrigger, ...]
+    #: Dead-letter topics of producers that validate input themselves (no subscription).
+    producer_dead_letters: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        names = {s.service for s in self.subscriptions} | {t.service for t in self.storage_triggers}
+        return tuple(sorted(names))
+
+    def subscriptions_of(self, topic: str) -> tuple[Subscription, ...]:
+        return tuple(s for s in self.subscriptions if s.topic == topic)
+
+    def triggers_for(self, object_name: str) -> tuple[StorageTrigger, ...]:
+        return tuple(t for t in self.storage_triggers if object_name.startswith(t.prefix))
+
+    def dead_letter_topics(self) -> tuple[str, ...]:
+        names = [s.dead_letter_topic for s in self.subscriptions]
+        names += [t.dead_letter_topic for t in self.storage_triggers]
+        names += list(self.producer_dead_letters.values())
+        return tuple(dict.fromkeys(names))
+
+    def topic(self, name: str) -> Topic:
+        for topic in self.topics:
+            if topic.name == name:
+                return topic
+        raise KeyError(f"unknown topic {name!r}")
+
+
+TWEETS_RAW = "tweets-raw"
+TWEETS_ENRICHED = "tweets-enriched"
+MEDIA_ENRICHED = "media-enriched"
+TREND_ALERTS = "trend-alerts"
+INVENTORY_EVENTS = "inventory-events"
+INGEST_DEAD_LETTER = "ingest-dead-letter"
+
+FEED_KINDS = ("products", "inventory", "orders", "deliveries")
+
+_BUSINESS_TOPICS = (
+    Topic(TWEETS_RAW, "One X API v2 stream message per tweet, exact payload"),
+    Topic(TWEETS_ENRICHED, "Normalised tweet plus language, sentiment, terms, categories"),
+    Topic(MEDIA_ENRICHED, "One analysed image of a tweet"),
+    Topic(TREND_ALERTS, "A topic crossed the emergence threshold"),
+    Topic(INVENTORY_EVENTS, "Real-time stock movements"),
+)
+
+_SUBSCRIPTIONS = (
+    Subscription("enrich-text-tweets-raw", TWEETS_RAW, "enrich-text", "on_tweet_raw"),
+    Subscription(
+        "enrich-image-tweets-raw",
+        TWEETS_RAW,
+        "enrich-image",
+        "on_tweet_with_media",
+        filter=AttributeEquals("has_media", "true"),
+        ack_deadline_s=120,
+    ),
+    Subscription("aggregate-tweets-enriched", TWEETS_ENRICHED, "aggregate", "on_tweet_enriched"),
+    Subscription("aggregate-media-enriched", MEDIA_ENRICHED, "aggregate", "on_media_enriched"),
+    Subscription("inventory-sync-stock-events", INVENTORY_EVENTS, "inventory-sync", "on_stock_event"),
+)
+
+_STORAGE_TRIGGERS = (
+    StorageTrigger("inventory-sync-feeds", "feeds/", "inventory-sync", "on_feed_finalized"),
+    StorageTrigger("ingest-replay-files", "incoming/tweets/", "ingest", "on_replay_file_finalized"),
+)
+
+
+def _build() -> Topology:
+    partial = Topology(_BUSINESS_TOPICS, _SUBSCRIPTIONS, _STORAGE_TRIGGERS, {"ingest": INGEST_DEAD_LETTER})
+    dead_letter_topics = tuple(
+        Topic(name, "Messages that could not be processed, with the reason", dead_letter=True)
+        for name in partial.dead_letter_topics()
+    )
+    return Topology(
+        _BUSINESS_TOPICS + dead_letter_topics,
+        _SUBSCRIPTIONS,
+        _STORAGE_TRIGGERS,
+        partial.producer_dead_letters,
+    )
+
+
+TOPOLOGY = _build()

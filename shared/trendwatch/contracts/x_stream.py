@@ -1,0 +1,131 @@
+"""The X API v2 filtered-stream message, as X sends it (one JSON object per line).
+
+Only the fields trendwatch reads are declared; unknown fields are ignored so that any
+real stream file replays. Types are checked on decode: a message with a wrong type
+fails with a :class:`msgspec.ValidationError` naming the path of the bad field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+
+
+class _X(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Base for X objects: immutable, unknown fields ignored."""
+
+
+class XHashtag(_X):
+    tag: str
+    start: int = 0
+    end: int = 0
+
+
+class XMention(_X):
+    username: str
+    id: str | None = None
+    start: int = 0
+    end: int = 0
+
+
+class XUrl(_X):
+    url: str
+    expanded_url: str | None = None
+    start: int = 0
+    end: int = 0
+
+
+class XEntities(_X):
+    hashtags: list[XHashtag] = []
+    mentions: list[XMention] = []
+    urls: list[XUrl] = []
+
+
+class XReferencedTweet(_X):
+    type: Literal["retweeted", "quoted", "replied_to"]
+    id: str
+
+
+class XTweetMetrics(_X):
+    retweet_count: int = 0
+    reply_count: int = 0
+    like_count: int = 0
+    quote_count: int = 0
+    impression_count: int = 0
+
+
+class XAttachments(_X):
+    media_keys: list[str] = []
+
+
+class XTweet(_X):
+    id: str
+    text: str
+    created_at: datetime
+    author_id: str
+    lang: str | None = None
+    conversation_id: str | None = None
+    in_reply_to_user_id: str | None = None
+    entities: XEntities | None = None
+    referenced_tweets: list[XReferencedTweet] = []
+    public_metrics: XTweetMetrics | None = None
+    attachments: XAttachments | None = None
+    possibly_sensitive: bool = False
+    source: str | None = None
+
+
+class XUserMetrics(_X):
+    followers_count: int = 0
+    following_count: int = 0
+    tweet_count: int = 0
+    listed_count: int = 0
+
+
+class XUser(_X):
+    id: str
+    username: str
+    name: str = ""
+    created_at: datetime | None = None
+    description: str = ""
+    verified: bool = False
+    protected: bool = False
+    public_metrics: XUserMetrics | None = None
+
+
+class XMedia(_X):
+    media_key: str
+    type: Literal["photo", "video", "animated_gif"]
+    url: str | None = None
+    preview_image_url: str | None = None
+    width: int | None = None
+    height: int | None = None
+    alt_text: str | None = None
+
+
+class XIncludes(_X):
+    users: list[XUser] = []
+    media: list[XMedia] = []
+    tweets: list[XTweet] = []
+
+
+class XMatchingRule(_X):
+    id: str
+    tag: str | None = None
+
+
+class XStreamMessage(_X):
+    """One line of the filtered stream: ``{"data": tweet, "includes": ..., "matching_rules": ...}``."""
+
+    data: XTweet
+    includes: XIncludes = XIncludes()
+    matching_rules: list[XMatchingRule] = []
+
+
+_decoder = msgspec.json.Decoder(XStreamMessage)
+
+
+def decode_stream_message(payload: bytes) -> XStreamMessage:
+    """Decode and type-check one stream line; raises :class:`msgspec.DecodeError` if malformed."""
+    return _decoder.decode(payload)

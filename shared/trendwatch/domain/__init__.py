@@ -1,0 +1,1 @@
+"""Pure domain types and logic: no I/O, no clients, no SQL."""

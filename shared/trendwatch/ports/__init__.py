@@ -1,0 +1,95 @@
+"""Small protocols behind which every side effect sits (DESIGN §2).
+
+Adapters in :mod:`trendwatch.adapters.local` and :mod:`trendwatch.adapters.gcp`
+implement them; application code depends only on these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from trendwatch.contracts.events import ImageAnalysis, TextEnrichment
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class Publisher(Protocol):
+    def publish(self, topic: str, data: bytes, attributes: Mapping[str, str] | None = None) -> str:
+        """Publish one message; returns its message id."""
+        ...
+
+
+class BlobExists(Exception):
+    """A write-once object already exists (``if_generation_match=0`` failed)."""
+
+
+class BlobStore(Protocol):
+    """An object store with GCS semantics: flat names, ``/`` as a convention, generations."""
+
+    bucket: str
+
+    def write(
+        self, name: str, data: bytes, content_type: str = "application/octet-stream", *, if_absent: bool = False
+    ) -> str:
+        """Store ``data`` under ``name``; returns the new generation. ``if_absent`` raises :class:`BlobExists`."""
+        ...
+
+    def read(self, name: str) -> bytes:
+        """Raise :class:`FileNotFoundError` when absent."""
+        ...
+
+    def exists(self, name: str) -> bool: ...
+
+    def list(self, prefix: str) -> Iterator[str]: ...
+
+
+Row = Mapping[str, Any]
+
+
+class Warehouse(Protocol):
+    """The analytical store. SQL is BigQuery dialect with ``@name`` parameters."""
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]: ...
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None: ...
+
+    def merge_rows(self, table: str, rows: Sequence[Row], *, update: bool = True) -> None:
+        """Upsert ``rows`` into ``table`` by its primary key (insert new keys, update existing ones
+        when ``update``, else leave them). Duplicated keys inside ``rows`` keep the last row."""
+        ...
+
+
+@dataclass(frozen=True)
+class TextItem:
+    """What a text analyzer needs: an id, the text, and the source's language hint."""
+
+    id: str
+    text: str
+    lang_hint: str | None = None
+
+
+class TextAnalyzer(Protocol):
+    name: str
+
+    def analyze(self, items: Sequence[TextItem]) -> list[TextEnrichment]:
+        """Enrich a batch; one result per item, in order."""
+        ...
+
+
+class ImageAnalyzer(Protocol):
+    name: str
+
+    def analyze(self, image: bytes) -> ImageAnalysis:
+        """Analyse one encoded image; raises :class:`InvalidImage` for content that is not a usable image."""
+        ...
+
+
+class InvalidImage(ValueError):
+    """The bytes are not an image we accept (corrupt, too large, wrong type); never retried."""

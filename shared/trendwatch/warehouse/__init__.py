@@ -1,0 +1,1 @@
+"""Warehouse schema (one definition for BigQuery and DuckDB) and SQL dialect helpers."""

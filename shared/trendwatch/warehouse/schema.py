@@ -1,0 +1,235 @@
+"""Every warehouse table, defined once.
+
+BigQuery DDL (with partitioning and clustering) and the DuckDB DDL used locally are both
+generated from these definitions; the primary key drives every ``MERGE`` upsert.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # BigQuery type: STRING, INT64, FLOAT64, BOOL, TIMESTAMP, DATE, JSON, ARRAY<STRING>
+    required: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+    partition_by: str | None = None  # a DATE or TIMESTAMP column: BigQuery partitions by its day
+    cluster_by: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def bigquery_ddl(self, dataset: str | None = None, *, layout: bool = True) -> str:
+        """``CREATE TABLE`` in BigQuery's dialect; ``layout=False`` leaves out partitioning and
+        clustering (for engines that have neither, such as DuckDB)."""
+        qualified = f"`{dataset}.{self.name}`" if dataset else self.name
+        cols = ",\n  ".join(
+            f"{c.name} {c.type}{' NOT NULL' if c.required or c.name in self.primary_key else ''}"
+            for c in self.columns
+        )
+        ddl = f"CREATE TABLE IF NOT EXISTS {qualified} (\n  {cols}\n)"
+        if layout and self.partition_by:
+            column = next(c for c in self.columns if c.name == self.partition_by)
+            ddl += f"\nPARTITION BY {'DATE(' + column.name + ')' if column.type == 'TIMESTAMP' else column.name}"
+        if layout and self.cluster_by:
+            ddl += f"\nCLUSTER BY {', '.join(self.cluster_by)}"
+        return ddl
+
+
+def _c(name: str, type_: str = "STRING", required: bool = False) -> Column:
+    return Column(name, type_, required)
+
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "tweets",
+        (
+            _c("tweet_id"), _c("created_at", "TIMESTAMP"), _c("author_id"), _c("text"),
+            _c("lang"), _c("lang_hint"), _c("sentiment_label"), _c("sentiment_score", "FLOAT64"),
+            _c("hashtags", "ARRAY<STRING>"), _c("keyphrases", "ARRAY<STRING>"),
+            _c("categories", "ARRAY<STRING>"), _c("entities", "JSON"),
+            _c("retweet_of"), _c("has_media", "BOOL"), _c("retweet_count", "INT64"),
+            _c("like_count", "INT64"), _c("model_versions", "JSON"), _c("ingested_at", "TIMESTAMP"),
+        ),
+        ("tweet_id",), "created_at", ("lang", "author_id"), "One row per tweet, enriched",
+    ),
+    Table(
+        "users",
+        (
+            _c("user_id"), _c("username"), _c("name"), _c("followers_count", "INT64"),
+            _c("following_count", "INT64"), _c("tweet_count", "INT64"), _c("verified", "BOOL"),
+            _c("account_created_at", "TIMESTAMP"), _c("last_seen_at", "TIMESTAMP"),
+        ),
+        ("user_id",), None, ("user_id",), "Latest known profile of each author",
+    ),
+    Table(
+        "tweet_terms",
+        (
+            _c("tweet_id"), _c("term"), _c("kind"), _c("lang"), _c("author_id"),
+            _c("created_at", "TIMESTAMP"), _c("sentiment_label"), _c("sentiment_score", "FLOAT64"),
+        ),
+        ("tweet_id", "term"), "created_at", ("term", "lang"),
+        "Each distinct term (hashtag, keyphrase, entity, image word) of each tweet: the facts windows count",
+    ),
+    Table(
+        "interactions",
+        (
+            _c("tweet_id"), _c("kind"), _c("source_user_id"), _c("target_user_id"),
+            _c("created_at", "TIMESTAMP"),
+        ),
+        ("tweet_id", "kind", "target_user_id"), "created_at", ("target_user_id", "kind"),
+        "Retweet, reply, quote and mention edges between users",
+    ),
+    Table(
+        "term_windows",
+        (
+            _c("window_size"), _c("window_start", "TIMESTAMP"), _c("term"), _c("lang"),
+            _c("tweet_count", "INT64"), _c("unique_authors", "INT64"), _c("positive", "INT64"),
+            _c("neutral", "INT64"), _c("negative", "INT64"), _c("sentiment_avg", "FLOAT64"),
+            _c("updated_at", "TIMESTAMP"),
+        ),
+        ("window_size", "window_start", "term", "lang"), "window_start", ("window_size", "term"),
+        "Event-time tumbling windows (1m, 1h) per term and language",
+    ),
+    Table(
+        "media",
+        (
+            _c("media_key"), _c("tweet_id"), _c("author_id"), _c("created_at", "TIMESTAMP"),
+            _c("content_sha256"), _c("width", "INT64"), _c("height", "INT64"), _c("format"),
+            _c("phash"), _c("near_duplicate_group"), _c("colours", "JSON"), _c("ocr_text"),
+            _c("labels", "ARRAY<STRING>"), _c("model_versions", "JSON"),
+        ),
+        ("media_key",), "created_at", ("phash",), "One row per analysed image",
+    ),
+    Table(
+        "topics",
+        (
+            _c("topic_id"), _c("label"), _c("terms", "ARRAY<STRING>"), _c("languages", "ARRAY<STRING>"),
+            _c("first_seen_at", "TIMESTAMP"), _c("updated_at", "TIMESTAMP"), _c("parent_topic_ids", "ARRAY<STRING>"),
+        ),
+        ("topic_id",), None, ("topic_id",), "Stable topics with lineage",
+    ),
+    Table(
+        "topic_windows",
+        (
+            _c("window_size"), _c("window_start", "TIMESTAMP"), _c("topic_id"), _c("tweet_count", "INT64"),
+            _c("unique_authors", "INT64"), _c("expected", "FLOAT64"), _c("score", "FLOAT64"),
+            _c("sentiment_avg", "FLOAT64"),
+        ),
+        ("window_size", "window_start", "topic_id"), "window_start", ("topic_id",),
+        "Per-topic rolling aggregates and emergence scores",
+    ),
+    Table(
+        "trend_alerts",
+        (
+            _c("alert_id"), _c("topic_id"), _c("label"), _c("terms", "ARRAY<STRING>"),
+            _c("score", "FLOAT64"), _c("volume", "INT64"), _c("window_start", "TIMESTAMP"),
+            _c("first_detected_at", "TIMESTAMP"), _c("updated_at", "TIMESTAMP"), _c("explanation", "JSON"),
+        ),
+        ("alert_id",), "first_detected_at", ("topic_id",), "One row per emergence of a topic",
+    ),
+    Table(
+        "influencers",
+        (
+            _c("as_of", "TIMESTAMP"), _c("topic_id"), _c("user_id"), _c("username"),
+            _c("score", "FLOAT64"), _c("rank", "INT64"), _c("followers", "INT64"), _c("evidence", "JSON"),
+        ),
+        ("as_of", "topic_id", "user_id"), "as_of", ("topic_id",), "Influence scores, overall (topic_id '') and per topic",
+    ),
+    Table(
+        "products",
+        (
+            _c("sku"), _c("name"), _c("category"), _c("brand"), _c("price", "FLOAT64"),
+            _c("keywords", "ARRAY<STRING>"), _c("loaded_at", "TIMESTAMP"),
+        ),
+        ("sku",), None, ("category",), "Product catalogue",
+    ),
+    Table(
+        "inventory_daily",
+        (
+            _c("snapshot_date", "DATE"), _c("sku"), _c("location_id"), _c("on_hand", "INT64"),
+            _c("on_order", "INT64"), _c("loaded_at", "TIMESTAMP"),
+        ),
+        ("snapshot_date", "sku", "location_id"), "snapshot_date", ("sku",), "Daily stock snapshot per location",
+    ),
+    Table(
+        "orders",
+        (
+            _c("order_id"), _c("line_number", "INT64"), _c("sku"), _c("quantity", "INT64"),
+            _c("unit_price", "FLOAT64"), _c("ordered_at", "TIMESTAMP"), _c("channel"),
+            _c("location_id"), _c("loaded_at", "TIMESTAMP"),
+        ),
+        ("order_id", "line_number"), "ordered_at", ("sku",), "Customer order lines",
+    ),
+    Table(
+        "deliveries",
+        (
+            _c("delivery_id"), _c("sku"), _c("location_id"), _c("quantity", "INT64"),
+            _c("expected_date", "DATE"), _c("delivered_at", "TIMESTAMP"), _c("status"),
+            _c("loaded_at", "TIMESTAMP"),
+        ),
+        ("delivery_id", "sku"), "expected_date", ("sku",), "Inbound deliveries to stores and warehouses",
+    ),
+    Table(
+        "stock_events",
+        (
+            _c("event_id"), _c("sku"), _c("location_id"), _c("event_time", "TIMESTAMP"),
+            _c("delta", "INT64"), _c("level", "INT64"), _c("received_at", "TIMESTAMP"),
+        ),
+        ("event_id",), "event_time", ("sku",), "Real-time stock movements",
+    ),
+    Table(
+        "topic_products",
+        (
+            _c("topic_id"), _c("sku"), _c("score", "FLOAT64"), _c("matched_terms", "ARRAY<STRING>"),
+            _c("updated_at", "TIMESTAMP"),
+        ),
+        ("topic_id", "sku"), None, ("topic_id",), "Which products a topic touches",
+    ),
+    Table(
+        "forecasts",
+        (
+            _c("forecast_date", "DATE"), _c("sku"), _c("horizon_days", "INT64"), _c("demand", "FLOAT64"),
+            _c("demand_low", "FLOAT64"), _c("demand_high", "FLOAT64"), _c("model"), _c("created_at", "TIMESTAMP"),
+        ),
+        ("forecast_date", "sku", "horizon_days"), "forecast_date", ("sku",), "Demand forecasts per SKU",
+    ),
+    Table(
+        "model_metrics",
+        (
+            _c("model"), _c("version"), _c("dataset"), _c("metric"), _c("value", "FLOAT64"),
+            _c("evaluated_at", "TIMESTAMP"),
+        ),
+        ("model", "version", "dataset", "metric", "evaluated_at"), "evaluated_at", ("model",),
+        "Model evaluation results over time",
+    ),
+    Table(
+        "dead_letters",
+        (
+            _c("subscription"), _c("message_id"), _c("topic"), _c("reason"), _c("delivery_attempts", "INT64"),
+            _c("attributes", "JSON"), _c("payload"), _c("lake_object"), _c("dead_lettered_at", "TIMESTAMP"),
+        ),
+        ("subscription", "message_id"), "dead_lettered_at", ("subscription",),
+        "Every message that could not be processed, with the reason",
+    ),
+)
+
+TABLES_BY_NAME = {t.name: t for t in TABLES}
+
+
+def table(name: str) -> Table:
+    try:
+        return TABLES_BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"unknown warehouse table {name!r}") from None
