@@ -70,6 +70,8 @@ class ImageAnalysis(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     ocr_text: str = ""
     labels: tuple[str, ...] = ()
     logos: tuple[str, ...] = ()
+    #: SafeSearch likelihood per category (adult, spoof, medical, violence, racy), when known.
+    safe_search: dict[str, str] = {}
     model_versions: dict[str, str] = {}
 
 

@@ -17,38 +17,38 @@ class _X(msgspec.Struct, frozen=True, omit_defaults=True):
     """Base for X objects: immutable, unknown fields ignored."""
 
 
-class XHashtag(_X):
+class XHashtag(_X, frozen=True):
     tag: str
     start: int = 0
     end: int = 0
 
 
-class XMention(_X):
+class XMention(_X, frozen=True):
     username: str
     id: str | None = None
     start: int = 0
     end: int = 0
 
 
-class XUrl(_X):
+class XUrl(_X, frozen=True):
     url: str
     expanded_url: str | None = None
     start: int = 0
     end: int = 0
 
 
-class XEntities(_X):
+class XEntities(_X, frozen=True):
     hashtags: list[XHashtag] = []
     mentions: list[XMention] = []
     urls: list[XUrl] = []
 
 
-class XReferencedTweet(_X):
+class XReferencedTweet(_X, frozen=True):
     type: Literal["retweeted", "quoted", "replied_to"]
     id: str
 
 
-class XTweetMetrics(_X):
+class XTweetMetrics(_X, frozen=True):
     retweet_count: int = 0
     reply_count: int = 0
     like_count: int = 0
@@ -56,11 +56,11 @@ class XTweetMetrics(_X):
     impression_count: int = 0
 
 
-class XAttachments(_X):
+class XAttachments(_X, frozen=True):
     media_keys: list[str] = []
 
 
-class XTweet(_X):
+class XTweet(_X, frozen=True):
     id: str
     text: str
     created_at: datetime
@@ -76,14 +76,14 @@ class XTweet(_X):
     source: str | None = None
 
 
-class XUserMetrics(_X):
+class XUserMetrics(_X, frozen=True):
     followers_count: int = 0
     following_count: int = 0
     tweet_count: int = 0
     listed_count: int = 0
 
 
-class XUser(_X):
+class XUser(_X, frozen=True):
     id: str
     username: str
     name: str = ""
@@ -94,7 +94,7 @@ class XUser(_X):
     public_metrics: XUserMetrics | None = None
 
 
-class XMedia(_X):
+class XMedia(_X, frozen=True):
     media_key: str
     type: Literal["photo", "video", "animated_gif"]
     url: str | None = None
@@ -104,18 +104,18 @@ class XMedia(_X):
     alt_text: str | None = None
 
 
-class XIncludes(_X):
+class XIncludes(_X, frozen=True):
     users: list[XUser] = []
     media: list[XMedia] = []
     tweets: list[XTweet] = []
 
 
-class XMatchingRule(_X):
+class XMatchingRule(_X, frozen=True):
     id: str
     tag: str | None = None
 
 
-class XStreamMessage(_X):
+class XStreamMessage(_X, frozen=True):
     """One line of the filtered stream: ``{"data": tweet, "includes": ..., "matching_rules": ...}``."""
 
     data: XTweet

@@ -60,9 +60,12 @@ class Warehouse(Protocol):
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None: ...
 
-    def merge_rows(self, table: str, rows: Sequence[Row], *, update: bool = True) -> None:
-        """Upsert ``rows`` into ``table`` by its primary key (insert new keys, update existing ones
-        when ``update``, else leave them). Duplicated keys inside ``rows`` keep the last row."""
+    def merge_rows(
+        self, table: str, rows: Sequence[Row], *, update: bool = True, update_when: str | None = None
+    ) -> None:
+        """Upsert ``rows`` into ``table`` by its primary key: insert new keys; update existing ones
+        when ``update`` (and the SQL condition ``update_when`` on ``T``/``S`` holds), else leave
+        them. Duplicated keys inside ``rows`` keep the last row."""
         ...
 
 

@@ -182,6 +182,14 @@ TABLES: tuple[Table, ...] = (
         ("delivery_id", "sku"), "expected_date", ("sku",), "Inbound deliveries to stores and warehouses",
     ),
     Table(
+        "feed_loads",
+        (
+            _c("object_name"), _c("kind"), _c("generation"), _c("rows_read", "INT64"), _c("rows_loaded", "INT64"),
+            _c("rows_quarantined", "INT64"), _c("quarantine_object"), _c("loaded_at", "TIMESTAMP"),
+        ),
+        ("object_name", "generation"), "loaded_at", ("kind",), "One row per feed file processed by inventory-sync",
+    ),
+    Table(
         "stock_events",
         (
             _c("event_id"), _c("sku"), _c("location_id"), _c("event_time", "TIMESTAMP"),

@@ -25,8 +25,12 @@ def to_duckdb(sql: str) -> str:
     return statements[0]
 
 
-def merge_statement(table: Table, source: str, *, update: bool = True) -> str:
-    """BigQuery ``MERGE`` upserting ``source`` (same columns as ``table``) by primary key."""
+def merge_statement(table: Table, source: str, *, update: bool = True, update_when: str | None = None) -> str:
+    """BigQuery ``MERGE`` upserting ``source`` (same columns as ``table``) by primary key.
+
+    ``update_when`` is an extra condition on matched rows (``T`` is the table, ``S`` the
+    source), e.g. to keep a row unchanged unless its counts changed.
+    """
     on = " AND ".join(f"T.{k} = S.{k}" for k in table.primary_key)
     columns = ", ".join(table.column_names)
     values = ", ".join(f"S.{c}" for c in table.column_names)
@@ -34,5 +38,6 @@ def merge_statement(table: Table, source: str, *, update: bool = True) -> str:
     non_key = [c for c in table.column_names if c not in table.primary_key]
     if update and non_key:
         sets = ", ".join(f"{c} = S.{c}" for c in non_key)
-        sql += f" WHEN MATCHED THEN UPDATE SET {sets}"
+        condition = f" AND ({update_when})" if update_when else ""
+        sql += f" WHEN MATCHED{condition} THEN UPDATE SET {sets}"
     return sql + f" WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({values})"

@@ -1,0 +1,38 @@
+# trendwatch: the two commands a new user needs are `make run` and `make test`.
+# Both create .venv and install what they need on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test lint bench install clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): shared/pyproject.toml requirements-dev.txt constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e 'shared[all]' -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the library, the services' dependencies and dev tools
+
+run: $(STAMP)  ## generate the demo stream, replay it through all five services, print what was found
+	$(BIN)/trendwatch demo
+
+lint: $(STAMP)  ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint  ## lint, then the whole test suite (unit, contract, end-to-end)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=15
+
+bench: $(STAMP)  ## throughput, latency and memory of the pipeline (both local modes)
+	$(BIN)/python benchmarks/pipeline.py
+
+clean:  ## remove local state (not the virtualenv)
+	rm -rf .trendwatch test-artifacts

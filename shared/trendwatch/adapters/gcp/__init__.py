@@ -1,0 +1,1 @@
+"""Google Cloud adapters behind the same ports."""

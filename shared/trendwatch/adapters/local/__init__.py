@@ -1,0 +1,1 @@
+"""Local adapters: lake folder, DuckDB, in-process bus, offline models."""

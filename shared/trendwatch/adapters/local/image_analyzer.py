@@ -1,0 +1,147 @@
+"""Offline image analysis with Pillow and imagehash: size, format, perceptual hash, colours.
+
+The bytes come from strangers on the internet, so decoding is defensive: the format
+must be on an allow-list, the pixel count is checked from the header before any
+pixel is decoded (a 20000x20000 header or a decompression bomb costs nothing), and
+every decoder failure becomes :class:`~trendwatch.ports.InvalidImage` with a reason.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Collection
+from dataclasses import dataclass
+from importlib.metadata import version
+
+import imagehash
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from trendwatch.contracts.events import Colour, ImageAnalysis
+from trendwatch.domain.colours import COLOUR_MODEL_VERSION, NamedColour, summarise
+from trendwatch.ports import InvalidImage
+
+ALLOWED_FORMATS: tuple[str, ...] = ("PNG", "JPEG", "GIF", "WEBP", "BMP")
+MAX_PIXELS = 40_000_000
+PHASH_MODEL_VERSION = f"imagehash-{version('ImageHash')}"
+
+#: Colours are counted on a copy at most this many pixels wide and high.
+_COLOUR_SAMPLE_SIDE = 64
+#: Median-cut clusters before merging by name; more than the names we keep, so that
+#: a small accent colour is not swallowed by a large neighbour.
+_COLOUR_CLUSTERS = 8
+#: Pixels at least this opaque count towards the colours of images with transparency.
+_OPAQUE = 128
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedImage:
+    """The first frame of an accepted image, in ``RGB`` or (when it has transparency) ``RGBA``."""
+
+    format: str
+    pixels: Image.Image
+
+    @property
+    def width(self) -> int:
+        return self.pixels.width
+
+    @property
+    def height(self) -> int:
+        return self.pixels.height
+
+
+def decode_image(
+    data: bytes, *, formats: Collection[str] = ALLOWED_FORMATS, max_pixels: int = MAX_PIXELS
+) -> DecodedImage:
+    """Validate and decode ``data``; raise :class:`InvalidImage` saying why it is refused."""
+    if not data:
+        raise InvalidImage("empty content")
+    try:
+        image = Image.open(io.BytesIO(data), formats=list(formats))
+    except Image.DecompressionBombError as exc:
+        raise InvalidImage(f"image too large: {exc}") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise InvalidImage(f"not an image in an accepted format ({', '.join(formats)})") from exc
+    width, height = image.size
+    if width * height > max_pixels:
+        raise InvalidImage(f"image too large: {width}x{height} pixels exceeds the limit of {max_pixels}")
+    try:
+        image.load()  # animated images stay on their first frame
+    # Decoders for untrusted data fail in many ways (OSError, SyntaxError, EOFError,
+    # struct.error, ...); any of them means the content is unusable.
+    except Exception as exc:
+        raise InvalidImage(f"truncated or corrupt {image.format} data: {exc}") from exc
+    return DecodedImage(format=str(image.format).lower(), pixels=_to_rgb(image))
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """Normalise palette, greyscale, CMYK and 16-bit modes to ``RGB``, or ``RGBA`` if transparent."""
+    if image.mode.startswith("I"):  # 16-bit greyscale PNG: keep the high byte, do not clip
+        high_byte = (np.asarray(image, dtype=np.uint32) >> 8).astype(np.uint8)
+        return Image.fromarray(high_byte).convert("RGB")
+    transparent = image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info
+    return image.convert("RGBA" if transparent else "RGB")
+
+
+def _on_white(pixels: Image.Image) -> Image.Image:
+    """What a viewer sees: transparent areas over a white page."""
+    if pixels.mode != "RGBA":
+        return pixels
+    flat = Image.new("RGB", pixels.size, "white")
+    flat.paste(pixels, mask=pixels.getchannel("A"))
+    return flat
+
+
+def perceptual_hash(pixels: Image.Image) -> str:
+    """64-bit DCT perceptual hash as 16 hex characters; near-identical images differ in few bits."""
+    return str(imagehash.phash(_on_white(pixels)))
+
+
+def dominant_colours(pixels: Image.Image, limit: int = 5) -> list[NamedColour]:
+    """Named dominant colours of the opaque pixels, largest share first."""
+    factor = -(-max(pixels.size) // _COLOUR_SAMPLE_SIDE)  # ceiling division
+    sample = pixels.reduce(factor) if factor > 1 else pixels  # box average: fast, keeps shares
+    array = np.asarray(sample)
+    rgb = array[array[..., 3] >= _OPAQUE][:, :3] if sample.mode == "RGBA" else array.reshape(-1, 3)
+    if rgb.size == 0:
+        return []
+    strip = Image.fromarray(np.ascontiguousarray(rgb.reshape(1, -1, 3)), "RGB")
+    quantized = strip.quantize(colors=_COLOUR_CLUSTERS, method=Image.Quantize.MEDIANCUT)
+    palette = np.asarray(quantized.getpalette() or [], dtype=np.float64).reshape(-1, 3)
+    counts = np.bincount(np.asarray(quantized).ravel(), minlength=len(palette))
+    return summarise(palette, counts[: len(palette)], limit=limit)
+
+
+def to_colours(named: list[NamedColour]) -> tuple[Colour, ...]:
+    return tuple(Colour(name=c.name, hex=c.hex, fraction=c.fraction) for c in named)
+
+
+class LocalImageAnalyzer:
+    """:class:`~trendwatch.ports.ImageAnalyzer` without network: hash and colours, no OCR or labels."""
+
+    name = "local"
+
+    def __init__(
+        self,
+        *,
+        max_pixels: int = MAX_PIXELS,
+        formats: Collection[str] = ALLOWED_FORMATS,
+        colour_limit: int = 5,
+    ) -> None:
+        self.max_pixels = max_pixels
+        self.formats = tuple(formats)
+        self.colour_limit = colour_limit
+
+    def decode(self, image: bytes) -> DecodedImage:
+        return decode_image(image, formats=self.formats, max_pixels=self.max_pixels)
+
+    def analyze(self, image: bytes) -> ImageAnalysis:
+        decoded = self.decode(image)
+        return ImageAnalysis(
+            width=decoded.width,
+            height=decoded.height,
+            format=decoded.format,
+            phash=perceptual_hash(decoded.pixels),
+            colours=to_colours(dominant_colours(decoded.pixels, self.colour_limit)),
+            model_versions={"phash": PHASH_MODEL_VERSION, "colours": COLOUR_MODEL_VERSION},
+        )

@@ -1,0 +1,167 @@
+"""A small tweet sentiment classifier that needs only numpy at run time.
+
+Texts become sparse vectors of hashed features (word unigrams with negation
+marking, word bigrams, character n-grams inside words); a linear model maps
+them to negative / neutral / positive probabilities. ``scripts/train_sentiment.py``
+fits the weights with scikit-learn on exactly these features (it imports
+:func:`featurize` from here) and exports them as ``<name>.npz`` + ``<name>.json``
+under :mod:`trendwatch.models`, so training and inference can never drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import msgspec
+import numpy as np
+import numpy.typing as npt
+
+#: Version of the featuriser below; a model trained with another one is refused.
+FEATURIZER_VERSION = 1
+LABELS = ("negative", "neutral", "positive")
+
+_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+_MENTION = re.compile(r"(?<!\w)@\w+")
+_REPEATS = re.compile(r"(\w)\1{2,}")
+_TOKEN = re.compile(r"\w+(?:['’-]\w+)*|[^\w\s\ufe0f\u200d]")
+_NEGATORS = frozenset(
+    "not no never nothing nobody cannot cant dont doesnt didnt isnt wasnt arent wont without "
+    "pas jamais rien personne aucun aucune ni sans".split()
+)
+_NEGATION_SCOPE = 3
+_CHAR_NGRAMS = (3, 4, 5)
+
+
+class ModelInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """The ``.json`` beside the weights: what the model is and how it was made."""
+
+    name: str
+    version: int
+    language: str
+    n_features: int
+    featurizer_version: int
+    labels: tuple[str, ...]
+    training_files: dict[str, str]
+    metrics: dict[str, float]
+    params: dict[str, Any] = {}
+
+    @property
+    def tag(self) -> str:
+        """How ``model_versions`` names the model, e.g. ``trendwatch-sentiment-fr-1``."""
+        return f"{self.name}-{self.version}"
+
+
+def _hash(feature: str, mask: int) -> int:
+    return zlib.crc32(feature.encode("utf-8")) & mask
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased tokens with URLs and mentions replaced by placeholders, repeats squeezed,
+    and the few words after a negator marked with ``NOT_``."""
+    text = _URL.sub(" http ", text)
+    text = _MENTION.sub(" @user ", text)
+    text = _REPEATS.sub(r"\1\1", text.lower().replace("’", "'"))
+    out: list[str] = []
+    scope = 0
+    for token in _TOKEN.findall(text):
+        if token in _NEGATORS or token.endswith("n't"):
+            scope = _NEGATION_SCOPE
+            out.append(token)
+        elif not token[0].isalnum() and token[0] != "_":
+            scope = 0
+            out.append(token)
+        elif scope:
+            scope -= 1
+            out.append("NOT_" + token)
+        else:
+            out.append(token)
+    return out
+
+
+@lru_cache(maxsize=200_000)
+def _token_features(token: str, mask: int) -> tuple[int, ...]:
+    """Hashes of one token's unigram and character n-grams (cached: tweets reuse words a lot)."""
+    hashes = [_hash("w|" + token, mask)]
+    if token[0].isalnum():
+        padded = f" {token.removeprefix('NOT_')} "
+        for n in _CHAR_NGRAMS:
+            hashes.extend(_hash("c|" + padded[i : i + n], mask) for i in range(len(padded) - n + 1))
+    return tuple(hashes)
+
+
+def featurize(text: str, n_features: int) -> list[int]:
+    """Hashed feature indices of ``text`` (with repetitions: a count vector in sparse form)."""
+    if n_features & (n_features - 1):
+        raise ValueError("n_features must be a power of two")
+    mask = n_features - 1
+    toks = tokens(text)
+    indices: list[int] = []
+    for token in toks:
+        indices.extend(_token_features(token, mask))
+    indices.extend(_hash(f"b|{a} {b}", mask) for a, b in zip(toks, toks[1:], strict=False))
+    return indices
+
+
+def feature_matrix(texts: Sequence[str], n_features: int) -> tuple[npt.NDArray[np.int64], ...]:
+    """The L2-normalised count matrix of ``texts`` in COO form: ``(rows, cols, values)``."""
+    rows: list[int] = []
+    cols: list[int] = []
+    for row, text in enumerate(texts):
+        indices = featurize(text, n_features)
+        cols.extend(indices)
+        rows.extend([row] * len(indices))
+    keys, counts = np.unique(
+        np.asarray(rows, dtype=np.int64) * n_features + np.asarray(cols, dtype=np.int64), return_counts=True
+    )
+    row_ids, col_ids = np.divmod(keys, n_features)
+    norms = np.sqrt(np.bincount(row_ids, weights=counts.astype(np.float64) ** 2, minlength=len(texts)))
+    values = counts / np.where(norms > 0, norms, 1.0)[row_ids]
+    return row_ids, col_ids, values  # type: ignore[return-value]
+
+
+class SentimentModel:
+    """A linear classifier over :func:`featurize` features, loaded from packaged weights."""
+
+    def __init__(
+        self, info: ModelInfo, weights: npt.NDArray[np.float32], bias: npt.NDArray[np.float32]
+    ) -> None:
+        if info.featurizer_version != FEATURIZER_VERSION:
+            raise ValueError(f"{info.tag} was trained with featuriser v{info.featurizer_version}")
+        if weights.shape != (info.n_features, len(info.labels)):
+            raise ValueError(f"{info.tag}: weights of shape {weights.shape} do not match its metadata")
+        self.info = info
+        self._weights = weights
+        self._bias = bias
+
+    @classmethod
+    def load(cls, name: str) -> SentimentModel:
+        """Load ``<name>.json`` and ``<name>.npz`` shipped in :mod:`trendwatch.models`."""
+        package = resources.files("trendwatch.models")
+        info = msgspec.convert(json.loads((package / f"{name}.json").read_text("utf-8")), ModelInfo)
+        with (package / f"{name}.npz").open("rb") as fh, np.load(fh) as arrays:
+            weights = np.zeros((info.n_features, len(info.labels)), dtype=np.float32)
+            weights[arrays["rows"]] = arrays["weights"].astype(np.float32)
+            bias = arrays["bias"].astype(np.float32)
+        return cls(info, weights, bias)
+
+    def predict_proba(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        """Class probabilities, one row per text, columns in :data:`LABELS` order."""
+        n_classes = len(self.info.labels)
+        if not texts:
+            return np.zeros((0, n_classes))
+        rows, cols, values = feature_matrix(texts, self.info.n_features)
+        contributions = self._weights[cols] * values[:, None]
+        logits = np.stack(
+            [np.bincount(rows, weights=contributions[:, k], minlength=len(texts)) for k in range(n_classes)],
+            axis=1,
+        )
+        logits += self._bias
+        logits -= logits.max(axis=1, keepdims=True)
+        probabilities = np.exp(logits)
+        return probabilities / probabilities.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]

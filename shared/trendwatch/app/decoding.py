@@ -1,0 +1,38 @@
+"""Decoders from Pub/Sub messages to typed events; every failure is an :class:`InvalidEvent`."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import msgspec
+
+from trendwatch.app.ingest import parse_line
+from trendwatch.contracts.cloudevents import InvalidEvent, PubSubMessage
+from trendwatch.contracts.events import MediaEnriched, StockEvent, TweetEnriched
+from trendwatch.domain.tweets import Tweet, normalize
+
+E = TypeVar("E", bound=msgspec.Struct)
+
+
+def raw_tweet(message: PubSubMessage) -> Tweet:
+    """``tweets-raw``: the exact X stream line."""
+    return normalize(parse_line(message.data))
+
+
+def _event(message: PubSubMessage, type_: type[E]) -> E:
+    try:
+        return msgspec.json.decode(message.data, type=type_)
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        raise InvalidEvent(f"invalid {type_.__name__}: {exc}") from exc
+
+
+def tweet_enriched(message: PubSubMessage) -> TweetEnriched:
+    return _event(message, TweetEnriched)
+
+
+def media_enriched(message: PubSubMessage) -> MediaEnriched:
+    return _event(message, MediaEnriched)
+
+
+def stock_event(message: PubSubMessage) -> StockEvent:
+    return _event(message, StockEvent)

@@ -1,0 +1,127 @@
+"""Batch handling with dead-lettering on validation errors, once for every service.
+
+In the spirit of Powertools' batch processor: each CloudEvent of a batch is parsed and
+decoded on its own; one that can never succeed (bad envelope, malformed payload) is
+published to its dead-letter topic with the reason and acknowledged, so the batch
+goes on; the rest is processed together, and a transient failure there fails (and
+so retries) the events it covers. Usage::
+
+    handler = pubsub_batch_handler(route, decode_tweet, service.enrich, dead_letters)
+    outcomes = handler(cloudevents)   # one None (ack) or exception (retry) per event
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from cloudevents.http import CloudEvent
+
+from trendwatch.contracts.cloudevents import (
+    InvalidEvent,
+    PubSubMessage,
+    StorageObject,
+    parse_pubsub_cloudevent,
+    parse_storage_cloudevent,
+)
+from trendwatch.contracts.dead_letters import dead_letter_attributes
+from trendwatch.observability import get_logger, trace_scope
+from trendwatch.ports import Publisher
+from trendwatch.runtime.delivery import BatchHandler, Route
+
+T = TypeVar("T")
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Received(Generic[T]):
+    """A decoded message with what is needed to continue its trace."""
+
+    message: PubSubMessage
+    value: T
+
+    @property
+    def traceparent(self) -> str | None:
+        return self.message.attributes.get("traceparent")
+
+
+class DeadLetters:
+    """Publishes rejected messages to a dead-letter topic, with the reason."""
+
+    def __init__(self, publisher: Publisher) -> None:
+        self._publisher = publisher
+
+    def reject(self, route: Route, data: bytes, attributes: Mapping[str, str], reason: str) -> None:
+        """Dead-letter a message a subscription or trigger can never process."""
+        self.send(route.dead_letter_topic, route.name, data, attributes, reason)
+
+    def send(self, topic: str, source: str, data: bytes, attributes: Mapping[str, str], reason: str) -> None:
+        log.warning("rejected to dead letter", extra={"source": source, "topic": topic, "reason": reason})
+        self._publisher.publish(topic, data, dead_letter_attributes(attributes, source=source, reason=reason))
+
+
+def _raw_event_payload(event: CloudEvent) -> bytes:
+    data = event.get_data()
+    return data if isinstance(data, bytes) else repr(data).encode()
+
+
+def pubsub_batch_handler(
+    route: Route,
+    decode: Callable[[PubSubMessage], T],
+    process: Callable[[Sequence[Received[T]]], None],
+    dead_letters: DeadLetters,
+) -> BatchHandler:
+    """A :data:`BatchHandler` for a Pub/Sub subscription (see module docstring)."""
+
+    def handle(events: Sequence[CloudEvent]) -> list[BaseException | None]:
+        outcomes: list[BaseException | None] = [None] * len(events)
+        accepted: list[tuple[int, Received[T]]] = []
+        for index, event in enumerate(events):
+            try:
+                message = parse_pubsub_cloudevent(event)
+            except InvalidEvent as exc:
+                dead_letters.reject(route, _raw_event_payload(event), {}, f"invalid envelope: {exc}")
+                continue
+            with trace_scope(message.attributes.get("traceparent")):
+                try:
+                    accepted.append((index, Received(message, decode(message))))
+                except InvalidEvent as exc:
+                    dead_letters.reject(route, message.data, message.attributes, str(exc))
+        if accepted:
+            try:
+                process([received for _, received in accepted])
+            except InvalidEvent:
+                raise  # a decode-time concern leaking into processing is a programming error
+            except Exception as exc:  # noqa: BLE001 - any failure here is retried by the bus
+                log.exception("batch failed; will be retried", extra={"route": route.name, "size": len(accepted)})
+                for index, _ in accepted:
+                    outcomes[index] = exc
+        return outcomes
+
+    return handle
+
+
+def storage_handler(
+    route: Route,
+    process: Callable[[StorageObject], None],
+    dead_letters: DeadLetters,
+) -> BatchHandler:
+    """A :data:`BatchHandler` for a storage trigger: one object at a time."""
+
+    def handle(events: Sequence[CloudEvent]) -> list[BaseException | None]:
+        outcomes: list[BaseException | None] = []
+        for event in events:
+            with trace_scope(None):
+                try:
+                    process(parse_storage_cloudevent(event))
+                    outcomes.append(None)
+                except InvalidEvent as exc:
+                    dead_letters.reject(route, _raw_event_payload(event), {"subject": str(event.get("subject"))}, str(exc))
+                    outcomes.append(None)
+                except Exception as exc:  # noqa: BLE001 - retried by the bus
+                    log.exception("object processing failed; will be retried", extra={"route": route.name})
+                    outcomes.append(exc)
+        return outcomes
+
+    return handle

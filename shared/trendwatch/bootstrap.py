@@ -1,0 +1,187 @@
+"""The composition root: settings in, adapters wired into each service's handlers out.
+
+One place decides which adapter implements which port (local or Google Cloud); the
+services' ``main.py``, the local runtime and the tests all build their handlers here,
+so tests swap adapters through the same path production uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from cloudevents.http import CloudEvent
+
+from trendwatch.app import decoding
+from trendwatch.app.aggregate import AggregateService
+from trendwatch.app.dead_letters import DeadLetterSink
+from trendwatch.app.enrich_image import EnrichImageService, MediaSource
+from trendwatch.app.enrich_text import EnrichTextService
+from trendwatch.app.handling import DeadLetters, pubsub_batch_handler, storage_handler
+from trendwatch.app.ingest import IngestService
+from trendwatch.app.inventory import InventoryService
+from trendwatch.adapters.local.blobstore import FinalizeListener, LocalBlobStore
+from trendwatch.adapters.local.clock import SystemClock
+from trendwatch.observability import configure_logging
+from trendwatch.ports import BlobStore, Clock, ImageAnalyzer, Publisher, TextAnalyzer, Warehouse
+from trendwatch.runtime.delivery import BatchHandler, routes
+from trendwatch.settings import Settings
+
+
+@dataclass
+class Container:
+    """Adapters for one process, each built on first use and then reused (one client per instance)."""
+
+    settings: Settings
+    publisher: Publisher
+    lake: BlobStore
+    clock: Clock
+    warehouse_factory: Callable[[], Warehouse]
+    text_analyzer_factory: Callable[[], TextAnalyzer]
+    image_analyzer_factory: Callable[[], ImageAnalyzer]
+    media_fetch_factory: Callable[[], Callable[[str], bytes]]
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @cached_property
+    def warehouse(self) -> Warehouse:
+        return self.warehouse_factory()
+
+    @cached_property
+    def text_analyzer(self) -> TextAnalyzer:
+        return self.text_analyzer_factory()
+
+    @cached_property
+    def image_analyzer(self) -> ImageAnalyzer:
+        return self.image_analyzer_factory()
+
+    @cached_property
+    def dead_letters(self) -> DeadLetters:
+        return DeadLetters(self.publisher)
+
+    @cached_property
+    def dead_letter_sink(self) -> DeadLetterSink:
+        return DeadLetterSink(self.lake, self.warehouse, self.clock)
+
+
+def build_handlers(service: str, container: Container) -> dict[str, BatchHandler]:
+    """The batch handlers of one service, by entry point."""
+    all_routes = routes()
+    route_of = {r.entry_point: r for r in all_routes.values() if r.service == service}
+    dead = container.dead_letters
+    match service:
+        case "ingest":
+            ingest = IngestService(container.lake, container.publisher, dead)
+            return {"on_replay_file_finalized": storage_handler(route_of["on_replay_file_finalized"], ingest.ingest_object, dead)}
+        case "enrich-text":
+            text = EnrichTextService(container.text_analyzer, container.publisher)
+            route = route_of["on_tweet_raw"]
+            return {"on_tweet_raw": pubsub_batch_handler(route, decoding.raw_tweet, text.enrich, dead)}
+        case "enrich-image":
+            route = route_of["on_tweet_with_media"]
+            image = EnrichImageService(
+                container.image_analyzer,
+                MediaSource(container.lake, container.media_fetch_factory()),
+                container.publisher,
+                dead,
+                route,
+            )
+            return {"on_tweet_with_media": pubsub_batch_handler(route, decoding.raw_tweet, image.enrich, dead)}
+        case "aggregate":
+            aggregate = AggregateService(container.warehouse, container.clock)
+            tweets, media = route_of["on_tweet_enriched"], route_of["on_media_enriched"]
+            return {
+                "on_tweet_enriched": pubsub_batch_handler(tweets, decoding.tweet_enriched, aggregate.add_tweets, dead),
+                "on_media_enriched": pubsub_batch_handler(media, decoding.media_enriched, aggregate.add_media, dead),
+            }
+        case "inventory-sync":
+            inventory = InventoryService(container.lake, container.warehouse, container.clock, dead, route_of["on_feed_finalized"])
+            stock = route_of["on_stock_event"]
+            return {
+                "on_feed_finalized": storage_handler(route_of["on_feed_finalized"], inventory.load_feed, dead),
+                "on_stock_event": pubsub_batch_handler(stock, decoding.stock_event, inventory.record_stock_events, dead),
+            }
+    raise KeyError(f"unknown service {service!r}")
+
+
+def local_container(
+    settings: Settings,
+    *,
+    publisher: Publisher,
+    on_finalize: FinalizeListener | None = None,
+    shared_warehouse: bool = False,
+    clock: Clock | None = None,
+) -> Container:
+    """Local adapters: lake folder, DuckDB file, offline models (imported only when first used)."""
+
+    def warehouse() -> Warehouse:
+        from trendwatch.adapters.local.warehouse import DuckDBWarehouse
+
+        return DuckDBWarehouse(settings.warehouse_path, shared=shared_warehouse)
+
+    def text_analyzer() -> TextAnalyzer:
+        from trendwatch.adapters.local.text_analyzer import LocalTextAnalyzer
+
+        return LocalTextAnalyzer(settings.text_profile)
+
+    def image_analyzer() -> ImageAnalyzer:
+        from trendwatch.adapters.local.image_analyzer import LocalImageAnalyzer
+
+        return LocalImageAnalyzer()
+
+    def media_fetch() -> Callable[[str], bytes]:
+        from trendwatch.adapters.media_fetcher import MediaFetcher
+
+        return MediaFetcher(settings.media_allowed_hosts).fetch
+
+    return Container(
+        settings=settings,
+        publisher=publisher,
+        lake=LocalBlobStore(settings.lake_dir, settings.lake_bucket, on_finalize),
+        clock=clock or SystemClock(),
+        warehouse_factory=warehouse,
+        text_analyzer_factory=text_analyzer,
+        image_analyzer_factory=image_analyzer,
+        media_fetch_factory=media_fetch,
+    )
+
+
+def container_from_env(settings: Settings | None = None) -> Container:
+    """The container of a deployed (or ``--processes``) service instance, from ``TRENDWATCH_*``."""
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level, settings.project)
+    if settings.backend == "local":
+        if not settings.router_url:
+            raise RuntimeError(
+                "TRENDWATCH_ROUTER_URL is not set: a local service process publishes through the local "
+                "router (`trendwatch replay --processes` sets it)"
+            )
+        from trendwatch.runtime.router_client import RouterClient
+
+        router = RouterClient(settings.router_url)
+        return local_container(
+            settings, publisher=router, on_finalize=router.notify_finalized, shared_warehouse=True
+        )
+    raise RuntimeError(
+        f"backend {settings.backend!r}: the Google Cloud publisher, storage and warehouse adapters are "
+        "not wired yet (production deployment is a separate piece of work)"
+    )
+
+
+def entry_point(service: str, name: str) -> Callable[[CloudEvent], None]:
+    """The functions-framework target body for ``service.name``.
+
+    The container is built on the first event and reused (clients once per instance); a
+    failed event raises, so the platform answers 5xx and Pub/Sub redelivers it.
+    """
+    handlers: Mapping[str, BatchHandler] | None = None
+
+    def deliver(event: CloudEvent) -> None:
+        nonlocal handlers
+        if handlers is None:
+            handlers = build_handlers(service, container_from_env())
+        outcome = handlers[name]([event])[0]
+        if outcome is not None:
+            raise outcome
+
+    return deliver

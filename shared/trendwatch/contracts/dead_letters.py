@@ -1,0 +1,33 @@
+"""How a dead-lettered message says where it came from and why it failed.
+
+Pub/Sub itself adds ``CloudPubSubDeadLetterSource*`` attributes when it gives up on a
+message after its retries; trendwatch adds the same two for messages it rejects at
+once (validation errors), plus ``dead_letter_reason``, so one sink handles both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+SOURCE = "CloudPubSubDeadLetterSourceSubscription"
+DELIVERY_COUNT = "CloudPubSubDeadLetterSourceDeliveryCount"
+REASON = "dead_letter_reason"
+MAX_REASON_CHARS = 1000
+
+
+def dead_letter_attributes(
+    original: Mapping[str, str], *, source: str, reason: str, attempts: int = 1
+) -> dict[str, str]:
+    attributes = dict(original)
+    attributes.update({SOURCE: source, DELIVERY_COUNT: str(attempts), REASON: reason[:MAX_REASON_CHARS]})
+    return attributes
+
+
+def dead_letter_id(source: str, data: bytes, attributes: Mapping[str, str]) -> str:
+    """A stable id: the same bad message rejected again is recorded once."""
+    digest = hashlib.sha256(source.encode())
+    digest.update(b"\0")
+    digest.update(data)
+    digest.update(b"\0" + attributes.get("media_key", "").encode())
+    return digest.hexdigest()[:32]

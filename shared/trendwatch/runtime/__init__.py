@@ -1,0 +1,1 @@
+"""The local runtime: in-process bus and the multi-process router."""
