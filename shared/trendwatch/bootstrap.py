@@ -95,7 +95,7 @@ def build_handlers(service: str, container: Container) -> dict[str, BatchHandler
                 "on_media_enriched": pubsub_batch_handler(media, decoding.media_enriched, aggregate.add_media, dead),
             }
         case "inventory-sync":
-            inventory = InventoryService(container.lake, container.warehouse, container.clock, dead, route_of["on_feed_finalized"])
+            inventory = InventoryService(container.lake, container.warehouse, container.clock)
             stock = route_of["on_stock_event"]
             return {
                 "on_feed_finalized": storage_handler(route_of["on_feed_finalized"], inventory.load_feed, dead),

@@ -76,6 +76,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _decode_path(type_: type, obj: object) -> object:
-    if type_ is Path and isinstance(obj, str):
+    if type_ is Path and isinstance(obj, str | Path):
         return Path(obj)
     raise NotImplementedError

@@ -161,6 +161,16 @@ def test_response_maps_to_image_analysis_with_local_size_and_hash(analyzer: Imag
     assert set(result.model_versions) == {"phash", "colours", "vision"}
 
 
+def test_sparse_response_maps_to_empty_fields_and_word_level_text(
+    analyzer: CloudVisionAnalyzer, fake: tuple[FakeVision, str]
+) -> None:
+    sparse = {"responses": [{"textAnnotations": [{"description": " NEW IN "}, {"description": "NEW"}]}]}
+    fake[0].answers = [(200, sparse)]
+    result = analyzer.analyze(png())
+    assert (result.ocr_text, result.labels, result.logos, result.colours) == ("NEW IN", (), (), ())
+    assert result.safe_search == {}
+
+
 def test_same_content_twice_is_annotated_once(
     analyzer: CloudVisionAnalyzer, fake: tuple[FakeVision, str]
 ) -> None:

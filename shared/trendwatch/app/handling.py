@@ -104,7 +104,7 @@ def pubsub_batch_handler(
 
 def storage_handler(
     route: Route,
-    process: Callable[[StorageObject], None],
+    process: Callable[[StorageObject], object],
     dead_letters: DeadLetters,
 ) -> BatchHandler:
     """A :data:`BatchHandler` for a storage trigger: one object at a time."""

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from trendwatch.adapters.local.clock import SystemClock
 from trendwatch.app.ingest import IngestReport, IngestService
-from trendwatch.contracts.events import FeedLoadReport
 from trendwatch.bootstrap import Container, build_handlers, local_container
+from trendwatch.contracts.events import FeedLoadReport
 from trendwatch.contracts.topology import TOPOLOGY
 from trendwatch.ports import Clock
 from trendwatch.runtime.delivery import routes

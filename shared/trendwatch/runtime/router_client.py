@@ -9,6 +9,7 @@ and answers ``{"messageIds": [...]}``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import TracebackType
 
@@ -18,6 +19,7 @@ import msgspec
 from trendwatch.contracts.cloudevents import StorageObject
 
 PUBLISH_PATH = "/v1/topics/{topic}:publish"
+PUBLISH_PATH_PATTERN = re.compile(r"/v1/topics/(?P<topic>[^/:]+):publish")
 NOTIFICATIONS_PATH = "/v1/notifications"
 STATS_PATH = "/v1/stats"
 
@@ -57,7 +59,7 @@ class RouterError(RuntimeError):
     """The router refused a request."""
 
 
-class RouterUnavailable(RouterError):
+class RouterUnavailableError(RouterError):
     """The router cannot be reached (not started, stopped, or wrong ``TRENDWATCH_ROUTER_URL``)."""
 
 
@@ -90,7 +92,7 @@ class RouterClient:
                 method, path, content=content, headers={"content-type": "application/json"}
             )
         except httpx.TransportError as exc:
-            raise RouterUnavailable(
+            raise RouterUnavailableError(
                 f"the local router at {self.url} is unreachable ({type(exc).__name__}: {exc}); "
                 "is the --processes runtime running?"
             ) from exc

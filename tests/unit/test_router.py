@@ -1,0 +1,206 @@
+"""The local router: Pub/Sub push and Eventarc semantics over HTTP, against fake service endpoints."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from trendwatch.adapters.local.warehouse import DuckDBWarehouse
+from trendwatch.contracts.cloudevents import StorageObject
+from trendwatch.runtime.delivery import routes
+from trendwatch.runtime.router import Router
+from trendwatch.runtime.router_client import RouterClient, RouterError, RouterUnavailableError
+from trendwatch.settings import Settings
+
+PROJECT = "test-project"
+
+
+@dataclass(frozen=True)
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> dict[str, object]:
+        document: dict[str, object] = json.loads(self.body)
+        return document
+
+
+class FakeServices:
+    """One local HTTP server standing in for every service: route ``/<route>`` answers ``statuses[route]``."""
+
+    def __init__(self, statuses: dict[str, int] | None = None) -> None:
+        self.statuses = statuses or {}
+        self.received: list[Received] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["content-length"]))
+                fake.received.append(
+                    Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                )
+                self.send_response(fake.statuses.get(self.path.strip("/"), 204))
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Quiet."""
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+
+    @property
+    def endpoints(self) -> dict[str, str]:
+        port = self._server.server_address[1]
+        return {name: f"http://127.0.0.1:{port}/{name}" for name in routes()}
+
+    def to(self, route: str) -> list[Received]:
+        return [r for r in self.received if r.path == f"/{route}"]
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(state_dir=tmp_path, project=PROJECT)
+
+
+@pytest.fixture
+def services() -> Iterator[FakeServices]:
+    fake = FakeServices()
+    yield fake
+    fake.close()
+
+
+def test_published_message_is_pushed_as_the_binary_cloudevent_eventarc_sends(
+    settings: Settings, services: FakeServices
+) -> None:
+    with Router(settings, services.endpoints) as router, RouterClient(router.url) as client:
+        message_id = client.publish(
+            "tweets-raw", b'{"data": {"id": "1"}}', {"tweet_id": "1", "has_media": "false"}
+        )
+        router.wait_until_idle(5)
+
+    [push] = services.to("enrich-text-tweets-raw")
+    assert push.headers["ce-type"] == "google.cloud.pubsub.topic.v1.messagePublished"
+    assert push.headers["ce-source"] == f"//pubsub.googleapis.com/projects/{PROJECT}/topics/tweets-raw"
+    assert push.headers["ce-specversion"] == "1.0"
+    assert push.headers["ce-id"] == message_id
+    assert push.headers["content-type"] == "application/json"
+    body = push.json
+    assert body["subscription"] == f"projects/{PROJECT}/subscriptions/enrich-text-tweets-raw"
+    message = body["message"]
+    assert isinstance(message, dict)
+    assert base64.b64decode(message["data"]) == b'{"data": {"id": "1"}}'
+    assert message["attributes"] == {"tweet_id": "1", "has_media": "false"}
+    assert message["messageId"] == message_id
+
+
+def test_only_tweets_with_media_reach_the_has_media_subscription(
+    settings: Settings, services: FakeServices
+) -> None:
+    with Router(settings, services.endpoints) as router, RouterClient(router.url) as client:
+        client.publish("tweets-raw", b"text only", {"has_media": "false"})
+        client.publish("tweets-raw", b"with a photo", {"has_media": "true"})
+        stats = router.wait_until_idle(5)
+
+    def payloads(route: str) -> list[bytes]:
+        return sorted(base64.b64decode(r.json["message"]["data"]) for r in services.to(route))  # type: ignore[index]
+
+    assert payloads("enrich-text-tweets-raw") == [b"text only", b"with a photo"]
+    assert payloads("enrich-image-tweets-raw") == [b"with a photo"]
+    assert stats.published == {"tweets-raw": 2}
+    assert stats.delivered == {"enrich-text-tweets-raw": 2, "enrich-image-tweets-raw": 1}
+
+
+def test_finalized_object_triggers_only_the_trigger_of_its_prefix(
+    settings: Settings, services: FakeServices
+) -> None:
+    feed = StorageObject(bucket="trendwatch-lake", name="feeds/inventory/dt=2026-01-01/a.csv", generation="7")
+    with Router(settings, services.endpoints) as router, RouterClient(router.url) as client:
+        client.notify_finalized(feed)
+        client.notify_finalized(
+            StorageObject(bucket="trendwatch-lake", name="raw/media/x.png", generation="1")
+        )
+        router.wait_until_idle(5)
+
+    assert [r.path for r in services.received] == ["/inventory-sync-feeds"]
+    [push] = services.received
+    assert push.headers["ce-type"] == "google.cloud.storage.object.v1.finalized"
+    assert push.headers["ce-subject"] == "objects/feeds/inventory/dt=2026-01-01/a.csv"
+    assert push.json["name"] == "feeds/inventory/dt=2026-01-01/a.csv"
+    assert push.json["generation"] == "7"
+
+
+def test_failing_delivery_is_retried_then_dead_lettered_with_its_reason(settings: Settings) -> None:
+    services = FakeServices({"aggregate-tweets-enriched": 500})
+    try:
+        with Router(settings, services.endpoints) as router, RouterClient(router.url) as client:
+            client.publish("tweets-enriched", b'{"id": "42"}', {"tweet_id": "42"})
+            stats = router.wait_until_idle(5)
+    finally:
+        services.close()
+
+    attempts = [r.json.get("deliveryAttempt", 1) for r in services.to("aggregate-tweets-enriched")]
+    assert attempts == [1, 2, 3, 4, 5]
+    assert stats.retried == {"aggregate-tweets-enriched": 4}
+    assert stats.dead_lettered == {"aggregate-tweets-enriched": 1}
+    rows = DuckDBWarehouse(settings.warehouse_path).query(
+        "SELECT subscription, topic, reason, delivery_attempts, payload, lake_object FROM dead_letters"
+    )
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["subscription"] == "aggregate-tweets-enriched"
+    assert row["topic"] == "aggregate-tweets-enriched-dead-letter"
+    assert row["reason"].startswith("HTTP 500 from aggregate.on_tweet_enriched")
+    assert row["delivery_attempts"] == 5
+    assert row["payload"] == '{"id": "42"}'
+    document = json.loads((settings.lake_dir / row["lake_object"]).read_text())
+    assert row["lake_object"].startswith("deadletter/aggregate-tweets-enriched/")
+    assert document["reason"] == row["reason"]
+
+
+def test_pending_delivery_survives_a_router_restart(settings: Settings, services: FakeServices) -> None:
+    unreachable = dict.fromkeys(routes(), "http://127.0.0.1:9/down")  # discard port: refused
+    # A 10 s minimum backoff scaled to 0.3 s: the retry is still pending when the router stops.
+    with Router(settings, unreachable, backoff_scale=0.03) as first, RouterClient(first.url) as client:
+        client.publish("inventory-events", b'{"sku": "A1"}', {"schema_version": "1"})
+        while first.stats().retried.get("inventory-sync-stock-events", 0) == 0:
+            time.sleep(0.005)
+    second = Router(settings, services.endpoints, backoff_scale=0.03)
+    assert second.stats().pending == 1
+    with second:
+        second.wait_until_idle(5)
+
+    [push] = services.to("inventory-sync-stock-events")
+    assert base64.b64decode(push.json["message"]["data"]) == b'{"sku": "A1"}'  # type: ignore[index]
+    assert push.json["deliveryAttempt"] == 2
+
+
+def test_publishing_to_an_unknown_topic_is_refused(settings: Settings, services: FakeServices) -> None:
+    with Router(settings, services.endpoints) as router, RouterClient(router.url) as client:
+        with pytest.raises(RouterError, match=r"404.*unknown topic 'no-such-topic'"):
+            client.publish("no-such-topic", b"x")
+        assert router.stats().published == {}
+
+
+def test_client_says_clearly_when_the_router_is_unreachable() -> None:
+    with (
+        RouterClient("http://127.0.0.1:9") as client,
+        pytest.raises(RouterUnavailableError, match=r"router at http://127\.0\.0\.1:9 is unreachable"),
+    ):
+        client.publish("tweets-raw", b"x")
