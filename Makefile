@@ -27,6 +27,7 @@ lint: $(STAMP)  ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	for main in services/*/main.py; do $(BIN)/mypy --no-incremental "$$main" || exit 1; done
 
 test: lint  ## lint, then the whole test suite (unit, contract, end-to-end)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=15

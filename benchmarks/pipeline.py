@@ -86,11 +86,20 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     results = []
     for mode in args.modes.split(","):
-        minutes, rate = (args.processes_minutes, args.processes_rate) if mode == "processes" else (args.minutes, args.rate)
+        minutes, rate = (
+            (args.processes_minutes, args.processes_rate)
+            if mode == "processes"
+            else (args.minutes, args.rate)
+        )
         print(f"running {mode}: {minutes} min at {rate}/s ...", file=sys.stderr)
         results.append(bench(mode, minutes, rate, args.seed))
     machine = f"{platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}"
-    print(json.dumps({"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine, "results": results}, indent=2))
+    print(
+        json.dumps(
+            {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine, "results": results},
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ the service's handler, built once per instance by :func:`trendwatch.bootstrap.en
 
 import functions_framework
 from cloudevents.http import CloudEvent
+
 from trendwatch.bootstrap import entry_point
 
 _deliver_media_enriched = entry_point("aggregate", "on_media_enriched")

@@ -7,6 +7,7 @@ the service's handler, built once per instance by :func:`trendwatch.bootstrap.en
 
 import functions_framework
 from cloudevents.http import CloudEvent
+
 from trendwatch.bootstrap import entry_point
 
 _deliver_tweet_with_media = entry_point("enrich-image", "on_tweet_with_media")

@@ -13,6 +13,8 @@ from functools import cached_property
 
 from cloudevents.http import CloudEvent
 
+from trendwatch.adapters.local.blobstore import FinalizeListener, LocalBlobStore
+from trendwatch.adapters.local.clock import SystemClock
 from trendwatch.app import decoding
 from trendwatch.app.aggregate import AggregateService
 from trendwatch.app.dead_letters import DeadLetterSink
@@ -21,8 +23,6 @@ from trendwatch.app.enrich_text import EnrichTextService
 from trendwatch.app.handling import DeadLetters, pubsub_batch_handler, storage_handler
 from trendwatch.app.ingest import IngestService
 from trendwatch.app.inventory import InventoryService
-from trendwatch.adapters.local.blobstore import FinalizeListener, LocalBlobStore
-from trendwatch.adapters.local.clock import SystemClock
 from trendwatch.observability import configure_logging
 from trendwatch.ports import BlobStore, Clock, ImageAnalyzer, Publisher, TextAnalyzer, Warehouse
 from trendwatch.runtime.delivery import BatchHandler, routes
@@ -72,7 +72,11 @@ def build_handlers(service: str, container: Container) -> dict[str, BatchHandler
     match service:
         case "ingest":
             ingest = IngestService(container.lake, container.publisher, dead)
-            return {"on_replay_file_finalized": storage_handler(route_of["on_replay_file_finalized"], ingest.ingest_object, dead)}
+            return {
+                "on_replay_file_finalized": storage_handler(
+                    route_of["on_replay_file_finalized"], ingest.ingest_object, dead
+                )
+            }
         case "enrich-text":
             text = EnrichTextService(container.text_analyzer, container.publisher)
             route = route_of["on_tweet_raw"]
@@ -86,20 +90,30 @@ def build_handlers(service: str, container: Container) -> dict[str, BatchHandler
                 dead,
                 route,
             )
-            return {"on_tweet_with_media": pubsub_batch_handler(route, decoding.raw_tweet, image.enrich, dead)}
+            return {
+                "on_tweet_with_media": pubsub_batch_handler(route, decoding.raw_tweet, image.enrich, dead)
+            }
         case "aggregate":
             aggregate = AggregateService(container.warehouse, container.clock)
             tweets, media = route_of["on_tweet_enriched"], route_of["on_media_enriched"]
             return {
-                "on_tweet_enriched": pubsub_batch_handler(tweets, decoding.tweet_enriched, aggregate.add_tweets, dead),
-                "on_media_enriched": pubsub_batch_handler(media, decoding.media_enriched, aggregate.add_media, dead),
+                "on_tweet_enriched": pubsub_batch_handler(
+                    tweets, decoding.tweet_enriched, aggregate.add_tweets, dead
+                ),
+                "on_media_enriched": pubsub_batch_handler(
+                    media, decoding.media_enriched, aggregate.add_media, dead
+                ),
             }
         case "inventory-sync":
             inventory = InventoryService(container.lake, container.warehouse, container.clock)
             stock = route_of["on_stock_event"]
             return {
-                "on_feed_finalized": storage_handler(route_of["on_feed_finalized"], inventory.load_feed, dead),
-                "on_stock_event": pubsub_batch_handler(stock, decoding.stock_event, inventory.record_stock_events, dead),
+                "on_feed_finalized": storage_handler(
+                    route_of["on_feed_finalized"], inventory.load_feed, dead
+                ),
+                "on_stock_event": pubsub_batch_handler(
+                    stock, decoding.stock_event, inventory.record_stock_events, dead
+                ),
             }
     raise KeyError(f"unknown service {service!r}")
 

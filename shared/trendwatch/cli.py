@@ -142,6 +142,38 @@ def replay(path: Path, state_dir: Path | None, speed: str, processes: bool) -> N
     )
 
 
+@main.command()
+@STATE_OPTION
+@click.option(
+    "--max-tweets", type=int, default=None, help="Stop after this many tweets (default: run until stopped)."
+)
+@click.option("--max-reconnects", type=int, default=None, help="Give up after this many reconnects.")
+def stream(state_dir: Path | None, max_tweets: int | None, max_reconnects: int | None) -> None:
+    """Ingest the live X API v2 filtered stream (needs TRENDWATCH_X_BEARER_TOKEN) through all services."""
+    import itertools
+
+    from trendwatch.adapters.x_stream_client import FilteredStreamClient
+    from trendwatch.runtime.local import LocalPipeline
+
+    settings = _settings(state_dir)
+    if not settings.x_bearer_token:
+        raise click.ClickException("set TRENDWATCH_X_BEARER_TOKEN to read the X filtered stream")
+    client = FilteredStreamClient(
+        settings.x_bearer_token, settings.x_stream_url, max_reconnects=max_reconnects
+    )
+    lines = client.lines() if max_tweets is None else itertools.islice(client.lines(), max_tweets)
+    try:
+        with _progress("streaming", max_tweets) as advance:
+            report = LocalPipeline(settings).stream(
+                lines, chunk_lines=min(200, max_tweets or 200), progress=advance
+            )
+    finally:
+        client.close()
+    console.print(
+        f"[green]ingested[/] {report.tweets} tweets, {report.dead_lettered} rejected to dead letters"
+    )
+
+
 def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Table:
     table = Table(title=title)
     for column in columns:
@@ -168,7 +200,15 @@ def topics(state_dir: Path | None, as_json: bool, limit: int) -> None:
             "Emerging topics",
             ("topic", "score", "volume", "authors", "expected", "first detected", "languages"),
             [
-                (t.label, t.score, t.volume, t.unique_authors, t.expected, t.first_detected_at, ",".join(t.languages))
+                (
+                    t.label,
+                    t.score,
+                    t.volume,
+                    t.unique_authors,
+                    t.expected,
+                    t.first_detected_at,
+                    ",".join(t.languages),
+                )
                 for t in found
             ],
         )
@@ -226,7 +266,9 @@ def analyze_text(as_json: bool, profile: str | None) -> None:
 
 
 @main.command("analyze-image")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @JSON_OPTION
 def analyze_image(paths: tuple[Path, ...], as_json: bool) -> None:
     """Analyse image files: size, perceptual hash, dominant colours."""
@@ -247,7 +289,9 @@ def analyze_image(paths: tuple[Path, ...], as_json: bool) -> None:
             _print_json(record)
         else:
             colours = ", ".join(f"{c.name} {c.fraction:.0%}" for c in result.colours)
-            out.print(f"{path}: {result.width}x{result.height} {result.format} phash={result.phash} [{colours}]")
+            out.print(
+                f"{path}: {result.width}x{result.height} {result.format} phash={result.phash} [{colours}]"
+            )
     if failed:
         sys.exit(1)
 
@@ -276,7 +320,9 @@ def query(sql: str, state_dir: Path | None, as_json: bool) -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--kind", type=click.Choice(FEED_KINDS), default=None, help="Default: the parent folder's name.")
+@click.option(
+    "--kind", type=click.Choice(FEED_KINDS), default=None, help="Default: the parent folder's name."
+)
 @STATE_OPTION
 @JSON_OPTION
 def feed(path: Path, kind: str | None, state_dir: Path | None, as_json: bool) -> None:
@@ -294,7 +340,8 @@ def feed(path: Path, kind: str | None, state_dir: Path | None, as_json: bool) ->
     else:
         console.print(
             f"[green]{kind}[/] {path.name}: {report.rows_loaded}/{report.rows_read} rows loaded, "
-            f"{report.rows_quarantined} quarantined" + (f" -> {report.quarantine_object}" if report.quarantine_object else "")
+            f"{report.rows_quarantined} quarantined"
+            + (f" -> {report.quarantine_object}" if report.quarantine_object else "")
         )
 
 
@@ -325,17 +372,22 @@ def demo(state_dir: Path | None, seed: int, minutes: int, rate: float, processes
     started = datetime.now()
     report = _replay(settings, data_dir / "tweets.jsonl", None, processes)
     elapsed = (datetime.now() - started).total_seconds()
-    console.print(f"{report.ingest.tweets} tweets in {elapsed:.1f} s ({report.ingest.tweets / max(elapsed, 1e-9):,.0f} tweets/s)")
+    console.print(
+        f"{report.ingest.tweets} tweets in {elapsed:.1f} s ({report.ingest.tweets / max(elapsed, 1e-9):,.0f} tweets/s)"
+    )
     console.rule("3. inventory-sync: products, inventory, orders, deliveries")
     pipeline = LocalPipeline(settings)
     for feed_file in sorted((data_dir / "feeds").rglob("*.*")):
         load = pipeline.load_feed(feed_file, feed_file.parent.name)
-        console.print(f"{feed_file.parent.name}/{feed_file.name}: {load.rows_loaded} loaded, {load.rows_quarantined} quarantined")
+        console.print(
+            f"{feed_file.parent.name}/{feed_file.name}: {load.rows_loaded} loaded, {load.rows_quarantined} quarantined"
+        )
     _print_demo_summary(settings, summary)
 
 
 def _print_demo_summary(settings: Settings, summary: Any) -> None:
-    from trendwatch.app.insights import emerging_topics, influencers as rank_influencers
+    from trendwatch.app.insights import emerging_topics
+    from trendwatch.app.insights import influencers as rank_influencers
 
     warehouse = _warehouse(settings)
     counts = warehouse.query(
@@ -354,7 +406,13 @@ def _print_demo_summary(settings: Settings, summary: Any) -> None:
         )
     )
     top = rank_influencers(warehouse, limit=10)
-    out.print(_table("Influencers", ("rank", "user", "score", "followers"), [(i.rank, i.username, i.score, i.followers) for i in top]))
+    out.print(
+        _table(
+            "Influencers",
+            ("rank", "user", "score", "followers"),
+            [(i.rank, i.username, i.score, i.followers) for i in top],
+        )
+    )
     out.print(
         f"\nPlanted truth: {settings.state_dir / 'demo-data' / 'truth.json'}\n"
         f"Lake: {settings.lake_dir}   Warehouse: {settings.warehouse_path}\n"

@@ -17,6 +17,7 @@ from google.api_core.retry import Retry
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import vision
 from PIL import Image
+
 from trendwatch.adapters.gcp.vision import CloudVisionAnalyzer, is_retryable
 from trendwatch.contracts.events import Colour
 from trendwatch.ports import ImageAnalyzer, InvalidImage

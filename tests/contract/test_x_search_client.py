@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+
+from tests.fakes.x_api_server import FakeXApi, JsonBody, Script, Status
 from trendwatch.adapters.x_api import TWEET_QUERY_PARAMS, XApiError
 from trendwatch.adapters.x_search_client import RecentSearchClient
 from trendwatch.contracts.x_stream import decode_stream_message
-
-from tests.fakes.x_api_server import FakeXApi, JsonBody, Script, Status
 
 
 def tweet(n: int, **fields: Any) -> dict[str, Any]:

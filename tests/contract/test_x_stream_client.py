@@ -6,10 +6,10 @@ import logging
 import threading
 
 import pytest
-from trendwatch.adapters.x_api import TWEET_QUERY_PARAMS, XApiError
-from trendwatch.adapters.x_stream_client import FilteredStreamClient
 
 from tests.fakes.x_api_server import DROP, FakeXApi, Pause, Script, Status, Stream
+from trendwatch.adapters.x_api import TWEET_QUERY_PARAMS, XApiError
+from trendwatch.adapters.x_stream_client import FilteredStreamClient
 
 KEEP_ALIVE = b"\r\n"
 

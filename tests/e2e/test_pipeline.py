@@ -80,7 +80,9 @@ def _minute(created_at: str) -> str:
 
 
 @pytest.fixture(scope="module", params=sorted(SIZES))
-def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stream, Settings, Any]]:
+def run(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Stream, Settings, Any]]:
     mode: str = request.param
     minutes, rate = SIZES[mode]
     folder = tmp_path_factory.mktemp(f"stream-{mode}")
@@ -116,7 +118,10 @@ def test_minute_windows_match_counts_computed_from_the_file(run: tuple[Stream, S
 def test_hour_windows_count_unique_authors(run: tuple[Stream, Settings, Any]) -> None:
     stream, settings, _ = run
     warehouse = _warehouse(settings)
-    lang_of = {r["author_tweet"]: r["lang"] for r in warehouse.query("SELECT tweet_id AS author_tweet, lang FROM tweets")}
+    lang_of = {
+        r["author_tweet"]: r["lang"]
+        for r in warehouse.query("SELECT tweet_id AS author_tweet, lang FROM tweets")
+    }
     expected: Counter[tuple[str, str, str]] = Counter()
     seen: set[tuple[str, str, str, str]] = set()
     for message in stream.messages:
@@ -142,13 +147,22 @@ def test_every_media_item_is_enriched(run: tuple[Stream, Settings, Any]) -> None
     assert rows == [{"n": stream.media_items, "hashed": stream.media_items, "sized": stream.media_items}]
 
 
-def test_malformed_lines_are_dead_lettered_with_reasons_in_lake_and_table(run: tuple[Stream, Settings, Any]) -> None:
+def test_malformed_lines_are_dead_lettered_with_reasons_in_lake_and_table(
+    run: tuple[Stream, Settings, Any],
+) -> None:
     _, settings, _ = run
-    rows = _warehouse(settings).query("SELECT subscription, reason, payload, lake_object FROM dead_letters ORDER BY reason")
+    rows = _warehouse(settings).query(
+        "SELECT subscription, reason, payload, lake_object FROM dead_letters ORDER BY reason"
+    )
     assert len(rows) == len(MALFORMED_LINES)
     assert {r["subscription"] for r in rows} == {"ingest"}
     reasons = " | ".join(r["reason"] for r in rows)
-    for expected in ("malformed JSON", "invalid UTF-8", "missing required field `data`", "Expected `str`, got `int`"):
+    for expected in (
+        "malformed JSON",
+        "invalid UTF-8",
+        "missing required field `data`",
+        "Expected `str`, got `int`",
+    ):
         assert expected in reasons
     for row in rows:
         document = json.loads((settings.lake_dir / row["lake_object"]).read_text())
@@ -180,10 +194,14 @@ def test_duplicated_and_failed_deliveries_leave_the_same_tables(tmp_path: Path) 
     clean = Settings.from_env({}, state_dir=tmp_path / "clean")
     chaotic = Settings.from_env({}, state_dir=tmp_path / "chaotic")
     LocalPipeline(clean).replay(stream.path)
-    chaos = LocalPipeline(chaotic, faults=FaultInjection(duplicate_rate=0.3, failure_rate=0.1, seed=5), max_batch=50)
+    chaos = LocalPipeline(
+        chaotic, faults=FaultInjection(duplicate_rate=0.3, failure_rate=0.1, seed=5), max_batch=50
+    )
     chaos.replay(stream.path)
     assert chaos.bus.stats.retried.total() > 0
-    assert snapshot(_warehouse(chaotic), ignore=WRITE_TIMES) == snapshot(_warehouse(clean), ignore=WRITE_TIMES)
+    assert snapshot(_warehouse(chaotic), ignore=WRITE_TIMES) == snapshot(
+        _warehouse(clean), ignore=WRITE_TIMES
+    )
 
 
 def test_feeds_load_good_rows_and_quarantine_bad_ones_with_reasons(tmp_path: Path) -> None:

@@ -78,7 +78,7 @@ def test_replay_through_service_processes_fills_the_warehouse(tmp_path: Path, st
     assert media == [{"media_key": "3_photo1", "tweet_id": "1005"}]
     dead = warehouse.query("SELECT subscription, reason, payload FROM dead_letters")
     assert len(dead) == 1
-    assert dead[0]["subscription"] == "ingest-replay-files"
+    assert dead[0]["subscription"] == "ingest"
     assert dead[0]["payload"] == '{"data": {"id": "broken", "text": '
     assert "malformed JSON" in dead[0]["reason"]
 

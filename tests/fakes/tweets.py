@@ -55,9 +55,12 @@ def stream_line(
     if media_keys:
         data["attachments"] = {"media_keys": list(media_keys)}
         includes["media"] = [
-            {"media_key": key, "type": "photo", "url": f"https://pbs.twimg.com/media/{key}.png"} for key in media_keys
+            {"media_key": key, "type": "photo", "url": f"https://pbs.twimg.com/media/{key}.png"}
+            for key in media_keys
         ]
-    return json.dumps({"data": data, "includes": includes, "matching_rules": [{"id": "1", "tag": "retail"}]}).encode()
+    return json.dumps(
+        {"data": data, "includes": includes, "matching_rules": [{"id": "1", "tag": "retail"}]}
+    ).encode()
 
 
 MALFORMED_LINES: dict[str, bytes] = {

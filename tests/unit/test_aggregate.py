@@ -12,14 +12,19 @@ from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 from trendwatch.app.aggregate import AggregateService
 from trendwatch.app.handling import Received
 from trendwatch.contracts.cloudevents import PubSubMessage
-from trendwatch.contracts.events import Sentiment, TextEnrichment, TweetEnriched
+from trendwatch.contracts.events import Sentiment, SentimentLabel, TextEnrichment, TweetEnriched
 from trendwatch.domain.tweets import Author, Interaction, Tweet
 
 T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
 
 def event(
-    tweet_id: str, author: str, minute: float, tags: tuple[str, ...], label: str = "neutral", followers: int = 1
+    tweet_id: str,
+    author: str,
+    minute: float,
+    tags: tuple[str, ...],
+    label: SentimentLabel = "neutral",
+    followers: int = 1,
 ) -> Received[TweetEnriched]:
     created = T0 + timedelta(minutes=minute)
     value = TweetEnriched(
@@ -31,7 +36,9 @@ def event(
             interactions=(Interaction("retweet", author, "star", tweet_id, created),),
         ),
         enrichment=TextEnrichment(
-            lang="en", sentiment=Sentiment(label, {"positive": 0.8, "neutral": 0.0, "negative": -0.6}[label]), hashtags=tags
+            lang="en",
+            sentiment=Sentiment(label, {"positive": 0.8, "neutral": 0.0, "negative": -0.6}[label]),
+            hashtags=tags,
         ),
     )
     return Received(PubSubMessage(tweet_id, b""), value)
@@ -91,7 +98,9 @@ def test_redelivered_tweets_are_counted_once_and_change_no_table(
     assert windows(warehouse, "1m") == [("2026-11-02T10:00:00+00:00", "#dress", 2, 2, 0, 0)]
 
 
-def test_late_event_updates_the_window_it_belongs_to(aggregate: AggregateService, warehouse: DuckDBWarehouse) -> None:
+def test_late_event_updates_the_window_it_belongs_to(
+    aggregate: AggregateService, warehouse: DuckDBWarehouse
+) -> None:
     aggregate.add_tweets([event("1", "a", 0.1, ("dress",)), event("2", "a", 30.0, ("dress",))])
     aggregate.add_tweets([event("3", "c", 0.9, ("dress",))])  # arrives after a later tweet
     assert windows(warehouse, "1m")[0] == ("2026-11-02T10:00:00+00:00", "#dress", 2, 2, 0, 0)

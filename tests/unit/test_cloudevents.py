@@ -26,6 +26,7 @@ def test_pubsub_cloudevent_has_the_shape_eventarc_pushes() -> None:
     assert event["source"] == "//pubsub.googleapis.com/projects/proj/topics/tweets-raw"
     assert event["id"] == "42"
     data = event.get_data()
+    assert isinstance(data, dict)
     assert data["subscription"] == "projects/proj/subscriptions/sub-a"
     assert data["message"]["messageId"] == data["message"]["message_id"] == "42"
     assert data["message"]["publishTime"] == "2026-11-02T10:00:01.250000Z"
@@ -59,5 +60,6 @@ def test_storage_cloudevent_names_the_object_like_a_gcs_trigger() -> None:
     assert event["type"] == "google.cloud.storage.object.v1.finalized"
     assert event["source"] == "//storage.googleapis.com/projects/_/buckets/lake"
     assert event["subject"] == "objects/feeds/inventory/a.csv"
-    assert event.get_data()["size"] == "12"
+    data = event.get_data()
+    assert isinstance(data, dict) and data["size"] == "12"
     assert parse_storage_cloudevent(event) == obj

@@ -28,7 +28,9 @@ def ingest(lake: LocalBlobStore, publisher: RecordingPublisher) -> IngestService
     return IngestService(lake, publisher, DeadLetters(publisher))
 
 
-def test_keep_alive_lines_are_skipped_not_errors(ingest: IngestService, publisher: RecordingPublisher) -> None:
+def test_keep_alive_lines_are_skipped_not_errors(
+    ingest: IngestService, publisher: RecordingPublisher
+) -> None:
     report = ingest.ingest_lines([b"", stream_line("1", "hello"), b"\r", b"   "], "s")
     assert (report.tweets, report.keep_alives, report.dead_lettered) == (1, 3, 0)
     assert [m.topic for m in publisher.messages] == ["tweets-raw"]
@@ -58,16 +60,24 @@ def test_exact_payloads_are_stored_by_event_hour_and_published(
     lines = [stream_line("1", "a", minute=5), stream_line("2", "b", minute=65, media_keys=("3_1",))]
     report = ingest.ingest_lines(lines, "chunk-1")
     assert sorted(report.raw_objects) == sorted(lake.list("raw/tweets/"))
-    stored = {name.split("/")[2] + "/" + name.split("/")[3]: gzip.decompress(lake.read(name)) for name in report.raw_objects}
+    stored = {
+        name.split("/")[2] + "/" + name.split("/")[3]: gzip.decompress(lake.read(name))
+        for name in report.raw_objects
+    }
     assert stored == {"dt=2026-11-02/hour=10": lines[0] + b"\n", "dt=2026-11-02/hour=11": lines[1] + b"\n"}
     raw = publisher.on("tweets-raw")
     assert [m.data for m in raw] == lines
-    assert [(m.attributes["tweet_id"], m.attributes["has_media"]) for m in raw] == [("1", "false"), ("2", "true")]
+    assert [(m.attributes["tweet_id"], m.attributes["has_media"]) for m in raw] == [
+        ("1", "false"),
+        ("2", "true"),
+    ]
     assert all(TraceContext.parse(m.attributes["traceparent"]) for m in raw)
     assert raw[0].attributes["traceparent"] != raw[1].attributes["traceparent"]
 
 
-def test_ingesting_the_same_chunk_again_rewrites_no_raw_object(ingest: IngestService, lake: LocalBlobStore) -> None:
+def test_ingesting_the_same_chunk_again_rewrites_no_raw_object(
+    ingest: IngestService, lake: LocalBlobStore
+) -> None:
     lines = [stream_line("1", "a")]
     ingest.ingest_lines(lines, "same-source")
     [name] = list(lake.list("raw/"))

@@ -55,7 +55,9 @@ def test_failed_delivery_is_retried_with_exponential_backoff_then_succeeds() -> 
     bus.run_until_idle()
     assert clock.slept == [10.0, 20.0]  # the topology's policy: 10 s, doubling
     assert len(recorders["enrich-text-tweets-raw"].batches) == 3
-    attempts = [parse_pubsub_cloudevent(b[0]).delivery_attempt for b in recorders["enrich-text-tweets-raw"].batches]
+    attempts = [
+        parse_pubsub_cloudevent(b[0]).delivery_attempt for b in recorders["enrich-text-tweets-raw"].batches
+    ]
     assert attempts == [1, 2, 3]
     assert dead == []
 
@@ -88,7 +90,9 @@ def test_injected_duplicates_redeliver_the_same_message_id() -> None:
     bus, _, recorders, _ = _bus(faults=FaultInjection(duplicate_rate=1.0))
     bus.publish("tweets-raw", b"x", {"has_media": "false"})
     bus.run_until_idle()
-    ids = [parse_pubsub_cloudevent(e).message_id for b in recorders["enrich-text-tweets-raw"].batches for e in b]
+    ids = [
+        parse_pubsub_cloudevent(e).message_id for b in recorders["enrich-text-tweets-raw"].batches for e in b
+    ]
     assert len(ids) == 2 and ids[0] == ids[1]
 
 

@@ -8,6 +8,7 @@ import imagehash
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
+
 from trendwatch.adapters.local.image_analyzer import PHASH_MODEL_VERSION, LocalImageAnalyzer
 from trendwatch.contracts.events import Colour
 from trendwatch.ports import ImageAnalyzer, InvalidImage

@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from PIL import Image
+
 from trendwatch.adapters.local.image_analyzer import LocalImageAnalyzer
 from trendwatch.adapters.media_fetcher import MediaFetcher, MediaUnavailableError
 from trendwatch.ports import InvalidImage

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
-from trendwatch.contracts.cloudevents import StorageObject
-from trendwatch.runtime.delivery import routes
-from trendwatch.runtime.router import Router
+from trendwatch.contracts.cloudevents import PubSubMessage, StorageObject
+from trendwatch.runtime.delivery import Delivery, routes
+from trendwatch.runtime.router import DeliveryStore, Router
 from trendwatch.runtime.router_client import RouterClient, RouterError, RouterUnavailableError
 from trendwatch.settings import Settings
 
@@ -189,6 +189,24 @@ def test_pending_delivery_survives_a_router_restart(settings: Settings, services
     [push] = services.to("inventory-sync-stock-events")
     assert base64.b64decode(push.json["message"]["data"]) == b'{"sku": "A1"}'  # type: ignore[index]
     assert push.json["deliveryAttempt"] == 2
+
+
+def test_delivery_in_flight_when_the_router_died_is_redelivered(
+    settings: Settings, services: FakeServices
+) -> None:
+    crashed = DeliveryStore(settings.state_dir / "router.sqlite")
+    route = "inventory-sync-stock-events"
+    message = PubSubMessage("7", b"stock", topic="inventory-events", subscription=route)
+    crashed.add([Delivery(route, message=message)], ready_at=0.0)
+    assert crashed.lease(route, now=1.0) is not None
+    crashed.close()  # never acknowledged
+
+    with Router(settings, services.endpoints) as router:
+        router.wait_until_idle(5)
+
+    [push] = services.to(route)
+    assert push.headers["ce-id"] == "7"
+    assert base64.b64decode(push.json["message"]["data"]) == b"stock"  # type: ignore[index]
 
 
 def test_publishing_to_an_unknown_topic_is_refused(settings: Settings, services: FakeServices) -> None:

@@ -14,7 +14,11 @@ def test_every_setting_has_a_local_default() -> None:
 
 
 def test_environment_variables_are_typed_and_overrides_win() -> None:
-    env = {"TRENDWATCH_STATE_DIR": "/srv/tw", "TRENDWATCH_MEDIA_ALLOWED_HOSTS": "a.example, b.example", "OTHER": "x"}
+    env = {
+        "TRENDWATCH_STATE_DIR": "/srv/tw",
+        "TRENDWATCH_MEDIA_ALLOWED_HOSTS": "a.example, b.example",
+        "OTHER": "x",
+    }
     settings = Settings.from_env(env, text_profile="accurate")
     assert settings.state_dir == Path("/srv/tw")
     assert settings.media_allowed_hosts == ("a.example", "b.example")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from trendwatch.contracts.topology import TOPOLOGY
+from trendwatch.contracts.topology import TOPOLOGY, StorageTrigger, Subscription
 from trendwatch.warehouse.schema import TABLES
 from trendwatch.warehouse.sql import to_duckdb
 
@@ -30,7 +30,8 @@ def test_every_entry_point_of_the_topology_is_a_function_of_its_service() -> Non
 
 def test_every_subscription_and_trigger_has_a_dead_letter_topic() -> None:
     topics = {t.name for t in TOPOLOGY.topics}
-    for route in (*TOPOLOGY.subscriptions, *TOPOLOGY.storage_triggers):
+    routes: list[Subscription | StorageTrigger] = [*TOPOLOGY.subscriptions, *TOPOLOGY.storage_triggers]
+    for route in routes:
         assert route.dead_letter_topic in topics
         assert TOPOLOGY.topic(route.dead_letter_topic).dead_letter
 

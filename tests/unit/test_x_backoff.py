@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 from trendwatch.adapters.x_api import FailureKind, ReconnectBackoff, XApiError, classify_status
 
 

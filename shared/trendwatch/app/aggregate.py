@@ -62,7 +62,7 @@ class AggregateService:
         self._warehouse.merge_rows(
             "users",
             sorted((_user_row(e) for e in events), key=lambda row: row["last_seen_at"]),  # last row wins
-            update_when="S.last_seen_at > T.last_seen_at"
+            update_when="S.last_seen_at > T.last_seen_at",
         )
         self._warehouse.merge_rows("tweets", [_tweet_row(e, now) for e in events], update=False)
         self._warehouse.merge_rows(
@@ -108,7 +108,9 @@ class AggregateService:
                     "format": m.analysis.format,
                     "phash": m.analysis.phash,
                     "near_duplicate_group": m.near_duplicate_group,
-                    "colours": [{"name": c.name, "hex": c.hex, "fraction": c.fraction} for c in m.analysis.colours],
+                    "colours": [
+                        {"name": c.name, "hex": c.hex, "fraction": c.fraction} for c in m.analysis.colours
+                    ],
                     "ocr_text": m.analysis.ocr_text,
                     "labels": list(m.analysis.labels),
                     "model_versions": m.analysis.model_versions,

@@ -63,5 +63,8 @@ class DeadLetterSink:
         )
         with contextlib.suppress(BlobExists):  # already recorded: same bad input again
             self._lake.write(
-                lake_object, json.dumps(document, ensure_ascii=False).encode(), "application/json", if_absent=True
+                lake_object,
+                json.dumps(document, ensure_ascii=False).encode(),
+                "application/json",
+                if_absent=True,
             )

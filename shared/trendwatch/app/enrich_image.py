@@ -74,7 +74,9 @@ class EnrichImageService:
             analysis = self._analyzer.analyze(image)
         except InvalidImage as exc:
             attributes = {**received.message.attributes, "media_key": media.media_key}
-            self._dead_letters.reject(self._route, received.message.data, attributes, f"media {media.media_key}: {exc}")
+            self._dead_letters.reject(
+                self._route, received.message.data, attributes, f"media {media.media_key}: {exc}"
+            )
             return
         event = MediaEnriched(
             media_key=media.media_key,
@@ -87,5 +89,7 @@ class EnrichImageService:
         self._publisher.publish(
             MEDIA_ENRICHED,
             encode(event),
-            inject_traceparent({"schema_version": "1", "tweet_id": tweet.tweet_id, "media_key": media.media_key}),
+            inject_traceparent(
+                {"schema_version": "1", "tweet_id": tweet.tweet_id, "media_key": media.media_key}
+            ),
         )

@@ -27,5 +27,7 @@ class EnrichTextService:
                 self._publisher.publish(
                     TWEETS_ENRICHED,
                     encode(TweetEnriched(tweet=tweet, enrichment=enrichment)),
-                    inject_traceparent({"schema_version": "1", "tweet_id": tweet.tweet_id, "lang": enrichment.lang}),
+                    inject_traceparent(
+                        {"schema_version": "1", "tweet_id": tweet.tweet_id, "lang": enrichment.lang}
+                    ),
                 )

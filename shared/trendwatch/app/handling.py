@@ -93,8 +93,10 @@ def pubsub_batch_handler(
                 process([received for _, received in accepted])
             except InvalidEvent:
                 raise  # a decode-time concern leaking into processing is a programming error
-            except Exception as exc:  # noqa: BLE001 - any failure here is retried by the bus
-                log.exception("batch failed; will be retried", extra={"route": route.name, "size": len(accepted)})
+            except Exception as exc:
+                log.exception(
+                    "batch failed; will be retried", extra={"route": route.name, "size": len(accepted)}
+                )
                 for index, _ in accepted:
                     outcomes[index] = exc
         return outcomes
@@ -117,9 +119,11 @@ def storage_handler(
                     process(parse_storage_cloudevent(event))
                     outcomes.append(None)
                 except InvalidEvent as exc:
-                    dead_letters.reject(route, _raw_event_payload(event), {"subject": str(event.get("subject"))}, str(exc))
+                    dead_letters.reject(
+                        route, _raw_event_payload(event), {"subject": str(event.get("subject"))}, str(exc)
+                    )
                     outcomes.append(None)
-                except Exception as exc:  # noqa: BLE001 - retried by the bus
+                except Exception as exc:
                     log.exception("object processing failed; will be retried", extra={"route": route.name})
                     outcomes.append(exc)
         return outcomes

@@ -94,7 +94,11 @@ class IngestService:
             has_media = bool(message.data.attachments and message.data.attachments.media_keys)
             with trace_scope(None):
                 attributes = inject_traceparent(
-                    {"schema_version": SCHEMA_VERSION, "tweet_id": message.data.id, "has_media": str(has_media).lower()}
+                    {
+                        "schema_version": SCHEMA_VERSION,
+                        "tweet_id": message.data.id,
+                        "has_media": str(has_media).lower(),
+                    }
                 )
                 self._publisher.publish(TWEETS_RAW, line, attributes)
             report.tweets += 1

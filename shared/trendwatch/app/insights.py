@@ -123,7 +123,9 @@ GROUP BY i.target_user_id
 _KIND_WEIGHTS = {"retweeters": 1.0, "quoters": 1.5, "repliers": 0.5, "mentioners": 0.3}
 
 
-def influencers(warehouse: Warehouse, *, topic_id: str | None = None, limit: int = 20) -> list[InfluencerSummary]:
+def influencers(
+    warehouse: Warehouse, *, topic_id: str | None = None, limit: int = 20
+) -> list[InfluencerSummary]:
     """Users amplified by the most distinct others (retweets count most, mentions least)."""
     term = topic_id.removeprefix(TOPIC_PREFIX) if topic_id else None
     rows: list[dict[str, Any]] = warehouse.query(_INFLUENCERS_SQL, {"term": term})

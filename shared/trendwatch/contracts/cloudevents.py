@@ -160,4 +160,3 @@ def parse_storage_cloudevent(event: CloudEvent) -> StorageObject:
         content_type=str(data.get("contentType") or "application/octet-stream"),
         time_created=_parse_time(data.get("timeCreated")),
     )
-

@@ -23,7 +23,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Delay before delivery ``attempt + 1`` (attempts count from 1)."""
-        return min(self.maximum_backoff_s, self.minimum_backoff_s * 2 ** max(0, attempt - 1))
+        return float(min(self.maximum_backoff_s, self.minimum_backoff_s * 2 ** max(0, attempt - 1)))
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,9 @@ def normalize(message: XStreamMessage) -> Tweet:
         MediaRef(
             media_key=key,
             type=media_by_key[key].type if key in media_by_key else "photo",
-            url=(media_by_key[key].url or media_by_key[key].preview_image_url) if key in media_by_key else None,
+            url=(media_by_key[key].url or media_by_key[key].preview_image_url)
+            if key in media_by_key
+            else None,
             width=media_by_key[key].width if key in media_by_key else None,
             height=media_by_key[key].height if key in media_by_key else None,
         )

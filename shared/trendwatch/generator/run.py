@@ -8,14 +8,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import msgspec
+
 from trendwatch.generator import truth
-from trendwatch.generator.authors import build_population
-from trendwatch.generator.catalog import build_catalog
-from trendwatch.generator.feeds import write_feeds
+from trendwatch.generator.authors import Population, build_population
+from trendwatch.generator.catalog import Product, build_catalog
+from trendwatch.generator.feeds import FeedFile, write_feeds
 from trendwatch.generator.images import MediaLibrary
-from trendwatch.generator.stream import StreamEngine
+from trendwatch.generator.stream import StreamEngine, StreamStats
 from trendwatch.generator.timeline import MS_PER_MINUTE, event_times, from_ms, to_ms
-from trendwatch.generator.topics import plan_topics, topic_count
+from trendwatch.generator.topics import PlantedTopic, plan_topics, topic_count
 
 #: A fixed default start keeps output reproducible: the same arguments give the same bytes.
 DEFAULT_START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -41,6 +43,66 @@ def _rng(seed: int, part: str) -> random.Random:
     return random.Random(f"trendwatch/{seed}/{part}")
 
 
+class _Plan(msgspec.Struct, frozen=True):
+    """What a run is asked for and what it plants before writing a line."""
+
+    seed: int
+    minutes: int
+    rate: float
+    start_ms: int
+    end_ms: int
+    catalog: list[Product]
+    topics: list[PlantedTopic]
+    people: Population
+
+
+def _plan(seed: int, minutes: int, rate: float, start: datetime, tweets: int) -> _Plan:
+    start_ms = to_ms(start if start.tzinfo else start.replace(tzinfo=UTC))
+    end_ms = start_ms + minutes * MS_PER_MINUTE
+    topics = plan_topics(_rng(seed, "topics"), start_ms, end_ms - start_ms, topic_count(minutes))
+    return _Plan(
+        seed=seed,
+        minutes=minutes,
+        rate=rate,
+        start_ms=start_ms,
+        end_ms=end_ms,
+        catalog=build_catalog(_rng(seed, "catalog")),
+        topics=topics,
+        people=build_population(_rng(seed, "people"), tweets, [t.spec.topic_id for t in topics], start_ms),
+    )
+
+
+def _truth(plan: _Plan, stats: StreamStats, media: MediaLibrary, feeds: list[FeedFile]) -> truth.Truth:
+    people = plan.people
+    return truth.Truth(
+        seed=plan.seed,
+        start=from_ms(plan.start_ms),
+        end=from_ms(plan.end_ms),
+        minutes=plan.minutes,
+        rate=plan.rate,
+        counts=truth.Counts(
+            tweets=stats.tweets,
+            originals=stats.originals,
+            retweets=stats.retweets,
+            replies=stats.replies,
+            quotes=stats.quotes,
+            bot_tweets=stats.bot_tweets,
+            media_items=stats.media_items,
+            distinct_images=media.distinct_images,
+            tweets_with_media=stats.tweets_with_media,
+        ),
+        topics=tuple(
+            truth.topic_truth(t, stats, plan.catalog, people.influencers[t.spec.topic_id])
+            for t in plan.topics
+        ),
+        decoy=truth.decoy_truth(),
+        influencers=tuple(truth.influencer_truth(topic_id, a) for topic_id, a in people.influencers.items()),
+        bots=tuple(truth.BotTruth(bot.user_id, bot.username, bot in people.bot_ring) for bot in people.bots),
+        feeds=tuple(feeds),
+        image_groups=tuple(media.groups),
+    )
+
+
 def generate(
     seed: int,
     minutes: int,
@@ -58,62 +120,30 @@ def generate(
     """
     if minutes <= 0 or rate <= 0:
         raise ValueError("minutes and rate must be positive")
-    start_ms = to_ms(start or DEFAULT_START)
-    end_ms = start_ms + minutes * MS_PER_MINUTE
     count = max(1, round(rate * minutes * 60))
+    plan = _plan(seed, minutes, rate, start or DEFAULT_START, count)
     media_dir = out_dir / "media"
     media_dir.mkdir(parents=True, exist_ok=True)
-
-    catalog = build_catalog(_rng(seed, "catalog"))
-    topics = plan_topics(_rng(seed, "topics"), start_ms, end_ms - start_ms, topic_count(minutes))
-    people = build_population(_rng(seed, "people"), count, [t.spec.topic_id for t in topics], start_ms)
     media = MediaLibrary(_rng(seed, "media"), media_dir)
-    engine = StreamEngine(_rng(seed, "stream"), people, catalog, topics, media)
+    engine = StreamEngine(_rng(seed, "stream"), plan.people, plan.catalog, plan.topics, media)
 
     tweets_path = out_dir / "tweets.jsonl"
+    times = event_times(_rng(seed, "times"), plan.start_ms, minutes * 60, count)
     with tweets_path.open("wb") as out:
-        for written, ms in enumerate(
-            event_times(_rng(seed, "times"), start_ms, minutes * 60, count), start=1
-        ):
+        for written, ms in enumerate(times, start=1):
             out.write(engine.line(ms) + b"\n")
             if progress is not None and (written % PROGRESS_EVERY == 0 or written == count):
                 progress(written)
-    feeds = write_feeds(_rng(seed, "feeds"), out_dir, catalog, topics, (start_ms, end_ms))
+    feeds = write_feeds(_rng(seed, "feeds"), out_dir, plan.catalog, plan.topics, (plan.start_ms, plan.end_ms))
 
-    stats = engine.stats
-    facts = truth.Truth(
-        seed=seed,
-        start=from_ms(start_ms),
-        end=from_ms(end_ms),
-        minutes=minutes,
-        rate=rate,
-        counts=truth.Counts(
-            tweets=stats.tweets,
-            originals=stats.originals,
-            retweets=stats.retweets,
-            replies=stats.replies,
-            quotes=stats.quotes,
-            bot_tweets=stats.bot_tweets,
-            media_items=stats.media_items,
-            distinct_images=media.distinct_images,
-            tweets_with_media=stats.tweets_with_media,
-        ),
-        topics=tuple(
-            truth.topic_truth(t, stats, catalog, people.influencers[t.spec.topic_id]) for t in topics
-        ),
-        decoy=truth.decoy_truth(),
-        influencers=tuple(truth.influencer_truth(topic_id, a) for topic_id, a in people.influencers.items()),
-        bots=tuple(truth.BotTruth(bot.user_id, bot.username, bot in people.bot_ring) for bot in people.bots),
-        feeds=tuple(feeds),
-        image_groups=tuple(media.groups),
-    )
+    facts = _truth(plan, engine.stats, media, feeds)
     truth_path = out_dir / "truth.json"
     truth_path.write_bytes(truth.encode(facts))
     return GenerationSummary(
-        tweets=stats.tweets,
-        retweets=stats.retweets,
-        media_items=stats.media_items,
-        distinct_images=media.distinct_images,
+        tweets=facts.counts.tweets,
+        retweets=facts.counts.retweets,
+        media_items=facts.counts.media_items,
+        distinct_images=facts.counts.distinct_images,
         start=facts.start,
         end=facts.end,
         tweets_path=tweets_path,

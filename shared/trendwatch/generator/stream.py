@@ -25,8 +25,8 @@ SPAM_SHARE = 0.04
 #: Chance that a bot of the ring retweets another bot instead of posting.
 BOT_RETWEET_SHARE = 0.5
 #: Chance that a retweet or quote amplifies a recent influencer post.
-INFLUENCER_PICK_SHARE = 0.3
-#: Chance that a topic post (or any post, for the general influencer) is by an influencer.
+INFLUENCER_PICK_SHARE = 0.15
+#: Chance that a post about a started topic is by its influencer, and that any post is by the general one.
 TOPIC_INFLUENCER_SHARE = 0.15
 GENERAL_INFLUENCER_SHARE = 0.005
 LANG_SWITCH_SHARE = 0.1
@@ -141,6 +141,7 @@ class StreamEngine:
         self._topic_products = {
             t.spec.topic_id: [p for p in catalog if p.topic_id == t.spec.topic_id] for t in topics
         }
+        self._onsets = {t.spec.topic_id: t.onset_ms for t in topics}
         self._ring_ids = {bot.user_id for bot in population.bot_ring}
         self._tweet_ids = Snowflake(TWEET_WORKER)
         self._media_ids = Snowflake(MEDIA_WORKER)
@@ -181,10 +182,11 @@ class StreamEngine:
         product = self._rng.choice(self._baseline)
         return Subject(CATEGORY_BY_NAME[product.category], product)
 
-    def _author(self, subject: Subject) -> Account:
-        topic = subject.topic
-        if topic is not None and not subject.decoy and self._rng.random() < TOPIC_INFLUENCER_SHARE:
-            return self._people.influencers[topic.topic_id]
+    def _author(self, subject: Subject, ms: int) -> Account:
+        """A regular user mostly; a topic's influencer pushes it, but only once it has started."""
+        topic_id = subject.topic.topic_id if subject.topic else ""
+        if ms >= self._onsets.get(topic_id, ms + 1) and self._rng.random() < TOPIC_INFLUENCER_SHARE:
+            return self._people.influencers[topic_id]
         if self._rng.random() < GENERAL_INFLUENCER_SHARE:
             return self._people.influencers[""]
         return self._people.pick_regular(self._rng)
@@ -265,7 +267,7 @@ class StreamEngine:
 
     def _original(self, ms: int) -> tuple[Posted, _Draft]:
         subject = self._subject(ms)
-        author = self._author(subject)
+        author = self._author(subject, ms)
         users: tuple[Account, ...] = (author,)
         if self._rng.random() < WORDLESS_SHARE:
             builder, lang = compose.wordless(self._rng, subject), "und"

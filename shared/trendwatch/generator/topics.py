@@ -43,7 +43,7 @@ def plan_topics(rng: random.Random, start_ms: int, duration_ms: int, count: int)
     return [
         PlantedTopic(
             spec=spec,
-            onset_ms=start_ms + round(duration_ms * onset),
+            onset_ms=start_ms + round(duration_ms * onset / 1000) * 1000,
             ramp_ms=max(60_000, round(duration_ms * rng.uniform(0.08, 0.2))),
             peak_share=rng.uniform(0.05, 0.09),
         )

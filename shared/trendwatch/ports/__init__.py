@@ -36,7 +36,12 @@ class BlobStore(Protocol):
     bucket: str
 
     def write(
-        self, name: str, data: bytes, content_type: str = "application/octet-stream", *, if_absent: bool = False
+        self,
+        name: str,
+        data: bytes,
+        content_type: str = "application/octet-stream",
+        *,
+        if_absent: bool = False,
     ) -> str:
         """Store ``data`` under ``name``; returns the new generation. ``if_absent`` raises :class:`BlobExists`."""
         ...

@@ -34,10 +34,14 @@ class Route:
 
 def routes(topology: Topology = TOPOLOGY) -> dict[str, Route]:
     found = {
-        s.name: Route(s.name, s.service, s.entry_point, s.dead_letter_topic, s.retry) for s in topology.subscriptions
+        s.name: Route(s.name, s.service, s.entry_point, s.dead_letter_topic, s.retry)
+        for s in topology.subscriptions
     }
     found.update(
-        {t.name: Route(t.name, t.service, t.entry_point, t.dead_letter_topic, t.retry) for t in topology.storage_triggers}
+        {
+            t.name: Route(t.name, t.service, t.entry_point, t.dead_letter_topic, t.retry)
+            for t in topology.storage_triggers
+        }
     )
     return found
 

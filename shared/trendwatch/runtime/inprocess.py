@@ -122,7 +122,9 @@ class InProcessBus:
             return message.message_id
         for subscription in self._topology.subscriptions_of(topic):
             if subscription.filter is None or subscription.filter.matches(message.attributes):
-                self._enqueue(Delivery(subscription.name, message=replace(message, subscription=subscription.name)))
+                self._enqueue(
+                    Delivery(subscription.name, message=replace(message, subscription=subscription.name))
+                )
         return message.message_id
 
     def notify_finalized(self, obj: StorageObject) -> None:
@@ -161,7 +163,9 @@ class InProcessBus:
         route = self._routes[batch[0].route]
         handler = self._handlers.get(route.name)
         if handler is None:
-            raise RuntimeError(f"no handler subscribed for {route.name!r} ({route.service}.{route.entry_point})")
+            raise RuntimeError(
+                f"no handler subscribed for {route.name!r} ({route.service}.{route.entry_point})"
+            )
         outcomes: list[BaseException | None]
         if self._faults.fail():
             outcomes = [TransientFault("injected transient failure")] * len(batch)
@@ -179,7 +183,9 @@ class InProcessBus:
             self.stats.dead_lettered[route.name] += 1
             data, attributes = delivery.dead_letter_payload()
             reason = f"{type(error).__name__}: {error}"
-            attributes = dead_letter_attributes(attributes, source=route.name, reason=reason, attempts=delivery.attempt)
+            attributes = dead_letter_attributes(
+                attributes, source=route.name, reason=reason, attempts=delivery.attempt
+            )
             log.warning(
                 "dead-lettered after retries",
                 extra={"route": route.name, "attempts": delivery.attempt, "reason": reason},

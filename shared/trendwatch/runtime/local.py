@@ -41,7 +41,11 @@ class LocalPipeline:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.bus = InProcessBus(
-            self.clock, project=settings.project, bucket=settings.lake_bucket, faults=faults, max_batch=max_batch
+            self.clock,
+            project=settings.project,
+            bucket=settings.lake_bucket,
+            faults=faults,
+            max_batch=max_batch,
         )
         self.container: Container = local_container(
             settings, publisher=self.bus, on_finalize=self.bus.notify_finalized, clock=self.clock
@@ -53,7 +57,9 @@ class LocalPipeline:
         self.bus.on_dead_letter(self.container.dead_letter_sink.record)
         self._ingest = IngestService(self.container.lake, self.bus, self.container.dead_letters)
 
-    def replay(self, path: Path, *, speed: float | None = None, progress: Progress | None = None) -> ReplayReport:
+    def replay(
+        self, path: Path, *, speed: float | None = None, progress: Progress | None = None
+    ) -> ReplayReport:
         """Replay a file of X stream lines through all services; returns when everything is processed."""
         report = ReplayReport(media_copied=copy_media(path.parent / "media", self.container.lake))
         pacer = Pacer(speed, self.clock) if speed else None
@@ -66,7 +72,9 @@ class LocalPipeline:
         report.stats = self.bus.stats
         return report
 
-    def stream(self, lines: Iterable[bytes], *, chunk_lines: int = 200, progress: Progress | None = None) -> IngestReport:
+    def stream(
+        self, lines: Iterable[bytes], *, chunk_lines: int = 200, progress: Progress | None = None
+    ) -> IngestReport:
         """Ingest a live source (the X filtered stream) in small chunks until it ends."""
         report = IngestReport()
         for chunk in chunked(lines, chunk_lines):
@@ -86,7 +94,8 @@ class LocalPipeline:
         name = f"feeds/{kind}/dt={self.clock.now():%Y-%m-%d}/{path.name}"
         self.drop_object(name, path.read_bytes())
         rows = self.container.warehouse.query(
-            "SELECT * FROM feed_loads WHERE object_name = @name ORDER BY loaded_at DESC LIMIT 1", {"name": name}
+            "SELECT * FROM feed_loads WHERE object_name = @name ORDER BY loaded_at DESC LIMIT 1",
+            {"name": name},
         )
         if not rows:
             raise RuntimeError(f"inventory-sync left no load report for {name}; see dead_letters")

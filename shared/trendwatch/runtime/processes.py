@@ -31,7 +31,7 @@ from trendwatch.adapters.local.blobstore import LocalBlobStore
 from trendwatch.adapters.local.clock import SystemClock
 from trendwatch.app.ingest import IngestReport
 from trendwatch.contracts.cloudevents import StorageObject
-from trendwatch.contracts.topology import TOPOLOGY, TWEETS_RAW
+from trendwatch.contracts.topology import INGEST_DEAD_LETTER, TOPOLOGY, TWEETS_RAW
 from trendwatch.observability import get_logger
 from trendwatch.ports import Clock
 from trendwatch.runtime.delivery import routes
@@ -241,14 +241,15 @@ class ProcessPipeline:
 def _ingest_report(lines: int, before: RouterStats, after: RouterStats) -> IngestReport:
     """What ingest did, read from the router's counts (the ingest process reports to no one else).
 
-    Every line ends as exactly one of: a ``tweets-raw`` message, a message to ingest's
-    dead-letter topic, or a keep-alive. The names of the raw lake objects are chosen inside
-    the ingest process and are not reported (they are in the lake under ``raw/tweets/``).
+    Every line ends as exactly one of: a ``tweets-raw`` message, a message to
+    ``ingest-dead-letter`` (not a valid stream message), or a keep-alive. The names of the
+    raw lake objects are chosen inside the ingest process and are not reported (they are
+    in the lake under ``raw/tweets/``).
     """
 
     published = Counter(after.published) - Counter(before.published)
     tweets = published[TWEETS_RAW]
-    dead_lettered = published[_INGEST_TRIGGER.dead_letter_topic]
+    dead_lettered = published[INGEST_DEAD_LETTER]
     return IngestReport(
         lines=lines,
         keep_alives=lines - tweets - dead_lettered,

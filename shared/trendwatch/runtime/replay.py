@@ -111,6 +111,10 @@ def copy_media(media_dir: Path, lake: BlobStore) -> int:
     for image in sorted(media_dir.iterdir()):
         name = f"raw/media/{image.name}"
         if image.is_file() and not lake.exists(name):
-            lake.write(name, image.read_bytes(), "image/png" if image.suffix == ".png" else "application/octet-stream")
+            lake.write(
+                name,
+                image.read_bytes(),
+                "image/png" if image.suffix == ".png" else "application/octet-stream",
+            )
             copied += 1
     return copied

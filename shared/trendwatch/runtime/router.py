@@ -53,6 +53,8 @@ log = get_logger(__name__)
 
 #: Longest a worker sleeps without re-checking its route's backlog.
 _MAX_WAIT_S = 1.0
+#: How often the HTTP server checks whether it is asked to shut down.
+_SHUTDOWN_POLL_S = 0.1
 
 
 class UnknownTopicError(LookupError):
@@ -210,7 +212,7 @@ class Router:
         self._server = ThreadingHTTPServer(self._address, _handler_for(self))
         self._server.daemon_threads = True
         self._threads = [
-            threading.Thread(target=self._server.serve_forever, args=(_MAX_WAIT_S / 10,), name="router-http")
+            threading.Thread(target=self._server.serve_forever, args=(_SHUTDOWN_POLL_S,), name="router-http")
         ]
         self._threads += [
             threading.Thread(target=self._work, args=(route,), name=f"router-{route.name}")

@@ -44,7 +44,8 @@ class LocalBlobStore:
     ) -> str:
         path = self._path(name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -54,10 +55,9 @@ class LocalBlobStore:
                 except FileExistsError:
                     raise BlobExists(name) from None
             else:
-                os.replace(tmp, path)
+                tmp.replace(path)
         finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            tmp.unlink(missing_ok=True)
         generation = str(time.time_ns())
         if self.on_finalize is not None:
             self.on_finalize(

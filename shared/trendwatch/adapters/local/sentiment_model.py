@@ -1,7 +1,9 @@
 """A small tweet sentiment classifier that needs only numpy at run time.
 
 Texts become sparse vectors of hashed features (word unigrams with negation
-marking, word bigrams, character n-grams inside words); a linear model maps
+marking, word bigrams, character n-grams inside words, and polarity cues from the
+packaged ``sentiment_lexicon.json``, which lets a model trained on a few thousand
+tweets generalise to common words it never saw); a linear model maps
 them to negative / neutral / positive probabilities. ``scripts/train_sentiment.py``
 fits the weights with scikit-learn on exactly these features (it imports
 :func:`featurize` from here) and exports them as ``<name>.npz`` + ``<name>.json``
@@ -14,13 +16,15 @@ import json
 import re
 import zlib
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
 import msgspec
 import numpy as np
 import numpy.typing as npt
+
+from trendwatch.domain.text import fold, strip_elision
 
 #: Version of the featuriser below; a model trained with another one is refused.
 FEATURIZER_VERSION = 1
@@ -46,6 +50,9 @@ class ModelInfo(msgspec.Struct, frozen=True, kw_only=True):
     language: str
     n_features: int
     featurizer_version: int
+    #: Key of the language section of the lexicon the features used, and that lexicon's version.
+    lexicon: str
+    lexicon_version: int
     labels: tuple[str, ...]
     training_files: dict[str, str]
     metrics: dict[str, float]
@@ -84,18 +91,44 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+#: Feature names a lexicon entry emits: (plain, negated) for each lexicon group.
+_LEXICON_GROUPS = {
+    "positive": ("lex|pos", "lex|neg"),
+    "negative": ("lex|neg", None),
+    "negative_when_negated": (None, "lex|neg"),
+    "negative_positive_when_negated": ("lex|neg", "lex|pos"),
+}
+
+
+@cache
+def load_lexicon(lang: str) -> tuple[int, dict[str, tuple[str | None, str | None]]]:
+    """The lexicon version and its cues for ``lang`` (plus language-neutral ones such as emojis)."""
+    raw = json.loads(resources.files("trendwatch.data").joinpath("sentiment_lexicon.json").read_text("utf-8"))
+    cues = {
+        fold(word): _LEXICON_GROUPS[group]
+        for section in ("*", lang)
+        for group, entries in raw.get(section, {}).items()
+        for word in entries
+    }
+    return raw["version"], cues
+
+
 @lru_cache(maxsize=200_000)
-def _token_features(token: str, mask: int) -> tuple[int, ...]:
-    """Hashes of one token's unigram and character n-grams (cached: tweets reuse words a lot)."""
+def _token_features(token: str, mask: int, lexicon: str) -> tuple[int, ...]:
+    """Hashes of one token's unigram, lexicon cue and character n-grams (cached: words recur a lot)."""
     hashes = [_hash("w|" + token, mask)]
+    bare = token.removeprefix("NOT_")
+    cue = load_lexicon(lexicon)[1].get(fold(strip_elision(bare)), (None, None))[bare != token]
+    if cue:
+        hashes.append(_hash(cue, mask))
     if token[0].isalnum():
-        padded = f" {token.removeprefix('NOT_')} "
+        padded = f" {bare} "
         for n in _CHAR_NGRAMS:
             hashes.extend(_hash("c|" + padded[i : i + n], mask) for i in range(len(padded) - n + 1))
     return tuple(hashes)
 
 
-def featurize(text: str, n_features: int) -> list[int]:
+def featurize(text: str, n_features: int, lexicon: str) -> list[int]:
     """Hashed feature indices of ``text`` (with repetitions: a count vector in sparse form)."""
     if n_features & (n_features - 1):
         raise ValueError("n_features must be a power of two")
@@ -103,17 +136,19 @@ def featurize(text: str, n_features: int) -> list[int]:
     toks = tokens(text)
     indices: list[int] = []
     for token in toks:
-        indices.extend(_token_features(token, mask))
+        indices.extend(_token_features(token, mask, lexicon))
     indices.extend(_hash(f"b|{a} {b}", mask) for a, b in zip(toks, toks[1:], strict=False))
     return indices
 
 
-def feature_matrix(texts: Sequence[str], n_features: int) -> tuple[npt.NDArray[np.int64], ...]:
+def feature_matrix(
+    texts: Sequence[str], n_features: int, lexicon: str
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """The L2-normalised count matrix of ``texts`` in COO form: ``(rows, cols, values)``."""
     rows: list[int] = []
     cols: list[int] = []
     for row, text in enumerate(texts):
-        indices = featurize(text, n_features)
+        indices = featurize(text, n_features, lexicon)
         cols.extend(indices)
         rows.extend([row] * len(indices))
     keys, counts = np.unique(
@@ -122,7 +157,7 @@ def feature_matrix(texts: Sequence[str], n_features: int) -> tuple[npt.NDArray[n
     row_ids, col_ids = np.divmod(keys, n_features)
     norms = np.sqrt(np.bincount(row_ids, weights=counts.astype(np.float64) ** 2, minlength=len(texts)))
     values = counts / np.where(norms > 0, norms, 1.0)[row_ids]
-    return row_ids, col_ids, values  # type: ignore[return-value]
+    return row_ids, col_ids, values
 
 
 class SentimentModel:
@@ -133,6 +168,8 @@ class SentimentModel:
     ) -> None:
         if info.featurizer_version != FEATURIZER_VERSION:
             raise ValueError(f"{info.tag} was trained with featuriser v{info.featurizer_version}")
+        if info.lexicon_version != load_lexicon(info.lexicon)[0]:
+            raise ValueError(f"{info.tag} was trained with another version of the sentiment lexicon")
         if weights.shape != (info.n_features, len(info.labels)):
             raise ValueError(f"{info.tag}: weights of shape {weights.shape} do not match its metadata")
         self.info = info
@@ -155,7 +192,7 @@ class SentimentModel:
         n_classes = len(self.info.labels)
         if not texts:
             return np.zeros((0, n_classes))
-        rows, cols, values = feature_matrix(texts, self.info.n_features)
+        rows, cols, values = feature_matrix(texts, self.info.n_features, self.info.lexicon)
         contributions = self._weights[cols] * values[:, None]
         logits = np.stack(
             [np.bincount(rows, weights=contributions[:, k], minlength=len(texts)) for k in range(n_classes)],

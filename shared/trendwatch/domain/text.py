@@ -1,0 +1,331 @@
+"""Tweet text, taken apart: tokens, hashtags, mentions, keyphrases, retail categories, brands.
+
+Pure and fast (it runs on thousands of tweets a second): one regular-expression scan per
+text (cached, so the extractors below share it), per-word normalisation cached too. The
+retail taxonomy (categories with English and French keywords, and known brands) ships as
+``trendwatch/data/taxonomy.json`` and is read once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Literal, NamedTuple
+
+TokenKind = Literal["url", "mention", "hashtag", "word", "sep"]
+
+_SCAN = re.compile(
+    r"""
+    (?P<url>https?://\S+|www\.\S+)
+    |(?P<mention>(?<![\w@])@\w+)
+    |(?P<hashtag>(?<![\w#&])[#＃]\w*[^\W\d]\w*)
+    |(?P<word>\w+(?:['’-]\w+)*)
+    |(?P<sep>[^\w\s]+)
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+_RETWEET_PREFIX = re.compile(r"^\s*RT\s+@\w+\s*:\s*", re.IGNORECASE)
+_ELISIONS = frozenset("l d j m n s t c qu jusqu lorsqu puisqu quoiqu".split())
+_MAX_PHRASE_WORDS = 3
+
+_EN_STOPWORDS = frozenset(
+    """a about above after again against all almost also am an and any are aren't as at be because been
+    before being below between both but by can can't cannot could couldn't did didn't do does doesn't doing
+    don't down during each either else even ever every few for from further get gets got had hadn't has hasn't
+    have haven't having he he'd he'll he's her here here's hers herself him himself his how how's however i
+    i'd i'll i'm i've if in into is isn't it it's its itself just let's like me more most much must mustn't my
+    myself neither no nor not now of off on once only or other ought our ours ourselves out over own rather
+    really same shan't she she'd she'll she's should shouldn't so some still such than that that's the their
+    theirs them themselves then there there's these they they'd they'll they're they've this those though
+    through to too under until up upon us very via was wasn't we we'd we'll we're we've were weren't what
+    what's when when's where where's whether which while who who's whom why why's will with within without
+    won't would wouldn't yet you you'd you'll you're you've your yours yourself yourselves im ive dont cant
+    lol omg amp rt http https gonna wanna yeah yes ok okay today tomorrow yesterday one two new""".split()
+)
+_FR_STOPWORDS = frozenset(
+    """a à afin ai aie aient ainsi alors as au aucun aucune auquel aura aurai auraient aurais aurait auras
+    aurez auront autre autres aux avaient avais avait avant avec avez aviez avions avoir avons ayant bah
+    beaucoup bien c ça car ce ceci cela celle celles celui cet cette ceux chaque chez ci comme comment d dans
+    de des depuis donc dont du elle elles en encore es est et étaient étais était étant été êtes étions être
+    eu eue eux faire fait fais faut il ils j je jusqu l la là le les leur leurs lors lui m ma mais me même
+    mes moi moins mon n ne ni non nos notre nous on ont ou où par parce pas peu peut plus pour pourquoi qu
+    quand que quel quelle quelles quels qui quoi s sa sans se sera ses si sien son sont sous soyez suis sur
+    t ta te tes toi ton tous tout toute toutes très trop tu un une unes uns vers voici voilà vos votre vous
+    vu y aujourd'hui hui demain hier jour oui ok mdr lol ptdr rt via http https va vais vont fois deux
+    nouveau nouvelle""".split()
+)
+STOPWORDS: dict[str, frozenset[str]] = {"en": _EN_STOPWORDS, "fr": _FR_STOPWORDS}
+_ALL_STOPWORDS = _EN_STOPWORDS | _FR_STOPWORDS
+
+
+class Token(NamedTuple):
+    kind: TokenKind
+    text: str
+
+
+class EntityMention(NamedTuple):
+    """An entity found in a text; ``salience`` is its share of all entity mentions in that text."""
+
+    name: str
+    type: str
+    salience: float
+
+
+@lru_cache(maxsize=4096)
+def scan(text: str) -> tuple[Token, ...]:
+    """Split a tweet into URLs, mentions, hashtags, words and separators (punctuation, emojis).
+
+    A leading ``RT @user:`` is dropped: it restates the retweet, not what the tweet says.
+    """
+    text = _RETWEET_PREFIX.sub("", text)
+    return tuple(Token(m.lastgroup, m.group()) for m in _SCAN.finditer(text))  # type: ignore[arg-type]
+
+
+def stopwords(lang: str | None) -> frozenset[str]:
+    """The stopwords of ``lang``; English and French together when the language has no list."""
+    return STOPWORDS.get(lang or "", _ALL_STOPWORDS)
+
+
+@cache
+def fold(word: str) -> str:
+    """Lower-case and strip accents: ``Été`` -> ``ete``."""
+    decomposed = unicodedata.normalize("NFKD", word.lower().replace("’", "'"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def strip_elision(word: str) -> str:
+    """Drop a French elided article or pronoun: ``l'été`` -> ``été``, ``qu'il`` -> ``il``."""
+    head, apostrophe, tail = word.replace("’", "'").partition("'")
+    if apostrophe and tail and head.lower() in _ELISIONS:
+        return tail
+    return word
+
+
+def split_hashtag(tag: str) -> list[str]:
+    """Words of a hashtag body, split at case and letter/digit changes, lower-cased.
+
+    ``SummerDress`` -> ``["summer", "dress"]``, ``BlackFriday2024`` -> ``["black", "friday", "2024"]``,
+    ``NYFWLooks`` -> ``["nyfw", "looks"]``; ``summerdress`` stays one word.
+    """
+    words: list[str] = []
+    start = 0
+    for i in range(1, len(tag)):
+        prev, cur = tag[i - 1], tag[i]
+        nxt = tag[i + 1] if i + 1 < len(tag) else ""
+        boundary = (
+            cur == "_"
+            or prev == "_"
+            or (prev.islower() and cur.isupper())
+            or (prev.isupper() and cur.isupper() and nxt.islower())
+            or (prev.isdigit() != cur.isdigit())
+        )
+        if boundary:
+            words.append(tag[start:i])
+            start = i
+    words.append(tag[start:])
+    return [w.lower() for w in words if w and w != "_"]
+
+
+def extract_hashtags(text: str) -> tuple[str, ...]:
+    """Hashtags without ``#``, lower-cased, first occurrence first, no duplicates."""
+    return tuple(dict.fromkeys(t.text[1:].lower() for t in scan(text) if t.kind == "hashtag"))
+
+
+def extract_mentions(text: str) -> tuple[str, ...]:
+    """Mentioned usernames without ``@``, lower-cased (usernames are case-insensitive), no duplicates."""
+    return tuple(dict.fromkeys(t.text[1:].lower() for t in scan(text) if t.kind == "mention"))
+
+
+def words(text: str) -> list[str]:
+    """The plain words of a tweet (no URLs, mentions, hashtags, emojis), case kept, elisions dropped."""
+    return [strip_elision(t.text) for t in scan(text) if t.kind == "word"]
+
+
+def extract_keyphrases(text: str, lang: str | None) -> tuple[str, ...]:
+    """Candidate key phrases: runs of up to three lower-cased content words.
+
+    Stopwords, numbers, single letters, punctuation, emojis, URLs and mentions end a run; a
+    hashtag is a run of its own, split into words (``#SummerDress`` -> ``summer dress``).
+    """
+    stop = stopwords(lang)
+    phrases: dict[str, None] = {}
+    run: list[str] = []
+
+    def flush() -> None:
+        for i in range(0, len(run), _MAX_PHRASE_WORDS):
+            phrases[" ".join(run[i : i + _MAX_PHRASE_WORDS])] = None
+        run.clear()
+
+    def feed(word: str) -> None:
+        word = strip_elision(word).lower()
+        if len(word) < 2 or word in stop or not any(c.isalpha() for c in word):
+            flush()
+        else:
+            run.append(word)
+
+    for token in scan(text):
+        if token.kind == "word":
+            feed(token.text)
+            continue
+        flush()
+        if token.kind == "hashtag":
+            for word in split_hashtag(token.text[1:]):
+                feed(word)
+            flush()
+    flush()
+    return tuple(phrases)
+
+
+def _singular(word: str) -> str:
+    """A crude English/French singular, applied alike to keywords and text so that they meet."""
+    if len(word) <= 3:
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]
+    if word.endswith(("eaux", "oux")):
+        return word[:-1]
+    if word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+@cache
+def normalize_word(word: str) -> str:
+    """The form under which words are matched to the taxonomy: folded, elision dropped, singular."""
+    return _singular(fold(strip_elision(word)))
+
+
+def _normalize_phrase(phrase: str) -> str:
+    return " ".join(normalize_word(w) for w in re.split(r"[\s_-]+", phrase) if w)
+
+
+class Brand(NamedTuple):
+    name: str
+    categories: frozenset[str]
+
+
+class Taxonomy(NamedTuple):
+    """Keyword and brand lookups keyed by normalised phrase."""
+
+    version: int
+    categories: tuple[str, ...]
+    #: ``lang`` -> normalised keyword -> categories. English retail words are common in every
+    #: language's tweets, so each language's table includes the English one; ``"*"`` holds all.
+    keywords: dict[str, dict[str, frozenset[str]]]
+    brands: dict[str, Brand]
+    max_words: int
+
+
+def _keyword_forms(keyword: str) -> Iterator[str]:
+    """A keyword's normalised form and, for several words, the glued one (``skin care`` -> ``skincare``)."""
+    normalized = _normalize_phrase(keyword)
+    yield normalized
+    if " " in normalized:
+        yield normalize_word(re.sub(r"[\s_-]+", "", keyword))
+
+
+@cache
+def taxonomy() -> Taxonomy:
+    """The packaged retail taxonomy, parsed once."""
+    raw = json.loads(resources.files("trendwatch.data").joinpath("taxonomy.json").read_text("utf-8"))
+    by_lang: dict[str, dict[str, set[str]]] = {"*": {}}
+    for category, entries_by_lang in raw["categories"].items():
+        for lang, entries in entries_by_lang.items():
+            for keyword in entries:
+                for form in _keyword_forms(keyword):
+                    for table in (by_lang.setdefault(lang, {}), by_lang["*"]):
+                        table.setdefault(form, set()).add(category)
+    keywords: dict[str, dict[str, frozenset[str]]] = {}
+    for lang, table in by_lang.items():
+        merged = {k: set(v) for k, v in by_lang["en"].items()} if lang not in ("en", "*") else {}
+        for form, categories in table.items():
+            merged.setdefault(form, set()).update(categories)
+        keywords[lang] = {k: frozenset(v) for k, v in merged.items()}
+    brands = {
+        form: Brand(name, frozenset(spec["categories"]))
+        for name, spec in raw["brands"].items()
+        for alias in (name, *spec.get("aliases", ()))
+        for form in _keyword_forms(alias)
+    }
+    return Taxonomy(
+        version=raw["version"],
+        categories=tuple(raw["categories"]),
+        keywords=keywords,
+        brands=brands,
+        max_words=max(len(k.split()) for k in [*keywords["*"], *brands]),
+    )
+
+
+def _ngrams(term: str, max_words: int) -> Iterator[str]:
+    normalized = _normalize_phrase(term).split()
+    for n in range(1, min(max_words, len(normalized)) + 1):
+        for i in range(len(normalized) - n + 1):
+            yield " ".join(normalized[i : i + n])
+
+
+def _brands_in(term: str, tax: Taxonomy) -> set[Brand]:
+    return {tax.brands[gram] for gram in _ngrams(term, tax.max_words) if gram in tax.brands}
+
+
+def categorize(text_terms: Iterable[str], lang: str | None) -> tuple[str, ...]:
+    """Retail categories named by any of ``text_terms`` (words, phrases or hashtags), in taxonomy order.
+
+    Keywords of ``lang`` (plus English ones) count; for a language without keywords, all do.
+    Known brands count in every language.
+    """
+    tax = taxonomy()
+    table = tax.keywords.get(lang or "", tax.keywords["*"])
+    found: set[str] = set()
+    for term in text_terms:
+        for gram in _ngrams(term, tax.max_words):
+            found.update(table.get(gram, ()))
+        for brand in _brands_in(term, tax):
+            found.update(brand.categories)
+    return tuple(c for c in tax.categories if c in found)
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper() and not word.isupper()
+
+
+def _capitalised_spans(text: str) -> Iterator[str]:
+    """Runs of two or more capitalised words (``Paris Fashion Week``), trimmed of stopwords."""
+    span: list[str] = []
+    for token in (*scan(text), Token("sep", "")):
+        if token.kind == "word" and _capitalised(token.text):
+            span.append(strip_elision(token.text))
+            continue
+        while span and span[0].lower() in _ALL_STOPWORDS:
+            span.pop(0)
+        while span and span[-1].lower() in _ALL_STOPWORDS:
+            span.pop()
+        if len(span) >= 2:
+            yield " ".join(span)
+        span = []
+
+
+def extract_entities(text: str) -> tuple[EntityMention, ...]:
+    """Known brands (in words, hashtags or mentions) and capitalised multi-word names."""
+    tax = taxonomy()
+    counts: Counter[tuple[str, str]] = Counter()
+    terms = [" ".join(words(text))]
+    for token in scan(text):
+        if token.kind in ("hashtag", "mention"):
+            body = token.text[1:]
+            found = _brands_in(body, tax) | _brands_in(" ".join(split_hashtag(body)), tax)
+            counts.update((brand.name, "BRAND") for brand in found)
+    for term in terms:
+        counts.update((brand.name, "BRAND") for brand in _brands_in(term, tax))
+    brand_names = {fold(name) for name, _ in counts}
+    for span in _capitalised_spans(text):
+        if fold(span) not in brand_names:
+            counts[(span, "OTHER")] += 1
+    total = sum(counts.values())
+    return tuple(EntityMention(name, kind, round(n / total, 3)) for (name, kind), n in counts.most_common())
