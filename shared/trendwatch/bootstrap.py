@@ -123,15 +123,22 @@ def local_container(
     *,
     publisher: Publisher,
     on_finalize: FinalizeListener | None = None,
-    shared_warehouse: bool = False,
     clock: Clock | None = None,
+    remote_warehouse_url: str | None = None,
 ) -> Container:
-    """Local adapters: lake folder, DuckDB file, offline models (imported only when first used)."""
+    """Local adapters: lake folder, DuckDB file, offline models (imported only when first used).
+
+    With ``remote_warehouse_url`` the warehouse is the one the ``--processes`` router serves.
+    """
 
     def warehouse() -> Warehouse:
+        if remote_warehouse_url:
+            from trendwatch.runtime.warehouse_http import WarehouseClient
+
+            return WarehouseClient(remote_warehouse_url)
         from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 
-        return DuckDBWarehouse(settings.warehouse_path, shared=shared_warehouse)
+        return DuckDBWarehouse(settings.warehouse_path)
 
     def text_analyzer() -> TextAnalyzer:
         from trendwatch.adapters.local.text_analyzer import LocalTextAnalyzer
@@ -174,7 +181,10 @@ def container_from_env(settings: Settings | None = None) -> Container:
 
         router = RouterClient(settings.router_url)
         return local_container(
-            settings, publisher=router, on_finalize=router.notify_finalized, shared_warehouse=True
+            settings,
+            publisher=router,
+            on_finalize=router.notify_finalized,
+            remote_warehouse_url=settings.router_url,
         )
     raise RuntimeError(
         f"backend {settings.backend!r}: the Google Cloud publisher, storage and warehouse adapters are "

@@ -52,7 +52,7 @@ def _warehouse(settings: Settings) -> Any:
         raise click.ClickException(
             f"no warehouse at {settings.warehouse_path}: run `trendwatch replay FILE` or `trendwatch demo` first"
         )
-    return DuckDBWarehouse(settings.warehouse_path, shared=True)
+    return DuckDBWarehouse(settings.warehouse_path)
 
 
 @contextmanager

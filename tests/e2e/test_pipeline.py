@@ -96,7 +96,7 @@ def run(
 def _warehouse(settings: Settings) -> Any:
     from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 
-    return DuckDBWarehouse(settings.warehouse_path, shared=True)
+    return DuckDBWarehouse(settings.warehouse_path)
 
 
 def test_every_good_tweet_is_stored_once(run: tuple[Stream, Settings, Any]) -> None:

@@ -71,7 +71,7 @@ def test_replay_through_service_processes_fills_the_warehouse(tmp_path: Path, st
         report = pipeline.replay(stream_file, progress=progressed.append)
         services = sorted(f"{p.service}.{p.entry_point}" for p in pipeline.processes)
 
-    warehouse = DuckDBWarehouse(settings.warehouse_path, shared=True)
+    warehouse = DuckDBWarehouse(settings.warehouse_path)
     tweets = warehouse.query("SELECT tweet_id FROM tweets ORDER BY tweet_id")
     assert [row["tweet_id"] for row in tweets] == [str(1000 + i) for i in range(TWEETS)]
     media = warehouse.query("SELECT media_key, tweet_id FROM media")

@@ -36,12 +36,15 @@ def _window_recompute_sql(size: WindowSize) -> str:
              COUNTIF(sentiment_label = 'positive') AS positive,
              COUNTIF(sentiment_label = 'neutral') AS neutral,
              COUNTIF(sentiment_label = 'negative') AS negative,
-             AVG(sentiment_score) AS sentiment_avg, CAST(@now AS TIMESTAMP) AS updated_at
+             SUM(CAST(ROUND(sentiment_score * 10000) AS INT64)) / (COUNT(*) * 10000) AS sentiment_avg,
+             CAST(@now AS TIMESTAMP) AS updated_at
       FROM tweet_terms
       WHERE created_at >= @lo AND created_at < @hi
         AND TIMESTAMP_TRUNC(created_at, {unit}) IN UNNEST(@starts)
       GROUP BY window_start, term, lang
     )"""
+    # The average is taken over integer ten-thousandths so that it does not depend on the
+    # order rows are summed in (float addition is not associative), hence on delivery order.
     counts = ("tweet_count", "unique_authors", "positive", "neutral", "negative")
     changed = " OR ".join(f"T.{c} != S.{c}" for c in counts)
     return merge_statement(table("term_windows"), source, update_when=changed)

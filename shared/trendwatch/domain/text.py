@@ -30,10 +30,16 @@ _SCAN = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 _RETWEET_PREFIX = re.compile(r"^\s*RT\s+@\w+\s*:\s*", re.IGNORECASE)
-_ELISIONS = frozenset("l d j m n s t c qu jusqu lorsqu puisqu quoiqu".split())
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_ELISIONS = _wordset("l d j m n s t c qu jusqu lorsqu puisqu quoiqu")
 _MAX_PHRASE_WORDS = 3
 
-_EN_STOPWORDS = frozenset(
+_EN_STOPWORDS = _wordset(
     """a about above after again against all almost also am an and any are aren't as at be because been
     before being below between both but by can can't cannot could couldn't did didn't do does doesn't doing
     don't down during each either else even ever every few for from further get gets got had hadn't has hasn't
@@ -45,9 +51,9 @@ _EN_STOPWORDS = frozenset(
     through to too under until up upon us very via was wasn't we we'd we'll we're we've were weren't what
     what's when when's where where's whether which while who who's whom why why's will with within without
     won't would wouldn't yet you you'd you'll you're you've your yours yourself yourselves im ive dont cant
-    lol omg amp rt http https gonna wanna yeah yes ok okay today tomorrow yesterday one two new""".split()
+    lol omg amp rt http https gonna wanna yeah yes ok okay today tomorrow yesterday one two new"""
 )
-_FR_STOPWORDS = frozenset(
+_FR_STOPWORDS = _wordset(
     """a à afin ai aie aient ainsi alors as au aucun aucune auquel aura aurai auraient aurais aurait auras
     aurez auront autre autres aux avaient avais avait avant avec avez aviez avions avoir avons ayant bah
     beaucoup bien c ça car ce ceci cela celle celles celui cet cette ceux chaque chez ci comme comment d dans
@@ -57,7 +63,7 @@ _FR_STOPWORDS = frozenset(
     quand que quel quelle quelles quels qui quoi s sa sans se sera ses si sien son sont sous soyez suis sur
     t ta te tes toi ton tous tout toute toutes très trop tu un une unes uns vers voici voilà vos votre vous
     vu y aujourd'hui hui demain hier jour oui ok mdr lol ptdr rt via http https va vais vont fois deux
-    nouveau nouvelle""".split()
+    nouveau nouvelle"""
 )
 STOPWORDS: dict[str, frozenset[str]] = {"en": _EN_STOPWORDS, "fr": _FR_STOPWORDS}
 _ALL_STOPWORDS = _EN_STOPWORDS | _FR_STOPWORDS
@@ -144,6 +150,26 @@ def extract_mentions(text: str) -> tuple[str, ...]:
 def words(text: str) -> list[str]:
     """The plain words of a tweet (no URLs, mentions, hashtags, emojis), case kept, elisions dropped."""
     return [strip_elision(t.text) for t in scan(text) if t.kind == "word"]
+
+
+def detection_text(text: str) -> str:
+    """What a language detector should read: the plain words, or the hashtags' words if that is all."""
+    plain = [t.text for t in scan(text) if t.kind == "word"]
+    if not any(c.isalpha() for w in plain for c in w):
+        plain = [w for t in scan(text) if t.kind == "hashtag" for w in split_hashtag(t.text[1:])]
+    return " ".join(plain)
+
+
+def readable_text(text: str) -> str:
+    """The tweet without its URLs, mentions and retweet prefix, hashtags turned into words:
+    what a lexicon-based sentiment scorer should read (punctuation and emojis kept)."""
+    parts: list[str] = []
+    for token in scan(text):
+        if token.kind == "hashtag":
+            parts.extend(split_hashtag(token.text[1:]))
+        elif token.kind in ("word", "sep"):
+            parts.append(token.text)
+    return " ".join(parts)
 
 
 def extract_keyphrases(text: str, lang: str | None) -> tuple[str, ...]:
@@ -291,6 +317,17 @@ def categorize(text_terms: Iterable[str], lang: str | None) -> tuple[str, ...]:
     return tuple(c for c in tax.categories if c in found)
 
 
+def categorize_text(text: str, lang: str | None) -> tuple[str, ...]:
+    """Retail categories of a whole tweet: its words and its hashtags, glued and split."""
+    tags = [t.text[1:] for t in scan(text) if t.kind == "hashtag"]
+    return categorize([" ".join(words(text)), *tags, *(" ".join(split_hashtag(tag)) for tag in tags)], lang)
+
+
+def find_brand(name: str) -> Brand | None:
+    """The known brand called ``name`` (any spelling the taxonomy lists), if any."""
+    return taxonomy().brands.get(_normalize_phrase(name))
+
+
 def _capitalised(word: str) -> bool:
     return word[:1].isupper() and not word.isupper()
 
@@ -315,14 +352,12 @@ def extract_entities(text: str) -> tuple[EntityMention, ...]:
     """Known brands (in words, hashtags or mentions) and capitalised multi-word names."""
     tax = taxonomy()
     counts: Counter[tuple[str, str]] = Counter()
-    terms = [" ".join(words(text))]
+    counts.update((brand.name, "BRAND") for brand in _brands_in(" ".join(words(text)), tax))
     for token in scan(text):
         if token.kind in ("hashtag", "mention"):
             body = token.text[1:]
             found = _brands_in(body, tax) | _brands_in(" ".join(split_hashtag(body)), tax)
             counts.update((brand.name, "BRAND") for brand in found)
-    for term in terms:
-        counts.update((brand.name, "BRAND") for brand in _brands_in(term, tax))
     brand_names = {fold(name) for name, _ in counts}
     for span in _capitalised_spans(text):
         if fold(span) not in brand_names:

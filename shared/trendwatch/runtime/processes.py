@@ -112,9 +112,15 @@ class ServiceProcess:
                     raise TimeoutError(f"{name} is not serving; see {self.log_path}") from None
                 time.sleep(0.1)
 
-    def stop(self, timeout_s: float = 10.0) -> None:
+    def terminate(self) -> None:
+        """Ask the server to shut down (SIGTERM, as Cloud Run does)."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Terminate, wait for the exit (kill after ``timeout_s``), close the log."""
+        self.terminate()
+        if self.process is not None:
             try:
                 self.process.wait(timeout_s)
             except subprocess.TimeoutExpired:
@@ -184,8 +190,7 @@ class ProcessPipeline:
 
     def _start_services(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
-        env.update(self.settings.to_env())
-        env[f"{ENV_PREFIX}ROUTER_URL"] = self.router.url
+        env.update(msgspec.structs.replace(self.settings, router_url=self.router.url).to_env())
         folder = services_dir()
         for process in self.processes:
             process.start(folder / process.service / "main.py", env)
@@ -199,6 +204,8 @@ class ProcessPipeline:
         if self._router is not None:
             self._router.stop()
             self._router = None
+        for process in self.processes:
+            process.terminate()  # all at once: each takes a moment to exit
         for process in self.processes:
             process.stop()
 

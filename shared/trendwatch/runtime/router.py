@@ -38,6 +38,7 @@ from trendwatch.contracts.cloudevents import PubSubMessage, StorageObject
 from trendwatch.contracts.dead_letters import dead_letter_attributes
 from trendwatch.contracts.topology import TOPOLOGY, Topology
 from trendwatch.observability import get_logger
+from trendwatch.runtime import warehouse_http
 from trendwatch.runtime.delivery import Delivery, Route, routes
 from trendwatch.runtime.router_client import (
     NOTIFICATIONS_PATH,
@@ -50,6 +51,8 @@ from trendwatch.runtime.router_client import (
 from trendwatch.settings import Settings
 
 log = get_logger(__name__)
+
+WAREHOUSE_PREFIX = warehouse_http.WAREHOUSE_PATH.removesuffix("{op}")
 
 #: Longest a worker sleeps without re-checking its route's backlog.
 _MAX_WAIT_S = 1.0
@@ -187,9 +190,10 @@ class Router:
         self._concurrency = concurrency
         self._address = (host, port)
         self._store = DeliveryStore(settings.state_dir / "router.sqlite")
-        self._dead_letter_sink = local_container(
-            settings, publisher=self, shared_warehouse=True
-        ).dead_letter_sink
+        container = local_container(settings, publisher=self)
+        #: The one DuckDB connection of the run, served to the service processes.
+        self.warehouse = container.warehouse
+        self._dead_letter_sink = container.dead_letter_sink
         self._http = httpx.Client(timeout=httpx.Timeout(delivery_timeout_s, connect=5.0))
         self._counts: dict[str, Counter[str]] = {
             kind: Counter() for kind in ("published", "enqueued", "delivered", "retried", "dead_lettered")
@@ -384,6 +388,11 @@ def _handler_for(router: Router) -> type[BaseHTTPRequestHandler]:
                 if self.path == NOTIFICATIONS_PATH:
                     router.notify_finalized(msgspec.json.decode(body, type=StorageObject))
                     self._reply(200, b"{}")
+                elif self.path.startswith(WAREHOUSE_PREFIX):
+                    result = warehouse_http.serve(
+                        router.warehouse, self.path.removeprefix(WAREHOUSE_PREFIX), body
+                    )
+                    self._reply(200, result, warehouse_http.CONTENT_TYPE)
                 elif match := PUBLISH_PATH_PATTERN.fullmatch(self.path):
                     request = msgspec.json.decode(body, type=PublishRequest)
                     ids = [router.publish(match["topic"], m.data, m.attributes) for m in request.messages]
@@ -407,9 +416,9 @@ def _handler_for(router: Router) -> type[BaseHTTPRequestHandler]:
         def _error(self, status: int, message: str) -> None:
             self._reply(status, msgspec.json.encode({"error": {"code": status, "message": message}}))
 
-        def _reply(self, status: int, body: bytes) -> None:
+        def _reply(self, status: int, body: bytes, content_type: str = "application/json") -> None:
             self.send_response(status)
-            self.send_header("content-type", "application/json")
+            self.send_header("content-type", content_type)
             self.send_header("content-length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

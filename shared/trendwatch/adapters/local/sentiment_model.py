@@ -12,6 +12,7 @@ under :mod:`trendwatch.models`, so training and inference can never drift apart.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import zlib
@@ -33,13 +34,16 @@ LABELS = ("negative", "neutral", "positive")
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _MENTION = re.compile(r"(?<!\w)@\w+")
 _REPEATS = re.compile(r"(\w)\1{2,}")
-_TOKEN = re.compile(r"\w+(?:['’-]\w+)*|[^\w\s\ufe0f\u200d]")
+_TOKEN = re.compile(r"@user|\w+(?:['’-]\w+)*|[^\w\s\ufe0f\u200d]")
 _NEGATORS = frozenset(
-    "not no never nothing nobody cannot cant dont doesnt didnt isnt wasnt arent wont without "
-    "pas jamais rien personne aucun aucune ni sans".split()
+    {"not", "no", "never", "nothing", "nobody", "cannot", "cant", "dont", "doesnt", "didnt", "isnt", "wasnt"}
+    | {"arent", "wont", "without", "pas", "jamais", "rien", "personne", "aucun", "aucune", "ni", "sans"}
 )
 _NEGATION_SCOPE = 3
 _CHAR_NGRAMS = (3, 4, 5)
+#: A lexicon cue counts as this many occurrences, so that a word's ~40 character n-grams
+#: do not drown it after L2 normalisation (chosen on the French validation split).
+_CUE_WEIGHT = 4
 
 
 class ModelInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -120,7 +124,7 @@ def _token_features(token: str, mask: int, lexicon: str) -> tuple[int, ...]:
     bare = token.removeprefix("NOT_")
     cue = load_lexicon(lexicon)[1].get(fold(strip_elision(bare)), (None, None))[bare != token]
     if cue:
-        hashes.append(_hash(cue, mask))
+        hashes.extend([_hash(cue, mask)] * _CUE_WEIGHT)
     if token[0].isalnum():
         padded = f" {bare} "
         for n in _CHAR_NGRAMS:
@@ -137,7 +141,7 @@ def featurize(text: str, n_features: int, lexicon: str) -> list[int]:
     indices: list[int] = []
     for token in toks:
         indices.extend(_token_features(token, mask, lexicon))
-    indices.extend(_hash(f"b|{a} {b}", mask) for a, b in zip(toks, toks[1:], strict=False))
+    indices.extend(_hash(f"b|{a} {b}", mask) for a, b in itertools.pairwise(toks))
     return indices
 
 
@@ -164,7 +168,7 @@ class SentimentModel:
     """A linear classifier over :func:`featurize` features, loaded from packaged weights."""
 
     def __init__(
-        self, info: ModelInfo, weights: npt.NDArray[np.float32], bias: npt.NDArray[np.float32]
+        self, info: ModelInfo, weights: npt.NDArray[np.float32], bias: npt.NDArray[np.float64]
     ) -> None:
         if info.featurizer_version != FEATURIZER_VERSION:
             raise ValueError(f"{info.tag} was trained with featuriser v{info.featurizer_version}")
@@ -184,7 +188,7 @@ class SentimentModel:
         with (package / f"{name}.npz").open("rb") as fh, np.load(fh) as arrays:
             weights = np.zeros((info.n_features, len(info.labels)), dtype=np.float32)
             weights[arrays["rows"]] = arrays["weights"].astype(np.float32)
-            bias = arrays["bias"].astype(np.float32)
+            bias = arrays["bias"].astype(np.float64)
         return cls(info, weights, bias)
 
     def predict_proba(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
@@ -194,11 +198,9 @@ class SentimentModel:
             return np.zeros((0, n_classes))
         rows, cols, values = feature_matrix(texts, self.info.n_features, self.info.lexicon)
         contributions = self._weights[cols] * values[:, None]
-        logits = np.stack(
+        logits: npt.NDArray[np.float64] = self._bias + np.stack(
             [np.bincount(rows, weights=contributions[:, k], minlength=len(texts)) for k in range(n_classes)],
             axis=1,
         )
-        logits += self._bias
-        logits -= logits.max(axis=1, keepdims=True)
-        probabilities = np.exp(logits)
+        probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
         return probabilities / probabilities.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]

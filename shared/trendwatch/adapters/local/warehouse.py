@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,6 +35,10 @@ def _arrow_schema(tbl: Table) -> pa.Schema:
 
 
 def _cell(value: Any, type_: str) -> Any:
+    if isinstance(value, str) and type_ == "DATE":
+        return date.fromisoformat(value)
+    if isinstance(value, str) and type_ == "TIMESTAMP":
+        return datetime.fromisoformat(value)
     if type_ == "JSON" and value is not None and not isinstance(value, str):
         return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     if type_ == "ARRAY<STRING>" and value is not None:
@@ -52,45 +54,23 @@ def _plain(value: Any) -> Any:
 
 
 class DuckDBWarehouse:
-    """A :class:`~trendwatch.ports.Warehouse` on a DuckDB file.
+    """A :class:`~trendwatch.ports.Warehouse` on a DuckDB file, one connection per instance.
 
-    With ``shared=True`` (several local processes writing to one file, as in ``--processes``
-    mode) every operation opens the database under an exclusive file lock and closes it
-    afterwards: DuckDB allows one writing process at a time.
+    DuckDB lets a single process write a file; in ``--processes`` mode the router process
+    holds it and serves the others (see :mod:`trendwatch.runtime.warehouse_http`).
     """
 
-    def __init__(self, path: Path, *, shared: bool = False) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self.shared = shared
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._connection: duckdb.DuckDBPyConnection | None = None
+        self._connection = duckdb.connect(str(path))
+        self._connection.execute("SET TimeZone = 'UTC'")
         self._run(self._create_tables)
 
-    def _connect(self) -> duckdb.DuckDBPyConnection:
-        connection = duckdb.connect(str(self.path))
-        connection.execute("SET TimeZone = 'UTC'")
-        return connection
-
-    @contextmanager
-    def _session(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self._lock:
-            if not self.shared:
-                if self._connection is None:
-                    self._connection = self._connect()
-                yield self._connection
-                return
-            with self.path.with_suffix(".lock").open("w") as lock_file:
-                fcntl.flock(lock_file, fcntl.LOCK_EX)
-                connection = self._connect()
-                try:
-                    yield connection
-                finally:
-                    connection.close()
-
     def _run(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-        with self._session() as connection:
-            return work(connection)
+        with self._lock:
+            return work(self._connection)
 
     @staticmethod
     def _create_tables(connection: duckdb.DuckDBPyConnection) -> None:
@@ -137,6 +117,4 @@ class DuckDBWarehouse:
 
     def close(self) -> None:
         with self._lock:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+            self._connection.close()

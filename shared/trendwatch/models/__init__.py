@@ -1,0 +1,1 @@
+"""Trained model artifacts shipped with the package (see ``scripts/train_sentiment.py``)."""

@@ -1,0 +1,87 @@
+"""The warehouse as a remote service for ``--processes`` mode, as BigQuery is in production.
+
+DuckDB lets one process write a database file; rather than have every service process
+open the file in turn, the router process holds the one connection and serves the
+:class:`~trendwatch.ports.Warehouse` port over HTTP. Bodies are MessagePack, which keeps
+timestamps typed (``datetime`` round-trips as MessagePack's timestamp extension).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+import msgspec
+
+from trendwatch.ports import Row, Warehouse
+
+WAREHOUSE_PATH = "/v1/warehouse:{op}"
+CONTENT_TYPE = "application/msgpack"
+
+
+class QueryRequest(msgspec.Struct, frozen=True):
+    sql: str
+    params: dict[str, Any] | None = None
+
+
+class MergeRequest(msgspec.Struct, frozen=True):
+    table: str
+    rows: list[dict[str, Any]]
+    update: bool = True
+    update_when: str | None = None
+
+
+class WarehouseServiceError(RuntimeError):
+    """The warehouse service answered with an error (the message is the engine's)."""
+
+
+def serve(warehouse: Warehouse, op: str, body: bytes) -> bytes:
+    """Run one warehouse operation for a remote caller; raises ``KeyError`` for an unknown op."""
+    if op == "query":
+        request = msgspec.msgpack.decode(body, type=QueryRequest)
+        return msgspec.msgpack.encode(warehouse.query(request.sql, request.params))
+    if op == "execute":
+        request = msgspec.msgpack.decode(body, type=QueryRequest)
+        warehouse.execute(request.sql, request.params)
+        return msgspec.msgpack.encode(None)
+    if op == "merge":
+        merge = msgspec.msgpack.decode(body, type=MergeRequest)
+        warehouse.merge_rows(merge.table, merge.rows, update=merge.update, update_when=merge.update_when)
+        return msgspec.msgpack.encode(None)
+    raise KeyError(op)
+
+
+class WarehouseClient:
+    """A :class:`~trendwatch.ports.Warehouse` served by the local router."""
+
+    def __init__(self, url: str, *, timeout: float = 120.0) -> None:
+        self._http = httpx.Client(base_url=url.rstrip("/"), timeout=httpx.Timeout(timeout, connect=5.0))
+
+    def _call(self, op: str, request: msgspec.Struct) -> Any:
+        response = self._http.post(
+            WAREHOUSE_PATH.format(op=op),
+            content=msgspec.msgpack.encode(request),
+            headers={"content-type": CONTENT_TYPE},
+        )
+        if response.is_error:
+            raise WarehouseServiceError(f"warehouse {op} failed ({response.status_code}): {response.text}")
+        return msgspec.msgpack.decode(response.content)
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call(
+            "query", QueryRequest(sql, dict(params) if params else None)
+        )
+        return result
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        self._call("execute", QueryRequest(sql, dict(params) if params else None))
+
+    def merge_rows(
+        self, table: str, rows: Sequence[Row], *, update: bool = True, update_when: str | None = None
+    ) -> None:
+        if rows:
+            self._call("merge", MergeRequest(table, [dict(r) for r in rows], update, update_when))
+
+    def close(self) -> None:
+        self._http.close()

@@ -1,0 +1,173 @@
+"""Tweet text taken apart: tokens, hashtags, mentions, keyphrases, categories, entities."""
+
+from __future__ import annotations
+
+import pytest
+
+from trendwatch.domain.text import (
+    EntityMention,
+    categorize,
+    categorize_text,
+    detection_text,
+    extract_entities,
+    extract_hashtags,
+    extract_keyphrases,
+    extract_mentions,
+    find_brand,
+    readable_text,
+    scan,
+    split_hashtag,
+    stopwords,
+    strip_elision,
+    taxonomy,
+)
+
+TWEET = "RT @Zara_Official: Loving my new #SummerDress 😍😍 from @Zara! https://t.co/xyz #OOTD #été2024"
+
+
+def test_scan_drops_the_retweet_prefix_and_classifies_tokens() -> None:
+    kinds = [(t.kind, t.text) for t in scan(TWEET)]
+    assert kinds == [
+        ("word", "Loving"),
+        ("word", "my"),
+        ("word", "new"),
+        ("hashtag", "#SummerDress"),
+        ("sep", "😍😍"),
+        ("word", "from"),
+        ("mention", "@Zara"),
+        ("sep", "!"),
+        ("url", "https://t.co/xyz"),
+        ("hashtag", "#OOTD"),
+        ("hashtag", "#été2024"),
+    ]
+
+
+def test_hashtags_are_lowercased_deduplicated_and_keep_accents() -> None:
+    assert extract_hashtags(TWEET + " #ootd") == ("summerdress", "ootd", "été2024")
+
+
+def test_numbers_only_and_url_fragments_are_not_hashtags() -> None:
+    assert extract_hashtags("Top #1 at https://example.com/page#section and a#b") == ()
+
+
+def test_mentions_are_lowercased_and_exclude_emails() -> None:
+    assert extract_mentions("Thanks @Nike and @nike, write to shop@example.com") == ("nike",)
+
+
+def test_mention_of_the_retweeted_author_is_not_a_mention_of_the_text() -> None:
+    assert extract_mentions(TWEET) == ("zara",)
+
+
+@pytest.mark.parametrize(
+    ("tag", "words"),
+    [
+        ("SummerDress", ["summer", "dress"]),
+        ("BlackFriday2024", ["black", "friday", "2024"]),
+        ("NYFWLooks", ["nyfw", "looks"]),
+        ("summer_dress", ["summer", "dress"]),
+        ("ÉtéIndien", ["été", "indien"]),
+        ("ootd", ["ootd"]),
+    ],
+)
+def test_hashtags_split_at_case_digit_and_underscore_changes(tag: str, words: list[str]) -> None:
+    assert split_hashtag(tag) == words
+
+
+def test_keyphrases_split_camelcase_hashtags_and_skip_stopwords_urls_and_emojis() -> None:
+    assert extract_keyphrases(TWEET, "en") == ("loving", "summer dress", "ootd", "été")
+
+
+def test_french_keyphrases_drop_elided_articles_and_french_stopwords() -> None:
+    text = "J'adore les robes d'été de chez Zara, vraiment sublimes !! #ModeFemme"
+    assert extract_keyphrases(text, "fr") == ("adore", "robes", "zara", "vraiment sublimes", "mode femme")
+
+
+def test_keyphrases_are_at_most_three_words_and_never_numbers_only() -> None:
+    text = "Vintage leather biker jacket sale 2024 50"
+    assert extract_keyphrases(text, "en") == ("vintage leather biker", "jacket sale")
+
+
+def test_unknown_language_uses_english_and_french_stopwords() -> None:
+    assert stopwords("es") == stopwords(None) == stopwords("en") | stopwords("fr")
+    assert extract_keyphrases("the robe de la boutique", "es") == ("robe", "boutique")
+
+
+def test_elision_is_stripped_only_for_french_articles_and_pronouns() -> None:
+    assert [strip_elision(w) for w in ("l'été", "qu’il", "don't", "aujourd'hui")] == [
+        "été",
+        "il",
+        "don't",
+        "aujourd'hui",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("terms", "lang", "expected"),
+    [
+        (["new dresses"], "en", ("fashion",)),
+        (["robes"], "fr", ("fashion",)),
+        (["chapeaux"], "fr", ("fashion",)),
+        (["rouge à lèvres"], "fr", ("beauty",)),
+        (["skincare"], "en", ("beauty",)),
+        (["my skin care routine"], "en", ("beauty",)),
+        (["canape", "Canapé"], "fr", ("home",)),
+        (["running shoes"], "en", ("fashion", "sport")),
+        (["latte", "workout"], "en", ("food_drink", "sport")),
+        (["iphone"], "fr", ("tech",)),
+        (["black friday"], "en", ("lifestyle",)),
+        (["nike"], "en", ("fashion", "sport")),
+        (["a quiet day"], "en", ()),
+    ],
+)
+def test_categories_match_keywords_across_plural_accents_and_languages(
+    terms: list[str], lang: str, expected: tuple[str, ...]
+) -> None:
+    assert categorize(terms, lang) == expected
+
+
+def test_french_keywords_do_not_fire_in_english_text() -> None:
+    assert categorize(["robe"], "en") == ()
+    assert categorize(["robe"], None) == ("fashion",)
+
+
+def test_categorize_text_reads_words_and_hashtags() -> None:
+    text = "Les boucles d'oreilles et le sac à main de chez Sephora #SkinCare #homedecor"
+    assert categorize_text(text, "fr") == ("fashion", "beauty", "home")
+
+
+def test_taxonomy_has_the_seven_retail_categories_with_english_and_french_keywords() -> None:
+    tax = taxonomy()
+    assert tax.categories == ("fashion", "beauty", "home", "food_drink", "sport", "tech", "lifestyle")
+    for category in tax.categories:
+        assert any(category in cats for cats in tax.keywords["en"].values())
+        assert any(category in cats for cats in tax.keywords["fr"].values())
+
+
+def test_brands_are_found_in_any_spelling_the_taxonomy_lists() -> None:
+    assert find_brand("L’ORÉAL") == find_brand("loreal")
+    brand = find_brand("h&m".replace("&", " "))
+    assert brand is not None and brand.name == "H&M"
+    assert find_brand("unknown label") is None
+
+
+def test_entities_are_brands_in_words_hashtags_and_mentions_and_capitalised_names() -> None:
+    entities = extract_entities("Loved the Louis Vuitton show at Paris Fashion Week with @Nike and #Zara")
+    assert entities == (
+        EntityMention("Louis Vuitton", "BRAND", 0.25),
+        EntityMention("Nike", "BRAND", 0.25),
+        EntityMention("Zara", "BRAND", 0.25),
+        EntityMention("Paris Fashion Week", "OTHER", 0.25),
+    )
+
+
+def test_all_caps_shouting_is_not_an_entity() -> None:
+    assert extract_entities("I LOVE THIS SO MUCH") == ()
+
+
+def test_detection_text_keeps_plain_words_or_falls_back_to_hashtag_words() -> None:
+    assert detection_text("@bob I love it 😍 #SummerDress https://x.co") == "I love it"
+    assert detection_text("@bob #SummerDress #BeachLife https://x.co") == "summer dress beach life"
+
+
+def test_readable_text_drops_urls_mentions_and_retweet_prefix_and_spells_hashtags() -> None:
+    assert readable_text("RT @a: so #GoodVibes!! 😍 @b http://x") == "so good vibes !! 😍"
