@@ -124,7 +124,7 @@ def test_request_is_one_annotate_text_call_with_three_features(
     analyzer.analyze([TextItem("1", TEXT, "en")])
     [(path, body)] = fake[0].requests
     assert path.startswith("/v2/documents:annotateText")
-    assert body["document"] == {"type": language_v2.Document.Type.PLAIN_TEXT.value, "content": TEXT}
+    assert body["document"] == {"type": int(language_v2.Document.Type.PLAIN_TEXT), "content": TEXT}
     assert body["features"] == {
         "extractEntities": True,
         "extractDocumentSentiment": True,
@@ -204,7 +204,12 @@ def test_batch_logs_its_estimated_cost(
 
 def test_client_is_created_lazily_once(monkeypatch: pytest.MonkeyPatch) -> None:
     created: list[object] = []
-    monkeypatch.setattr(language_v2, "LanguageServiceClient", lambda: created.append(object()) or created[-1])
+
+    def make_client() -> object:
+        created.append(object())
+        return created[-1]
+
+    monkeypatch.setattr(language_v2, "LanguageServiceClient", make_client)
     analyzer = CloudNaturalLanguageAnalyzer()
     assert analyzer.analyze([]) == []
     assert created == []

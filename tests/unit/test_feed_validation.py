@@ -139,7 +139,7 @@ def test_every_reason_of_a_row_is_reported() -> None:
         (
             "deliveries",
             {"status": "lost"},
-            "status: must be one of cancelled, delivered, in_transit, planned; got 'lost'",
+            "status: must be one of cancelled, delayed, delivered, in_transit, planned; got 'lost'",
         ),
         ("deliveries", {"status": "delivered"}, "delivered_at: required when status is delivered"),
         ("deliveries", {"delivered_at": "soon"}, "delivered_at: not an ISO 8601 timestamp: 'soon'"),

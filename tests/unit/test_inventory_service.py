@@ -257,7 +257,7 @@ def test_feed_without_dt_folder_is_quarantined_under_the_day_it_was_created(
     assert report.feed_date is None
     assert report.quarantine_object == "quarantine/deliveries/dt=2026-01-06/inbound.csv.rejected.jsonl"
     assert quarantined(lake, report.quarantine_object)[0]["reasons"] == [
-        "status: must be one of cancelled, delivered, in_transit, planned; got 'lost'"
+        "status: must be one of cancelled, delayed, delivered, in_transit, planned; got 'lost'"
     ]
 
 

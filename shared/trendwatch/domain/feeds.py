@@ -33,7 +33,7 @@ from trendwatch.warehouse.schema import table
 
 Count = Annotated[int, msgspec.Meta(ge=0)]
 Price = Annotated[float, msgspec.Meta(ge=0)]
-DeliveryStatus = Literal["planned", "in_transit", "delivered", "cancelled"]
+DeliveryStatus = Literal["planned", "in_transit", "delayed", "delivered", "cancelled"]
 
 
 class ProductRow(msgspec.Struct, frozen=True):

@@ -289,11 +289,15 @@ def taxonomy() -> Taxonomy:
     )
 
 
-def _ngrams(term: str, max_words: int) -> Iterator[str]:
+@lru_cache(maxsize=8192)
+def _ngrams(term: str, max_words: int) -> tuple[str, ...]:
+    """Normalised 1..max_words-grams of ``term`` (cached: categories and entities read the same text)."""
     normalized = _normalize_phrase(term).split()
-    for n in range(1, min(max_words, len(normalized)) + 1):
-        for i in range(len(normalized) - n + 1):
-            yield " ".join(normalized[i : i + n])
+    return tuple(
+        " ".join(normalized[i : i + n])
+        for n in range(1, min(max_words, len(normalized)) + 1)
+        for i in range(len(normalized) - n + 1)
+    )
 
 
 def _brands_in(term: str, tax: Taxonomy) -> set[Brand]:

@@ -6,7 +6,7 @@ Everything it uses ships inside PyPI wheels or this package; nothing is download
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib.metadata import version
 from typing import Literal
 
@@ -49,6 +49,7 @@ _NON_LANGUAGE_HINTS = frozenset({"und", "zxx", "art", "qme", "qht", "qam", "qst"
 _HINT_ODDS_SHORT = 20.0
 _HINT_ODDS_LONG = 3.0
 _SHORT_TEXT_WORDS = 3
+_CHUNK = 1024
 #: VADER's recommended thresholds on the compound score.
 _VADER_NEUTRAL_BAND = 0.05
 
@@ -58,6 +59,11 @@ def _detector(profile: Profile) -> LanguageDetector:
     if profile == "fast":
         builder = builder.with_low_accuracy_mode()
     return builder.build()
+
+
+def _batched(items: Sequence[TextItem], size: int) -> Iterator[Sequence[TextItem]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _iso(language: Language) -> str:
@@ -119,6 +125,10 @@ class LocalTextAnalyzer:
         self._taxonomy_version = f"trendwatch-taxonomy-{taxonomy().version}"
 
     def analyze(self, items: Sequence[TextItem]) -> list[TextEnrichment]:
+        # In chunks, so that the per-text caches of the domain functions hold a whole chunk.
+        return [result for chunk in _batched(items, _CHUNK) for result in self._analyze(chunk)]
+
+    def _analyze(self, items: Sequence[TextItem]) -> list[TextEnrichment]:
         texts = [detection_text(item.text) for item in items]
         confidences = self._detector.compute_language_confidence_values_in_parallel(texts)
         languages = [
