@@ -1,6 +1,6 @@
 """Train the packaged tweet sentiment model(s) and report validation scores.
 
-    python scripts/train_sentiment.py --data-dir ../shared/data [--out shared/trendwatch/models]
+    python scripts/train_sentiment.py --data-dir DIR_WITH_LABELLED_TSV [--out shared/trendwatch/models]
 
 Data: TSV files ``label<TAB>text`` with labels 0 negative, 1 neutral, 2 positive. For each
 language the regularisation strength is chosen by 5-fold cross-validation on the training

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 import time
@@ -81,9 +82,20 @@ class LocalBlobStore:
         return self._path(name).is_file()
 
     def list(self, prefix: str) -> Iterator[str]:
-        base = self.root
-        for path in sorted(base.rglob("*")):
-            if path.is_file() and not path.name.startswith(".tmp-"):
-                name = path.relative_to(base).as_posix()
-                if name.startswith(prefix):
-                    yield name
+        """Object names starting with ``prefix``, in lexicographic order.
+
+        Only the folder the prefix points into is walked, not the whole lake.
+        """
+        folder, _, name_start = prefix.rpartition("/")
+        base = self.root / folder if folder else self.root
+        if not base.is_dir():
+            return
+        names: list[str] = []
+        for entry in base.glob(glob.escape(name_start) + "*"):
+            candidates = entry.rglob("*") if entry.is_dir() else (entry,)
+            names += [
+                path.relative_to(self.root).as_posix()
+                for path in candidates
+                if path.is_file() and not path.name.startswith(".tmp-")
+            ]
+        yield from sorted(names)
