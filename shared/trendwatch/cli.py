@@ -69,6 +69,20 @@ def _progress(description: str, total: int | None) -> Iterator[Any]:
         yield lambda n: progress.advance(task, n)
 
 
+def _generate_with_progress(seed: int, minutes: int, rate: float, out_dir: Path) -> Any:
+    from trendwatch.generator import generate as run_generator
+
+    with _progress("generating", int(minutes * 60 * rate)) as advance:
+        written = 0
+
+        def on_progress(total: int) -> None:  # the generator reports totals, rich wants steps
+            nonlocal written
+            advance(total - written)
+            written = total
+
+        return run_generator(seed, minutes, rate, out_dir, progress=on_progress)
+
+
 def _count_lines(path: Path) -> int:
     with path.open("rb") as handle:
         return sum(1 for _ in handle)
@@ -92,17 +106,7 @@ def main(log_level: str) -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
 def generate(seed: int, minutes: int, rate: float, out_dir: Path) -> None:
     """Write a synthetic X API v2 stream with planted trends (tweets.jsonl, truth.json, media/, feeds/)."""
-    from trendwatch.generator import generate as run_generator
-
-    with _progress("generating", int(minutes * 60 * rate)) as advance:
-        written = 0
-
-        def on_progress(total: int) -> None:
-            nonlocal written
-            advance(total - written)
-            written = total
-
-        summary = run_generator(seed, minutes, rate, out_dir, progress=on_progress)
+    summary = _generate_with_progress(seed, minutes, rate, out_dir)
     console.print(f"[green]wrote[/] {summary.tweets} tweets, {summary.media_items} media items to {out_dir}")
 
 
@@ -353,21 +357,12 @@ def feed(path: Path, kind: str | None, state_dir: Path | None, as_json: bool) ->
 @click.option("--processes", is_flag=True, help="Run the services as separate processes.")
 def demo(state_dir: Path | None, seed: int, minutes: int, rate: float, processes: bool) -> None:
     """Generate a demo stream, replay it through every service, load the feeds, show what was found."""
-    from trendwatch.generator import generate as run_generator
     from trendwatch.runtime.local import LocalPipeline
 
     settings = _settings(state_dir)
     data_dir = settings.state_dir / "demo-data"
     console.rule("1. generate")
-    with _progress("generating", int(minutes * 60 * rate)) as advance:
-        written = 0
-
-        def on_progress(total: int) -> None:
-            nonlocal written
-            advance(total - written)
-            written = total
-
-        summary = run_generator(seed, minutes, rate, data_dir, progress=on_progress)
+    summary = _generate_with_progress(seed, minutes, rate, data_dir)
     console.rule("2. replay through ingest → enrich-text / enrich-image → aggregate")
     started = datetime.now()
     report = _replay(settings, data_dir / "tweets.jsonl", None, processes)

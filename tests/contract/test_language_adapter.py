@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -15,6 +12,7 @@ from google.api_core.retry import Retry, if_exception_type
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import language_v2
 
+from tests.fakes.google_rest import FakeGoogleRest
 from trendwatch.adapters.gcp.language import RETRYABLE_ERRORS, CloudNaturalLanguageAnalyzer
 from trendwatch.contracts.events import Entity, Sentiment
 from trendwatch.ports import TextAnalyzer, TextItem
@@ -70,46 +68,14 @@ FAST_RETRY = Retry(predicate=if_exception_type(*RETRYABLE_ERRORS), initial=0.01,
 TEXT = "Loved the new Nike running shoes in Paris! #RunningShoes @nike"
 
 
-class FakeLanguage:
-    """Records each request and answers from a queue of (status, body), then the recorded answer."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, dict[str, Any]]] = []
-        self.answers: list[tuple[int, dict[str, Any]]] = []
-
-    def answer(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        self.requests.append((path, body))
-        return self.answers.pop(0) if self.answers else (200, RECORDED_RESPONSE)
+@pytest.fixture
+def fake() -> Iterator[tuple[FakeGoogleRest, str]]:
+    with FakeGoogleRest(RECORDED_RESPONSE) as api:
+        yield api, api.url
 
 
 @pytest.fixture
-def fake() -> Iterator[tuple[FakeLanguage, str]]:
-    state = FakeLanguage()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            status, answer = state.answer(self.path, body)
-            payload = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield state, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def analyzer(fake: tuple[FakeLanguage, str]) -> CloudNaturalLanguageAnalyzer:
+def analyzer(fake: tuple[FakeGoogleRest, str]) -> CloudNaturalLanguageAnalyzer:
     client = language_v2.LanguageServiceClient(
         credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
         transport="rest",
@@ -119,7 +85,7 @@ def analyzer(fake: tuple[FakeLanguage, str]) -> CloudNaturalLanguageAnalyzer:
 
 
 def test_request_is_one_annotate_text_call_with_three_features(
-    analyzer: CloudNaturalLanguageAnalyzer, fake: tuple[FakeLanguage, str]
+    analyzer: CloudNaturalLanguageAnalyzer, fake: tuple[FakeGoogleRest, str]
 ) -> None:
     analyzer.analyze([TextItem("1", TEXT, "en")])
     [(path, body)] = fake[0].requests
@@ -149,7 +115,7 @@ def test_response_maps_to_text_enrichment(analyzer: TextAnalyzer) -> None:
 
 
 def test_sparse_response_maps_to_neutral_and_empty_fields(
-    analyzer: CloudNaturalLanguageAnalyzer, fake: tuple[FakeLanguage, str]
+    analyzer: CloudNaturalLanguageAnalyzer, fake: tuple[FakeGoogleRest, str]
 ) -> None:
     fake[0].answers = [(200, {"languageCode": "fr-FR"}), (200, FRENCH_RESPONSE)]
     first, second = analyzer.analyze([TextItem("1", "Bof", None), TextItem("2", "Franchement déçue", None)])
@@ -163,7 +129,7 @@ def test_sparse_response_maps_to_neutral_and_empty_fields(
 
 
 def test_duplicated_text_is_analysed_once(
-    analyzer: CloudNaturalLanguageAnalyzer, fake: tuple[FakeLanguage, str]
+    analyzer: CloudNaturalLanguageAnalyzer, fake: tuple[FakeGoogleRest, str]
 ) -> None:
     first = analyzer.analyze([TextItem("1", TEXT), TextItem("2", TEXT)])
     again = analyzer.analyze([TextItem("3", TEXT)])
@@ -173,7 +139,7 @@ def test_duplicated_text_is_analysed_once(
 
 
 def test_quota_error_is_retried(
-    analyzer: CloudNaturalLanguageAnalyzer, fake: tuple[FakeLanguage, str]
+    analyzer: CloudNaturalLanguageAnalyzer, fake: tuple[FakeGoogleRest, str]
 ) -> None:
     fake[0].answers = [(429, QUOTA_ERROR), (429, QUOTA_ERROR)]
     [result] = analyzer.analyze([TextItem("1", TEXT)])
@@ -182,7 +148,7 @@ def test_quota_error_is_retried(
 
 
 def test_invalid_request_is_not_retried(
-    analyzer: CloudNaturalLanguageAnalyzer, fake: tuple[FakeLanguage, str]
+    analyzer: CloudNaturalLanguageAnalyzer, fake: tuple[FakeGoogleRest, str]
 ) -> None:
     fake[0].answers = [(400, {"error": {"code": 400, "message": "bad", "status": "INVALID_ARGUMENT"}})]
     with pytest.raises(exceptions.BadRequest):

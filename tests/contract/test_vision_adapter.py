@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import imagehash
@@ -18,6 +15,7 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import vision
 from PIL import Image
 
+from tests.fakes.google_rest import FakeGoogleRest
 from trendwatch.adapters.gcp.vision import CloudVisionAnalyzer, is_retryable
 from trendwatch.contracts.events import Colour
 from trendwatch.ports import ImageAnalyzer, InvalidImage
@@ -68,46 +66,14 @@ QUOTA_ERROR = {"error": {"code": 429, "message": "Quota exceeded", "status": "RE
 FAST_RETRY = Retry(predicate=is_retryable, initial=0.01, maximum=0.02, timeout=5.0)
 
 
-class FakeVision:
-    """Records each request and answers from a queue of (status, body), then the recorded answer."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, dict[str, Any]]] = []
-        self.answers: list[tuple[int, dict[str, Any]]] = []
-
-    def answer(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        self.requests.append((path, body))
-        return self.answers.pop(0) if self.answers else (200, RECORDED_RESPONSE)
+@pytest.fixture
+def fake() -> Iterator[tuple[FakeGoogleRest, str]]:
+    with FakeGoogleRest(RECORDED_RESPONSE) as api:
+        yield api, api.url
 
 
 @pytest.fixture
-def fake() -> Iterator[tuple[FakeVision, str]]:
-    state = FakeVision()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            status, answer = state.answer(self.path, body)
-            payload = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield state, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def analyzer(fake: tuple[FakeVision, str]) -> CloudVisionAnalyzer:
+def analyzer(fake: tuple[FakeGoogleRest, str]) -> CloudVisionAnalyzer:
     client = vision.ImageAnnotatorClient(
         credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
         transport="rest",
@@ -123,7 +89,7 @@ def png(colour: tuple[int, int, int] = (31, 42, 68), size: tuple[int, int] = (48
 
 
 def test_request_carries_the_image_and_the_five_features(
-    analyzer: CloudVisionAnalyzer, fake: tuple[FakeVision, str]
+    analyzer: CloudVisionAnalyzer, fake: tuple[FakeGoogleRest, str]
 ) -> None:
     image = png()
     analyzer.analyze(image)
@@ -163,7 +129,7 @@ def test_response_maps_to_image_analysis_with_local_size_and_hash(analyzer: Imag
 
 
 def test_sparse_response_maps_to_empty_fields_and_word_level_text(
-    analyzer: CloudVisionAnalyzer, fake: tuple[FakeVision, str]
+    analyzer: CloudVisionAnalyzer, fake: tuple[FakeGoogleRest, str]
 ) -> None:
     sparse = {"responses": [{"textAnnotations": [{"description": " NEW IN "}, {"description": "NEW"}]}]}
     fake[0].answers = [(200, sparse)]
@@ -173,7 +139,7 @@ def test_sparse_response_maps_to_empty_fields_and_word_level_text(
 
 
 def test_same_content_twice_is_annotated_once(
-    analyzer: CloudVisionAnalyzer, fake: tuple[FakeVision, str]
+    analyzer: CloudVisionAnalyzer, fake: tuple[FakeGoogleRest, str]
 ) -> None:
     first = analyzer.analyze(png())
     second = analyzer.analyze(png())
@@ -183,14 +149,14 @@ def test_same_content_twice_is_annotated_once(
     assert (analyzer.calls, analyzer.cache_hits) == (2, 1)
 
 
-def test_quota_error_is_retried(analyzer: CloudVisionAnalyzer, fake: tuple[FakeVision, str]) -> None:
+def test_quota_error_is_retried(analyzer: CloudVisionAnalyzer, fake: tuple[FakeGoogleRest, str]) -> None:
     fake[0].answers = [(429, QUOTA_ERROR), (429, QUOTA_ERROR)]
     assert analyzer.analyze(png()).labels == ("sleeve", "dress")
     assert len(fake[0].requests) == 3
 
 
 def test_invalid_image_is_refused_locally_without_a_paid_call(
-    analyzer: CloudVisionAnalyzer, fake: tuple[FakeVision, str]
+    analyzer: CloudVisionAnalyzer, fake: tuple[FakeGoogleRest, str]
 ) -> None:
     with pytest.raises(InvalidImage, match="not an image in an accepted format"):
         analyzer.analyze(b"<html>nope</html>")
@@ -198,7 +164,7 @@ def test_invalid_image_is_refused_locally_without_a_paid_call(
 
 
 def test_image_refused_by_vision_is_invalid(
-    analyzer: CloudVisionAnalyzer, fake: tuple[FakeVision, str]
+    analyzer: CloudVisionAnalyzer, fake: tuple[FakeGoogleRest, str]
 ) -> None:
     fake[0].answers = [(200, {"responses": [{"error": {"code": 3, "message": "Bad image data."}}]})]
     with pytest.raises(InvalidImage, match=r"cloud vision refused the image: Bad image data\."):

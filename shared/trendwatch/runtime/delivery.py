@@ -14,7 +14,11 @@ from trendwatch.contracts.cloudevents import (
     pubsub_cloudevent,
     storage_cloudevent,
 )
+from trendwatch.contracts.dead_letters import dead_letter_attributes
 from trendwatch.contracts.topology import TOPOLOGY, RetryPolicy, Topology
+from trendwatch.observability import get_logger
+
+log = get_logger(__name__)
 
 #: A handler takes a batch of CloudEvents and returns, per event, ``None`` (acknowledged)
 #: or the exception that made it fail (it will be retried, then dead-lettered).
@@ -62,10 +66,19 @@ class Delivery:
         assert self.obj is not None
         return storage_cloudevent(self.obj, self.event_id)
 
-    def dead_letter_payload(self) -> tuple[bytes, dict[str, str]]:
-        """The message Pub/Sub would forward to the dead-letter topic (original data and attributes)."""
+    def dead_letter(self, route: Route, reason: str) -> tuple[bytes, dict[str, str]]:
+        """The message Pub/Sub forwards to the dead-letter topic when it gives up: the original
+        data and attributes, plus where it came from and (trendwatch's addition) why."""
         if self.message is not None:
-            return self.message.data, dict(self.message.attributes)
-        assert self.obj is not None
-        resource = {"bucket": self.obj.bucket, "name": self.obj.name, "generation": self.obj.generation}
-        return json.dumps(resource).encode(), {"objectName": self.obj.name}
+            data, attributes = self.message.data, dict(self.message.attributes)
+        else:
+            assert self.obj is not None
+            resource = {"bucket": self.obj.bucket, "name": self.obj.name, "generation": self.obj.generation}
+            data, attributes = json.dumps(resource).encode(), {"objectName": self.obj.name}
+        log.warning(
+            "dead-lettered after retries",
+            extra={"route": route.name, "attempts": self.attempt, "reason": reason},
+        )
+        return data, dead_letter_attributes(
+            attributes, source=route.name, reason=reason, attempts=self.attempt
+        )

@@ -22,7 +22,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from trendwatch.contracts.cloudevents import PubSubMessage, StorageObject
-from trendwatch.contracts.dead_letters import dead_letter_attributes
 from trendwatch.contracts.topology import TOPOLOGY, Topology
 from trendwatch.observability import get_logger
 from trendwatch.ports import Clock
@@ -181,16 +180,9 @@ class InProcessBus:
     def _retry_or_dead_letter(self, route: Route, delivery: Delivery, error: BaseException) -> None:
         if delivery.attempt >= route.retry.max_delivery_attempts:
             self.stats.dead_lettered[route.name] += 1
-            data, attributes = delivery.dead_letter_payload()
-            reason = f"{type(error).__name__}: {error}"
-            attributes = dead_letter_attributes(
-                attributes, source=route.name, reason=reason, attempts=delivery.attempt
+            self.publish(
+                route.dead_letter_topic, *delivery.dead_letter(route, f"{type(error).__name__}: {error}")
             )
-            log.warning(
-                "dead-lettered after retries",
-                extra={"route": route.name, "attempts": delivery.attempt, "reason": reason},
-            )
-            self.publish(route.dead_letter_topic, data, attributes)
             return
         self.stats.retried[route.name] += 1
         delay = route.retry.backoff(delivery.attempt) * self._backoff_scale

@@ -35,7 +35,6 @@ from cloudevents.conversion import to_binary
 
 from trendwatch.bootstrap import local_container
 from trendwatch.contracts.cloudevents import PubSubMessage, StorageObject
-from trendwatch.contracts.dead_letters import dead_letter_attributes
 from trendwatch.contracts.topology import TOPOLOGY, Topology
 from trendwatch.observability import get_logger
 from trendwatch.runtime import warehouse_http
@@ -364,15 +363,7 @@ class Router:
             self._wakeup.notify_all()
 
     def _dead_letter(self, route: Route, delivery: Delivery, reason: str) -> None:
-        data, attributes = delivery.dead_letter_payload()
-        attributes = dead_letter_attributes(
-            attributes, source=route.name, reason=reason, attempts=delivery.attempt
-        )
-        log.warning(
-            "dead-lettered after retries",
-            extra={"route": route.name, "attempts": delivery.attempt, "reason": reason},
-        )
-        self.publish(route.dead_letter_topic, data, attributes)
+        self.publish(route.dead_letter_topic, *delivery.dead_letter(route, reason))
 
 
 def _handler_for(router: Router) -> type[BaseHTTPRequestHandler]:
