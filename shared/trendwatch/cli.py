@@ -293,7 +293,7 @@ def analyze_image(paths: tuple[Path, ...], as_json: bool) -> None:
             _print_json(record)
         else:
             colours = ", ".join(f"{c.name} {c.fraction:.0%}" for c in result.colours)
-            out.print(
+            click.echo(
                 f"{path}: {result.width}x{result.height} {result.format} phash={result.phash} [{colours}]"
             )
     if failed:

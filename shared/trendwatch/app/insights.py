@@ -73,13 +73,22 @@ LIMIT @limit
 def emerging_topics(
     warehouse: Warehouse,
     *,
-    window_minutes: int = 60,
+    window_minutes: int | None = None,
     baseline_windows: int = 6,
     min_authors: int = 5,
     min_score: float = 2.0,
     limit: int = 20,
 ) -> list[TopicSummary]:
-    """Terms whose unique authors in the last window clearly exceed their own baseline, newest first."""
+    """Terms whose unique authors in the last window clearly exceed their own baseline, newest first.
+
+    The window defaults to a quarter of the stored span (between 5 and 60 minutes), so that
+    a short stream still has a baseline to compare with.
+    """
+    if window_minutes is None:
+        [span] = warehouse.query(
+            "SELECT TIMESTAMP_DIFF(MAX(created_at), MIN(created_at), MINUTE) AS minutes FROM tweet_terms"
+        )
+        window_minutes = max(5, min(60, int(span["minutes"] or 0) // 4))
     rows = warehouse.query(
         _EMERGING_SQL,
         {

@@ -32,7 +32,7 @@ class Entity(msgspec.Struct, frozen=True, omit_defaults=True):
     salience: float = 0.0
 
 
-class TextEnrichment(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class TextEnrichment(msgspec.Struct, frozen=True, kw_only=True):
     """What a :class:`~trendwatch.ports.TextAnalyzer` says about one text."""
 
     lang: str
@@ -59,7 +59,7 @@ class Colour(msgspec.Struct, frozen=True):
     fraction: float
 
 
-class ImageAnalysis(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class ImageAnalysis(msgspec.Struct, frozen=True, kw_only=True):
     """What an :class:`~trendwatch.ports.ImageAnalyzer` says about one image."""
 
     width: int
