@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -29,7 +30,7 @@ def state(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return data, state_dir
 
 
-def _json(args: list[str], stdin: str | None = None) -> object:
+def _json(args: list[str], stdin: str | None = None) -> Any:
     result = CliRunner().invoke(main, args, input=stdin)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
@@ -55,7 +56,7 @@ def test_topics_json_has_the_contract_fields_newest_first(state: tuple[Path, Pat
 def test_planted_topic_terms_are_among_the_emerging_topics(state: tuple[Path, Path]) -> None:
     truth = json.loads((state[0] / "truth.json").read_text())
     planted = {term.lower().lstrip("#") for topic in truth["topics"] for term in topic["terms"]}
-    found = {t["label"].lstrip("#") for t in _json(["topics", "--state", str(state[1]), "--json"])}  # type: ignore[union-attr]
+    found = {t["label"].lstrip("#") for t in _json(["topics", "--state", str(state[1]), "--json"])}
     assert planted & found
 
 
