@@ -186,10 +186,9 @@ def container_from_env(settings: Settings | None = None) -> Container:
             on_finalize=router.notify_finalized,
             remote_warehouse_url=settings.router_url,
         )
-    raise RuntimeError(
-        f"backend {settings.backend!r}: the Google Cloud publisher, storage and warehouse adapters are "
-        "not wired yet (production deployment is a separate piece of work)"
-    )
+    from trendwatch.adapters.gcp.container import gcp_container
+
+    return gcp_container(settings)
 
 
 def entry_point(service: str, name: str) -> Callable[[CloudEvent], None]:

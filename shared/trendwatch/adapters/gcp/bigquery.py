@@ -1,0 +1,140 @@
+"""BigQuery behind the :class:`~trendwatch.ports.Warehouse` port.
+
+Statements run with ``jobs.query`` (``query_and_wait``: one round trip for short queries)
+and the dataset as the default dataset, so the application's unqualified table names work
+unchanged. ``@name`` parameters are typed from their Python values.
+
+:meth:`BigQueryWarehouse.merge_rows` sends the rows as one ``ARRAY<STRUCT>`` query parameter
+(``MERGE ... USING (SELECT ... FROM UNNEST(@rows))``) instead of loading a staging table:
+one statement per batch, no load job (seconds of latency and a per-table daily quota) and
+no table to create, expire and drop. Its limit is BigQuery's request size (10 MB), far above
+a delivery batch.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from google.cloud import bigquery
+
+from trendwatch.ports import Row
+from trendwatch.warehouse.schema import TABLES, Column, table
+from trendwatch.warehouse.sql import merge_statement
+
+QueryParameter = bigquery.ScalarQueryParameter | bigquery.ArrayQueryParameter | bigquery.StructQueryParameter
+
+
+def _scalar_type(value: Any) -> str:
+    """The BigQuery type of a Python value (``bool`` before ``int``, ``datetime`` before ``date``)."""
+    for python_type, bigquery_type in (
+        (bool, "BOOL"),
+        (int, "INT64"),
+        (float, "FLOAT64"),
+        (str, "STRING"),
+        (datetime, "TIMESTAMP"),
+        (date, "DATE"),
+    ):
+        if isinstance(value, python_type):
+            return bigquery_type
+    raise TypeError(f"no BigQuery type for parameter value {value!r} ({type(value).__name__})")
+
+
+def query_parameter(name: str | None, value: Any) -> QueryParameter:
+    """A named query parameter typed by ``value``: a list is an ARRAY of its first element's type
+    (STRING when empty), ``None`` a NULL STRING."""
+    if isinstance(value, list | tuple):
+        element = _scalar_type(value[0]) if value else "STRING"
+        return bigquery.ArrayQueryParameter(name, element, list(value))
+    if value is None:
+        return bigquery.ScalarQueryParameter(name, "STRING", None)
+    return bigquery.ScalarQueryParameter(name, _scalar_type(value), value)
+
+
+def _cell(column: Column, value: Any) -> QueryParameter:
+    """One field of a staged row, typed by its column (JSON travels as a STRING, parsed in SQL)."""
+    if column.type == "ARRAY<STRING>":
+        return bigquery.ArrayQueryParameter(column.name, "STRING", list(value or ()))
+    if column.type == "JSON":
+        text = (
+            value
+            if value is None or isinstance(value, str)
+            else json.dumps(value, sort_keys=True, default=str)
+        )
+        return bigquery.ScalarQueryParameter(column.name, "STRING", text)
+    if isinstance(value, str) and column.type == "TIMESTAMP":
+        value = datetime.fromisoformat(value)
+    elif isinstance(value, str) and column.type == "DATE":
+        value = date.fromisoformat(value)
+    return bigquery.ScalarQueryParameter(column.name, column.type, value)
+
+
+def _source_select(columns: Sequence[Column], parameter: str) -> str:
+    fields = ", ".join(f"PARSE_JSON({c.name}) AS {c.name}" if c.type == "JSON" else c.name for c in columns)
+    return f"(SELECT {fields} FROM UNNEST(@{parameter}))"
+
+
+def _plain(value: Any) -> Any:
+    """Row values as JSON-friendly Python values, like the DuckDB adapter's."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+class BigQueryWarehouse:
+    """Tables in ``project.dataset``; the client is created on first use (application default credentials)."""
+
+    def __init__(
+        self, project: str, dataset: str, *, client: bigquery.Client | None = None, location: str = "EU"
+    ) -> None:
+        self.project = project
+        self.dataset = f"{project}.{dataset}"
+        self.location = location
+        self._client = client
+        self._client_lock = threading.Lock()
+
+    @property
+    def client(self) -> bigquery.Client:
+        with self._client_lock:
+            if self._client is None:
+                self._client = bigquery.Client(project=self.project, location=self.location)
+            return self._client
+
+    def ensure_schema(self) -> None:
+        """Create every missing table (``CREATE TABLE IF NOT EXISTS``, with partitioning and clustering)."""
+        for tbl in TABLES:
+            self.execute(tbl.bigquery_ddl(self.dataset))
+
+    def _run(self, sql: str, parameters: Sequence[QueryParameter]) -> Any:
+        config = bigquery.QueryJobConfig(default_dataset=self.dataset, query_parameters=list(parameters))
+        return self.client.query_and_wait(sql, job_config=config, location=self.location)
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        rows = self._run(sql, [query_parameter(k, v) for k, v in (params or {}).items()])
+        return [{key: _plain(value) for key, value in row.items()} for row in rows]
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        self._run(sql, [query_parameter(k, v) for k, v in (params or {}).items()])
+
+    def merge_rows(
+        self, table_name: str, rows: Sequence[Row], *, update: bool = True, update_when: str | None = None
+    ) -> None:
+        if not rows:
+            return
+        tbl = table(table_name)
+        unique: dict[tuple[Any, ...], Row] = {}
+        for row in rows:  # the last row of a key wins, as MERGE refuses two source rows for one target row
+            unique[tuple(row[k] for k in tbl.primary_key)] = row
+        staged = bigquery.ArrayQueryParameter(
+            "rows",
+            "STRUCT",
+            [
+                bigquery.StructQueryParameter(None, *(_cell(c, row.get(c.name)) for c in tbl.columns))
+                for row in unique.values()
+            ],
+        )
+        source = _source_select(tbl.columns, "rows")
+        self._run(merge_statement(tbl, source, update=update, update_when=update_when), [staged])

@@ -1,0 +1,327 @@
+"""The BigQuery warehouse through the real client library, over REST to a local fake.
+
+The fake answers ``jobs.query`` with recorded response shapes; the tests check what the
+client sends (SQL, default dataset, typed parameters) and how answered rows are mapped.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from google.api_core import exceptions
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import bigquery
+
+from trendwatch.adapters.gcp.bigquery import BigQueryWarehouse
+from trendwatch.adapters.local.clock import ManualClock
+from trendwatch.app.aggregate import _RECOMPUTE, AggregateService
+from trendwatch.app.handling import Received
+from trendwatch.contracts.cloudevents import PubSubMessage
+from trendwatch.contracts.events import Sentiment, TextEnrichment, TweetEnriched
+from trendwatch.domain.tweets import Author, Tweet
+from trendwatch.warehouse.schema import TABLES, table
+from trendwatch.warehouse.sql import merge_statement
+
+PROJECT, DATASET = "trendwatch-prod", "trendwatch"
+T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+JOB = {"projectId": PROJECT, "jobId": "job_1", "location": "EU"}
+#: A recorded ``jobs.query`` answer to a DML or DDL statement.
+DML_ANSWER: dict[str, Any] = {
+    "kind": "bigquery#queryResponse",
+    "jobReference": JOB,
+    "jobComplete": True,
+    "numDmlAffectedRows": "1",
+    "totalBytesProcessed": "0",
+    "cacheHit": False,
+}
+#: A recorded ``jobs.query`` answer to a SELECT (timestamps as int64 microseconds, as the client asks).
+SELECT_ANSWER: dict[str, Any] = {
+    "kind": "bigquery#queryResponse",
+    "jobReference": JOB,
+    "jobComplete": True,
+    "schema": {
+        "fields": [
+            {"name": "term", "type": "STRING", "mode": "NULLABLE"},
+            {"name": "tweet_count", "type": "INTEGER", "mode": "NULLABLE"},
+            {"name": "sentiment_avg", "type": "FLOAT", "mode": "NULLABLE"},
+            {"name": "verified", "type": "BOOLEAN", "mode": "NULLABLE"},
+            {"name": "window_start", "type": "TIMESTAMP", "mode": "NULLABLE"},
+            {"name": "snapshot_date", "type": "DATE", "mode": "NULLABLE"},
+            {"name": "terms", "type": "STRING", "mode": "REPEATED"},
+        ]
+    },
+    "totalRows": "2",
+    "rows": [
+        {
+            "f": [
+                {"v": "nike"},
+                {"v": "3"},
+                {"v": "0.25"},
+                {"v": "true"},
+                {"v": "1793613600000000"},
+                {"v": "2026-11-02"},
+                {"v": [{"v": "nike"}, {"v": "air max"}]},
+            ]
+        },
+        {"f": [{"v": "adidas"}, {"v": "1"}, {"v": None}, {"v": None}, {"v": None}, {"v": None}, {"v": []}]},
+    ],
+    "totalBytesProcessed": "1024",
+    "cacheHit": False,
+}
+
+
+class FakeBigQuery:
+    """Records every request as ``(method, path, json body)``; answers from a queue, then ``DML_ANSWER``."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str, dict[str, Any]]] = []
+        self.answers: list[tuple[int, dict[str, Any]]] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05})
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def queries(self) -> list[dict[str, Any]]:
+        """The bodies of the ``jobs.query`` calls."""
+        return [
+            body for method, path, body in self.requests if method == "POST" and path.endswith("/queries")
+        ]
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self, body: dict[str, Any]) -> None:
+                fake.requests.append((self.command, self.path.split("?")[0], body))
+                status, answer = fake.answers.pop(0) if fake.answers else (200, DML_ANSWER)
+                payload = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def do_POST(self) -> None:
+                self._answer(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+
+            def do_GET(self) -> None:
+                self._answer({})
+
+            def log_message(self, format: str, *args: object) -> None:
+                """No access log."""
+
+        return Handler
+
+    def __enter__(self) -> FakeBigQuery:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBigQuery]:
+    with FakeBigQuery() as server:
+        yield server
+
+
+@pytest.fixture
+def warehouse(fake: FakeBigQuery) -> BigQueryWarehouse:
+    client = bigquery.Client(
+        project=PROJECT,
+        credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+        client_options={"api_endpoint": fake.url},
+    )
+    return BigQueryWarehouse(PROJECT, DATASET, client=client)
+
+
+def scalar(type_: str, value: str | float | None) -> dict[str, Any]:
+    return {"parameterType": {"type": type_}, "parameterValue": {"value": value}}
+
+
+def test_query_runs_in_the_dataset_and_location_with_parameters_typed_by_value(
+    fake: FakeBigQuery, warehouse: BigQueryWarehouse
+) -> None:
+    fake.answers.append((200, SELECT_ANSWER))
+
+    warehouse.query(
+        "SELECT * FROM term_windows WHERE term = @term",
+        {
+            "term": "nike",
+            "n": 3,
+            "ratio": 0.5,
+            "flag": True,
+            "at": T0,
+            "day": date(2026, 11, 2),
+            "starts": [T0],
+            "missing": None,
+        },
+    )
+
+    [sent] = fake.queries
+    assert sent["query"] == "SELECT * FROM term_windows WHERE term = @term"
+    assert sent["useLegacySql"] is False
+    assert sent["defaultDataset"] == {"projectId": PROJECT, "datasetId": DATASET}
+    assert sent["location"] == "EU"
+    assert sent["parameterMode"] == "NAMED"
+    by_name = {p.pop("name"): p for p in sent["queryParameters"]}
+    assert by_name == {
+        "term": scalar("STRING", "nike"),
+        "n": scalar("INT64", "3"),
+        "ratio": scalar("FLOAT64", 0.5),
+        "flag": scalar("BOOL", "true"),
+        "at": scalar("TIMESTAMP", "2026-11-02 10:00:00+00:00"),
+        "day": scalar("DATE", "2026-11-02"),
+        "starts": {
+            "parameterType": {"type": "ARRAY", "arrayType": {"type": "TIMESTAMP"}},
+            "parameterValue": {"arrayValues": [{"value": "2026-11-02 10:00:00+00:00"}]},
+        },
+        "missing": scalar("STRING", None),
+    }
+
+
+def test_query_returns_rows_as_dicts_of_json_friendly_values(
+    fake: FakeBigQuery, warehouse: BigQueryWarehouse
+) -> None:
+    fake.answers.append((200, SELECT_ANSWER))
+
+    rows = warehouse.query("SELECT term FROM term_windows")
+
+    assert rows == [
+        {
+            "term": "nike",
+            "tweet_count": 3,
+            "sentiment_avg": 0.25,
+            "verified": True,
+            "window_start": "2026-11-02T10:00:00+00:00",
+            "snapshot_date": "2026-11-02",
+            "terms": ["nike", "air max"],
+        },
+        {
+            "term": "adidas",
+            "tweet_count": 1,
+            "sentiment_avg": None,
+            "verified": None,
+            "window_start": None,
+            "snapshot_date": None,
+            "terms": [],
+        },
+    ]
+
+
+def test_ensure_schema_creates_every_table_qualified_by_the_dataset(
+    fake: FakeBigQuery, warehouse: BigQueryWarehouse
+) -> None:
+    warehouse.ensure_schema()
+
+    assert [q["query"] for q in fake.queries] == [t.bigquery_ddl(f"{PROJECT}.{DATASET}") for t in TABLES]
+    assert fake.queries[0]["query"].startswith(f"CREATE TABLE IF NOT EXISTS `{PROJECT}.{DATASET}.tweets`")
+
+
+def test_merge_rows_sends_one_merge_with_the_deduplicated_rows_as_a_struct_array(
+    fake: FakeBigQuery, warehouse: BigQueryWarehouse
+) -> None:
+    old = {"user_id": "7", "username": "old", "followers_count": 1, "last_seen_at": T0}
+    new = {
+        "user_id": "7",
+        "username": "new",
+        "followers_count": 2,
+        "last_seen_at": "2026-11-02T11:00:00+00:00",
+    }
+    other = {"user_id": "8", "username": "eight", "verified": True, "account_created_at": None}
+
+    warehouse.merge_rows("users", [old, other, new], update_when="S.last_seen_at > T.last_seen_at")
+
+    [sent] = fake.queries
+    source = (
+        "(SELECT user_id, username, name, followers_count, following_count, tweet_count, verified, "
+        "account_created_at, last_seen_at FROM UNNEST(@rows))"
+    )
+    assert sent["query"] == merge_statement(
+        table("users"), source, update_when="S.last_seen_at > T.last_seen_at"
+    )
+    assert sent["defaultDataset"] == {"projectId": PROJECT, "datasetId": DATASET}
+    [rows] = sent["queryParameters"]
+    assert rows["name"] == "rows"
+    assert rows["parameterType"]["arrayType"]["structTypes"] == [
+        {"name": c.name, "type": {"type": c.type}} for c in table("users").columns
+    ]
+    values = [
+        {name: v["value"] for name, v in r["structValues"].items()}
+        for r in rows["parameterValue"]["arrayValues"]
+    ]
+    assert [(v["user_id"], v["username"], v["followers_count"], v["last_seen_at"]) for v in values] == [
+        ("7", "new", "2", "2026-11-02 11:00:00+00:00"),
+        ("8", "eight", None, None),
+    ]
+    assert values[1]["verified"] == "true"
+
+
+def test_merge_rows_sends_json_as_text_parsed_in_sql_and_string_arrays_as_arrays(
+    fake: FakeBigQuery, warehouse: BigQueryWarehouse
+) -> None:
+    row = {"media_key": "3_1", "colours": [{"name": "red", "fraction": 0.5}], "labels": ["shoe"]}
+
+    warehouse.merge_rows("media", [row, {"media_key": "3_2"}], update=False)
+
+    [sent] = fake.queries
+    assert (
+        "PARSE_JSON(colours) AS colours, ocr_text, labels, PARSE_JSON(model_versions) AS model_versions"
+        in (sent["query"])
+    )
+    assert " WHEN MATCHED " not in sent["query"]
+    first, second = (r["structValues"] for r in sent["queryParameters"][0]["parameterValue"]["arrayValues"])
+    assert first["colours"] == {"value": '[{"fraction": 0.5, "name": "red"}]'}
+    assert first["labels"] == {"arrayValues": [{"value": "shoe"}]}
+    assert second["colours"] == {"value": None}
+    assert second["labels"] == {"arrayValues": []}
+
+
+def test_merge_rows_of_no_rows_sends_nothing(fake: FakeBigQuery, warehouse: BigQueryWarehouse) -> None:
+    warehouse.merge_rows("users", [])
+
+    assert fake.requests == []
+
+
+def test_aggregate_window_recompute_is_sent_unchanged_in_bigquery_dialect(
+    fake: FakeBigQuery, warehouse: BigQueryWarehouse
+) -> None:
+    tweet = TweetEnriched(
+        tweet=Tweet("1", T0, Author("7", username="user7"), "Nouvelles #nike"),
+        enrichment=TextEnrichment(lang="fr", sentiment=Sentiment("positive", 0.8), hashtags=("nike",)),
+    )
+
+    AggregateService(warehouse, ManualClock(T0)).add_tweets([Received(PubSubMessage("1", b""), tweet)])
+
+    merges = [q["query"].split(" AS T ")[0] for q in fake.queries[:-2]]
+    assert merges == ["MERGE INTO users", "MERGE INTO tweets", "MERGE INTO tweet_terms"]
+    recompute = fake.queries[-2:]
+    assert [q["query"] for q in recompute] == [_RECOMPUTE["1m"], _RECOMPUTE["1h"]]
+    assert {p["name"]: p["parameterType"] for p in recompute[1]["queryParameters"]} == {
+        "starts": {"type": "ARRAY", "arrayType": {"type": "TIMESTAMP"}},
+        "lo": {"type": "TIMESTAMP"},
+        "hi": {"type": "TIMESTAMP"},
+        "now": {"type": "TIMESTAMP"},
+    }
+
+
+def test_a_refused_statement_raises_bad_request(fake: FakeBigQuery, warehouse: BigQueryWarehouse) -> None:
+    error = {"code": 400, "message": "Unrecognized name: nope at [1:8]", "status": "INVALID_ARGUMENT"}
+    fake.answers.append(
+        (400, {"error": {**error, "errors": [{"reason": "invalidQuery", "message": error["message"]}]}})
+    )
+
+    with pytest.raises(exceptions.BadRequest, match="Unrecognized name: nope"):
+        warehouse.execute("SELECT nope")

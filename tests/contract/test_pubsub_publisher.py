@@ -1,0 +1,124 @@
+"""The Pub/Sub publisher through the real client library, over gRPC to a local fake Publisher service.
+
+The client reaches the fake the way it reaches the Pub/Sub emulator (``PUBSUB_EMULATOR_HOST``:
+an insecure channel, anonymous credentials), so batching, serialization and the gRPC call
+are the library's own.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from concurrent import futures
+
+import grpc  # type: ignore[import-untyped]
+import pytest
+from google.api_core import exceptions
+from google.pubsub_v1.types import PublishRequest, PublishResponse
+
+from trendwatch.adapters.gcp.pubsub import PubSubPublisher
+from trendwatch.ports import Publisher
+
+
+class FakePublisherService:
+    """Records each ``Publish`` request and answers ids ``m<n>`` numbered across requests."""
+
+    def __init__(self) -> None:
+        self.requests: list[PublishRequest] = []
+        self.fail_with: grpc.StatusCode | None = None
+        self._lock = threading.Lock()
+        self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        handler = grpc.unary_unary_rpc_method_handler(
+            self._publish,
+            request_deserializer=PublishRequest.deserialize,
+            response_serializer=PublishResponse.serialize,
+        )
+        self._server.add_generic_rpc_handlers(
+            (grpc.method_handlers_generic_handler("google.pubsub.v1.Publisher", {"Publish": handler}),)
+        )
+        self.port = self._server.add_insecure_port("127.0.0.1:0")
+
+    def _publish(self, request: PublishRequest, context: grpc.ServicerContext) -> PublishResponse:
+        if self.fail_with is not None:
+            context.abort(self.fail_with, "Resource not found (resource=tweets-raw).")
+        with self._lock:
+            self.requests.append(request)
+            first = sum(len(r.messages) for r in self.requests) - len(request.messages)
+        return PublishResponse(message_ids=[f"m{first + i}" for i in range(len(request.messages))])
+
+    def __enter__(self) -> FakePublisherService:
+        self._server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.stop(grace=None)
+
+
+@pytest.fixture
+def service(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePublisherService]:
+    with FakePublisherService() as fake:
+        monkeypatch.setenv("PUBSUB_EMULATOR_HOST", f"127.0.0.1:{fake.port}")
+        yield fake
+
+
+def test_publish_sends_data_and_string_attributes_to_the_project_topic(service: FakePublisherService) -> None:
+    publisher: Publisher = PubSubPublisher("trendwatch-prod", max_latency=0.01)
+
+    message_id = publisher.publish(
+        "tweets-raw", b'{"data":{"id":"1"}}', {"tweet_id": "1", "has_media": "false"}
+    )
+
+    assert message_id == "m0"
+    [request] = service.requests
+    assert request.topic == "projects/trendwatch-prod/topics/tweets-raw"
+    [message] = request.messages
+    assert message.data == b'{"data":{"id":"1"}}'
+    assert dict(message.attributes) == {"tweet_id": "1", "has_media": "false"}
+
+
+def test_concurrent_publishes_share_one_batch_and_each_gets_the_id_of_its_own_message(
+    service: FakePublisherService,
+) -> None:
+    # Messages published within max_latency of the first one travel in one request.
+    publisher = PubSubPublisher("trendwatch-prod", max_latency=0.3)
+    returned: dict[bytes, str] = {}
+    start = threading.Barrier(5)
+
+    def publish(n: int) -> None:
+        start.wait()
+        returned[f"tweet-{n}".encode()] = publisher.publish(
+            "tweets-raw", f"tweet-{n}".encode(), {"n": str(n)}
+        )
+
+    threads = [threading.Thread(target=publish, args=(n,)) for n in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=5)
+
+    [request] = service.requests
+    sent = [(m.data, dict(m.attributes)) for m in request.messages]
+    assert sorted(sent) == [(f"tweet-{n}".encode(), {"n": str(n)}) for n in range(5)]
+    assert returned == {data: f"m{position}" for position, (data, _) in enumerate(sent)}
+
+
+def test_publish_to_a_missing_topic_raises_not_found(service: FakePublisherService) -> None:
+    service.fail_with = grpc.StatusCode.NOT_FOUND
+    publisher = PubSubPublisher("trendwatch-prod", max_latency=0.01, timeout=5.0)
+
+    with pytest.raises(exceptions.NotFound, match="tweets-raw"):
+        publisher.publish("tweets-raw", b"{}")
+
+
+def test_the_client_is_created_once_and_reused_for_every_message(service: FakePublisherService) -> None:
+    publisher = PubSubPublisher("trendwatch-prod", max_latency=0.01)
+
+    ids = [publisher.publish("tweets-raw", b"a"), publisher.publish("trend-alerts", b"b")]
+    client = publisher.client
+
+    assert ids == ["m0", "m1"]
+    assert publisher.client is client
+    assert [r.topic for r in service.requests] == [
+        "projects/trendwatch-prod/topics/tweets-raw",
+        "projects/trendwatch-prod/topics/trend-alerts",
+    ]
