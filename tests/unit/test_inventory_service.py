@@ -3,7 +3,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 import pytest
 
+from tests.fakes.publisher import RecordingPublisher
 from trendwatch.adapters.local.blobstore import LocalBlobStore
 from trendwatch.adapters.local.clock import ManualClock
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
@@ -46,15 +47,6 @@ DELIVERIES_CSV = (
     "D-0,BAG-0002,S01,10,2026-01-04,2026-01-04T09:00:00Z,delivered\n"
 )
 TABLES = ("products", "inventory_daily", "orders", "deliveries")
-
-
-class RecordingPublisher:
-    def __init__(self) -> None:
-        self.published: list[tuple[str, bytes, dict[str, str]]] = []
-
-    def publish(self, topic: str, data: bytes, attributes: Mapping[str, str] | None = None) -> str:
-        self.published.append((topic, data, dict(attributes or {})))
-        return str(len(self.published))
 
 
 @pytest.fixture
@@ -323,9 +315,9 @@ def test_storage_handler_dead_letters_a_file_with_an_incomplete_header(
     obj = drop(lake, "feeds/products/p.csv", "sku,name,price\nA,a,1\n")
     handler = storage_handler(FEED_ROUTE, service.load_feed, DeadLetters(publisher))
     assert handler([storage_cloudevent(obj, "event-1")]) == [None]
-    [(topic, _, attributes)] = publisher.published
-    assert topic == "inventory-sync-feeds-dead-letter"
-    assert attributes[REASON] == (
+    [message] = publisher.messages
+    assert message.topic == "inventory-sync-feeds-dead-letter"
+    assert message.attributes[REASON] == (
         "feeds/products/p.csv: CSV header lacks required products column(s) category, brand"
         " (header: sku,name,price)"
     )

@@ -14,7 +14,7 @@ from trendwatch.contracts.events import MediaEnriched, encode
 from trendwatch.contracts.topology import MEDIA_ENRICHED
 from trendwatch.domain.tweets import MediaRef, Tweet
 from trendwatch.observability import get_logger, inject_traceparent, trace_scope
-from trendwatch.ports import BlobStore, ImageAnalyzer, InvalidImage, Publisher
+from trendwatch.ports import BlobStore, ImageAnalyzer, InvalidImage, Message, Publisher
 from trendwatch.runtime.delivery import Route
 
 from .handling import DeadLetters, Received
@@ -62,22 +62,26 @@ class EnrichImageService:
         self._route = route
 
     def enrich(self, batch: Sequence[Received[Tweet]]) -> None:
+        outgoing: list[Message] = []
         for received in batch:
             with trace_scope(received.traceparent):
                 for media in received.value.media:
-                    self._enrich_one(received, media)
+                    if (message := self._enrich_one(received, media)) is not None:
+                        outgoing.append(message)
+        self._publisher.publish_many(MEDIA_ENRICHED, outgoing)
 
-    def _enrich_one(self, received: Received[Tweet], media: MediaRef) -> None:
+    def _enrich_one(self, received: Received[Tweet], media: MediaRef) -> Message | None:
+        """The ``media-enriched`` message of one image; ``None`` when the image was dead-lettered."""
         tweet = received.value
         try:
             image = self._media.read(media)
             analysis = self._analyzer.analyze(image)
         except InvalidImage as exc:
-            attributes = {**received.message.attributes, "media_key": media.media_key}
+            rejected = {**received.message.attributes, "media_key": media.media_key}
             self._dead_letters.reject(
-                self._route, received.message.data, attributes, f"media {media.media_key}: {exc}"
+                self._route, received.message.data, rejected, f"media {media.media_key}: {exc}"
             )
-            return
+            return None
         event = MediaEnriched(
             media_key=media.media_key,
             tweet_id=tweet.tweet_id,
@@ -86,10 +90,7 @@ class EnrichImageService:
             content_sha256=hashlib.sha256(image).hexdigest(),
             analysis=analysis,
         )
-        self._publisher.publish(
-            MEDIA_ENRICHED,
-            encode(event),
-            inject_traceparent(
-                {"schema_version": "1", "tweet_id": tweet.tweet_id, "media_key": media.media_key}
-            ),
+        attributes = inject_traceparent(
+            {"schema_version": "1", "tweet_id": tweet.tweet_id, "media_key": media.media_key}
         )
+        return encode(event), attributes

@@ -8,7 +8,7 @@ from trendwatch.contracts.events import TweetEnriched, encode
 from trendwatch.contracts.topology import TWEETS_ENRICHED
 from trendwatch.domain.tweets import Tweet
 from trendwatch.observability import inject_traceparent, trace_scope
-from trendwatch.ports import Publisher, TextAnalyzer, TextItem
+from trendwatch.ports import Message, Publisher, TextAnalyzer, TextItem
 
 from .handling import Received
 
@@ -19,15 +19,14 @@ class EnrichTextService:
         self._publisher = publisher
 
     def enrich(self, batch: Sequence[Received[Tweet]]) -> None:
-        """Analyse the batch in one call to the analyzer, then publish one event per tweet."""
+        """Analyse the batch in one call to the analyzer, then publish one event per tweet, together."""
         items = [TextItem(r.value.tweet_id, r.value.text, r.value.lang_hint) for r in batch]
+        outgoing: list[Message] = []
         for received, enrichment in zip(batch, self._analyzer.analyze(items), strict=True):
             tweet = received.value
             with trace_scope(received.traceparent):
-                self._publisher.publish(
-                    TWEETS_ENRICHED,
-                    encode(TweetEnriched(tweet=tweet, enrichment=enrichment)),
-                    inject_traceparent(
-                        {"schema_version": "1", "tweet_id": tweet.tweet_id, "lang": enrichment.lang}
-                    ),
+                attributes = inject_traceparent(
+                    {"schema_version": "1", "tweet_id": tweet.tweet_id, "lang": enrichment.lang}
                 )
+            outgoing.append((encode(TweetEnriched(tweet=tweet, enrichment=enrichment)), attributes))
+        self._publisher.publish_many(TWEETS_ENRICHED, outgoing)

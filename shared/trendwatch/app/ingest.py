@@ -20,7 +20,7 @@ from trendwatch.contracts.cloudevents import InvalidEvent, StorageObject
 from trendwatch.contracts.topology import INGEST_DEAD_LETTER, TWEETS_RAW
 from trendwatch.contracts.x_stream import XStreamMessage, decode_stream_message
 from trendwatch.observability import get_logger, inject_traceparent, trace_scope
-from trendwatch.ports import BlobExists, BlobStore, Publisher
+from trendwatch.ports import BlobExists, BlobStore, Message, Publisher
 
 from .handling import DeadLetters
 
@@ -90,9 +90,10 @@ class IngestService:
                 report.dead_lettered += 1
                 self._dead_letters.send(INGEST_DEAD_LETTER, "ingest", line, {"source": source}, str(exc))
         report.raw_objects = self._store_raw(accepted, source)
+        outgoing: list[Message] = []
         for line, message in accepted:
             has_media = bool(message.data.attachments and message.data.attachments.media_keys)
-            with trace_scope(None):
+            with trace_scope(None):  # each tweet starts its own trace
                 attributes = inject_traceparent(
                     {
                         "schema_version": SCHEMA_VERSION,
@@ -100,9 +101,10 @@ class IngestService:
                         "has_media": str(has_media).lower(),
                     }
                 )
-                self._publisher.publish(TWEETS_RAW, line, attributes)
-            report.tweets += 1
+            outgoing.append((line, attributes))
             report.with_media += has_media
+        self._publisher.publish_many(TWEETS_RAW, outgoing)
+        report.tweets = len(outgoing)
         return report
 
     def _store_raw(self, accepted: list[tuple[bytes, XStreamMessage]], source: str) -> list[str]:

@@ -20,9 +20,17 @@ class Clock(Protocol):
     def sleep(self, seconds: float) -> None: ...
 
 
+#: A message to publish: its data and attributes.
+Message = tuple[bytes, Mapping[str, str]]
+
+
 class Publisher(Protocol):
     def publish(self, topic: str, data: bytes, attributes: Mapping[str, str] | None = None) -> str:
-        """Publish one message; returns its message id."""
+        """Publish one message; returns its message id once the message is accepted."""
+        ...
+
+    def publish_many(self, topic: str, messages: Sequence[Message]) -> list[str]:
+        """Publish a batch and wait once for all of it (a batch costs one round trip, not one each)."""
         ...
 
 

@@ -18,13 +18,13 @@ import heapq
 import itertools
 import random
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from trendwatch.contracts.cloudevents import PubSubMessage, StorageObject
 from trendwatch.contracts.topology import TOPOLOGY, Topology
 from trendwatch.observability import get_logger
-from trendwatch.ports import Clock
+from trendwatch.ports import Clock, Message
 from trendwatch.runtime.delivery import BatchHandler, Delivery, Route, routes
 
 log = get_logger(__name__)
@@ -125,6 +125,9 @@ class InProcessBus:
                     Delivery(subscription.name, message=replace(message, subscription=subscription.name))
                 )
         return message.message_id
+
+    def publish_many(self, topic: str, messages: Sequence[Message]) -> list[str]:
+        return [self.publish(topic, data, attributes) for data, attributes in messages]
 
     def notify_finalized(self, obj: StorageObject) -> None:
         """A GCS ``object.finalize`` notification: deliver it to every matching storage trigger."""

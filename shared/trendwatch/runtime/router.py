@@ -37,6 +37,7 @@ from trendwatch.bootstrap import local_container
 from trendwatch.contracts.cloudevents import PubSubMessage, StorageObject
 from trendwatch.contracts.topology import TOPOLOGY, Topology
 from trendwatch.observability import get_logger
+from trendwatch.ports import Message
 from trendwatch.runtime import warehouse_http
 from trendwatch.runtime.delivery import Delivery, Route, routes
 from trendwatch.runtime.router_client import (
@@ -269,6 +270,9 @@ class Router:
             )
         self._count("published", topic)
         return message.message_id
+
+    def publish_many(self, topic: str, messages: Sequence[Message]) -> list[str]:
+        return [self.publish(topic, data, attributes) for data, attributes in messages]
 
     def notify_finalized(self, obj: StorageObject) -> None:
         """A GCS ``object.finalize`` notification: deliver it to every matching storage trigger."""

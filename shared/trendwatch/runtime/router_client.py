@@ -10,13 +10,14 @@ and answers ``{"messageIds": [...]}``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 
 import httpx
 import msgspec
 
 from trendwatch.contracts.cloudevents import StorageObject
+from trendwatch.ports import Message
 
 PUBLISH_PATH = "/v1/topics/{topic}:publish"
 PUBLISH_PATH_PATTERN = re.compile(r"/v1/topics/(?P<topic>[^/:]+):publish")
@@ -75,9 +76,14 @@ class RouterClient:
         self._http = httpx.Client(base_url=self.url, timeout=httpx.Timeout(timeout, connect=5.0))
 
     def publish(self, topic: str, data: bytes, attributes: Mapping[str, str] | None = None) -> str:
-        request = PublishRequest([OutgoingMessage(data, dict(attributes or {}))])
+        return self.publish_many(topic, [(data, attributes or {})])[0]
+
+    def publish_many(self, topic: str, messages: Sequence[Message]) -> list[str]:
+        if not messages:
+            return []
+        request = PublishRequest([OutgoingMessage(data, dict(attributes)) for data, attributes in messages])
         body = self._request("POST", PUBLISH_PATH.format(topic=topic), msgspec.json.encode(request))
-        return msgspec.json.decode(body, type=PublishResponse).message_ids[0]
+        return msgspec.json.decode(body, type=PublishResponse).message_ids
 
     def notify_finalized(self, obj: StorageObject) -> None:
         """Report a lake write, as GCS reports ``object.finalize`` to Eventarc."""

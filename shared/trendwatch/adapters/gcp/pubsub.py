@@ -1,17 +1,19 @@
 """Pub/Sub behind the :class:`~trendwatch.ports.Publisher` port.
 
 The client batches messages per topic (up to ``max_messages`` or ``max_latency`` seconds,
-whichever comes first). :meth:`PubSubPublisher.publish` waits for the message id, so a
-single thread publishing one message at a time pays up to ``max_latency`` per message;
-concurrent publishers (threads) share batches.
+whichever comes first). :meth:`PubSubPublisher.publish` waits for the message id, so one
+message at a time pays up to ``max_latency`` each; the services publish their batches with
+:meth:`PubSubPublisher.publish_many`, which waits once per batch.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import google.cloud.pubsub_v1 as pubsub_v1
+
+from trendwatch.ports import Message
 
 
 class PubSubPublisher:
@@ -45,5 +47,10 @@ class PubSubPublisher:
         return f"projects/{self.project}/topics/{topic}"
 
     def publish(self, topic: str, data: bytes, attributes: Mapping[str, str] | None = None) -> str:
-        future = self.client.publish(self.topic_path(topic), data, **dict(attributes or {}))
-        return str(future.result(timeout=self._timeout))
+        return self.publish_many(topic, [(data, attributes or {})])[0]
+
+    def publish_many(self, topic: str, messages: Sequence[Message]) -> list[str]:
+        """Hand the whole batch to the client, then wait for every id: one batching delay per batch."""
+        path = self.topic_path(topic)
+        futures = [self.client.publish(path, data, **dict(attributes)) for data, attributes in messages]
+        return [str(future.result(timeout=self._timeout)) for future in futures]

@@ -1,0 +1,163 @@
+"""Emergence scoring in event time: is a term talked about by more people than its own baseline says?
+
+Method (chosen against the alternatives on the evaluation in ``docs/evaluation.md``):
+
+1. **Count people, not posts.** The input is, per term and per minute, the number of unique
+   authors and of tweets. One account repeating a term counts once a minute; and when a
+   minute's tweets outnumber its authors by more than ``repeat_tolerance`` (a bot farm posting
+   several times a minute each), the authors are down-weighted by that excess.
+2. **Expect a share of the stream, not a count.** The whole stream rises and falls with the
+   daily cycle (several-fold between night and lunch). A term's expected volume is its
+   baseline *share* of all active authors times the authors active in the window, so a
+   daily-cycle peak raises the expectation as much as the observation. The share is an
+   exponentially weighted average (half-life ``baseline_half_life`` minutes) with a small
+   prior, learnt only from minutes *before* the scored window, so a rising term cannot
+   inflate its own baseline.
+3. **Score with a Poisson model.** Observed and expected volume over the last ``window``
+   minutes give the signed root of the Poisson deviance, ``sqrt(2 * (x*ln(x/e) - (x - e)))``:
+   a z-like score that is exact for counts far in the tail, unlike a Gaussian z-score which
+   overreacts to small expected counts.
+4. **Alert once per emergence.** An alert needs a score of at least ``threshold``, an observed
+   volume at least ``min_ratio`` times the expected one and at least ``min_authors`` people;
+   after an alert the term is silent for ``cooldown`` minutes.
+
+Rejected: an EWMA z-score on raw counts (the daily cycle alone crosses any useful threshold);
+Gnip's point-by-point Poisson model (last minute as the mean: noisy, one minute of history);
+Bayesian blocks (a batch segmentation of a whole series, quadratic in its length, not an
+online alarm).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
+
+import msgspec
+
+
+class TermSeries(msgspec.Struct, frozen=True):
+    """Per-minute counts of one term: unique authors and tweets, aligned with the exposure series."""
+
+    authors: Sequence[int]
+    tweets: Sequence[int]
+
+
+class EmergenceParams(msgspec.Struct, frozen=True):
+    window: int = 5
+    baseline_half_life: float = 60.0
+    #: No alert before the stream has run this long: every baseline needs some history.
+    warmup: int = 60
+    threshold: float = 4.0
+    min_ratio: float = 3.0
+    min_authors: float = 5.0
+    cooldown: int = 180
+    #: Tweets per author per minute above which authors are down-weighted as repetitive.
+    repeat_tolerance: float = 1.5
+    #: Prior of the baseline share: ``prior_authors`` seen in ``prior_exposure`` active authors.
+    prior_authors: float = 0.5
+    prior_exposure: float = 200.0
+
+
+class Alert(msgspec.Struct, frozen=True):
+    term: str
+    #: Minute index of the first alert (the last minute of the scored window).
+    minute: int
+    at: datetime
+    score: float
+    #: Expected and observed (bot-weighted) unique authors over the scored window.
+    expected: float
+    observed: float
+
+
+def effective_authors(authors: int, tweets: int, repeat_tolerance: float) -> float:
+    """Unique authors, down-weighted when they post the term more than ``repeat_tolerance`` times each."""
+    if authors <= 0:
+        return 0.0
+    per_author = tweets / authors
+    return authors * min(1.0, repeat_tolerance / per_author) if per_author > 0 else float(authors)
+
+
+def poisson_score(observed: float, expected: float) -> float:
+    """Signed root of the Poisson deviance of ``observed`` against the mean ``expected`` (> 0)."""
+    if observed <= 0:
+        return -math.sqrt(2 * expected)
+    deviance = 2 * (observed * math.log(observed / expected) - (observed - expected))
+    return math.copysign(math.sqrt(max(deviance, 0.0)), observed - expected)
+
+
+def _scores(
+    series: TermSeries, exposure: Sequence[int], params: EmergenceParams
+) -> Iterator[tuple[int, float, float, float]]:
+    """``(minute, score, expected, observed)`` for every minute once a full window is available.
+
+    The score is the Poisson one divided by the square root of the term's dispersion: the
+    exponentially weighted mean squared Pearson residual of its past windows (at least 1).
+    Retweet cascades make counts vary more than a Poisson law says; a term that always moves
+    in bursts needs a bigger burst to alert (a quasi-Poisson model).
+    """
+    decay = 0.5 ** (1 / params.baseline_half_life)
+    counts = [
+        effective_authors(a, t, params.repeat_tolerance)
+        for a, t in zip(series.authors, series.tweets, strict=True)
+    ]
+    base_count, base_exposure = 0.0, 0.0
+    win_count, win_exposure = 0.0, 0.0
+    residuals: list[float] = []
+    spread, spread_weight = 0.0, 0.0
+    w = params.window
+    for minute, (count, active) in enumerate(zip(counts, exposure, strict=True)):
+        win_count += count
+        win_exposure += active
+        if minute >= w:
+            leaving_count, leaving_exposure = counts[minute - w], exposure[minute - w]
+            win_count -= leaving_count
+            win_exposure -= leaving_exposure
+            base_count = base_count * decay + leaving_count
+            base_exposure = base_exposure * decay + leaving_exposure
+        if minute + 1 < w:
+            residuals.append(0.0)
+            continue
+        if minute >= 2 * w - 1:
+            spread = spread * decay + residuals[minute - w]
+            spread_weight = spread_weight * decay + 1
+        share = (base_count + params.prior_authors) / (base_exposure + params.prior_exposure)
+        expected = max(share * win_exposure, 1e-9)
+        residuals.append((win_count - expected) ** 2 / expected)
+        dispersion = max(1.0, spread / spread_weight) if spread_weight else 1.0
+        yield minute, poisson_score(win_count, expected) / math.sqrt(dispersion), expected, win_count
+
+
+def detect_term(
+    term: str, series: TermSeries, exposure: Sequence[int], start: datetime, params: EmergenceParams
+) -> list[Alert]:
+    """The alerts of one term, in time order."""
+    alerts: list[Alert] = []
+    quiet_until = params.warmup
+    for minute, score, expected, observed in _scores(series, exposure, params):
+        if (
+            minute >= quiet_until
+            and score >= params.threshold
+            and observed >= params.min_ratio * expected
+            and observed >= params.min_authors
+        ):
+            at = start + timedelta(minutes=minute)
+            alerts.append(Alert(term, minute, at, round(score, 3), round(expected, 3), round(observed, 3)))
+            quiet_until = minute + params.cooldown
+    return alerts
+
+
+def detect(
+    series: Mapping[str, TermSeries],
+    exposure: Sequence[int],
+    start: datetime,
+    params: EmergenceParams | None = None,
+) -> list[Alert]:
+    """Emergence alerts of every term, ordered by time then term.
+
+    ``exposure`` is the number of unique authors active in the whole stream each minute (the
+    same length as every series); ``start`` is the time of minute 0.
+    """
+    chosen = params or EmergenceParams()
+    alerts = [a for term, s in series.items() for a in detect_term(term, s, exposure, start, chosen)]
+    return sorted(alerts, key=lambda a: (a.minute, a.term))
