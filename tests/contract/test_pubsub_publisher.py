@@ -122,3 +122,14 @@ def test_the_client_is_created_once_and_reused_for_every_message(service: FakePu
         "projects/trendwatch-prod/topics/tweets-raw",
         "projects/trendwatch-prod/topics/trend-alerts",
     ]
+
+
+def test_a_published_batch_travels_in_one_request_and_keeps_its_order(service: FakePublisherService) -> None:
+    publisher = PubSubPublisher("trendwatch-prod", max_latency=0.3)
+    batch = [(f"tweet-{n}".encode(), {"n": str(n)}) for n in range(20)]
+
+    ids = publisher.publish_many("tweets-raw", batch)
+
+    [request] = service.requests
+    assert [(m.data, dict(m.attributes)) for m in request.messages] == batch
+    assert ids == [f"m{n}" for n in range(20)]
