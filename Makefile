@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint bench install clean help
+.PHONY: run test lint bench eval-trends install clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -34,6 +34,13 @@ test: lint  ## lint, then the whole test suite (unit, contract, end-to-end)
 
 bench: $(STAMP)  ## throughput, latency and memory of the pipeline (both local modes)
 	$(BIN)/python benchmarks/pipeline.py
+
+# Gnip-Trend-Detection, the evaluation peer, names the defunct "sklearn" package in its
+# metadata: it is installed without its dependencies, which are listed here instead.
+eval-trends: $(STAMP)  ## emerging-topic detection vs Gnip-Trend-Detection on generated streams -> docs/evaluation.md
+	$(BIN)/python -m pip install --quiet -c constraints.txt --no-deps gnip-trend-detection
+	$(BIN)/python -m pip install --quiet -c constraints.txt scipy matplotlib datetime-truncate python-dateutil
+	$(BIN)/python benchmarks/eval_trends.py
 
 clean:  ## remove local state (not the virtualenv)
 	rm -rf .trendwatch test-artifacts
