@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Tools whose pins clash with the project's (checkov wants an old `packaging`) get their own venv.
+TOOLS := .venv-tools
+CHECKOV := $(TOOLS)/bin/checkov
 PYTEST_WORKERS ?= 2
 
 .PHONY: run test lint bench eval-trends install clean help
@@ -18,6 +21,11 @@ $(STAMP): shared/pyproject.toml requirements-dev.txt constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e 'shared[all]' -r requirements-dev.txt
 	touch $(STAMP)
 
+$(CHECKOV):
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --upgrade pip
+	$(TOOLS)/bin/python -m pip install --quiet checkov==3.3.30
+
 install: $(STAMP)  ## create .venv and install the library, the services' dependencies and dev tools
 
 run: $(STAMP)  ## generate the demo stream, replay it through all five services, print what was found
@@ -29,7 +37,7 @@ lint: $(STAMP)  ## ruff and mypy
 	$(BIN)/mypy
 	for main in services/*/main.py; do $(BIN)/mypy --no-incremental "$$main" || exit 1; done
 
-test: lint  ## lint, then the whole test suite (unit, contract, end-to-end)
+test: lint $(CHECKOV)  ## lint, then the whole test suite (unit, contract, end-to-end, Terraform checks)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=15
 
 bench: $(STAMP)  ## throughput, latency and memory of the pipeline (both local modes)

@@ -1,0 +1,4 @@
+# Example values: replace with the real dev project.
+project_id     = "trendwatch-dev"
+project_number = "000000000000"
+region         = "europe-west1"

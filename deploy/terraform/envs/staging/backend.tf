@@ -1,0 +1,18 @@
+terraform {
+  required_version = ">= 1.5"
+  required_providers {
+    google = { source = "hashicorp/google", version = "~> 6.0" }
+  }
+
+  # One state bucket per environment, in that environment's project, created once by hand
+  # (versioned, uniform access) before the first `terraform init`.
+  backend "gcs" {
+    bucket = "trendwatch-staging-tfstate"
+    prefix = "trendwatch/staging"
+  }
+}
+
+provider "google" {
+  project = var.project_id
+  region  = var.region
+}

@@ -1,0 +1,137 @@
+# Alert policies for every route, dead-letter topic and function of the topology, and one
+# dashboard. Notification channels are created outside Terraform and passed in by id.
+
+terraform {
+  required_version = ">= 1.5"
+  required_providers {
+    google = { source = "hashicorp/google", version = "~> 6.0" }
+  }
+}
+
+variable "project_id" { type = string }
+variable "environment" { type = string }
+variable "subscriptions" { type = list(string) }
+variable "dead_letter_topics" { type = list(string) }
+variable "functions" { type = list(string) }
+
+variable "notification_channels" {
+  type    = list(string)
+  default = []
+}
+
+variable "max_oldest_unacked_age_s" {
+  type    = number
+  default = 600
+}
+
+variable "max_error_ratio" {
+  type    = number
+  default = 0.05
+}
+
+resource "google_monitoring_alert_policy" "backlog" {
+  for_each              = toset(var.subscriptions)
+  project               = var.project_id
+  display_name          = "[${var.environment}] ${each.key}: backlog older than ${var.max_oldest_unacked_age_s}s"
+  combiner              = "OR"
+  notification_channels = var.notification_channels
+  conditions {
+    display_name = "oldest unacked message age"
+    condition_threshold {
+      filter          = "resource.type = \"pubsub_subscription\" AND resource.labels.subscription_id = \"${each.key}\" AND metric.type = \"pubsub.googleapis.com/subscription/oldest_unacked_message_age\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = var.max_oldest_unacked_age_s
+      duration        = "300s"
+      aggregations {
+        alignment_period   = "60s"
+        per_series_aligner = "ALIGN_MAX"
+      }
+    }
+  }
+}
+
+resource "google_monitoring_alert_policy" "dead_letters" {
+  for_each              = toset(var.dead_letter_topics)
+  project               = var.project_id
+  display_name          = "[${var.environment}] ${each.key}: messages dead-lettered"
+  combiner              = "OR"
+  notification_channels = var.notification_channels
+  conditions {
+    display_name = "messages published to the dead-letter topic"
+    condition_threshold {
+      filter          = "resource.type = \"pubsub_topic\" AND resource.labels.topic_id = \"${each.key}\" AND metric.type = \"pubsub.googleapis.com/topic/send_message_operation_count\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 0
+      duration        = "0s"
+      aggregations {
+        alignment_period   = "300s"
+        per_series_aligner = "ALIGN_SUM"
+      }
+    }
+  }
+}
+
+resource "google_monitoring_alert_policy" "errors" {
+  for_each              = toset(var.functions)
+  project               = var.project_id
+  display_name          = "[${var.environment}] ${each.key}: error ratio above ${var.max_error_ratio}"
+  combiner              = "OR"
+  notification_channels = var.notification_channels
+  conditions {
+    display_name = "5xx responses / all responses"
+    condition_threshold {
+      filter             = "resource.type = \"cloud_run_revision\" AND resource.labels.service_name = \"${each.key}\" AND metric.type = \"run.googleapis.com/request_count\" AND metric.labels.response_code_class = \"5xx\""
+      denominator_filter = "resource.type = \"cloud_run_revision\" AND resource.labels.service_name = \"${each.key}\" AND metric.type = \"run.googleapis.com/request_count\""
+      comparison         = "COMPARISON_GT"
+      threshold_value    = var.max_error_ratio
+      duration           = "300s"
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_RATE"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+      denominator_aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_RATE"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+    }
+  }
+}
+
+locals {
+  chart = {
+    backlog      = ["Oldest unacked message age (s)", "pubsub_subscription", "pubsub.googleapis.com/subscription/oldest_unacked_message_age", "ALIGN_MAX", "resource.label.subscription_id"]
+    dead_letters = ["Dead-lettered messages", "pubsub_topic", "pubsub.googleapis.com/topic/send_message_operation_count", "ALIGN_SUM", "resource.label.topic_id"]
+    requests     = ["Function requests by response class", "cloud_run_revision", "run.googleapis.com/request_count", "ALIGN_RATE", "metric.label.response_code_class"]
+  }
+}
+
+resource "google_monitoring_dashboard" "pipeline" {
+  project = var.project_id
+  dashboard_json = jsonencode({
+    displayName = "trendwatch ${var.environment}"
+    gridLayout = {
+      columns = 2
+      widgets = [for key, c in local.chart : {
+        title = c[0]
+        xyChart = {
+          dataSets = [{
+            plotType = "LINE"
+            timeSeriesQuery = {
+              timeSeriesFilter = {
+                filter = "resource.type = \"${c[1]}\" AND metric.type = \"${c[2]}\""
+                aggregation = {
+                  alignmentPeriod    = "60s"
+                  perSeriesAligner   = c[3]
+                  crossSeriesReducer = "REDUCE_SUM"
+                  groupByFields      = [c[4]]
+                }
+              }
+            }
+          }]
+        }
+      }]
+    }
+  })
+}

@@ -1,0 +1,324 @@
+# One trendwatch service: its own service accounts, one Cloud Run function (gen2) per entry
+# point, the Pub/Sub push routes and Eventarc storage triggers that feed it, and least-privilege
+# IAM on exactly the topics, buckets, dataset and secret it uses. No primitive roles.
+
+terraform {
+  required_version = ">= 1.5"
+  required_providers {
+    google = { source = "hashicorp/google", version = "~> 6.0" }
+  }
+}
+
+variable "project_id" { type = string }
+variable "project_number" { type = string }
+variable "region" { type = string }
+variable "environment" { type = string }
+
+variable "name" {
+  description = "Service name (a folder of services/ and a key of the topology's services)."
+  type        = string
+}
+
+variable "config" {
+  description = "This service's entry of the topology module's services output."
+  type = object({
+    functions        = map(object({ entry_point = string }))
+    subscriptions    = list(string)
+    storage_triggers = list(string)
+    publishes        = list(string)
+    lake_access      = string
+    warehouse        = bool
+    min_instances    = number
+    max_instances    = number
+    concurrency      = number
+    memory           = string
+    cpu              = string
+    timeout_seconds  = number
+  })
+}
+
+variable "subscriptions" {
+  description = "The topology module's subscriptions output (this module uses its own routes)."
+  type = map(object({
+    topic                 = string
+    service               = string
+    entry_point           = string
+    function              = string
+    filter                = string
+    ack_deadline_seconds  = number
+    dead_letter_topic     = string
+    minimum_backoff       = string
+    maximum_backoff       = string
+    max_delivery_attempts = number
+  }))
+}
+
+variable "storage_triggers" {
+  description = "The topology module's storage_triggers output."
+  type = map(object({
+    prefix                = string
+    service               = string
+    entry_point           = string
+    function              = string
+    dead_letter_topic     = string
+    minimum_backoff       = string
+    maximum_backoff       = string
+    max_delivery_attempts = number
+  }))
+}
+
+variable "topic_ids" {
+  description = "Topic name => id (messaging module output)."
+  type        = map(string)
+}
+
+variable "lake_bucket" { type = string }
+variable "landing_bucket" { type = string }
+variable "sources_bucket" { type = string }
+variable "dataset_id" { type = string }
+
+variable "source_object" {
+  description = "Zipped source of this service in the sources bucket (uploaded by CI)."
+  type        = string
+}
+
+variable "max_instances_cap" {
+  description = "Upper bound on max instances in this environment (dev keeps costs small)."
+  type        = number
+  default     = 100
+}
+
+variable "min_instances_enabled" {
+  description = "false scales every function to zero (dev, staging)."
+  type        = bool
+  default     = true
+}
+
+variable "text_profile" {
+  type    = string
+  default = "accurate"
+}
+
+variable "log_level" {
+  type    = string
+  default = "INFO"
+}
+
+variable "secret_environment" {
+  description = "TRENDWATCH_* variable => Secret Manager secret id, read at start-up."
+  type        = map(string)
+  default     = {}
+}
+
+locals {
+  routes   = { for k, s in var.subscriptions : k => s if s.service == var.name }
+  triggers = { for k, t in var.storage_triggers : k => t if t.service == var.name }
+  environment = {
+    TRENDWATCH_ENVIRONMENT  = var.environment
+    TRENDWATCH_BACKEND      = "gcp"
+    TRENDWATCH_PROJECT      = var.project_id
+    TRENDWATCH_LAKE_BUCKET  = var.lake_bucket
+    TRENDWATCH_DATASET      = var.dataset_id
+    TRENDWATCH_TEXT_PROFILE = var.text_profile
+    TRENDWATCH_LOG_LEVEL    = var.log_level
+  }
+  lake_roles = {
+    none         = []
+    read         = ["roles/storage.objectViewer"]
+    write        = ["roles/storage.objectCreator"]
+    "read-write" = ["roles/storage.objectViewer", "roles/storage.objectCreator"]
+  }[var.config.lake_access]
+  pubsub_agent = "serviceAccount:service-${var.project_number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+}
+
+# Identity the functions run as.
+resource "google_service_account" "runtime" {
+  project      = var.project_id
+  account_id   = "tw-${var.name}"
+  display_name = "trendwatch ${var.name} runtime"
+}
+
+# Identity that delivers events to the functions (Pub/Sub push and Eventarc): invoker only.
+resource "google_service_account" "delivery" {
+  project      = var.project_id
+  account_id   = "tw-${var.name}-delivery"
+  display_name = "trendwatch ${var.name} event delivery"
+}
+
+resource "google_cloudfunctions2_function" "this" {
+  for_each = var.config.functions
+  project  = var.project_id
+  location = var.region
+  name     = each.key
+  labels   = { app = "trendwatch", service = var.name, environment = var.environment }
+
+  build_config {
+    runtime     = "python311"
+    entry_point = each.value.entry_point
+    source {
+      storage_source {
+        bucket = var.sources_bucket
+        object = var.source_object
+      }
+    }
+  }
+
+  service_config {
+    service_account_email            = google_service_account.runtime.email
+    min_instance_count               = var.min_instances_enabled ? var.config.min_instances : 0
+    max_instance_count               = min(var.config.max_instances, var.max_instances_cap)
+    max_instance_request_concurrency = var.config.concurrency
+    available_memory                 = var.config.memory
+    available_cpu                    = var.config.cpu
+    timeout_seconds                  = var.config.timeout_seconds
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    environment_variables            = local.environment
+
+    dynamic "secret_environment_variables" {
+      for_each = var.secret_environment
+      content {
+        key        = secret_environment_variables.key
+        project_id = var.project_id
+        secret     = secret_environment_variables.value
+        version    = "latest"
+      }
+    }
+  }
+
+  # Storage triggers go through Eventarc (bucket filter only: the landing bucket holds just
+  # the triggering prefixes, and the handlers check the prefix). Pub/Sub routes are push
+  # subscriptions below, because Eventarc's managed subscriptions take neither a filter
+  # nor a dead-letter policy.
+  dynamic "event_trigger" {
+    for_each = { for k, t in local.triggers : k => t if t.function == each.key }
+    content {
+      trigger_region        = var.region
+      event_type            = "google.cloud.storage.object.v1.finalized"
+      retry_policy          = "RETRY_POLICY_RETRY"
+      service_account_email = google_service_account.delivery.email
+      event_filters {
+        attribute = "bucket"
+        value     = var.landing_bucket
+      }
+    }
+  }
+
+  depends_on = [google_secret_manager_secret_iam_member.runtime_reads]
+}
+
+resource "google_cloud_run_service_iam_member" "delivery_invokes" {
+  for_each = google_cloudfunctions2_function.this
+  project  = var.project_id
+  location = var.region
+  service  = each.value.service_config[0].service
+  role     = "roles/run.invoker"
+  member   = google_service_account.delivery.member
+}
+
+resource "google_project_iam_member" "delivery_receives_events" {
+  count   = length(local.triggers) > 0 ? 1 : 0
+  project = var.project_id
+  role    = "roles/eventarc.eventReceiver"
+  member  = google_service_account.delivery.member
+}
+
+# Pub/Sub mints the OIDC token of the push identity.
+resource "google_service_account_iam_member" "agent_signs_as_delivery" {
+  service_account_id = google_service_account.delivery.name
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "route" {
+  for_each                   = local.routes
+  project                    = var.project_id
+  name                       = each.key
+  topic                      = var.topic_ids[each.value.topic]
+  filter                     = each.value.filter
+  ack_deadline_seconds       = each.value.ack_deadline_seconds
+  message_retention_duration = "604800s"
+  labels                     = { app = "trendwatch", service = var.name }
+
+  push_config {
+    push_endpoint = google_cloudfunctions2_function.this[each.value.function].service_config[0].uri
+    oidc_token {
+      service_account_email = google_service_account.delivery.email
+    }
+  }
+
+  retry_policy {
+    minimum_backoff = each.value.minimum_backoff
+    maximum_backoff = each.value.maximum_backoff
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = var.topic_ids[each.value.dead_letter_topic]
+    max_delivery_attempts = each.value.max_delivery_attempts
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+}
+
+# Pub/Sub acks a message it moves to the dead-letter topic on the route's behalf.
+resource "google_pubsub_subscription_iam_member" "agent_forwards_dead_letters" {
+  for_each     = google_pubsub_subscription.route
+  project      = var.project_id
+  subscription = each.value.name
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_topic_iam_member" "runtime_publishes" {
+  for_each = toset(var.config.publishes)
+  project  = var.project_id
+  topic    = var.topic_ids[each.key]
+  role     = "roles/pubsub.publisher"
+  member   = google_service_account.runtime.member
+}
+
+resource "google_storage_bucket_iam_member" "runtime_lake" {
+  for_each = toset(local.lake_roles)
+  bucket   = var.lake_bucket
+  role     = each.key
+  member   = google_service_account.runtime.member
+}
+
+resource "google_storage_bucket_iam_member" "runtime_reads_landing" {
+  count  = length(local.triggers) > 0 ? 1 : 0
+  bucket = var.landing_bucket
+  role   = "roles/storage.objectViewer"
+  member = google_service_account.runtime.member
+}
+
+resource "google_bigquery_dataset_iam_member" "runtime_writes_tables" {
+  count      = var.config.warehouse ? 1 : 0
+  project    = var.project_id
+  dataset_id = var.dataset_id
+  role       = "roles/bigquery.dataEditor"
+  member     = google_service_account.runtime.member
+}
+
+resource "google_project_iam_member" "runtime_project" {
+  for_each = toset(concat(
+    ["roles/logging.logWriter", "roles/monitoring.metricWriter", "roles/cloudtrace.agent"],
+    var.config.warehouse ? ["roles/bigquery.jobUser"] : [],
+  ))
+  project = var.project_id
+  role    = each.key
+  member  = google_service_account.runtime.member
+}
+
+resource "google_secret_manager_secret_iam_member" "runtime_reads" {
+  for_each  = var.secret_environment
+  project   = var.project_id
+  secret_id = each.value
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.runtime.member
+}
+
+output "runtime_service_account" { value = google_service_account.runtime.email }
+output "function_names" { value = keys(google_cloudfunctions2_function.this) }
+output "subscription_names" { value = keys(google_pubsub_subscription.route) }

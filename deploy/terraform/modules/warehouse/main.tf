@@ -1,0 +1,126 @@
+# BigQuery dataset and tables (from tables.auto.tf.json, generated from the warehouse schema),
+# plus an analyst dataset of authorized views: analysts never get the base dataset.
+
+terraform {
+  required_version = ">= 1.5"
+  required_providers {
+    google = { source = "hashicorp/google", version = "~> 6.0" }
+  }
+}
+
+variable "project_id" { type = string }
+variable "region" { type = string }
+
+variable "dataset_id" {
+  type    = string
+  default = "trendwatch"
+}
+
+variable "kms_key_name" {
+  type    = string
+  default = null
+}
+
+variable "deletion_protection" {
+  type    = bool
+  default = true
+}
+
+variable "analyst_members" {
+  description = "IAM members (e.g. group:analysts@example.com) who read the analyst views."
+  type        = list(string)
+  default     = []
+}
+
+resource "google_bigquery_dataset" "main" {
+  project    = var.project_id
+  dataset_id = var.dataset_id
+  location   = var.region
+  labels     = { app = "trendwatch" }
+
+  dynamic "default_encryption_configuration" {
+    for_each = var.kms_key_name == null ? [] : [var.kms_key_name]
+    content {
+      kms_key_name = default_encryption_configuration.value
+    }
+  }
+}
+
+resource "google_bigquery_table" "this" {
+  for_each            = local.tables
+  project             = var.project_id
+  dataset_id          = google_bigquery_dataset.main.dataset_id
+  table_id            = each.key
+  description         = each.value.description
+  schema              = each.value.schema
+  clustering          = each.value.clustering
+  deletion_protection = var.deletion_protection
+  labels              = { app = "trendwatch" }
+
+  dynamic "time_partitioning" {
+    for_each = each.value.partition_field == null ? [] : [each.value.partition_field]
+    content {
+      type  = "DAY"
+      field = time_partitioning.value
+    }
+  }
+
+  dynamic "encryption_configuration" {
+    for_each = var.kms_key_name == null ? [] : [var.kms_key_name]
+    content {
+      kms_key_name = encryption_configuration.value
+    }
+  }
+}
+
+resource "google_bigquery_dataset" "analyst" {
+  project    = var.project_id
+  dataset_id = "${var.dataset_id}_analyst"
+  location   = var.region
+  labels     = { app = "trendwatch" }
+
+  dynamic "default_encryption_configuration" {
+    for_each = var.kms_key_name == null ? [] : [var.kms_key_name]
+    content {
+      kms_key_name = default_encryption_configuration.value
+    }
+  }
+}
+
+resource "google_bigquery_table" "analyst_view" {
+  #checkov:skip=CKV_GCP_80:a view stores no data; the base tables carry the key when kms_key_name is set
+  for_each            = { for k, t in local.tables : k => t if t.analyst_view }
+  project             = var.project_id
+  dataset_id          = google_bigquery_dataset.analyst.dataset_id
+  table_id            = each.key
+  description         = each.value.description
+  deletion_protection = var.deletion_protection
+  labels              = { app = "trendwatch" }
+
+  view {
+    query          = "SELECT * FROM `${var.project_id}.${google_bigquery_dataset.main.dataset_id}.${google_bigquery_table.this[each.key].table_id}`"
+    use_legacy_sql = false
+  }
+}
+
+resource "google_bigquery_dataset_access" "authorized_view" {
+  for_each   = google_bigquery_table.analyst_view
+  project    = var.project_id
+  dataset_id = google_bigquery_dataset.main.dataset_id
+  view {
+    project_id = var.project_id
+    dataset_id = google_bigquery_dataset.analyst.dataset_id
+    table_id   = each.value.table_id
+  }
+}
+
+resource "google_bigquery_dataset_iam_member" "analysts_read_views" {
+  for_each   = toset(var.analyst_members)
+  project    = var.project_id
+  dataset_id = google_bigquery_dataset.analyst.dataset_id
+  role       = "roles/bigquery.dataViewer"
+  member     = each.key
+}
+
+output "dataset_id" { value = google_bigquery_dataset.main.dataset_id }
+output "analyst_dataset_id" { value = google_bigquery_dataset.analyst.dataset_id }

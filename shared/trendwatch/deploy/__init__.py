@@ -1,0 +1,1 @@
+"""Deployment artefacts generated from the one topology and the warehouse schema."""

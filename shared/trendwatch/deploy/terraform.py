@@ -1,0 +1,229 @@
+"""Terraform JSON generated from the topology and the warehouse schema.
+
+Regenerate after changing either (from the repository root)::
+
+    python -m trendwatch.deploy.terraform            # writes deploy/terraform/...
+    python -m trendwatch.deploy.terraform --check    # exit 1 if the committed files are stale
+
+The Terraform modules read only these files for names, routes, filters, retry policies,
+prefixes and tables, so the cloud wiring cannot drift from what the local runtime routes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from trendwatch.contracts.topology import (
+    MEDIA_ENRICHED,
+    TOPOLOGY,
+    TWEETS_ENRICHED,
+    TWEETS_RAW,
+    RetryPolicy,
+    Topology,
+)
+from trendwatch.warehouse.schema import TABLES, Table
+
+TOPOLOGY_FILE = Path("modules/topology/topology.auto.tf.json")
+TABLES_FILE = Path("modules/warehouse/tables.auto.tf.json")
+
+
+@dataclass(frozen=True)
+class ServiceProfile:
+    """How one service runs in the cloud: what the topology does not say."""
+
+    publishes: tuple[str, ...]
+    lake_access: str  # "none", "read", "write" (create objects) or "read-write"
+    warehouse: bool
+    min_instances: int
+    max_instances: int
+    concurrency: int
+    memory: str
+    cpu: str
+    timeout_s: int
+
+
+# Sizing, with the reason for each choice. Concurrency above 1 needs cpu >= 1 (Cloud Run).
+PROFILES: Mapping[str, ServiceProfile] = {
+    # Replays whole files: one file at a time per instance (memory bound by the file), few
+    # instances; min 0 because files arrive rarely. Long timeout: a file holds many tweets.
+    "ingest": ServiceProfile((TWEETS_RAW,), "read-write", False, 0, 5, 1, "1Gi", "1", 540),
+    # I/O bound (Natural Language calls): many concurrent requests per instance; min 1 keeps
+    # the model clients warm for the hottest route of the pipeline.
+    "enrich-text": ServiceProfile((TWEETS_ENRICHED,), "none", False, 1, 50, 20, "1Gi", "1", 60),
+    # CPU and memory heavy (image decoding, perceptual hash): low concurrency, more memory;
+    # only media tweets arrive (subscription filter), so min 0.
+    "enrich-image": ServiceProfile((MEDIA_ENRICHED,), "read", False, 0, 20, 4, "2Gi", "2", 120),
+    # Warehouse MERGEs: a small max bounds concurrent DML on the same tables (BigQuery
+    # serialises conflicting MERGEs); moderate concurrency per instance; min 1 for latency.
+    "aggregate": ServiceProfile((), "none", True, 1, 10, 10, "1Gi", "1", 300),
+    # Daily feeds plus a trickle of stock events: min 0, few instances, files one at a time.
+    "inventory-sync": ServiceProfile((), "write", True, 0, 5, 1, "1Gi", "1", 540),
+}
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:g}s"
+
+
+def _retry(retry: RetryPolicy) -> dict[str, object]:
+    return {
+        "minimum_backoff": _duration(retry.minimum_backoff_s),
+        "maximum_backoff": _duration(retry.maximum_backoff_s),
+        "max_delivery_attempts": retry.max_delivery_attempts,
+    }
+
+
+def _function_name(service: str, entry_point: str) -> str:
+    return f"{service}-{entry_point.removeprefix('on_').replace('_', '-')}"
+
+
+def topology_locals(topology: Topology, profiles: Mapping[str, ServiceProfile]) -> dict[str, object]:
+    """The ``locals`` of the topology module: every name the other modules wire together."""
+    missing = set(topology.services) - set(profiles)
+    if missing:
+        raise ValueError(f"no deploy profile for services {sorted(missing)}")
+    business = [t.name for t in topology.topics if not t.dead_letter]
+    subscriptions = {
+        s.name: {
+            "topic": s.topic,
+            "service": s.service,
+            "entry_point": s.entry_point,
+            "function": _function_name(s.service, s.entry_point),
+            "filter": s.filter.to_pubsub() if s.filter else "",
+            "ack_deadline_seconds": s.ack_deadline_s,
+            "dead_letter_topic": s.dead_letter_topic,
+            **_retry(s.retry),
+        }
+        for s in topology.subscriptions
+    }
+    triggers = {
+        t.name: {
+            "prefix": t.prefix,
+            "service": t.service,
+            "entry_point": t.entry_point,
+            "function": _function_name(t.service, t.entry_point),
+            "dead_letter_topic": t.dead_letter_topic,
+            **_retry(t.retry),
+        }
+        for t in topology.storage_triggers
+    }
+    services: dict[str, object] = {}
+    for name in topology.services:
+        profile = profiles[name]
+        routes = [s for s in topology.subscriptions if s.service == name]
+        storage = [t for t in topology.storage_triggers if t.service == name]
+        entry_points = {s.entry_point for s in routes} | {t.entry_point for t in storage}
+        dead_letters = [s.dead_letter_topic for s in routes] + [t.dead_letter_topic for t in storage]
+        if name in topology.producer_dead_letters:
+            dead_letters.append(topology.producer_dead_letters[name])
+        services[name] = {
+            "functions": {_function_name(name, ep): {"entry_point": ep} for ep in sorted(entry_points)},
+            "subscriptions": sorted(s.name for s in routes),
+            "storage_triggers": sorted(t.name for t in storage),
+            "publishes": sorted({*profile.publishes, *dead_letters}),
+            "lake_access": profile.lake_access,
+            "warehouse": profile.warehouse,
+            "min_instances": profile.min_instances,
+            "max_instances": profile.max_instances,
+            "concurrency": profile.concurrency,
+            "memory": profile.memory,
+            "cpu": profile.cpu,
+            "timeout_seconds": profile.timeout_s,
+        }
+    return {
+        "topics": {t.name: t.description for t in topology.topics if t.name in business},
+        "dead_letter_topics": list(topology.dead_letter_topics()),
+        "subscriptions": subscriptions,
+        "storage_triggers": triggers,
+        "services": services,
+    }
+
+
+_BIGQUERY_TYPES = {"INT64": "INTEGER", "FLOAT64": "FLOAT", "BOOL": "BOOLEAN"}
+
+
+def _schema_field(table: Table, index: int) -> dict[str, str]:
+    column = table.columns[index]
+    type_ = column.type
+    repeated = type_.startswith("ARRAY<")
+    if repeated:
+        type_ = type_.removeprefix("ARRAY<").removesuffix(">")
+    required = column.required or column.name in table.primary_key
+    field = {
+        "name": column.name,
+        "type": _BIGQUERY_TYPES.get(type_, type_),
+        "mode": "REPEATED" if repeated else "REQUIRED" if required else "NULLABLE",
+    }
+    if column.description:
+        field["description"] = column.description
+    return field
+
+
+#: Tables analysts do not see through the authorized views: raw payloads of failed messages.
+PRIVATE_TABLES = frozenset({"dead_letters"})
+
+
+def table_locals(tables: Sequence[Table]) -> dict[str, object]:
+    """The ``locals`` of the warehouse module: one entry per table of the schema."""
+    return {
+        "tables": {
+            t.name: {
+                "description": t.description,
+                "schema": json.dumps([_schema_field(t, i) for i in range(len(t.columns))]),
+                "partition_field": t.partition_by,
+                "clustering": list(t.cluster_by),
+                "analyst_view": t.name not in PRIVATE_TABLES,
+            }
+            for t in tables
+        }
+    }
+
+
+def render(
+    topology: Topology = TOPOLOGY,
+    tables: Sequence[Table] = TABLES,
+    profiles: Mapping[str, ServiceProfile] = PROFILES,
+) -> dict[Path, str]:
+    """File path (relative to ``deploy/terraform``) → exact file text."""
+
+    def dump(locals_: Mapping[str, object]) -> str:
+        return json.dumps({"locals": locals_}, indent=2, sort_keys=True) + "\n"
+
+    return {
+        TOPOLOGY_FILE: dump(topology_locals(topology, profiles)),
+        TABLES_FILE: dump(table_locals(tables)),
+    }
+
+
+def stale_files(root: Path) -> list[Path]:
+    """Generated files under ``root`` whose committed text differs from a fresh render."""
+    return [
+        path
+        for path, text in render().items()
+        if not (root / path).is_file() or (root / path).read_text(encoding="utf-8") != text
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--root", type=Path, default=Path("deploy/terraform"))
+    parser.add_argument("--check", action="store_true", help="only report stale files")
+    args = parser.parse_args(argv)
+    if args.check:
+        stale = stale_files(args.root)
+        for path in stale:
+            print(f"stale: {args.root / path}", file=sys.stderr)
+        return 1 if stale else 0
+    for path, text in render().items():
+        (args.root / path).parent.mkdir(parents=True, exist_ok=True)
+        (args.root / path).write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
