@@ -36,6 +36,8 @@ class Container:
     settings: Settings
     publisher: Publisher
     lake: BlobStore
+    #: The store storage triggers fire for (see ``Settings.landing_bucket``).
+    landing: BlobStore
     clock: Clock
     warehouse_factory: Callable[[], Warehouse]
     text_analyzer_factory: Callable[[], TextAnalyzer]
@@ -71,7 +73,7 @@ def build_handlers(service: str, container: Container) -> dict[str, BatchHandler
     dead = container.dead_letters
     match service:
         case "ingest":
-            ingest = IngestService(container.lake, container.publisher, dead)
+            ingest = IngestService(container.lake, container.publisher, dead, landing=container.landing)
             return {
                 "on_replay_file_finalized": storage_handler(
                     route_of["on_replay_file_finalized"], ingest.ingest_object, dead
@@ -105,7 +107,9 @@ def build_handlers(service: str, container: Container) -> dict[str, BatchHandler
                 ),
             }
         case "inventory-sync":
-            inventory = InventoryService(container.lake, container.warehouse, container.clock)
+            inventory = InventoryService(
+                container.lake, container.warehouse, container.clock, landing=container.landing
+            )
             stock = route_of["on_stock_event"]
             return {
                 "on_feed_finalized": storage_handler(
@@ -155,10 +159,12 @@ def local_container(
 
         return MediaFetcher(settings.media_allowed_hosts).fetch
 
+    lake = LocalBlobStore(settings.lake_dir, settings.lake_bucket, on_finalize)
     return Container(
         settings=settings,
         publisher=publisher,
-        lake=LocalBlobStore(settings.lake_dir, settings.lake_bucket, on_finalize),
+        lake=lake,
+        landing=lake,
         clock=clock or SystemClock(),
         warehouse_factory=warehouse,
         text_analyzer_factory=text_analyzer,

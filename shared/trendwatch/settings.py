@@ -26,6 +26,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     state_dir: Path = Path(".trendwatch")
     project: str = "trendwatch-local"
     lake_bucket: str = "trendwatch-lake"
+    #: Where feeds and replay files are dropped (storage triggers). In production a separate
+    #: bucket, because Eventarc's storage triggers filter by bucket, not by prefix; locally
+    #: the lake folder serves as both.
+    landing_bucket: str = "trendwatch-landing"
     dataset: str = "trendwatch"
     text_profile: TextProfile = "fast"
     #: When set, services publish over HTTP to this local router (``--processes`` mode).

@@ -27,7 +27,7 @@ from trendwatch.contracts.cloudevents import (
 )
 from trendwatch.contracts.dead_letters import dead_letter_attributes
 from trendwatch.observability import get_logger, trace_scope
-from trendwatch.ports import Publisher
+from trendwatch.ports import BlobStore, Publisher
 from trendwatch.runtime.delivery import BatchHandler, Route
 
 T = TypeVar("T")
@@ -59,6 +59,16 @@ class DeadLetters:
     def send(self, topic: str, source: str, data: bytes, attributes: Mapping[str, str], reason: str) -> None:
         log.warning("rejected to dead letter", extra={"source": source, "topic": topic, "reason": reason})
         self._publisher.publish(topic, data, dead_letter_attributes(attributes, source=source, reason=reason))
+
+
+def read_landed(landing: BlobStore, obj: StorageObject) -> bytes:
+    """The object a storage trigger fired for; :class:`InvalidEvent` if it is not in ``landing``."""
+    if obj.bucket != landing.bucket:
+        raise InvalidEvent(f"gs://{obj.bucket}/{obj.name} is not in the landing bucket {landing.bucket}")
+    try:
+        return landing.read(obj.name)
+    except FileNotFoundError as exc:
+        raise InvalidEvent(f"{exc} (deleted before it was processed)") from exc
 
 
 def _raw_event_payload(event: CloudEvent) -> bytes:

@@ -22,7 +22,7 @@ from trendwatch.contracts.x_stream import XStreamMessage, decode_stream_message
 from trendwatch.observability import get_logger, inject_traceparent, trace_scope
 from trendwatch.ports import BlobExists, BlobStore, Message, Publisher
 
-from .handling import DeadLetters
+from .handling import DeadLetters, read_landed
 
 log = get_logger(__name__)
 
@@ -67,8 +67,16 @@ def read_lines(data: bytes) -> Iterator[bytes]:
 
 
 class IngestService:
-    def __init__(self, lake: BlobStore, publisher: Publisher, dead_letters: DeadLetters) -> None:
+    def __init__(
+        self,
+        lake: BlobStore,
+        publisher: Publisher,
+        dead_letters: DeadLetters,
+        *,
+        landing: BlobStore | None = None,
+    ) -> None:
         self._lake = lake
+        self._landing = landing or lake
         self._publisher = publisher
         self._dead_letters = dead_letters
 
@@ -129,7 +137,7 @@ class IngestService:
         report = IngestReport()
         chunk: list[bytes] = []
         index = 0
-        for line in read_lines(self._lake.read(obj.name)):
+        for line in read_lines(read_landed(self._landing, obj)):
             chunk.append(line)
             if len(chunk) >= chunk_lines:
                 report.add(self.ingest_lines(chunk, f"{obj.name}#{obj.generation}#{index}"))

@@ -40,7 +40,7 @@ from trendwatch.observability import get_logger
 from trendwatch.ports import BlobStore, Clock, Warehouse
 from trendwatch.warehouse.schema import TABLES_BY_NAME, Table
 
-from .handling import Received
+from .handling import Received, read_landed
 
 log = get_logger(__name__)
 
@@ -171,8 +171,11 @@ class InventoryService:
     that cannot be loaded raise :class:`InvalidEvent` and the storage handler dead-letters them.
     """
 
-    def __init__(self, lake: BlobStore, warehouse: Warehouse, clock: Clock) -> None:
+    def __init__(
+        self, lake: BlobStore, warehouse: Warehouse, clock: Clock, *, landing: BlobStore | None = None
+    ) -> None:
         self._lake = lake
+        self._landing = landing or lake
         self._warehouse = warehouse
         self._clock = clock
 
@@ -183,7 +186,7 @@ class InventoryService:
         """
         kind = feed_kind(obj.name)
         spec = FEEDS[kind]
-        rows, unreadable = read_feed(kind, obj.name, self._lake.read(obj.name))
+        rows, unreadable = read_feed(kind, obj.name, read_landed(self._landing, obj))
         good, invalid = validate_rows(kind, rows)
         rejected = sorted([*unreadable, *invalid], key=lambda r: r.line)
         self._warehouse.merge_rows(

@@ -118,6 +118,7 @@ locals {
     TRENDWATCH_BACKEND      = "gcp"
     TRENDWATCH_PROJECT      = var.project_id
     TRENDWATCH_LAKE_BUCKET  = var.lake_bucket
+    TRENDWATCH_LANDING_BUCKET = var.landing_bucket
     TRENDWATCH_DATASET      = var.dataset_id
     TRENDWATCH_TEXT_PROFILE = var.text_profile
     TRENDWATCH_LOG_LEVEL    = var.log_level

@@ -43,6 +43,7 @@ def gcp_container(settings: Settings) -> Container:
         settings=settings,
         publisher=PubSubPublisher(settings.project),
         lake=GcsBlobStore(settings.lake_bucket),
+        landing=GcsBlobStore(settings.landing_bucket),
         clock=SystemClock(),
         warehouse_factory=warehouse,
         text_analyzer_factory=text_analyzer,
