@@ -10,6 +10,7 @@ from tests.fakes.tweets import MALFORMED_LINES, stream_line
 from trendwatch.adapters.local.blobstore import LocalBlobStore
 from trendwatch.app.handling import DeadLetters
 from trendwatch.app.ingest import IngestService
+from trendwatch.contracts.cloudevents import InvalidEvent, StorageObject
 from trendwatch.observability import TraceContext
 
 
@@ -85,3 +86,15 @@ def test_ingesting_the_same_chunk_again_rewrites_no_raw_object(
     ingest.ingest_lines(lines, "same-source")
     assert list(lake.list("raw/")) == [name]
     assert (lake.root / name).stat().st_mtime_ns == before
+
+
+def test_a_file_dropped_in_the_landing_bucket_is_replayed_and_one_elsewhere_refused(
+    tmp_path: Path, lake: LocalBlobStore, publisher: RecordingPublisher
+) -> None:
+    landing = LocalBlobStore(tmp_path / "landing", bucket="landing")
+    service = IngestService(lake, publisher, DeadLetters(publisher), landing=landing)
+    landing.write("incoming/tweets/a.jsonl", stream_line("1", "a") + b"\n" + stream_line("2", "b"))
+    report = service.ingest_object(StorageObject("landing", "incoming/tweets/a.jsonl", "1"))
+    assert report.tweets == 2 and len(publisher.on("tweets-raw")) == 2
+    with pytest.raises(InvalidEvent, match="not in the landing bucket landing"):
+        service.ingest_object(StorageObject("other", "incoming/tweets/a.jsonl", "1"))
