@@ -5,12 +5,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Debian packages: the OCR engine with its English and French data, and a font with accents
+# for the OCR tests. Installed with apt-get when missing (as root, or through sudo).
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra fonts-dejavu-core
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Tools whose pins clash with the project's (checkov wants an old `packaging`) get their own venv.
 TOOLS := .venv-tools
 CHECKOV := $(TOOLS)/bin/checkov
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint bench eval-trends install clean help
+.PHONY: run test lint bench eval-trends system-deps install clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -26,6 +30,13 @@ $(CHECKOV):
 	$(TOOLS)/bin/python -m pip install --quiet --upgrade pip
 	$(TOOLS)/bin/python -m pip install --quiet checkov==3.3.30
 
+system-deps:  ## Debian packages (tesseract OCR with EN/FR data, DejaVu fonts) via apt-get, when missing
+	@missing="$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done)"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
 install: $(STAMP)  ## create .venv and install the library, the services' dependencies and dev tools
 
 run: $(STAMP)  ## generate the demo stream, replay it through all five services, print what was found
@@ -37,7 +48,7 @@ lint: $(STAMP)  ## ruff and mypy
 	$(BIN)/mypy
 	for main in services/*/main.py; do $(BIN)/mypy --no-incremental "$$main" || exit 1; done
 
-test: lint $(CHECKOV)  ## lint, then the whole test suite (unit, contract, end-to-end, Terraform checks)
+test: system-deps lint $(CHECKOV)  ## lint, then the whole test suite (unit, contract, end-to-end, Terraform checks)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=15
 
 bench: $(STAMP)  ## throughput, latency and memory of the pipeline (both local modes)

@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from trendwatch.contracts.events import MediaEnriched, TweetEnriched
+from trendwatch.domain.near_duplicates import MAX_DISTANCE, Member, NearDuplicateIndex
 from trendwatch.domain.windows import WINDOW_SIZES, WindowSize, term_facts, window_start
 from trendwatch.observability import get_logger
 from trendwatch.ports import Clock, Warehouse
@@ -51,6 +52,21 @@ def _window_recompute_sql(size: WindowSize) -> str:
 
 
 _RECOMPUTE = {size: _window_recompute_sql(size) for size in WINDOW_SIZES}
+
+# Stored images within ``@max_distance`` bits of any probe. Hashes are hex STRINGs; each half
+# is compared as a 32-bit integer, since a 64-bit hex value may not fit a signed INT64.
+_NEAR_MEDIA_SQL = """
+SELECT DISTINCT media_key, phash, near_duplicate_group
+FROM media, UNNEST(@probes) AS probe
+WHERE near_duplicate_group IS NOT NULL
+  AND BIT_COUNT(CAST(CONCAT('0x', SUBSTR(phash, 1, 8)) AS INT64) ^ ((probe >> 32) & 0xFFFFFFFF))
+    + BIT_COUNT(CAST(CONCAT('0x', SUBSTR(phash, 9, 8)) AS INT64) ^ (probe & 0xFFFFFFFF)) <= @max_distance
+"""
+
+
+def _signed(phash: str) -> int:
+    value = int(phash, 16)
+    return value - (1 << 64) if value >= 1 << 63 else value
 
 
 class AggregateService:
@@ -96,7 +112,21 @@ class AggregateService:
                 _RECOMPUTE[size], {"starts": starts, "lo": starts[0], "hi": starts[-1] + length, "now": now}
             )
 
+    def _near_duplicate_groups(self, events: Sequence[MediaEnriched]) -> dict[str, str]:
+        """Group of each image: that of its nearest stored or earlier image, else its own key."""
+        stored = self._warehouse.query(
+            _NEAR_MEDIA_SQL,
+            {"probes": sorted({_signed(e.analysis.phash) for e in events}), "max_distance": MAX_DISTANCE},
+        )
+        index = NearDuplicateIndex(MAX_DISTANCE)
+        for row in sorted(stored, key=lambda r: str(r["media_key"])):
+            index.place(Member(row["media_key"], row["phash"], row["near_duplicate_group"]))
+        ordered = sorted(events, key=lambda e: (e.created_at, e.media_key))
+        return {e.media_key: index.add(e.media_key, e.analysis.phash) for e in ordered}
+
     def add_media(self, batch: Sequence[Received[MediaEnriched]]) -> None:
+        events = [r.value for r in batch]
+        groups = self._near_duplicate_groups(events) if events else {}
         self._warehouse.merge_rows(
             "media",
             [
@@ -110,7 +140,7 @@ class AggregateService:
                     "height": m.analysis.height,
                     "format": m.analysis.format,
                     "phash": m.analysis.phash,
-                    "near_duplicate_group": m.near_duplicate_group,
+                    "near_duplicate_group": groups[m.media_key],
                     "colours": [
                         {"name": c.name, "hex": c.hex, "fraction": c.fraction} for c in m.analysis.colours
                     ],
@@ -118,7 +148,7 @@ class AggregateService:
                     "labels": list(m.analysis.labels),
                     "model_versions": m.analysis.model_versions,
                 }
-                for m in (r.value for r in batch)
+                for m in events
             ],
         )
 

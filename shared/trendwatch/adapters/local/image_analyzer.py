@@ -19,7 +19,11 @@ from PIL import Image, UnidentifiedImageError
 
 from trendwatch.contracts.events import Colour, ImageAnalysis
 from trendwatch.domain.colours import COLOUR_MODEL_VERSION, NamedColour, summarise
+from trendwatch.domain.ocr_text import ocr_text
+from trendwatch.observability import get_logger
 from trendwatch.ports import InvalidImage
+
+from .ocr import OcrUnavailable, TesseractOcr
 
 ALLOWED_FORMATS: tuple[str, ...] = ("PNG", "JPEG", "GIF", "WEBP", "BMP")
 MAX_PIXELS = 40_000_000
@@ -32,6 +36,8 @@ _COLOUR_SAMPLE_SIDE = 64
 _COLOUR_CLUSTERS = 8
 #: Pixels at least this opaque count towards the colours of images with transparency.
 _OPAQUE = 128
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,12 +118,25 @@ def dominant_colours(pixels: Image.Image, limit: int = 5) -> list[NamedColour]:
     return summarise(palette, counts[: len(palette)], limit=limit)
 
 
+def _read_text(ocr: TesseractOcr, pixels: Image.Image) -> str:
+    try:
+        return ocr_text(ocr.read(_on_white(pixels)))
+    except OcrUnavailable as exc:
+        log.warning("ocr failed", extra={"error": str(exc)})
+        return ""
+
+
 def to_colours(named: list[NamedColour]) -> tuple[Colour, ...]:
     return tuple(Colour(name=c.name, hex=c.hex, fraction=c.fraction) for c in named)
 
 
 class LocalImageAnalyzer:
-    """:class:`~trendwatch.ports.ImageAnalyzer` without network: hash and colours, no OCR or labels."""
+    """:class:`~trendwatch.ports.ImageAnalyzer` without network: hash, colours and optional OCR.
+
+    Hash and colours take a few milliseconds per image; OCR (``ocr=True``, Tesseract in
+    English and French) takes a few hundred, so it is off unless asked for. An OCR failure
+    leaves ``ocr_text`` empty rather than losing the image's other results.
+    """
 
     name = "local"
 
@@ -127,21 +146,29 @@ class LocalImageAnalyzer:
         max_pixels: int = MAX_PIXELS,
         formats: Collection[str] = ALLOWED_FORMATS,
         colour_limit: int = 5,
+        ocr: bool = False,
     ) -> None:
         self.max_pixels = max_pixels
         self.formats = tuple(formats)
         self.colour_limit = colour_limit
+        self._ocr = TesseractOcr() if ocr else None
 
     def decode(self, image: bytes) -> DecodedImage:
         return decode_image(image, formats=self.formats, max_pixels=self.max_pixels)
 
     def analyze(self, image: bytes) -> ImageAnalysis:
         decoded = self.decode(image)
+        versions = {"phash": PHASH_MODEL_VERSION, "colours": COLOUR_MODEL_VERSION}
+        text = ""
+        if self._ocr is not None:
+            versions["ocr"] = self._ocr.version
+            text = _read_text(self._ocr, decoded.pixels)
         return ImageAnalysis(
             width=decoded.width,
             height=decoded.height,
             format=decoded.format,
             phash=perceptual_hash(decoded.pixels),
             colours=to_colours(dominant_colours(decoded.pixels, self.colour_limit)),
-            model_versions={"phash": PHASH_MODEL_VERSION, "colours": COLOUR_MODEL_VERSION},
+            ocr_text=text,
+            model_versions=versions,
         )
