@@ -1,16 +1,16 @@
 """First-version answers for analysts: rising terms as topics, amplified users as influencers.
 
 These read the aggregate tables with BigQuery-dialect SQL. The methods are deliberately
-simple (a z-like score of unique authors against the term's own recent baseline; distinct
-amplifiers weighted by interaction kind); later work replaces the methods, not the contract.
+simple for topics (a z-like score of unique authors against the term's own recent baseline);
+influence is a trust-weighted PageRank of the interaction graph. Later work replaces the
+methods, not the contract.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 
+from trendwatch.domain.influence import Edge, Profile, rank_influence
 from trendwatch.ports import Warehouse
 
 TOPIC_PREFIX = "term:"
@@ -35,7 +35,7 @@ class InfluencerSummary(msgspec.Struct, frozen=True):
     rank: int
     topic_id: str | None
     followers: int | None
-    evidence: dict[str, int]
+    evidence: dict[str, float]
 
 
 _EMERGING_SQL = """
@@ -116,41 +116,69 @@ def emerging_topics(
     return sorted(topics, key=lambda t: (t.first_detected_at, t.score), reverse=True)
 
 
-_INFLUENCERS_SQL = """
-SELECT i.target_user_id AS user_id, ANY_VALUE(u.username) AS username,
-       ANY_VALUE(u.followers_count) AS followers,
-       COUNT(DISTINCT IF(i.kind = 'retweet', i.source_user_id, NULL)) AS retweeters,
-       COUNT(DISTINCT IF(i.kind = 'quote', i.source_user_id, NULL)) AS quoters,
-       COUNT(DISTINCT IF(i.kind = 'reply', i.source_user_id, NULL)) AS repliers,
-       COUNT(DISTINCT IF(i.kind = 'mention', i.source_user_id, NULL)) AS mentioners
+# Edges of a topic: interactions whose tweet carries the term, or retweets of a tweet that does.
+_EDGES_SQL = """
+SELECT i.source_user_id AS source, i.target_user_id AS target, i.kind, i.created_at
 FROM interactions AS i
-LEFT JOIN users AS u ON u.user_id = i.target_user_id
-WHERE @term IS NULL OR i.tweet_id IN (SELECT tweet_id FROM tweet_terms WHERE term = @term)
-GROUP BY i.target_user_id
+LEFT JOIN tweets AS t ON t.tweet_id = i.tweet_id
+WHERE @term IS NULL
+   OR i.tweet_id IN (SELECT tweet_id FROM tweet_terms WHERE term = @term)
+   OR t.retweet_of IN (SELECT tweet_id FROM tweet_terms WHERE term = @term)
 """
 
-_KIND_WEIGHTS = {"retweeters": 1.0, "quoters": 1.5, "repliers": 0.5, "mentioners": 0.3}
+_PROFILES_SQL = """
+WITH members AS (
+  SELECT source_user_id AS user_id FROM interactions
+  UNION DISTINCT
+  SELECT target_user_id AS user_id FROM interactions
+),
+activity AS (
+  SELECT author_id, COUNT(*) AS posts, COUNTIF(retweet_of IS NULL) AS originals,
+         MIN(created_at) AS first_post_at, MAX(created_at) AS last_post_at
+  FROM tweets
+  GROUP BY author_id
+)
+SELECT m.user_id, u.username, COALESCE(u.followers_count, 0) AS followers,
+       COALESCE(u.tweet_count, 0) AS tweet_count, u.account_created_at,
+       COALESCE(a.posts, 0) AS posts, COALESCE(a.originals, 0) AS originals,
+       a.first_post_at, a.last_post_at
+FROM members AS m
+LEFT JOIN users AS u ON u.user_id = m.user_id
+LEFT JOIN activity AS a ON a.author_id = m.user_id
+"""
 
 
 def influencers(
-    warehouse: Warehouse, *, topic_id: str | None = None, limit: int = 20
+    warehouse: Warehouse, *, topic_id: str | None = None, limit: int = 20, persist: bool = False
 ) -> list[InfluencerSummary]:
-    """Users amplified by the most distinct others (retweets count most, mentions least)."""
+    """The most influential users, overall or on one topic (see :mod:`trendwatch.domain.influence`).
+
+    Scores are as of the latest interaction stored, so that replaying old data ranks as it
+    would have then. ``persist`` also writes the ranking to the ``influencers`` table
+    (``topic_id`` ``''`` for the overall ranking).
+    """
     term = topic_id.removeprefix(TOPIC_PREFIX) if topic_id else None
-    rows: list[dict[str, Any]] = warehouse.query(_INFLUENCERS_SQL, {"term": term})
-    scored = sorted(
-        ((sum(w * int(row[k]) for k, w in _KIND_WEIGHTS.items()), row) for row in rows),
-        key=lambda pair: (-pair[0], pair[1]["user_id"]),
-    )[:limit]
-    return [
+    # convert: timestamps come back as datetimes from BigQuery, as ISO strings from local stores.
+    edges = msgspec.convert(warehouse.query(_EDGES_SQL, {"term": term}), list[Edge])
+    if not edges:
+        return []
+    profiles = {p.user_id: p for p in msgspec.convert(warehouse.query(_PROFILES_SQL), list[Profile])}
+    as_of = max(e.created_at for e in edges)
+    ranked = [
         InfluencerSummary(
-            user_id=row["user_id"],
-            username=row["username"],
-            score=round(score, 3),
-            rank=rank,
+            user_id=s.user_id,
+            username=s.username,
+            score=s.score,
+            rank=s.rank,
             topic_id=topic_id,
-            followers=row["followers"],
-            evidence={k: int(row[k]) for k in _KIND_WEIGHTS},
+            followers=s.followers,
+            evidence=s.evidence,
         )
-        for rank, (score, row) in enumerate(scored, start=1)
+        for s in rank_influence(edges, profiles, as_of, limit=limit)
     ]
+    if persist:
+        warehouse.merge_rows(
+            "influencers",
+            [{**msgspec.structs.asdict(r), "as_of": as_of, "topic_id": topic_id or ""} for r in ranked],
+        )
+    return ranked
