@@ -224,11 +224,12 @@ def topics(state_dir: Path | None, as_json: bool, limit: int) -> None:
 @JSON_OPTION
 @click.option("--topic", "topic_id", default=None, help="Only influence within this topic id.")
 @click.option("--limit", default=20, show_default=True)
-def influencers(state_dir: Path | None, as_json: bool, topic_id: str | None, limit: int) -> None:
-    """Influential users, best first (overall or for one topic)."""
+@click.option("--save", is_flag=True, help="Also store the ranking in the influencers table, with as_of.")
+def influencers(state_dir: Path | None, as_json: bool, topic_id: str | None, limit: int, save: bool) -> None:
+    """Influential users, best first (overall or for one topic): trust-weighted PageRank of amplification."""
     from trendwatch.app.insights import influencers as rank_influencers
 
-    found = rank_influencers(_warehouse(_settings(state_dir)), topic_id=topic_id, limit=limit)
+    found = rank_influencers(_warehouse(_settings(state_dir)), topic_id=topic_id, limit=limit, persist=save)
     if as_json:
         _print_json(found)
         return

@@ -68,6 +68,20 @@ def test_influencers_json_is_ranked_best_first(state: tuple[Path, Path]) -> None
     assert {"user_id", "username", "score", "rank", "topic_id"} <= ranked[0].keys()
 
 
+def test_influencers_save_stores_the_ranking_with_as_of(state: tuple[Path, Path]) -> None:
+    ranked = _json(["influencers", "--state", str(state[1]), "--json", "--limit", "3", "--save"])
+    stored = _json(
+        [
+            "query",
+            "SELECT user_id, rank FROM influencers WHERE topic_id = '' ORDER BY rank",
+            "--state",
+            str(state[1]),
+            "--json",
+        ]
+    )
+    assert stored == [{"user_id": r["user_id"], "rank": r["rank"]} for r in ranked]
+
+
 def test_query_runs_bigquery_dialect_sql_and_reports_errors(state: tuple[Path, Path]) -> None:
     rows = _json(
         [
