@@ -5,8 +5,9 @@ Usage: ``python benchmarks/eval_trends.py [--seeds 1,2,3] [--rates 1,3] [--minut
 For each seed and rate a stream is generated (06:00 to 14:00 UTC by default: the night low,
 the morning rise and the lunch peak of the daily cycle) and two bot decoys are added: one
 account posting a new hashtag several times a minute, and a farm of twelve accounts posting
-another one together. Per-minute series of unique authors and of tweets are built for every
-key phrase of the tweets (``extract_keyphrases``: hashtags split into words, runs of content
+another one together. Per-minute series of unique authors, of tweets and of new sources (tweets
+other than retweets of a source already seen with the term) are built for every key phrase of the
+tweets (``extract_keyphrases``: hashtags split into words, runs of content
 words); terms with fewer than one author per ``--min-rate`` minutes on average are dropped,
 for every detector alike. Every detector sees the same series and the same rules:
 
@@ -75,11 +76,18 @@ GNIP_TEMPLATES: dict[str, int | float | str] = {
 LIBRARY_NON_TRENDS = 40
 
 
+class _Reference(msgspec.Struct):
+    type: str
+    id: str
+
+
 class _Data(msgspec.Struct):
+    id: str
     created_at: str
     author_id: str
     text: str
     lang: str | None = None
+    referenced_tweets: list[_Reference] = []
 
 
 class _Line(msgspec.Struct):
@@ -92,6 +100,8 @@ class Post:
     author: str
     text: str
     lang: str | None
+    #: The tweet whose words these are: the retweeted one for a retweet, else the post itself.
+    source: str
 
 
 @dataclass(frozen=True)
@@ -110,7 +120,9 @@ def read_posts(path: Path, start: datetime) -> Iterator[Post]:
         for raw in lines:
             data = decoder.decode(raw).data
             moment = datetime.fromisoformat(data.created_at.replace("Z", "+00:00"))
-            yield Post(int((moment - start).total_seconds() // 60), data.author_id, data.text, data.lang)
+            minute = int((moment - start).total_seconds() // 60)
+            source = next((r.id for r in data.referenced_tweets if r.type == "retweeted"), data.id)
+            yield Post(minute, data.author_id, data.text, data.lang, source)
 
 
 def bot_decoys(rng: random.Random, minutes: int) -> Iterator[Post]:
@@ -120,16 +132,19 @@ def bot_decoys(rng: random.Random, minutes: int) -> Iterator[Post]:
         first = rng.randrange(minutes // 3, minutes - 20)
         for minute in range(first, first + 15):
             for account in range(accounts):
-                for _ in range(per_minute):
-                    yield Post(minute, f"decoy-{tag}-{account}", f"Huge discounts #{tag}", "en")
+                for n in range(per_minute):
+                    author = f"decoy-{tag}-{account}"
+                    yield Post(minute, author, f"Huge discounts #{tag}", "en", f"{author}-{minute}-{n}")
 
 
 def build_series(
     posts: Iterable[Post], minutes: int, min_rate: float
 ) -> tuple[dict[str, TermSeries], list[int]]:
-    """Per-term unique authors and tweets per minute, and all unique authors per minute."""
+    """Per-term unique authors, tweets and new sources per minute, and all unique authors per minute."""
     authors: dict[str, list[set[str]]] = defaultdict(lambda: [set() for _ in range(minutes)])
     tweets: dict[str, list[int]] = defaultdict(lambda: [0] * minutes)
+    sources: dict[str, list[int]] = defaultdict(lambda: [0] * minutes)
+    seen: dict[str, set[str]] = defaultdict(set)
     active: list[set[str]] = [set() for _ in range(minutes)]
     for post in posts:
         if not 0 <= post.minute < minutes:
@@ -138,8 +153,11 @@ def build_series(
         for term in extract_keyphrases(post.text, post.lang):
             authors[term][post.minute].add(post.author)
             tweets[term][post.minute] += 1
+            if post.source not in seen[term]:
+                seen[term].add(post.source)
+                sources[term][post.minute] += 1
     series = {
-        term: TermSeries([len(a) for a in per_minute], tweets[term])
+        term: TermSeries([len(a) for a in per_minute], tweets[term], sources[term])
         for term, per_minute in authors.items()
         if sum(len(a) for a in per_minute) * min_rate >= minutes
     }
@@ -338,13 +356,14 @@ def report(tallies: Mapping[str, Tally], args: argparse.Namespace, params: Emerg
     return f"""## Emerging topics
 
 Measured {datetime.now(UTC):%Y-%m-%d} on {_machine()} with
-`python benchmarks/eval_trends.py --seeds {args.seeds} --rates {args.rates} --minutes {args.minutes} --min-rate {args.min_rate}`.
+`python benchmarks/eval_trends.py --seeds {args.seeds} --rates {args.rates} --minutes {args.minutes} --min-rate {args.min_rate}{" --no-gnip" if args.no_gnip else ""}`.
 Streams start at {START:%H:%M} UTC (night low, morning rise and lunch peak of the daily cycle), each with
 three planted topics, the steady decoy topic, the generator's spam bots, and two injected bot decoys
 (one account posting a new hashtag six times a minute, a farm of twelve accounts posting another).
 Terms are key phrases with at least one author per {args.min_rate:g} minutes on average; every
-detector scores the same per-minute unique-author series with the same warm-up ({params.warmup} min)
-and cool-down ({params.cooldown} min). An alert is true when its term shares a distinctive word with a
+detector has the same warm-up ({params.warmup} min) and cool-down ({params.cooldown} min). Gnip scores the
+per-minute unique authors; ours caps them by the new sources, so that a retweet counts only the first
+time its source tweet is seen with the term. An alert is true when its term shares a distinctive word with a
 planted topic and comes at most {TOLERANCE_MINUTES} minutes before its onset; alerts on the decoy topic,
 the bot hashtags, daily-cycle words or a topic before its onset are false.
 

@@ -10,6 +10,7 @@ from trendwatch.domain.emergence import (
     TermSeries,
     detect,
     effective_authors,
+    minute_counts,
     poisson_score,
 )
 
@@ -38,27 +39,27 @@ def test_flat_series_raises_nothing() -> None:
     assert detect(series, _flat(500), START) == []
 
 
-def test_step_raises_one_alert_in_the_second_minute_of_the_step() -> None:
-    """One minute at 20 against 2 leaves the window below ``min_ratio``; the second one crosses it."""
+def test_step_raises_one_alert_once_the_window_holds_five_times_the_baseline() -> None:
+    """A step from 2 to 20 a minute: the 15-minute window reaches ``min_ratio`` (5) times its
+    expected 30 in the step's seventh minute (2 * 8 + 20 * 7 = 156)."""
     authors = [2] * 150 + [20] * 150
     series = {"mushroom lamp": TermSeries(authors, authors)}
 
     alerts = detect(series, _flat(500), START)
 
-    assert [(a.term, a.minute) for a in alerts] == [("mushroom lamp", 151)]
-    assert alerts[0].at == START + timedelta(minutes=151)
-    assert alerts[0].observed == 46.0
-    assert alerts[0].expected == 9.979
+    assert [(a.term, a.minute) for a in alerts] == [("mushroom lamp", 156)]
+    assert alerts[0].at == START + timedelta(minutes=156)
+    assert alerts[0].observed == 156.0
+    assert alerts[0].expected == 29.954
 
 
-def test_ramp_raises_one_alert_early_in_the_ramp() -> None:
+def test_ramp_raises_one_alert_once_it_has_grown_sevenfold() -> None:
     authors = [2] * 150 + [2 + (m - 150) // 2 for m in range(150, MINUTES)]
     series = {"matcha latte": TermSeries(authors, authors)}
 
     alerts = detect(series, _flat(500), START)
 
-    assert len(alerts) == 1
-    assert 150 < alerts[0].minute <= 165
+    assert [a.minute for a in alerts] == [177]
 
 
 def test_daily_cycle_alone_raises_nothing() -> None:
@@ -81,16 +82,51 @@ def test_the_same_burst_counted_in_tweets_does_alert() -> None:
     tweets = [2] * 150 + [40] * 20 + [2] * 130
     series = {"megasale": TermSeries(tweets, tweets)}
 
-    assert [a.minute for a in detect(series, _flat(500), START)] == [150]
+    assert [a.minute for a in detect(series, _flat(500), START)] == [153]
 
 
 def test_cooldown_prevents_re_alerting_on_a_second_rise() -> None:
+    authors = [2] * 100 + [20] * 20 + [2] * 40 + [200] * 20 + [2] * 120
+    series = {"cargo skirt": TermSeries(authors, authors)}
+
+    assert [a.minute for a in detect(series, _flat(500), START)] == [106]
+    short = EmergenceParams(cooldown=30)
+    assert [a.minute for a in detect(series, _flat(500), START, short)] == [106, 167]
+
+
+def test_a_term_that_has_burst_before_needs_a_bigger_burst() -> None:
+    """The first burst raises the term's dispersion: a second burst of 80 a minute stays quiet."""
     authors = [2] * 100 + [20] * 20 + [2] * 40 + [80] * 20 + [2] * 120
     series = {"cargo skirt": TermSeries(authors, authors)}
 
-    assert [a.minute for a in detect(series, _flat(500), START)] == [101]
-    short = EmergenceParams(cooldown=30)
-    assert [a.minute for a in detect(series, _flat(500), START, short)] == [101, 163]
+    assert [a.minute for a in detect(series, _flat(500), START, EmergenceParams(cooldown=30))] == [106]
+
+
+def test_retweet_cascade_of_one_post_does_not_alert() -> None:
+    """Thirty accounts a minute retweet one post for 20 minutes: many authors, one new source."""
+    authors = [2] * 150 + [32] * 20 + [2] * 130
+    sources = [2] * 150 + [3] + [2] * 149
+    cascade = {"honestly": TermSeries(authors, authors, sources)}
+    uncapped = {"honestly": TermSeries(authors, authors)}
+
+    assert detect(cascade, _flat(500), START) == []
+    assert [a.minute for a in detect(uncapped, _flat(500), START)] == [153]
+
+
+def test_new_sources_cap_the_authors_of_each_minute() -> None:
+    series = TermSeries(authors=[5, 30, 12], tweets=[5, 30, 60], sources=[5, 1, 60])
+
+    assert minute_counts(series, 1.5) == [5.0, 1.0, pytest.approx(3.6)]
+    assert minute_counts(TermSeries([5, 30], [5, 30]), 1.5) == [5.0, 30.0]
+
+
+def test_common_word_needs_a_rise_in_proportion_to_its_baseline() -> None:
+    """Doubling a word said by 50 people a minute is far outside Poisson noise, yet below ``min_ratio``."""
+    authors = [50] * 150 + [100] * 150
+    series = {"honestly": TermSeries(authors, authors)}
+
+    assert detect(series, _flat(500), START) == []
+    assert [a.minute for a in detect(series, _flat(500), START, EmergenceParams(min_ratio=1.5))] == [157]
 
 
 def test_no_alert_during_warmup() -> None:

@@ -107,7 +107,7 @@ def test_generated_tables_keep_partitioning_and_clustering() -> None:
 
 def test_no_primitive_role_appears_in_any_terraform_file() -> None:
     files = sorted(TERRAFORM.rglob("*.tf"))
-    assert len(files) >= 20
+    assert len(files) >= 15  # every module and env root is read
     for path in files:
         doc = _load(path)
         for name, attrs in _blocks(doc, "resource").items():
@@ -116,18 +116,29 @@ def test_no_primitive_role_appears_in_any_terraform_file() -> None:
         assert not PRIMITIVE.search(path.read_text(encoding="utf-8")), path
 
 
-@pytest.mark.parametrize("env", ENVS)
-def test_each_env_root_deploys_every_topology_service_with_its_own_accounts(env: str) -> None:
-    root = TERRAFORM / "envs" / env
+def _root(folder: Path) -> dict[str, Any]:
     doc: dict[str, Any] = {}
-    for path in root.glob("*.tf"):
+    for path in folder.glob("*.tf"):
         for kind, entries in _load(path).items():
             doc.setdefault(kind, []).extend(entries)
-    modules = _blocks(doc, "module")
+    return doc
+
+
+def test_the_platform_deploys_every_topology_service_with_its_own_accounts() -> None:
+    modules = _blocks(_root(TERRAFORM / "modules" / "platform"), "module")
     services = modules["services"]
-    assert _value(services["source"]) == "../../modules/service"
+    assert _value(services["source"]) == "../service"
     assert _value(services["for_each"]) == "${module.topology.services}"
-    assert _value(modules["topology"]["source"]) == "../../modules/topology"
+    assert _value(modules["topology"]["source"]) == "../topology"
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_each_env_root_is_the_platform_in_its_own_project_and_state(env: str) -> None:
+    root = TERRAFORM / "envs" / env
+    doc = _root(root)
+    platform = _blocks(doc, "module")["platform"]
+    assert _value(platform["source"]) == "../../modules/platform"
+    assert _value(platform["environment"]) == env
     backend = _value(_value(doc["terraform"])["backend"])
     assert _value(backend["gcs"]["bucket"]) == f"trendwatch-{env}-tfstate"
     tfvars = (root / "terraform.tfvars").read_text(encoding="utf-8")

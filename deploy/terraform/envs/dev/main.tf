@@ -1,73 +1,15 @@
-module "topology" {
-  source = "../../modules/topology"
-}
+# The dev environment: its own project, state bucket (backend.tf) and sizing.
+module "platform" {
+  source      = "../../modules/platform"
+  environment = "dev"
 
-module "storage" {
-  source       = "../../modules/storage"
-  project_id   = var.project_id
-  region       = var.region
-  environment  = local.environment
-  kms_key_name = var.kms_key_name
-}
+  project_id     = var.project_id
+  project_number = var.project_number
+  region         = var.region
+  kms_key_name   = var.kms_key_name
+  source_objects = var.source_objects
 
-module "messaging" {
-  source             = "../../modules/messaging"
-  project_id         = var.project_id
-  project_number     = var.project_number
-  topics             = module.topology.topics
-  dead_letter_topics = module.topology.dead_letter_topics
-  lake_bucket        = module.storage.lake_bucket
-  kms_key_name       = var.kms_key_name
-}
-
-module "warehouse" {
-  source              = "../../modules/warehouse"
-  project_id          = var.project_id
-  region              = var.region
-  kms_key_name        = var.kms_key_name
-  deletion_protection = var.deletion_protection
-  analyst_members     = var.analyst_members
-}
-
-module "secrets" {
-  source       = "../../modules/secrets"
-  project_id   = var.project_id
-  region       = var.region
-  kms_key_name = var.kms_key_name
-}
-
-# One module call per topology service: its service accounts, functions, routes and IAM.
-module "services" {
-  source                = "../../modules/service"
-  for_each              = module.topology.services
-  name                  = each.key
-  config                = each.value
-  subscriptions         = module.topology.subscriptions
-  storage_triggers      = module.topology.storage_triggers
-  project_id            = var.project_id
-  project_number        = var.project_number
-  region                = var.region
-  environment           = local.environment
-  topic_ids             = module.messaging.topic_ids
-  lake_bucket           = module.storage.lake_bucket
-  landing_bucket        = module.storage.landing_bucket
-  sources_bucket        = module.storage.sources_bucket
-  dataset_id            = module.warehouse.dataset_id
-  source_object         = lookup(var.source_objects, each.key, "services/${each.key}.zip")
-  max_instances_cap     = var.max_instances_cap
-  min_instances_enabled = var.min_instances_enabled
-  text_profile          = var.text_profile
-  secret_environment = each.key == "ingest" ? {
-    TRENDWATCH_X_BEARER_TOKEN = module.secrets.x_bearer_token_secret_id
-  } : {}
-}
-
-module "monitoring" {
-  source                = "../../modules/monitoring"
-  project_id            = var.project_id
-  environment           = local.environment
-  subscriptions         = keys(module.topology.subscriptions)
-  dead_letter_topics    = module.topology.dead_letter_topics
-  functions             = flatten([for s in module.services : s.function_names])
-  notification_channels = var.notification_channels
+  max_instances_cap     = 3
+  min_instances_enabled = false
+  text_profile          = "fast"
 }

@@ -1,0 +1,73 @@
+module "topology" {
+  source = "../topology"
+}
+
+module "storage" {
+  source       = "../storage"
+  project_id   = var.project_id
+  region       = var.region
+  environment  = var.environment
+  kms_key_name = var.kms_key_name
+}
+
+module "messaging" {
+  source             = "../messaging"
+  project_id         = var.project_id
+  project_number     = var.project_number
+  topics             = module.topology.topics
+  dead_letter_topics = module.topology.dead_letter_topics
+  lake_bucket        = module.storage.lake_bucket
+  kms_key_name       = var.kms_key_name
+}
+
+module "warehouse" {
+  source              = "../warehouse"
+  project_id          = var.project_id
+  region              = var.region
+  kms_key_name        = var.kms_key_name
+  deletion_protection = var.deletion_protection
+  analyst_members     = var.analyst_members
+}
+
+module "secrets" {
+  source       = "../secrets"
+  project_id   = var.project_id
+  region       = var.region
+  kms_key_name = var.kms_key_name
+}
+
+# One module call per topology service: its service accounts, functions, routes and IAM.
+module "services" {
+  source                = "../service"
+  for_each              = module.topology.services
+  name                  = each.key
+  config                = each.value
+  subscriptions         = module.topology.subscriptions
+  storage_triggers      = module.topology.storage_triggers
+  project_id            = var.project_id
+  project_number        = var.project_number
+  region                = var.region
+  environment           = var.environment
+  topic_ids             = module.messaging.topic_ids
+  lake_bucket           = module.storage.lake_bucket
+  landing_bucket        = module.storage.landing_bucket
+  sources_bucket        = module.storage.sources_bucket
+  dataset_id            = module.warehouse.dataset_id
+  source_object         = lookup(var.source_objects, each.key, "services/${each.key}.zip")
+  max_instances_cap     = var.max_instances_cap
+  min_instances_enabled = var.min_instances_enabled
+  text_profile          = var.text_profile
+  secret_environment = each.key == "ingest" ? {
+    TRENDWATCH_X_BEARER_TOKEN = module.secrets.x_bearer_token_secret_id
+  } : {}
+}
+
+module "monitoring" {
+  source                = "../monitoring"
+  project_id            = var.project_id
+  environment           = var.environment
+  subscriptions         = keys(module.topology.subscriptions)
+  dead_letter_topics    = module.topology.dead_letter_topics
+  functions             = flatten([for s in module.services : s.function_names])
+  notification_channels = var.notification_channels
+}

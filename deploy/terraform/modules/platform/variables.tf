@@ -1,0 +1,63 @@
+# Everything one environment is made of; each root in envs/ calls this module once with its
+# own project and sizing, so the environments cannot drift apart.
+
+variable "environment" {
+  description = "dev, staging or prod."
+  type        = string
+}
+
+variable "project_id" {
+  description = "The environment's own GCP project (one project per environment)."
+  type        = string
+}
+
+variable "project_number" {
+  description = "Numeric id of project_id (names the Google service agents)."
+  type        = string
+}
+
+variable "region" {
+  type = string
+}
+
+variable "kms_key_name" {
+  description = "Customer-managed key for buckets, topics, tables and the secret; null = Google-managed."
+  type        = string
+  default     = null
+}
+
+variable "source_objects" {
+  description = "Service name => zipped source object in the sources bucket (set by CI per build)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "analyst_members" {
+  type    = list(string)
+  default = []
+}
+
+variable "notification_channels" {
+  type    = list(string)
+  default = []
+}
+
+variable "max_instances_cap" {
+  description = "Upper bound on any function's max instances in this environment."
+  type        = number
+}
+
+variable "min_instances_enabled" {
+  description = "Keep warm instances (prod) or scale to zero (dev, staging)."
+  type        = bool
+}
+
+variable "deletion_protection" {
+  type    = bool
+  default = true
+}
+
+variable "text_profile" {
+  description = "TRENDWATCH_TEXT_PROFILE of enrich-text: fast or accurate."
+  type        = string
+}
