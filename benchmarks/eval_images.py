@@ -39,6 +39,7 @@ from trendwatch.domain.near_duplicates import MAX_DISTANCE, group_images
 from trendwatch.domain.ocr_text import ocr_words
 from trendwatch.generator.catalog import build_catalog
 from trendwatch.generator.images import png_bytes, render
+from trendwatch.reporting import replace_section
 
 THRESHOLDS = (4, 6, 8, 10, 12, 14, 16, 18)
 UNIFORM_BLOCK = 6  # Tesseract's "single uniform block of text", compared with sparse text
@@ -234,15 +235,6 @@ recall >= 0.9; >= 50 images/s for hashing and colours on 2 cores.
 """
 
 
-def _replace_section(path: Path, section: str) -> None:
-    """Write ``section`` (which starts with its ``## `` title) into ``path``, replacing an older one."""
-    title = section.splitlines()[0]
-    old = path.read_text("utf-8") if path.exists() else "# Evaluation\n"
-    head, found, tail = old.partition(title + "\n")
-    rest = tail[tail.find("\n## ") + 1 :] if found and "\n## " in tail else ""
-    path.write_text(head.rstrip("\n") + "\n\n" + section + ("\n" + rest if rest else ""), "utf-8")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seed", type=int, default=1)
@@ -269,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"psm {psm} {lang} {'photo' if photo else 'clean'}: recall {recall:.2f}, {seconds:.2f} s/image"
             )
     version = TesseractOcr().version
-    _replace_section(args.out, _section(args, sweep, rates, ocr, version, len(images)))
+    replace_section(args.out, _section(args, sweep, rates, ocr, version, len(images)))
     print(f"wrote the Images section of {args.out}")
     return 0
 

@@ -40,6 +40,7 @@ from trendwatch.domain.influence import Edge, InfluenceParams, Profile, rank_inf
 from trendwatch.generator import generate
 from trendwatch.generator.truth import Truth
 from trendwatch.ports import Warehouse
+from trendwatch.reporting import replace_section
 from trendwatch.runtime.local import LocalPipeline
 from trendwatch.settings import Settings
 
@@ -223,17 +224,6 @@ Every ranked user's `evidence` carries these features.
 """
 
 
-def write_section(path: Path, section: str) -> None:
-    text = path.read_text() if path.exists() else "# Evaluation\n"
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        following = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + (text[following + 1 :] if following != -1 else "")
-    path.write_text(text.rstrip("\n") + "\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="1,2,3")
@@ -252,7 +242,7 @@ def main() -> None:
     section = render(args, results, timings)
     print(section)
     if args.out:
-        write_section(args.out, section)
+        replace_section(args.out, section)
 
 
 if __name__ == "__main__":

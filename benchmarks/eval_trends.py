@@ -57,6 +57,7 @@ from trendwatch.domain.text import extract_keyphrases, fold, split_hashtag, stri
 from trendwatch.generator import generate
 from trendwatch.generator.truth import Truth
 from trendwatch.generator.vocabulary import CATEGORIES
+from trendwatch.reporting import replace_section
 
 START = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
 TOLERANCE_MINUTES = 2
@@ -383,15 +384,6 @@ def _params_text(params: EmergenceParams) -> str:
     return ", ".join(f"{f}={getattr(params, f)}" for f in params.__struct_fields__)
 
 
-def _replace_section(path: Path, section: str) -> None:
-    """Write ``section`` (which starts with its ``## `` title) into ``path``, replacing an older one."""
-    title = section.splitlines()[0]
-    old = path.read_text("utf-8") if path.exists() else "# Evaluation\n"
-    head, found, tail = old.partition(title + "\n")
-    rest = tail[tail.find("\n## ") + 1 :] if found and "\n## " in tail else ""
-    path.write_text(head.rstrip("\n") + "\n\n" + section + ("\n" + rest if rest else ""), "utf-8")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seeds", default="1,2,3")
@@ -431,7 +423,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     section = report(tallies, args, params)
     print(section)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    _replace_section(args.out, section)
+    replace_section(args.out, section)
     return 0
 
 
