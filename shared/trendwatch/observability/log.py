@@ -59,6 +59,9 @@ def configure_logging(level: str = "INFO", project: str | None = None, stream: A
         CloudLoggingFormatter(project or os.environ.get("GOOGLE_CLOUD_PROJECT", "trendwatch-local"))
     )
     root.handlers[:] = [handler]
+    # HTTP clients log every request at INFO: noise next to the services' own lines.
+    for chatty in ("httpx", "httpcore", "urllib3"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     _configured = True
 
 
