@@ -191,24 +191,27 @@ def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) ->
 @STATE_OPTION
 @JSON_OPTION
 @click.option("--limit", default=20, show_default=True)
-def topics(state_dir: Path | None, as_json: bool, limit: int) -> None:
-    """Emerging topics, newest first."""
+@click.option(
+    "--save", is_flag=True, help="Also store every alert in the trend_alerts table, with its explanation."
+)
+def topics(state_dir: Path | None, as_json: bool, limit: int, save: bool) -> None:
+    """Emerging topics, newest first: terms voiced by many more people than their own baseline says."""
     from trendwatch.app.insights import emerging_topics
 
-    found = emerging_topics(_warehouse(_settings(state_dir)), limit=limit)
+    found = emerging_topics(_warehouse(_settings(state_dir)), limit=limit, persist=save)
     if as_json:
         _print_json(found)
         return
     out.print(
         _table(
             "Emerging topics",
-            ("topic", "score", "volume", "authors", "expected", "first detected", "languages"),
+            ("topic", "score", "volume", "voices", "expected", "first detected", "languages"),
             [
                 (
                     t.label,
                     t.score,
                     t.volume,
-                    t.unique_authors,
+                    t.observed,
                     t.expected,
                     t.first_detected_at,
                     ",".join(t.languages),
@@ -397,8 +400,8 @@ def _print_demo_summary(settings: Settings, summary: Any) -> None:
     out.print(
         _table(
             "Emerging topics (newest first)",
-            ("topic", "score", "authors", "expected", "first detected"),
-            [(t.label, t.score, t.unique_authors, t.expected, t.first_detected_at) for t in found],
+            ("topic", "score", "voices", "expected", "first detected"),
+            [(t.label, t.score, t.observed, t.expected, t.first_detected_at) for t in found],
         )
     )
     top = rank_influencers(warehouse, limit=10)

@@ -16,17 +16,18 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def state(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A 40-minute generated stream, replayed once for every test of the module."""
+    """A 150-minute generated stream (the emergence detector warms up for 60), replayed once for
+    every test of the module."""
     root = tmp_path_factory.mktemp("cli")
     data, state_dir = root / "data", root / "state"
     runner = CliRunner()
     generated = runner.invoke(
-        main, ["generate", "--seed", "3", "--minutes", "40", "--rate", "3", "--out", str(data)]
+        main, ["generate", "--seed", "3", "--minutes", "150", "--rate", "2", "--out", str(data)]
     )
     assert generated.exit_code == 0, generated.output
     replayed = runner.invoke(main, ["replay", str(data / "tweets.jsonl"), "--state", str(state_dir)])
     assert replayed.exit_code == 0, replayed.output
-    assert "replayed 7200 tweets" in replayed.output
+    assert "replayed 18000 tweets" in replayed.output
     return data, state_dir
 
 
@@ -92,7 +93,7 @@ def test_query_runs_bigquery_dialect_sql_and_reports_errors(state: tuple[Path, P
             "--json",
         ]
     )
-    assert rows == [{"has_fr": True, "n": 7200}]
+    assert rows == [{"has_fr": True, "n": 18000}]
     bad = CliRunner().invoke(main, ["query", "SELEC 1", "--state", str(state[1])])
     assert bad.exit_code == 1 and "cannot parse SQL" in bad.output and "SELEC 1" in bad.output
 
