@@ -6,7 +6,9 @@ generated from these definitions; the primary key drives every ``MERGE`` upsert.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,14 @@ class Table:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    def last_row_per_key(self, rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """One row per primary key, the last one given winning: a ``MERGE`` refuses two source
+        rows for one target row."""
+        unique: dict[tuple[Any, ...], Mapping[str, Any]] = {}
+        for row in rows:
+            unique[tuple(row[k] for k in self.primary_key)] = row
+        return list(unique.values())
 
     def bigquery_ddl(self, dataset: str | None = None, *, layout: bool = True) -> str:
         """``CREATE TABLE`` in BigQuery's dialect; ``layout=False`` leaves out partitioning and

@@ -125,15 +125,12 @@ class BigQueryWarehouse:
         if not rows:
             return
         tbl = table(table_name)
-        unique: dict[tuple[Any, ...], Row] = {}
-        for row in rows:  # the last row of a key wins, as MERGE refuses two source rows for one target row
-            unique[tuple(row[k] for k in tbl.primary_key)] = row
         staged = bigquery.ArrayQueryParameter(
             "rows",
             "STRUCT",
             [
                 bigquery.StructQueryParameter(None, *(_cell(c, row.get(c.name)) for c in tbl.columns))
-                for row in unique.values()
+                for row in tbl.last_row_per_key(rows)
             ],
         )
         source = _source_select(tbl.columns, "rows")

@@ -99,10 +99,8 @@ class DuckDBWarehouse:
         if not rows:
             return
         tbl = table(table_name)
-        unique: dict[tuple[Any, ...], Row] = {}
-        for row in rows:
-            unique[tuple(row[k] for k in tbl.primary_key)] = row
-        columns = {c.name: [_cell(row.get(c.name), c.type) for row in unique.values()] for c in tbl.columns}
+        unique = tbl.last_row_per_key(rows)
+        columns = {c.name: [_cell(row.get(c.name), c.type) for row in unique] for c in tbl.columns}
         staged = pa.table(columns, schema=_arrow_schema(tbl))
         statement = to_duckdb(merge_statement(tbl, "staged_rows", update=update, update_when=update_when))
 
