@@ -6,8 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # Debian packages: the OCR engine with its English and French data, and a font with accents
-# for the OCR tests. Installed with apt-get when missing (as root, or through sudo).
-SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra fonts-dejavu-core
+# for the OCR tests; headless Chromium and its driver for the dashboard's browser tests. Installed with apt-get when missing (as root, or through sudo).
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra fonts-dejavu-core chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Tools whose pins clash with the project's (checkov wants an old `packaging`) get their own venv.
 TOOLS := .venv-tools
@@ -30,7 +30,7 @@ $(CHECKOV):
 	$(TOOLS)/bin/python -m pip install --quiet --upgrade pip
 	$(TOOLS)/bin/python -m pip install --quiet checkov==3.3.30
 
-system-deps:  ## Debian packages (tesseract OCR with EN/FR data, DejaVu fonts) via apt-get, when missing
+system-deps:  ## Debian packages (tesseract OCR with EN/FR data, DejaVu fonts, headless Chromium) via apt-get, when missing
 	@missing="$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done)"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing $$missing"; \

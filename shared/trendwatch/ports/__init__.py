@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+import numpy as np
+import numpy.typing as npt
+
 from trendwatch.contracts.events import ImageAnalysis, TextEnrichment
 
 
@@ -96,6 +99,19 @@ class TextAnalyzer(Protocol):
 
     def analyze(self, items: Sequence[TextItem]) -> list[TextEnrichment]:
         """Enrich a batch; one result per item, in order."""
+        ...
+
+
+class TextEmbedder(Protocol):
+    """Dense sentence embeddings, L2-normalised so that a dot product is the cosine similarity."""
+
+    name: str
+    version: str
+    dimensions: int
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """One row per text, ``shape == (len(texts), dimensions)``, each row of unit length
+        (or all zeros for a text with no known token)."""
         ...
 
 
