@@ -1,0 +1,3 @@
+from trendwatch.cli import main
+
+main()

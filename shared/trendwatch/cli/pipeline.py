@@ -1,0 +1,217 @@
+"""Commands that move data through the pipeline: generate, replay, stream, feed, demo."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from trendwatch.cli.common import (
+    JSON_OPTION,
+    STATE_OPTION,
+    console,
+    open_warehouse,
+    out,
+    print_json,
+    progress,
+    settings_for,
+    table,
+)
+from trendwatch.contracts.topology import FEED_KINDS
+from trendwatch.settings import Settings
+
+
+def generate_with_progress(seed: int, minutes: int, rate: float, out_dir: Path) -> Any:
+    from trendwatch.generator import generate as run_generator
+
+    with progress("generating", int(minutes * 60 * rate)) as advance:
+        written = 0
+
+        def on_progress(total: int) -> None:  # the generator reports totals, rich wants steps
+            nonlocal written
+            advance(total - written)
+            written = total
+
+        return run_generator(seed, minutes, rate, out_dir, progress=on_progress)
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for _ in handle)
+
+
+@click.command()
+@click.option("--seed", default=7, show_default=True, help="Random seed: same seed, same files.")
+@click.option("--minutes", default=180, show_default=True, help="Event-time length of the stream.")
+@click.option("--rate", default=3.0, show_default=True, help="Average tweets per second.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+def generate(seed: int, minutes: int, rate: float, out_dir: Path) -> None:
+    """Write a synthetic X API v2 stream with planted trends (tweets.jsonl, truth.json, media/, feeds/)."""
+    summary = generate_with_progress(seed, minutes, rate, out_dir)
+    console.print(f"[green]wrote[/] {summary.tweets} tweets, {summary.media_items} media items to {out_dir}")
+
+
+def _replay(settings: Settings, path: Path, speed: float | None, processes: bool) -> Any:
+    total = _count_lines(path)
+    with progress(f"replaying {path.name}", total) as advance:
+        if processes:
+            from trendwatch.runtime.processes import ProcessPipeline
+
+            with ProcessPipeline(settings) as pipeline:
+                return pipeline.replay(path, speed=speed, progress=advance)
+        from trendwatch.runtime.local import LocalPipeline
+
+        return LocalPipeline(settings).replay(path, speed=speed, progress=advance)
+
+
+@click.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@STATE_OPTION
+@click.option("--speed", default="max", show_default=True, help="max, realtime, or a factor of real time.")
+@click.option("--processes", is_flag=True, help="Run each service as its own functions-framework server.")
+def replay(path: Path, state_dir: Path | None, speed: str, processes: bool) -> None:
+    """Replay a file of X API v2 stream messages through all five services."""
+    from trendwatch.runtime.replay import parse_speed
+
+    try:
+        factor = parse_speed(speed)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--speed") from None
+    settings = settings_for(state_dir)
+    report = _replay(settings, path, factor, processes)
+    ingest = report.ingest
+    console.print(
+        f"[green]replayed[/] {ingest.tweets} tweets ({ingest.with_media} with media), "
+        f"{ingest.keep_alives} keep-alives skipped, {ingest.dead_lettered} rejected to dead letters; "
+        f"state in {settings.state_dir}"
+    )
+
+
+@click.command()
+@STATE_OPTION
+@click.option(
+    "--max-tweets", type=int, default=None, help="Stop after this many tweets (default: run until stopped)."
+)
+@click.option("--max-reconnects", type=int, default=None, help="Give up after this many reconnects.")
+def stream(state_dir: Path | None, max_tweets: int | None, max_reconnects: int | None) -> None:
+    """Ingest the live X API v2 filtered stream (needs TRENDWATCH_X_BEARER_TOKEN) through all services."""
+    from trendwatch.adapters.x_stream_client import FilteredStreamClient
+    from trendwatch.runtime.local import LocalPipeline
+
+    settings = settings_for(state_dir)
+    if not settings.x_bearer_token:
+        raise click.ClickException("set TRENDWATCH_X_BEARER_TOKEN to read the X filtered stream")
+    client = FilteredStreamClient(
+        settings.x_bearer_token, settings.x_stream_url, max_reconnects=max_reconnects
+    )
+    lines = client.lines() if max_tweets is None else itertools.islice(client.lines(), max_tweets)
+    try:
+        with progress("streaming", max_tweets) as advance:
+            report = LocalPipeline(settings).stream(
+                lines, chunk_lines=min(200, max_tweets or 200), progress=advance
+            )
+    finally:
+        client.close()
+    console.print(
+        f"[green]ingested[/] {report.tweets} tweets, {report.dead_lettered} rejected to dead letters"
+    )
+
+
+@click.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--kind", type=click.Choice(FEED_KINDS), default=None, help="Default: the parent folder's name."
+)
+@STATE_OPTION
+@JSON_OPTION
+def feed(path: Path, kind: str | None, state_dir: Path | None, as_json: bool) -> None:
+    """Drop a feed file into the lake (as GCS would fire its finalize event) and print the load report."""
+    from trendwatch.runtime.local import LocalPipeline
+
+    kind = kind or path.parent.name
+    if kind not in FEED_KINDS:
+        raise click.BadParameter(f"cannot tell the feed kind from {path}; pass --kind", param_hint="--kind")
+    settings = settings_for(state_dir)
+    pipeline = LocalPipeline(settings)
+    report = pipeline.load_feed(path, kind)
+    if as_json:
+        print_json(report)
+    else:
+        console.print(
+            f"[green]{kind}[/] {path.name}: {report.rows_loaded}/{report.rows_read} rows loaded, "
+            f"{report.rows_quarantined} quarantined"
+            + (f" -> {report.quarantine_object}" if report.quarantine_object else "")
+        )
+
+
+@click.command()
+@STATE_OPTION
+@click.option("--seed", default=7, show_default=True)
+@click.option("--minutes", default=180, show_default=True)
+@click.option("--rate", default=3.0, show_default=True)
+@click.option("--processes", is_flag=True, help="Run the services as separate processes.")
+def demo(state_dir: Path | None, seed: int, minutes: int, rate: float, processes: bool) -> None:
+    """Generate a demo stream, replay it through every service, load the feeds, show what was found."""
+    from trendwatch.runtime.local import LocalPipeline
+
+    settings = settings_for(state_dir)
+    data_dir = settings.state_dir / "demo-data"
+    console.rule("1. generate")
+    summary = generate_with_progress(seed, minutes, rate, data_dir)
+    console.rule("2. replay through ingest → enrich-text / enrich-image → aggregate")
+    started = datetime.now()
+    report = _replay(settings, data_dir / "tweets.jsonl", None, processes)
+    elapsed = (datetime.now() - started).total_seconds()
+    console.print(
+        f"{report.ingest.tweets} tweets in {elapsed:.1f} s ({report.ingest.tweets / max(elapsed, 1e-9):,.0f} tweets/s)"
+    )
+    console.rule("3. inventory-sync: products, inventory, orders, deliveries")
+    pipeline = LocalPipeline(settings)
+    for feed_file in sorted((data_dir / "feeds").rglob("*.*")):
+        load = pipeline.load_feed(feed_file, feed_file.parent.name)
+        console.print(
+            f"{feed_file.parent.name}/{feed_file.name}: {load.rows_loaded} loaded, {load.rows_quarantined} quarantined"
+        )
+    _print_demo_summary(settings, summary)
+
+
+def _print_demo_summary(settings: Settings, summary: Any) -> None:
+    from trendwatch.app.insights import emerging_topics
+    from trendwatch.app.insights import influencers as rank_influencers
+
+    warehouse = open_warehouse(settings)
+    counts = warehouse.query(
+        "SELECT (SELECT COUNT(*) FROM tweets) AS tweets, (SELECT COUNT(*) FROM media) AS media, "
+        "(SELECT COUNT(*) FROM interactions) AS interactions, (SELECT COUNT(*) FROM term_windows) AS term_windows, "
+        "(SELECT COUNT(*) FROM dead_letters) AS dead_letters"
+    )[0]
+    console.rule("4. what was found")
+    out.print(table("Warehouse", list(counts), [list(counts.values())]))
+    found = emerging_topics(warehouse, limit=10)
+    out.print(
+        table(
+            "Emerging topics (newest first)",
+            ("topic", "score", "voices", "expected", "first detected"),
+            [(t.label, t.score, t.observed, t.expected, t.first_detected_at) for t in found],
+        )
+    )
+    top = rank_influencers(warehouse, limit=10)
+    out.print(
+        table(
+            "Influencers",
+            ("rank", "user", "score", "followers"),
+            [(i.rank, i.username, i.score, i.followers) for i in top],
+        )
+    )
+    out.print(
+        f"\nPlanted truth: {settings.state_dir / 'demo-data' / 'truth.json'}\n"
+        f"Lake: {settings.lake_dir}   Warehouse: {settings.warehouse_path}\n"
+        "Explore: trendwatch topics --json | trendwatch influencers | "
+        "trendwatch query \"SELECT term, SUM(tweet_count) n FROM term_windows WHERE window_size='1h' GROUP BY term ORDER BY n DESC LIMIT 10\""
+    )
+
+
+COMMANDS = [generate, replay, stream, feed, demo]
