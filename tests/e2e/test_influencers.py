@@ -6,6 +6,7 @@ import msgspec
 import pytest
 
 from trendwatch.app.insights import TOPIC_PREFIX, influencers
+from trendwatch.evaluation.influencers import STEALTH_RING_SIZE, plant_stealth_ring
 from trendwatch.generator import generate
 from trendwatch.generator.truth import Truth
 from trendwatch.ports import Warehouse
@@ -61,3 +62,20 @@ def test_persisted_rankings_are_stored_with_their_as_of(replayed: tuple[Truth, W
     ]
     [latest] = warehouse.query("SELECT MAX(created_at) AS t FROM interactions")
     assert {str(r["as_of"]) for r in rows} == {str(latest["t"])}
+
+
+def test_a_stealth_rotation_ring_added_to_the_data_stays_out_of_the_top_20(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    root = tmp_path_factory.mktemp("stealth")
+    generate(5, 20, 2.0, root / "data")
+    pipeline = LocalPipeline(Settings.from_env({}, state_dir=root / "state"))
+    pipeline.replay(root / "data" / "tweets.jsonl")
+    warehouse = pipeline.container.warehouse
+    ring = plant_stealth_ring(warehouse, seed=5)
+    ranked = influencers(warehouse, limit=1000)
+    members = [r for r in ranked if r.user_id in ring]
+    assert len(ring) == STEALTH_RING_SIZE
+    assert len(members) == STEALTH_RING_SIZE  # ranked, with the evidence against them
+    assert not ring & {r.user_id for r in ranked[:20]}
+    assert all(r.evidence["ring_share"] == 1.0 and r.evidence["trust"] < 0.05 for r in members)

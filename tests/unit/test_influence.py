@@ -110,3 +110,34 @@ def test_replies_back_and_forth_are_not_a_ring() -> None:
     edges = [Edge("a", "b", "reply", NOW), Edge("b", "a", "reply", NOW)]
     ranked = rank_influence(edges, _profiles(*map(_human, "ab")), NOW)
     assert {r.user_id: r.evidence["ring_share"] for r in ranked} == {"a": 0.0, "b": 0.0}
+
+
+def test_a_rotation_ring_without_reciprocal_pairs_ranks_below_a_genuine_account() -> None:
+    # Aged accounts with human posting rates and bought followers, each retweeting the next
+    # three in turn: no pair amplifies each other, but every member reaches every other.
+    ring = [f"ring{n}" for n in range(12)]
+    rotation = [
+        _retweet(ring[i], ring[(i + step) % 12], minutes)
+        for minutes in range(20)
+        for i in range(12)
+        for step in (1, 2, 3)
+    ]
+    fans = [f"fan{n}" for n in range(8)]
+    edges = rotation + [_retweet(fan, "genuine") for fan in fans]
+    ranked = rank_influence(
+        edges, _profiles(*(_human(r, followers=50_000) for r in ring), *map(_human, ["genuine", *fans])), NOW
+    )
+    assert ranked[0].user_id == "genuine"
+    members = [r for r in ranked if r.user_id in ring]
+    assert len(members) == 12
+    assert all(r.evidence["ring_share"] == 1.0 and r.score < ranked[0].score / 100 for r in members)
+
+
+def test_the_large_organic_core_of_a_busy_conversation_is_not_a_ring() -> None:
+    # 120 accounts retweeting one another around a cycle with chords: one strongly connected
+    # component holding most of the conversation, as a lively topic makes. Its members keep their trust.
+    people = [f"p{n}" for n in range(120)]
+    edges = [_retweet(people[i], people[(i + step) % 120]) for i in range(120) for step in (1, 7)]
+    ranked = rank_influence(edges, _profiles(*map(_human, people)), NOW)
+    assert len(ranked) == 120
+    assert all(r.evidence["ring_share"] == 0.0 and r.evidence["trust"] == 1.0 for r in ranked)
