@@ -14,7 +14,7 @@ TOOLS := .venv-tools
 CHECKOV := $(TOOLS)/bin/checkov
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint bench eval-trends system-deps install clean help
+.PHONY: run test lint bench eval eval-text eval-images eval-influencers eval-trends serve system-deps install clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -51,8 +51,24 @@ lint: $(STAMP)  ## ruff and mypy
 test: system-deps lint $(CHECKOV)  ## lint, then the whole test suite (unit, contract, end-to-end, Terraform checks)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=15
 
-bench: $(STAMP)  ## throughput, latency and memory of the pipeline (both local modes)
+bench: $(STAMP)  ## throughput, latency and memory: pipeline (both local modes), text enrichment, search
 	$(BIN)/python benchmarks/pipeline.py
+	$(BIN)/python benchmarks/text.py
+	$(BIN)/python benchmarks/search.py
+
+serve: $(STAMP)  ## the analysts' dashboard and HTTP API on http://127.0.0.1:8000 (after make run)
+	$(BIN)/trendwatch serve
+
+eval: eval-text eval-images eval-influencers eval-trends  ## every evaluation; each rewrites its section of docs/evaluation.md
+
+eval-text: $(STAMP)  ## language id and sentiment (EN, FR) on the labelled tweets; also appends to model_metrics
+	$(BIN)/trendwatch eval text --write-docs docs/evaluation.md
+
+eval-images: $(STAMP) system-deps  ## OCR recall, near-duplicate precision/recall, images/s
+	$(BIN)/trendwatch eval images --write-docs docs/evaluation.md
+
+eval-influencers: $(STAMP)  ## NDCG@10 against planted influencers, bots and a stealth ring out of the top 20, 1M-edge recompute
+	$(BIN)/trendwatch eval influencers --write-docs docs/evaluation.md
 
 # Gnip-Trend-Detection, the evaluation peer, names the defunct "sklearn" package in its
 # metadata: it is installed without its dependencies, which are listed here instead.

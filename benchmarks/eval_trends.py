@@ -1,6 +1,7 @@
 """Emerging-topic detection against planted topics: our detector and Gnip-Trend-Detection side by side.
 
 Usage: ``python benchmarks/eval_trends.py [--seeds 1,2,3] [--rates 1,3] [--minutes 480] [--out docs/evaluation.md]``
+(``--throughput``: only time topic detection in tweets/s.)
 
 For each seed and rate a stream is generated (06:00 to 14:00 UTC by default: the night low,
 the morning rise and the lunch peak of the daily cycle) and two bot decoys are added: one
@@ -52,8 +53,10 @@ from pathlib import Path
 
 import msgspec
 
-from trendwatch.domain.emergence import Alert, EmergenceParams, TermSeries, detect
+from trendwatch.adapters.local.embedder import WordLlamaEmbedder
+from trendwatch.domain.emergence import Alert, EmergenceParams, Mention, TermSeries, detect, suspected_bots
 from trendwatch.domain.text import extract_keyphrases, fold, split_hashtag, strip_elision
+from trendwatch.domain.topics import Embed, Membership, TopicGrouper, detect_topics, epochs, members_at
 from trendwatch.generator import generate
 from trendwatch.generator.truth import Truth
 from trendwatch.generator.vocabulary import CATEGORIES
@@ -75,6 +78,8 @@ GNIP_TEMPLATES: dict[str, int | float | str] = {
     "baseline_offset": 40,
 }
 LIBRARY_NON_TRENDS = 40
+TOPICS = "trendwatch topics"
+TERMS = "trendwatch terms (no grouping)"
 
 
 class _Reference(msgspec.Struct):
@@ -110,6 +115,12 @@ class Stream:
     truth: Truth
     series: dict[str, TermSeries]
     exposure: list[int]
+    #: Topic-level input: membership over time, each term's mentions, suspected bots.
+    history: list[Membership]
+    mentions: dict[str, list[Mention]]
+    bots: dict[str, int]
+    #: Seconds spent grouping terms into topics (part of the topic detector's time).
+    grouping_seconds: float = 0.0
 
 
 # -- series ------------------------------------------------------------------------------------
@@ -165,13 +176,37 @@ def build_series(
     return series, [len(a) for a in active]
 
 
-def load_stream(seed: int, rate: float, minutes: int, min_rate: float, scratch: Path) -> Stream:
+def group_topics(
+    posts: Sequence[Post], embed: Embed | None
+) -> tuple[list[Membership], dict[str, list[Mention]]]:
+    """Terms grouped online into topics in event order, and every term's mentions."""
+    grouper = TopicGrouper(embed=embed)
+    mentions: dict[str, list[Mention]] = defaultdict(list)
+    for n, post in enumerate(sorted(posts, key=lambda p: p.minute)):
+        terms = extract_keyphrases(post.text, post.lang)
+        grouper.observe(post.minute, terms)
+        tweet = f"{post.source}/{n}"
+        for term in terms:
+            mentions[term].append(Mention(post.minute, post.author, tweet, post.source))
+    return grouper.history, dict(mentions)
+
+
+def load_stream(
+    seed: int, rate: float, minutes: int, min_rate: float, scratch: Path, embed: Embed | None
+) -> Stream:
     folder = scratch / f"stream-{seed}-{rate}"
     summary = generate(seed, minutes, rate, folder, start=START)
     truth = msgspec.json.decode(summary.truth_path.read_bytes(), type=Truth)
     posts = [*read_posts(summary.tweets_path, START), *bot_decoys(random.Random(seed), minutes)]
     series, exposure = build_series(posts, minutes, min_rate)
-    return Stream(truth, series, exposure)
+    started = time.perf_counter()
+    history, mentions = group_topics(posts, embed)
+    bots = suspected_bots((p.minute, p.author) for p in posts)
+    grouping = time.perf_counter() - started
+    # the same volume floor as the term series: a topic is scored when one of its terms is
+    scored = {m.topic_id for m in history if m.term in series}
+    kept = [m for m in history if m.topic_id in scored]
+    return Stream(truth, series, exposure, kept, mentions, bots, grouping)
 
 
 # -- ground truth ------------------------------------------------------------------------------
@@ -210,13 +245,23 @@ class Score:
     delays: list[float]
 
 
-def score(truth: Truth, alerts: Sequence[Alert]) -> Score:
+def planted_topic(stream: Stream, alert: Alert, words: Mapping[str, set[str]]) -> str | None:
+    """The planted topic of an alert: that of its term, or of any term its topic had then."""
+    segments = epochs(stream.history).get(alert.term)
+    if segments is None:
+        return topic_of(alert.term, words)
+    found = (topic_of(term, words) for term in members_at(segments, alert.minute))
+    return next((t for t in found if t is not None), None)
+
+
+def score(stream: Stream, alerts: Sequence[Alert]) -> Score:
+    truth = stream.truth
     words = topic_words(truth)
     onsets = {t.topic_id: t.onset for t in truth.topics}
     first: dict[str, datetime] = {}
     true_alerts = 0
     for alert in alerts:
-        topic = topic_of(alert.term, words)
+        topic = planted_topic(stream, alert, words)
         if topic is None or alert.at < onsets[topic] - timedelta(minutes=TOLERANCE_MINUTES):
             continue
         true_alerts += 1
@@ -371,7 +416,11 @@ the bot hashtags, daily-cycle words or a topic before its onset are false.
 {header}
 {rows}
 
-Our detector: `trendwatch.domain.emergence` with its defaults ({_params_text(params)}).
+Ours: `trendwatch topics` groups key phrases online into topics (`trendwatch.domain.topics`: spelling,
+co-occurrence, WordLlama embeddings) and scores each topic's voices (unique authors of all its terms,
+suspected bots left out) with the members it had at each minute; a topic alert is true when a term of
+the topic then shares a distinctive word with a planted topic. `trendwatch terms` is the same detector
+per term, without grouping. Detector defaults: {_params_text(params)}.
 Gnip-Trend-Detection 0.6: `models.Poisson` {GNIP_POISSON} and `models.WeightedDataTemplates`
 {GNIP_TEMPLATES} (its example configuration; the library is built from the labelled series of training
 seeds {", ".join(map(str, TRAINING_SEEDS))} at {TRAINING_RATE:g} tweets/s, which are not evaluated),
@@ -384,6 +433,30 @@ def _params_text(params: EmergenceParams) -> str:
     return ", ".join(f"{f}={getattr(params, f)}" for f in params.__struct_fields__)
 
 
+def throughput(seed: int, minutes: int, rate: float, embed: Embed) -> str:
+    """Tweets/s of topic detection in-process, timed after the stream is read: key phrases,
+    online grouping (with the offline embeddings), active authors, suspected bots and the
+    detector over every topic."""
+    with tempfile.TemporaryDirectory() as scratch:
+        summary = generate(seed, minutes, rate, Path(scratch), start=START)
+        posts = [*read_posts(summary.tweets_path, START), *bot_decoys(random.Random(seed), minutes)]
+    started = time.perf_counter()
+    history, mentions = group_topics(posts, embed)
+    grouped = time.perf_counter()
+    active: list[set[str]] = [set() for _ in range(minutes)]
+    for post in posts:
+        if 0 <= post.minute < minutes:
+            active[post.minute].add(post.author)
+    bots = suspected_bots((p.minute, p.author) for p in posts)
+    alerts = detect_topics(history, mentions, [len(a) for a in active], START, bots)
+    done = time.perf_counter()
+    return (
+        f"{len(posts)} tweets: grouping {grouped - started:.2f} s, scoring {done - grouped:.2f} s, "
+        f"{len(posts) / (done - started):,.0f} tweets/s, {len({m.topic_id for m in history})} topics, "
+        f"{len(alerts)} alerts"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seeds", default="1,2,3")
@@ -392,33 +465,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--min-rate", type=float, default=5.0, help="keep terms with an author per N minutes")
     parser.add_argument("--no-gnip", action="store_true", help="only our detector")
     parser.add_argument("--out", type=Path, default=Path("docs/evaluation.md"))
-    args = parser.parse_args(argv)
-    params = EmergenceParams()
-    names = ["trendwatch emergence"] + (
-        [] if args.no_gnip else ["Gnip Poisson", "Gnip WeightedDataTemplates"]
+    parser.add_argument(
+        "--throughput", action="store_true", help="only time topic detection on the first seed and rate"
     )
+    args = parser.parse_args(argv)
+    if args.throughput:
+        seed, rate = int(args.seeds.split(",")[0]), float(args.rates.split(",")[0])
+        print(throughput(seed, args.minutes, rate, WordLlamaEmbedder().embed))
+        return 0
+    params = EmergenceParams()
+    names = [TOPICS, TERMS] + ([] if args.no_gnip else ["Gnip Poisson", "Gnip WeightedDataTemplates"])
     tallies = {name: Tally() for name in names}
+    embed = WordLlamaEmbedder().embed
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         library = folder / "library.pkl"
         if not args.no_gnip:
             training = [
-                load_stream(s, TRAINING_RATE, args.minutes, args.min_rate, folder) for s in TRAINING_SEEDS
+                load_stream(s, TRAINING_RATE, args.minutes, args.min_rate, folder, embed)
+                for s in TRAINING_SEEDS
             ]
             build_library(training, library)
         detectors: dict[str, Detector] = {
-            "trendwatch emergence": lambda s: detect(s.series, s.exposure, START, params),
+            TOPICS: lambda s: detect_topics(s.history, s.mentions, s.exposure, START, s.bots, params),
+            TERMS: lambda s: detect(s.series, s.exposure, START, params),
             "Gnip Poisson": lambda s: gnip_poisson(s, params),
             "Gnip WeightedDataTemplates": lambda s: gnip_templates(s, params, library),
         }
         for seed in (int(s) for s in args.seeds.split(",")):
             for rate in (float(r) for r in args.rates.split(",")):
-                stream = load_stream(seed, rate, args.minutes, args.min_rate, folder)
+                stream = load_stream(seed, rate, args.minutes, args.min_rate, folder, embed)
                 for name in names:
                     started = time.perf_counter()
                     alerts = detectors[name](stream)
-                    result = score(stream.truth, alerts)
-                    tallies[name].add(result, time.perf_counter() - started)
+                    result = score(stream, alerts)
+                    grouping = stream.grouping_seconds if name == TOPICS else 0.0
+                    tallies[name].add(result, time.perf_counter() - started + grouping)
                     print(f"seed={seed} rate={rate:g} {name}: {result}", file=sys.stderr)
     section = report(tallies, args, params)
     print(section)

@@ -11,6 +11,7 @@ from trendwatch.bootstrap import entry_point
 
 _deliver_media_enriched = entry_point("aggregate", "on_media_enriched")
 _deliver_tweet_enriched = entry_point("aggregate", "on_tweet_enriched")
+_deliver_scheduled_job = entry_point("aggregate", "on_scheduled_job")
 
 
 @functions_framework.cloud_event
@@ -21,3 +22,8 @@ def on_media_enriched(cloud_event: CloudEvent) -> None:
 @functions_framework.cloud_event
 def on_tweet_enriched(cloud_event: CloudEvent) -> None:
     _deliver_tweet_enriched(cloud_event)
+
+
+@functions_framework.cloud_event
+def on_scheduled_job(cloud_event: CloudEvent) -> None:
+    _deliver_scheduled_job(cloud_event)

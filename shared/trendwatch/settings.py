@@ -14,14 +14,21 @@ import msgspec
 
 ENV_PREFIX = "TRENDWATCH_"
 
+Environment = Literal["local", "dev", "staging", "prod"]
 Backend = Literal["local", "gcp"]
 TextProfile = Literal["fast", "accurate"]
+#: Where spans and metrics go (see ``trendwatch.observability.telemetry``).
+TelemetryMode = Literal["off", "file", "console", "gcp"]
+#: ``TRENDWATCH_ENV`` is the short name of ``TRENDWATCH_ENVIRONMENT``.
+_ALIASES = {"env": "environment"}
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Runtime configuration (12-factor): one field per ``TRENDWATCH_<FIELD>`` variable."""
 
-    environment: str = "local"
+    #: ``local`` or a cloud environment; a cloud one implies the ``gcp`` backend and names its
+    #: project and buckets (see :meth:`from_env`) unless they are set.
+    environment: Environment = "local"
     backend: Backend = "local"
     state_dir: Path = Path(".trendwatch")
     project: str = "trendwatch-local"
@@ -38,7 +45,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     x_stream_url: str = "https://api.x.com/2/tweets/search/stream"
     #: Hosts enrich-image may fetch media from when the lake has no copy.
     media_allowed_hosts: tuple[str, ...] = ("pbs.twimg.com",)
+    #: Local image analysis reads text in images (Tesseract, a few hundred ms per distinct
+    #: image) so that words in pictures become terms; off with ``TRENDWATCH_IMAGE_OCR=false``.
+    image_ocr: bool = True
     log_level: str = "INFO"
+    #: Optional Slack-compatible webhook that trend alerts are also posted to.
+    alert_webhook_url: str | None = None
+    #: ``None`` = ``gcp`` with the gcp backend, else ``off``.
+    telemetry: TelemetryMode | None = None
 
     @property
     def lake_dir(self) -> Path:
@@ -56,11 +70,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         for key, value in environ.items():
             if key.startswith(ENV_PREFIX):
                 name = key[len(ENV_PREFIX) :].lower()
+                name = _ALIASES.get(name, name)
                 if name == "media_allowed_hosts":
                     raw[name] = [h.strip() for h in value.split(",") if h.strip()]
                 else:
                     raw[name] = value
         raw.update({k: v for k, v in overrides.items() if v is not None})
+        _environment_defaults(raw)
         try:
             return msgspec.convert(raw, cls, strict=False, dec_hook=_decode_path)
         except msgspec.ValidationError as exc:
@@ -77,6 +93,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                 value = ",".join(value)
             env[ENV_PREFIX + field.upper()] = str(value)
         return env
+
+
+def _environment_defaults(raw: dict[str, object]) -> None:
+    """Fill what a cloud environment implies: the gcp backend, ``trendwatch-<env>`` as project and
+    the buckets Terraform names after the project (``<project>-lake``, ``<project>-landing``)."""
+    environment = raw.get("environment", "local")
+    if environment == "local":
+        return
+    raw.setdefault("backend", "gcp")
+    project = raw.setdefault("project", f"trendwatch-{environment}")
+    raw.setdefault("lake_bucket", f"{project}-lake")
+    raw.setdefault("landing_bucket", f"{project}-landing")
 
 
 def _decode_path(type_: type, obj: object) -> object:

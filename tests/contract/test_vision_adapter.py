@@ -18,6 +18,7 @@ from PIL import Image
 from tests.fakes.google_rest import FakeGoogleRest
 from trendwatch.adapters.gcp.vision import CloudVisionAnalyzer, is_retryable
 from trendwatch.contracts.events import Colour
+from trendwatch.domain.near_duplicates import FINGERPRINT_LENGTH
 from trendwatch.ports import ImageAnalyzer, InvalidImage
 
 #: The shape of a recorded ``images:annotate`` answer (trimmed: fewer annotations, no boxes).
@@ -125,7 +126,8 @@ def test_response_maps_to_image_analysis_with_local_size_and_hash(analyzer: Imag
         "violence": "VERY_UNLIKELY",
         "racy": "POSSIBLE",
     }
-    assert set(result.model_versions) == {"phash", "colours", "vision"}
+    assert set(result.model_versions) == {"phash", "fingerprint", "colours", "vision"}
+    assert len(result.fingerprint) == FINGERPRINT_LENGTH
 
 
 def test_sparse_response_maps_to_empty_fields_and_word_level_text(

@@ -87,6 +87,7 @@ def test_replay_through_service_processes_fills_the_warehouse(tmp_path: Path, st
     assert sum(progressed) == TWEETS + 1
     assert services == [
         "aggregate.on_media_enriched",
+        "aggregate.on_scheduled_job",
         "aggregate.on_tweet_enriched",
         "enrich-image.on_tweet_with_media",
         "enrich-text.on_tweet_raw",

@@ -3,14 +3,16 @@
 Each incoming request consumes the next *script* in order, whatever its path:
 
 * :class:`Status` answers with a status code (and optional JSON body and headers);
-* :class:`JsonBody` answers 200 with a JSON document (a recent search page);
+* :class:`JsonBody` answers 200 (or its ``code``) with a JSON document (a recent search page,
+  a rules response);
 * :class:`Stream` answers 200 with a chunked body, sending each chunk as it comes
   (message lines, keep-alive ``b"\\r\\n"``, :class:`Pause`), then either drops the
   connection mid-body (like a network failure) or ends the body cleanly;
 * :data:`DROP` closes the connection without answering.
 
 Once the scripts run out, every request is answered with :data:`DROP`. Every request is
-recorded (path, query parameters, headers) in :attr:`FakeXApi.requests`.
+recorded (method, path, query parameters, headers, JSON body of a POST) in
+:attr:`FakeXApi.requests`.
 
     with FakeXApi([Status(503), Stream([b'{"data": ...}\\r\\n'])]) as api:
         client = FilteredStreamClient("token", api.stream_url, ...)
@@ -39,6 +41,7 @@ class Status:
 @dataclass(frozen=True)
 class JsonBody:
     body: Any
+    code: int = 200
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ class RecordedRequest:
     path: str
     params: dict[str, str]
     headers: dict[str, str]
+    method: str = "GET"
+    body: Any = None
 
 
 class FakeXApi:
@@ -93,6 +98,10 @@ class FakeXApi:
     @property
     def search_url(self) -> str:
         return f"{self.base_url}/2/tweets/search/recent"
+
+    @property
+    def rules_url(self) -> str:
+        return f"{self.base_url}/2/tweets/search/stream/rules"
 
     def __enter__(self) -> FakeXApi:
         self._thread.start()
@@ -121,10 +130,17 @@ def _handler_for(api: FakeXApi) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
+            self._answer(None)
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self._answer(json.loads(self.rfile.read(length)) if length else None)
+
+        def _answer(self, body: Any) -> None:
             url = urlsplit(self.path)
             params = {key: values[-1] for key, values in parse_qs(url.query).items()}
             headers = {key.lower(): value for key, value in self.headers.items()}
-            script = api.next_script(RecordedRequest(url.path, params, headers))
+            script = api.next_script(RecordedRequest(url.path, params, headers, self.command, body))
             try:
                 self._play(script)
             except (BrokenPipeError, ConnectionResetError):
@@ -136,7 +152,7 @@ def _handler_for(api: FakeXApi) -> type[BaseHTTPRequestHandler]:
             elif isinstance(script, Status):
                 self._send_json(script.code, script.body or {"title": f"HTTP {script.code}"}, script.headers)
             elif isinstance(script, JsonBody):
-                self._send_json(200, script.body, {})
+                self._send_json(script.code, script.body, {})
             else:
                 self._send_stream(script)
 

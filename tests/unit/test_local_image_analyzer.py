@@ -9,7 +9,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from trendwatch.adapters.local.image_analyzer import PHASH_MODEL_VERSION, LocalImageAnalyzer
+from trendwatch.adapters.local.image_analyzer import (
+    FINGERPRINT_MODEL_VERSION,
+    PHASH_MODEL_VERSION,
+    LocalImageAnalyzer,
+)
 from trendwatch.contracts.events import Colour
 from trendwatch.ports import ImageAnalyzer, InvalidImage
 
@@ -60,7 +64,11 @@ def test_solid_png_reports_size_format_hash_and_one_named_colour(analyzer: Image
     assert result.colours == (Colour(name="navy", hex="#1f2a44", fraction=1.0),)
     assert result.phash == str(imagehash.phash(image))
     assert len(result.phash) == 16
-    assert result.model_versions == {"phash": PHASH_MODEL_VERSION, "colours": "trendwatch-colours-1"}
+    assert result.model_versions == {
+        "phash": PHASH_MODEL_VERSION,
+        "fingerprint": FINGERPRINT_MODEL_VERSION,
+        "colours": "trendwatch-colours-1",
+    }
     assert (result.ocr_text, result.labels) == ("", ())
 
 

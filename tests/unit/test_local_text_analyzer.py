@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import msgspec
-import numpy as np
 import pytest
 
-from trendwatch.adapters.local.sentiment_model import (
-    FEATURIZER_VERSION,
-    SentimentModel,
-    featurize,
-    load_lexicon,
-    tokens,
+from trendwatch.adapters.local.text_analyzer import (
+    SENTIMENT_MODELS,
+    LocalTextAnalyzer,
+    choose_language,
+    settled_by_vote,
+    vote_confidence,
 )
-from trendwatch.adapters.local.text_analyzer import FRENCH_MODEL, LocalTextAnalyzer, choose_language
 from trendwatch.contracts.events import Entity, TextEnrichment
+from trendwatch.domain.language import Vote, function_word_vote
+from trendwatch.domain.text import lemmatize_keyphrase
 from trendwatch.ports import TextAnalyzer, TextItem
 
 
@@ -51,7 +51,39 @@ def test_short_english_and_french_tweets_get_their_language(
 ) -> None:
     result = analyze_one(analyzer, text)
     assert result.lang == lang
-    assert result.lang_confidence > 0.5
+    assert result.lang_confidence >= 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Obsessed with my new #SummerDress #OOTD #Zara 😍🔥 @hm", "en"),
+        ("Trop contente de ma robe #OOTD #Mode #Soldes 😍 @zara", "fr"),
+        ("#BlackFriday #Deals @amazon the best prices http://t.co/x", "en"),
+    ],
+)
+def test_hashtag_heavy_tweets_are_read_from_their_words(
+    analyzer: LocalTextAnalyzer, text: str, lang: str
+) -> None:
+    assert analyze_one(analyzer, text).lang == lang
+
+
+def test_function_words_settle_most_tweets_without_lingua() -> None:
+    assert function_word_vote("Je ne sais pas si c'est la bonne taille") == Vote("fr", 2, 2)
+    # "is" is Dutch too, "je" Dutch and French: only "ce" counts
+    assert function_word_vote("OMG ce sac is so cute, je l'adore") == Vote("fr", 1, 1)
+    assert function_word_vote("la de que en 😍") == Vote(None, 0, 0)  # shared by several languages
+
+
+def test_an_x_hint_that_disagrees_with_a_narrow_vote_sends_the_text_to_lingua() -> None:
+    narrow = Vote("fr", 1, 1)
+    assert (settled_by_vote(narrow, None), settled_by_vote(narrow, "fr"), settled_by_vote(narrow, "en")) == (
+        True,
+        True,
+        False,
+    )
+    assert settled_by_vote(Vote("fr", 3, 2), "en")
+    assert (vote_confidence(Vote("fr", 1, 1)), vote_confidence(Vote("fr", 4, 4))) == (0.5, 0.8)
 
 
 def test_language_hint_decides_very_short_ambiguous_texts(analyzer: LocalTextAnalyzer) -> None:
@@ -60,17 +92,21 @@ def test_language_hint_decides_very_short_ambiguous_texts(analyzer: LocalTextAna
     assert analyze_one(analyzer, "trop bien", lang_hint="fr").lang == "fr"
 
 
-def test_language_hint_does_not_override_a_clear_text(analyzer: LocalTextAnalyzer) -> None:
-    text = "Je cherche une robe légère pour les vacances, des idées ?"
-    assert analyze_one(analyzer, text, lang_hint="en").lang == "fr"
-
-
-def test_text_without_words_falls_back_to_the_hint_or_und(analyzer: LocalTextAnalyzer) -> None:
-    assert (analyze_one(analyzer, "😍😍 https://t.co/x", "fr").lang, analyze_one(analyzer, "😍😍").lang) == (
-        "fr",
-        "und",
+def test_language_hint_is_not_trusted_over_a_clear_text(analyzer: LocalTextAnalyzer) -> None:
+    assert (
+        analyze_one(analyzer, "Je cherche une robe légère pour les vacances, des idées ?", "en").lang == "fr"
     )
-    assert analyze_one(analyzer, "😍😍").lang_confidence == 0.0
+    assert analyze_one(analyzer, "Can't wait for the weekend sales, so excited", "fr").lang == "en"
+
+
+def test_emoji_only_tweet_gets_no_language_but_the_sentiment_of_its_emojis(
+    analyzer: LocalTextAnalyzer,
+) -> None:
+    loved, hated = analyzer.analyze([TextItem("1", "😍😍🔥"), TextItem("2", "😡😡👎")])
+    assert (loved.lang, loved.lang_confidence, loved.keyphrases) == ("und", 0.0, ())
+    assert (loved.sentiment.label, hated.sentiment.label) == ("positive", "negative")
+    assert loved.model_versions["sentiment"] == "trendwatch-emoji-lexicon-2"
+    assert analyze_one(analyzer, "😍😍 https://t.co/x", "fr").lang == "fr"
 
 
 def test_non_language_hints_are_ignored_and_unknown_languages_trusted() -> None:
@@ -79,51 +115,70 @@ def test_non_language_hints_are_ignored_and_unknown_languages_trusted() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "label"),
+    ("positive", "negated"),
     [
-        ("I love this dress, it is absolutely beautiful! 😍", "positive"),
-        ("This is the worst customer service ever, I hate it", "negative"),
-        ("The store opens at nine on Monday", "neutral"),
-        ("These shoes are not good", "negative"),
+        ("These shoes are good", "These shoes are not good"),
+        ("I love this brand", "I don't love this brand"),
+        ("Cette robe est belle", "Cette robe n'est pas belle"),
+        ("J'aime cette marque", "Je n'aime pas cette marque"),
     ],
 )
-def test_english_sentiment_comes_from_vader(analyzer: LocalTextAnalyzer, text: str, label: str) -> None:
-    result = analyze_one(analyzer, text, "en")
-    assert result.lang == "en"
-    assert result.sentiment.label == label
-    assert result.model_versions["sentiment"] == "vader-3.3.2"
+@pytest.mark.parametrize("profile", ["fast", "accurate"])
+def test_negation_flips_sentiment(positive: str, negated: str, profile: str) -> None:
+    lang = "fr" if "est" in positive or "aime" in positive else "en"
+    plain, flipped = analyzer_for(profile).analyze(
+        [TextItem("1", positive, lang), TextItem("2", negated, lang)]
+    )
+    assert plain.sentiment.label == "positive"
+    assert flipped.sentiment.label == "negative"
+
+
+@pytest.mark.parametrize(
+    ("plain", "intensified", "lang"),
+    [
+        ("This dress is nice", "This dress is really really nice!!! 😍", "en"),
+        ("The delivery was bad", "The delivery was SO bad, absolutely awful 😡", "en"),
+        ("Cette robe est jolie", "Cette robe est vraiment trop jolie !!! 😍", "fr"),
+    ],
+)
+def test_intensifiers_raise_the_magnitude(
+    analyzer: LocalTextAnalyzer, plain: str, intensified: str, lang: str
+) -> None:
+    base, strong = analyzer.analyze([TextItem("1", plain, lang), TextItem("2", intensified, lang)])
+    assert abs(strong.sentiment.score) > abs(base.sentiment.score)
+    assert strong.sentiment.label == base.sentiment.label != "neutral"
 
 
 @pytest.mark.parametrize(
     ("text", "label"),
     [
+        ("I love this dress, it is absolutely beautiful! 😍", "positive"),
+        ("This is the worst customer service ever, I hate it", "negative"),
+        ("The store opens at nine on Monday", "neutral"),
+        ("yasss queen you slay 😍", "positive"),
+        ("these kicks are dope", "positive"),
+        ("ugh this collection is so mid", "negative"),
         ("J'adore cette robe, elle est magnifique ! 😍", "positive"),
-        ("Super produit, je recommande, merci !", "positive"),
         ("Franchement c'est nul, je déteste cette marque", "negative"),
         ("Le nouveau sac est pas terrible", "negative"),
         ("Le magasin ouvre demain à neuf heures", "neutral"),
     ],
 )
-def test_french_sentiment_comes_from_the_packaged_model(
-    analyzer: LocalTextAnalyzer, text: str, label: str
-) -> None:
-    result = analyze_one(analyzer, text, "fr")
-    assert result.lang == "fr"
-    assert result.sentiment.label == label
-    assert result.model_versions["sentiment"] == "trendwatch-sentiment-fr-1"
+def test_sentiment_of_english_and_french_tweets(analyzer: LocalTextAnalyzer, text: str, label: str) -> None:
+    assert analyze_one(analyzer, text).sentiment.label == label
 
 
-def test_sentiment_score_is_a_polarity_whose_sign_follows_the_label(analyzer: LocalTextAnalyzer) -> None:
-    items = [
-        TextItem("en+", "Absolutely love it, best purchase ever!"),
-        TextItem("en-", "Terrible quality, total waste of money"),
-        TextItem("fr+", "Trop belle cette collection, bravo !"),
-        TextItem("fr-", "Quelle déception, la qualité est horrible"),
+def test_french_keyphrases_are_singular_so_that_plural_and_singular_meet(analyzer: LocalTextAnalyzer) -> None:
+    plural = analyze_one(analyzer, "Les robes d'été de Zara sont sublimes", "fr")
+    singular = analyze_one(analyzer, "La robe d'été de Zara est sublime", "fr")
+    assert plural.keyphrases == singular.keyphrases == ("robe", "zara", "sublime")
+    assert [lemmatize_keyphrase(p, "fr") for p in ("chapeaux", "prix", "paris", "talons hauts")] == [
+        "chapeau",
+        "prix",
+        "paris",
+        "talon haut",
     ]
-    scores = [r.sentiment.score for r in analyzer.analyze(items)]
-    assert all(-1.0 <= s <= 1.0 for s in scores)
-    assert scores[0] > 0.5 and scores[2] > 0.3
-    assert scores[1] < -0.5 and scores[3] < -0.3
+    assert lemmatize_keyphrase("running shoes", "en") == "running shoes"
 
 
 def test_enrichment_fills_terms_entities_categories_and_model_versions(analyzer: LocalTextAnalyzer) -> None:
@@ -139,11 +194,20 @@ def test_enrichment_fills_terms_entities_categories_and_model_versions(analyzer:
         Entity("Zara", "BRAND", 0.333),
         Entity("Paris Fashion Week", "OTHER", 0.333),
     )
-    assert result.model_versions == {
-        "lang": "lingua-2.1.1-low-accuracy",
-        "sentiment": "vader-3.3.2",
-        "taxonomy": "trendwatch-taxonomy-1",
-    }
+    versions = result.model_versions
+    assert set(versions) == {"lang", "sentiment", "sentiment_features", "taxonomy"}
+    assert versions["lang"] == "function-words+lingua-1+2.1.1"
+    assert versions["sentiment"].startswith("trendwatch-sentiment-en-2+")
+    assert versions["sentiment_features"] == "vader-3.3.2"
+    assert versions["taxonomy"] == "trendwatch-taxonomy-1"
+
+
+def test_accurate_profile_names_its_models() -> None:
+    [result] = analyzer_for("accurate").analyze([TextItem("1", "Trop belle cette collection, bravo !")])
+    assert result.lang == "fr"
+    assert result.model_versions["lang"] == "lingua-2.1.1"
+    assert result.model_versions["sentiment"].startswith("trendwatch-sentiment-fr-2+")
+    assert result.model_versions["sentiment_features"] == "vader-3.3.2"
 
 
 def test_results_keep_the_order_of_a_mixed_language_batch(analyzer: LocalTextAnalyzer) -> None:
@@ -158,6 +222,11 @@ def test_results_keep_the_order_of_a_mixed_language_batch(analyzer: LocalTextAna
         ("en", "positive"),
         ("fr", "negative"),
     ]
+    assert [r.model_versions["sentiment"].rsplit("-", 1)[0] for r in results] == [
+        "trendwatch-sentiment-fr",
+        "trendwatch-sentiment-en",
+        "trendwatch-sentiment-fr",
+    ]
 
 
 def test_enrichment_round_trips_through_json(analyzer: LocalTextAnalyzer) -> None:
@@ -165,43 +234,25 @@ def test_enrichment_round_trips_through_json(analyzer: LocalTextAnalyzer) -> Non
     assert msgspec.json.decode(msgspec.json.encode(result), type=TextEnrichment) == result
 
 
-def test_accurate_profile_uses_full_lingua_models_for_short_tweets() -> None:
-    # Low-accuracy mode reads this one as French; the full models get it right.
-    item = TextItem("1", "I can't wait for the weekend sales @Sephora #BeautyHaul")
-    [result] = LocalTextAnalyzer("accurate").analyze([item])
-    assert (result.lang, result.model_versions["lang"]) == ("en", "lingua-2.1.1")
+def test_every_profile_has_an_english_and_a_french_model() -> None:
+    assert {profile: sorted(models) for profile, models in SENTIMENT_MODELS.items()} == {
+        "fast": ["en", "fr"],
+        "accurate": ["en", "fr"],
+    }
 
 
-def test_negation_marks_the_next_words_until_punctuation() -> None:
-    assert tokens("Not good at all. Great!") == ["not", "NOT_good", "NOT_at", "NOT_all", ".", "great", "!"]
-    assert tokens("c'est pas terrible @bob http://x.co") == ["c'est", "pas", "NOT_terrible", "@user", "http"]
+_ANALYZERS: dict[str, LocalTextAnalyzer] = {}
 
 
-def test_featurizer_hashes_are_stable_across_runs() -> None:
-    # The packaged weights are indexed by these hashes: a change here silently breaks the model.
-    assert featurize("top", 2**18, "fr")[:4] == [70206, 60562, 60562, 60562]
-    assert FEATURIZER_VERSION == 1
+def analyzer_for(profile: str) -> LocalTextAnalyzer:
+    """One analyzer per profile for the whole module (loading models takes a moment)."""
+    if profile not in _ANALYZERS:
+        _ANALYZERS[profile] = LocalTextAnalyzer("fast" if profile == "fast" else "accurate")
+    return _ANALYZERS[profile]
 
 
-def test_lexicon_cues_depend_on_negation() -> None:
-    _, cues = load_lexicon("fr")
-    assert cues["adore"] == ("lex|pos", "lex|neg")
-    assert cues["terrible"] == (None, "lex|neg")
-    assert cues["😍"] == ("lex|pos", "lex|neg")
-
-
-def test_packaged_french_model_records_its_provenance_and_validation_score() -> None:
-    model = SentimentModel.load(FRENCH_MODEL)
-    assert model.info.tag == "trendwatch-sentiment-fr-1"
-    assert set(model.info.training_files) == {"umsab_french_train.tsv", "umsab_french_val.tsv"}
-    assert model.info.metrics["val_macro_recall"] > 0.6
-    probabilities = model.predict_proba(["J'adore", "Je déteste", ""])
-    assert probabilities.shape == (3, 3)
-    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
-
-
-def test_model_trained_with_another_featurizer_is_refused() -> None:
-    model = SentimentModel.load(FRENCH_MODEL)
-    stale = msgspec.structs.replace(model.info, featurizer_version=FEATURIZER_VERSION + 1)
-    with pytest.raises(ValueError, match="featuriser"):
-        SentimentModel(stale, np.zeros((stale.n_features, 3), np.float32), np.zeros(3))
+def test_languages_without_a_model_get_vader(analyzer: LocalTextAnalyzer) -> None:
+    result = analyze_one(analyzer, "Me encanta este vestido, es precioso y muy cómodo 😍")
+    assert (result.lang, result.sentiment.label) == ("es", "positive")
+    assert result.model_versions["sentiment"] == "vader-3.3.2"
+    assert "sentiment_features" not in result.model_versions

@@ -1,82 +1,215 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import random
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
 from trendwatch.adapters.local.clock import ManualClock
+from trendwatch.adapters.local.image_analyzer import LocalImageAnalyzer
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 from trendwatch.app.aggregate import AggregateService
 from trendwatch.app.handling import Received
 from trendwatch.contracts.cloudevents import PubSubMessage
 from trendwatch.contracts.events import ImageAnalysis, MediaEnriched
-from trendwatch.domain.near_duplicates import Member, NearDuplicateIndex, group_images, hamming
+from trendwatch.domain.near_duplicates import (
+    Fingerprint,
+    NearDuplicateIndex,
+    candidate_bits,
+    grid_distance,
+    group_images,
+    hamming,
+    match_distance,
+    pair_scores,
+)
+from trendwatch.evaluation.images import TRANSFORMATIONS, repost
+from trendwatch.generator.catalog import build_catalog
+from trendwatch.generator.images import png_bytes, render
 
-BASE = "f0f0f0f0f0f0f0f0"
-TWO_BITS_OFF = "f0f0f0f0f0f0f0f3"
-FAR = "0f0f0f0f0f0f0f0f"
-TOP_BIT = "8000000000000000"
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+ANALYZER = LocalImageAnalyzer()
+
+
+def fingerprint(data: bytes) -> Fingerprint:
+    return Fingerprint.decode(ANALYZER.analyze(data).fingerprint)
+
+
+@pytest.fixture(scope="module")
+def pictures() -> list[Image.Image]:
+    rng = random.Random(5)
+    catalog = build_catalog(rng)
+    return [render(rng, rng.choice(catalog)) for _ in range(12)]
 
 
 def test_hamming_counts_differing_bits() -> None:
-    assert hamming(BASE, TWO_BITS_OFF) == 2
-    assert hamming(BASE, FAR) == 64
-    assert hamming("0000000000000000", TOP_BIT) == 1
+    assert hamming(0xF0F0, 0xF0F3) == 2
+    assert hamming(0, 1 << 63) == 1
+    assert hamming(0x0F0F0F0F0F0F0F0F, 0xF0F0F0F0F0F0F0F0) == 64
 
 
-def test_close_hashes_share_the_first_media_key_as_group() -> None:
-    groups = group_images([("m2", BASE), ("m1", FAR), ("m3", TWO_BITS_OFF)], max_distance=4)
-    assert groups == {"m2": "m2", "m1": "m1", "m3": "m2"}
+def test_fingerprint_text_round_trips_within_quantisation(pictures: list[Image.Image]) -> None:
+    original = fingerprint(png_bytes(pictures[0]))
+    decoded = Fingerprint.decode(original.encode())
+    assert decoded.hashes == original.hashes
+    assert float(np.abs(decoded.grid - original.grid).max()) <= 0.5
+    assert decoded.encode() == original.encode()
+    with pytest.raises(ValueError, match="hex digits"):
+        Fingerprint.decode("abc")
 
 
-def test_image_joins_the_nearest_group() -> None:
-    index = NearDuplicateIndex(max_distance=8)
-    index.place(Member("a", "00000000000000ff", "group-a"))  # 8 bits from the probe
-    index.place(Member("b", "0000000000000001", "group-b"))  # 1 bit from the probe
-    assert index.add("c", "0000000000000000") == "group-b"
+@pytest.mark.parametrize("transformation", TRANSFORMATIONS)
+def test_a_repost_matches_its_original(pictures: list[Image.Image], transformation: str) -> None:
+    rng = random.Random(transformation)
+    for picture in pictures[:6]:
+        original = fingerprint(png_bytes(picture))
+        reposted = fingerprint(repost(transformation, rng, picture))
+        assert match_distance(original, reposted) is not None
+        assert match_distance(reposted, original) is not None
 
 
-def test_adding_a_known_key_keeps_its_group() -> None:
-    index = NearDuplicateIndex(max_distance=4)
-    index.add("m1", BASE)
-    assert index.add("m1", FAR) == "m1"
-    assert len(index) == 1
+def test_a_crop_of_five_percent_from_every_side_still_matches(pictures: list[Image.Image]) -> None:
+    picture = pictures[0]
+    dx, dy = round(picture.width * 0.05), round(picture.height * 0.05)
+    cropped = picture.crop((dx, dy, picture.width - dx, picture.height - dy))
+    assert match_distance(fingerprint(png_bytes(picture)), fingerprint(png_bytes(cropped))) is not None
 
 
-def test_near_finds_every_member_within_the_distance_and_no_other() -> None:
-    index = NearDuplicateIndex(max_distance=3)
-    hashes = [f"{1 << bit:016x}" for bit in range(64)] + ["0000000000000007", "000000000000000f"]
-    for n, phash in enumerate(hashes):
-        index.add(f"m{n}", phash)
-    found = sorted(member.phash for _, member in index.near("0000000000000000"))
-    expected = sorted(h for h in hashes if int(h, 16).bit_count() <= 3)
-    assert found == expected
-    assert len(found) == 65
+def test_different_pictures_are_kept_apart(pictures: list[Image.Image]) -> None:
+    prints = [fingerprint(png_bytes(p)) for p in pictures]
+    assert [
+        (i, j)
+        for i in range(len(prints))
+        for j in range(i + 1, len(prints))
+        if match_distance(prints[i], prints[j])
+    ] == []
 
 
-def media(media_key: str, phash: str) -> Received[MediaEnriched]:
+def product_photo(shape: str, colour: tuple[int, int, int]) -> bytes:
+    """A product of one colour on the same beige backdrop: only the product's outline differs."""
+    image = Image.new("RGB", (320, 240), (225, 210, 190))
+    draw = ImageDraw.Draw(image)
+    if shape == "bag":
+        draw.rectangle((100, 80, 220, 200), fill=colour)
+        draw.arc((120, 30, 200, 110), 180, 360, fill=colour, width=8)
+    else:
+        draw.polygon([(160, 30), (250, 210), (70, 210)], fill=colour)
+    return png_bytes(image)
+
+
+def test_different_products_in_the_same_colours_are_kept_apart_by_their_hashes() -> None:
+    bag, lamp = (
+        fingerprint(product_photo("bag", (180, 40, 40))),
+        fingerprint(product_photo("lamp", (180, 40, 40))),
+    )
+    assert grid_distance(bag, lamp) < 5  # same colours in the same places, mostly
+    assert match_distance(bag, lamp) is None
+
+
+def test_the_same_product_shot_in_another_colour_is_kept_apart_by_the_colour_grid() -> None:
+    red, blue = (
+        fingerprint(product_photo("bag", (180, 40, 40))),
+        fingerprint(product_photo("bag", (40, 60, 170))),
+    )
+    assert candidate_bits(red, blue) <= 2  # the outlines agree
+    assert match_distance(red, blue) is None
+
+
+def test_groups_are_assigned_online_and_a_new_repost_joins_the_existing_group(
+    pictures: list[Image.Image],
+) -> None:
+    rng = random.Random(1)
+    index = NearDuplicateIndex()
+    assert index.add("a0", fingerprint(png_bytes(pictures[0]))) == "a0"
+    assert index.add("b0", fingerprint(png_bytes(pictures[1]))) == "b0"
+    assert index.add("a1", fingerprint(repost("jpeg", rng, pictures[0]))) == "a0"
+    assert index.add("b1", fingerprint(repost("overlay", rng, pictures[1]))) == "b0"
+    assert index.add("a2", fingerprint(repost("crop 5 %", rng, pictures[0]))) == "a0"
+    # A key already placed keeps its group whatever fingerprint comes with it again.
+    assert index.add("a1", fingerprint(png_bytes(pictures[1]))) == "a0"
+    assert len(index) == 5
+
+
+def test_pair_scores_count_pairs() -> None:
+    truth = {"a": 1, "b": 1, "c": 2, "d": 2}
+    assert pair_scores(truth, {"a": "x", "b": "x", "c": "y", "d": "z"}) == (1.0, 0.5)
+    assert pair_scores(truth, {"a": "x", "b": "x", "c": "x", "d": "x"}) == (2 / 6, 1.0)
+
+
+def test_group_images_follows_the_given_order(pictures: list[Image.Image]) -> None:
+    rng = random.Random(2)
+    images = [
+        ("resized", fingerprint(repost("resize", rng, pictures[3]))),
+        ("other", fingerprint(png_bytes(pictures[4]))),
+        ("original", fingerprint(png_bytes(pictures[3]))),
+    ]
+    assert group_images(images) == {"resized": "resized", "other": "other", "original": "resized"}
+
+
+def media(media_key: str, data: bytes, at: datetime = T0) -> Received[MediaEnriched]:
+    analysis = ANALYZER.analyze(data)
     event = MediaEnriched(
         media_key=media_key,
         tweet_id=f"t-{media_key}",
         author_id="u1",
-        created_at=T0,
+        created_at=at,
         content_sha256="0" * 64,
-        analysis=ImageAnalysis(width=10, height=10, format="png", phash=phash),
+        analysis=analysis,
     )
     return Received(PubSubMessage(media_key, b""), event)
 
 
-def test_aggregate_assigns_groups_across_batches_and_keeps_them_on_redelivery(tmp_path: Path) -> None:
+def stored_groups(warehouse: DuckDBWarehouse) -> list[tuple[str, str]]:
+    rows = warehouse.query("SELECT media_key, near_duplicate_group FROM media ORDER BY media_key")
+    return [(r["media_key"], r["near_duplicate_group"]) for r in rows]
+
+
+def test_aggregate_keeps_group_ids_stable_across_batches_and_redelivery(
+    tmp_path: Path, pictures: list[Image.Image]
+) -> None:
+    rng = random.Random(3)
     warehouse = DuckDBWarehouse(tmp_path / "w.duckdb")
     aggregate = AggregateService(warehouse, ManualClock(T0))
-    aggregate.add_media([media("m1", TOP_BIT), media("m2", BASE)])
-    aggregate.add_media([media("m3", "8000000000000003"), media("m4", TWO_BITS_OFF), media("m5", FAR)])
-    aggregate.add_media([media("m1", TOP_BIT)])
-    rows = warehouse.query("SELECT media_key, near_duplicate_group FROM media ORDER BY media_key")
-    assert [(r["media_key"], r["near_duplicate_group"]) for r in rows] == [
+    a, b = pictures[5], pictures[6]
+    aggregate.add_media([media("m1", png_bytes(a)), media("m2", png_bytes(b))])
+    aggregate.add_media(
+        [
+            media("m3", repost("crop 5 %", rng, a), T0 + timedelta(hours=2)),
+            media("m4", repost("overlay", rng, b), T0 + timedelta(days=3)),
+            media("m5", png_bytes(pictures[7])),
+        ]
+    )
+    aggregate.add_media([media("m1", png_bytes(a)), media("m6", repost("resize", rng, a))])
+    assert stored_groups(warehouse) == [
         ("m1", "m1"),
         ("m2", "m2"),
         ("m3", "m1"),
         ("m4", "m2"),
         ("m5", "m5"),
+        ("m6", "m1"),
     ]
+
+
+def test_aggregate_does_not_group_beyond_the_lookback(tmp_path: Path, pictures: list[Image.Image]) -> None:
+    warehouse = DuckDBWarehouse(tmp_path / "w.duckdb")
+    aggregate = AggregateService(warehouse, ManualClock(T0))
+    aggregate.add_media([media("old", png_bytes(pictures[8]))])
+    aggregate.add_media([media("new", png_bytes(pictures[8]), T0 + timedelta(days=45))])
+    assert stored_groups(warehouse) == [("new", "new"), ("old", "old")]
+
+
+def test_an_image_without_fingerprint_has_a_group_of_its_own(tmp_path: Path) -> None:
+    warehouse = DuckDBWarehouse(tmp_path / "w.duckdb")
+    aggregate = AggregateService(warehouse, ManualClock(T0))
+    bare = MediaEnriched(
+        media_key="m1",
+        tweet_id="t1",
+        author_id="u1",
+        created_at=T0,
+        content_sha256="0" * 64,
+        analysis=ImageAnalysis(width=1, height=1, format="png", phash="0" * 16),
+    )
+    aggregate.add_media([Received(PubSubMessage("m1", b""), bare)])
+    assert stored_groups(warehouse) == [("m1", "m1")]

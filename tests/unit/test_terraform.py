@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml  # type: ignore[import-untyped]  # PyYAML comes with schemathesis; no stubs installed
 from hcl2.api import load as load_hcl
 
 from trendwatch.contracts.topology import TOPOLOGY
@@ -79,8 +80,20 @@ def test_generated_routes_carry_filters_retries_and_dead_letters() -> None:
     assert locals_["dead_letter_topics"] == list(TOPOLOGY.dead_letter_topics())
     assert locals_["services"]["aggregate"]["functions"] == {
         "aggregate-media-enriched": {"entry_point": "on_media_enriched"},
+        "aggregate-scheduled-job": {"entry_point": "on_scheduled_job"},
         "aggregate-tweet-enriched": {"entry_point": "on_tweet_enriched"},
     }
+
+
+def test_every_schedule_ticks_the_scheduled_jobs_topic_that_aggregate_consumes() -> None:
+    locals_ = _generated(TOPOLOGY_FILE)
+    assert locals_["schedules"] == {
+        s.name: {"job": s.job, "cron": s.cron, "description": s.description, "topic": "scheduled-jobs"}
+        for s in TOPOLOGY.schedules
+    }
+    assert {s.job for s in TOPOLOGY.schedules} == {"trend-alerts", "influence"}
+    assert locals_["subscriptions"]["aggregate-scheduled-jobs"]["topic"] == "scheduled-jobs"
+    assert "trend-alerts" in locals_["services"]["aggregate"]["publishes"]
 
 
 def test_every_topology_service_has_a_deploy_profile_and_functions() -> None:
@@ -163,3 +176,76 @@ def test_checkov_finds_no_failing_check() -> None:
     )
     assert result.returncode == 0, result.stdout[-4000:]
     assert "Failed checks: 0" in result.stdout
+
+
+# -- CI/CD and the analysts' API -----------------------------------------------------------------
+
+CLOUDBUILD = REPO / "deploy" / "cloudbuild"
+
+
+def test_each_service_trigger_fires_only_for_its_folder_and_the_library() -> None:
+    cicd = _blocks(_load(TERRAFORM / "modules/cicd/main.tf"), "resource")
+    trigger = cicd["google_cloudbuild_trigger.service"]
+    assert _value(trigger["for_each"]) == "${var.services}"
+    assert [_value(f) for f in trigger["included_files"]] == [
+        "services/${each.key}/**",
+        "shared/**",
+        "constraints.txt",
+    ]
+    assert _value(trigger["service_account"]) == "${google_service_account.deployer.id}"
+    platform = _blocks(_root(TERRAFORM / "modules" / "platform"), "module")["cicd"]
+    assert "module.services" in _value(platform["services"])
+
+
+def test_the_deployer_acts_only_as_the_runtime_accounts_and_holds_no_admin_role() -> None:
+    cicd = _blocks(_load(TERRAFORM / "modules/cicd/main.tf"), "resource")
+    project_roles = _value(cicd["google_project_iam_member.deployer"]["for_each"])
+    assert "roles/cloudfunctions.developer" in project_roles
+    assert not re.search(r"admin|serviceAccountUser", project_roles)
+    acts_as = cicd["google_service_account_iam_member.deployer_acts_as_runtime"]
+    assert (_value(acts_as["role"]), _value(acts_as["for_each"])) == (
+        "roles/iam.serviceAccountUser",
+        "${var.services}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "previous", "approval"),
+    [("dev", None, None), ("staging", "dev", None), ("prod", "staging", True)],
+)
+def test_environments_promote_dev_to_staging_to_prod_with_approval_for_prod(
+    env: str, previous: str | None, approval: bool | None
+) -> None:
+    root = TERRAFORM / "envs" / env
+    platform = _blocks(_root(root), "module")["platform"]
+    assert ("promote_from_project" in platform) == (previous is not None)
+    assert platform.get("approval_required") == approval
+    if previous:
+        tfvars = (root / "terraform.tfvars").read_text(encoding="utf-8")
+        assert f'promote_from_project = "trendwatch-{previous}"' in tfvars
+
+
+def test_cloud_build_configs_build_the_service_context_and_deploy_what_was_tested() -> None:
+    build = yaml.safe_load((CLOUDBUILD / "build.yaml").read_text(encoding="utf-8"))
+    steps = [s["id"] for s in build["steps"]]
+    assert steps == ["test", "assemble", "upload", "deploy"]
+    assemble = build["steps"][1]["args"]
+    assert assemble[:3] == ["-m", "trendwatch.deploy.build_context", "${_SERVICE}"]
+    promote = yaml.safe_load((CLOUDBUILD / "promote.yaml").read_text(encoding="utf-8"))
+    assert [s["id"] for s in promote["steps"]] == ["wait-for-previous-environment", "copy-artefact", "deploy"]
+    for config in (build, promote):
+        assert config["steps"][-1]["args"][0] == "deploy/cloudbuild/deploy-functions.sh"
+    assert (CLOUDBUILD / "deploy-functions.sh").stat().st_mode & 0o111
+
+
+def test_the_api_reads_the_warehouse_only_and_is_not_public() -> None:
+    api = _blocks(_load(TERRAFORM / "modules/api/main.tf"), "resource")
+    service = api["google_cloud_run_v2_service.api"]
+    assert _value(service["ingress"]) == "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
+    assert _value(api["google_bigquery_dataset_iam_member.api_reads"]["role"]) == "roles/bigquery.dataViewer"
+    project_roles = _value(api["google_project_iam_member.api"]["for_each"])
+    assert "roles/bigquery.jobUser" in project_roles
+    assert not re.search(r"dataEditor|dataOwner|admin", project_roles)
+    assert _value(api["google_cloud_run_v2_service_iam_member.invokers"]["role"]) == "roles/run.invoker"
+    for path in TERRAFORM.rglob("*.tf"):
+        assert not re.search(r"allUsers|allAuthenticatedUsers", path.read_text(encoding="utf-8")), path

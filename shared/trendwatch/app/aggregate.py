@@ -14,15 +14,17 @@ from typing import Any
 
 import msgspec
 
-from trendwatch.contracts.events import MediaEnriched, TweetEnriched
-from trendwatch.domain.near_duplicates import MAX_DISTANCE, Member, NearDuplicateIndex
+from trendwatch.contracts.events import Embedding, MediaEnriched, TweetEnriched
+from trendwatch.domain.image_terms import IMAGE_TERM_KINDS, image_terms
+from trendwatch.domain.text_identity import text_key
 from trendwatch.domain.windows import WINDOW_SIZES, WindowSize, term_facts, window_start
-from trendwatch.observability import get_logger
+from trendwatch.observability import get_logger, metrics
 from trendwatch.ports import Clock, Warehouse
 from trendwatch.warehouse.schema import table
 from trendwatch.warehouse.sql import merge_statement
 
 from .handling import Received
+from .media_groups import assign_groups
 
 log = get_logger(__name__)
 
@@ -53,20 +55,9 @@ def _window_recompute_sql(size: WindowSize) -> str:
 
 _RECOMPUTE = {size: _window_recompute_sql(size) for size in WINDOW_SIZES}
 
-# Stored images within ``@max_distance`` bits of any probe. Hashes are hex STRINGs; each half
-# is compared as a 32-bit integer, since a 64-bit hex value may not fit a signed INT64.
-_NEAR_MEDIA_SQL = """
-SELECT DISTINCT media_key, phash, near_duplicate_group
-FROM media, UNNEST(@probes) AS probe
-WHERE near_duplicate_group IS NOT NULL
-  AND BIT_COUNT(CAST(CONCAT('0x', SUBSTR(phash, 1, 8)) AS INT64) ^ ((probe >> 32) & 0xFFFFFFFF))
-    + BIT_COUNT(CAST(CONCAT('0x', SUBSTR(phash, 9, 8)) AS INT64) ^ (probe & 0xFFFFFFFF)) <= @max_distance
-"""
-
-
-def _signed(phash: str) -> int:
-    value = int(phash, 16)
-    return value - (1 << 64) if value >= 1 << 63 else value
+# A term found in both a tweet's text and its image keeps the text's language and sentiment,
+# whichever event arrives first.
+_TEXT_OVER_IMAGE_TERMS = f"T.kind IN ({', '.join(repr(k) for k in IMAGE_TERM_KINDS)})"
 
 
 class AggregateService:
@@ -85,6 +76,9 @@ class AggregateService:
         )
         self._warehouse.merge_rows("tweets", [_tweet_row(e, now) for e in events], update=False)
         self._warehouse.merge_rows(
+            "tweet_embeddings", [_embedding_row(e, e.embedding) for e in events if e.embedding], update=False
+        )
+        self._warehouse.merge_rows(
             "interactions",
             [
                 {
@@ -100,7 +94,9 @@ class AggregateService:
             update=False,
         )
         facts = [f for e in events for f in term_facts(e)]
-        self._warehouse.merge_rows("tweet_terms", [msgspec.structs.asdict(f) for f in facts], update=False)
+        self._warehouse.merge_rows(
+            "tweet_terms", [msgspec.structs.asdict(f) for f in facts], update_when=_TEXT_OVER_IMAGE_TERMS
+        )
         self._recompute_windows([e.tweet.created_at for e in events], now)
 
     def _recompute_windows(self, moments: Sequence[datetime], now: datetime) -> None:
@@ -108,25 +104,16 @@ class AggregateService:
             starts = sorted({window_start(m, size) for m in moments})
             if not starts:
                 continue
+            metrics.window_lag(size, (now - max(moments)).total_seconds())
             self._warehouse.execute(
                 _RECOMPUTE[size], {"starts": starts, "lo": starts[0], "hi": starts[-1] + length, "now": now}
             )
 
-    def _near_duplicate_groups(self, events: Sequence[MediaEnriched]) -> dict[str, str]:
-        """Group of each image: that of its nearest stored or earlier image, else its own key."""
-        stored = self._warehouse.query(
-            _NEAR_MEDIA_SQL,
-            {"probes": sorted({_signed(e.analysis.phash) for e in events}), "max_distance": MAX_DISTANCE},
-        )
-        index = NearDuplicateIndex(MAX_DISTANCE)
-        for row in sorted(stored, key=lambda r: str(r["media_key"])):
-            index.place(Member(row["media_key"], row["phash"], row["near_duplicate_group"]))
-        ordered = sorted(events, key=lambda e: (e.created_at, e.media_key))
-        return {e.media_key: index.add(e.media_key, e.analysis.phash) for e in ordered}
-
     def add_media(self, batch: Sequence[Received[MediaEnriched]]) -> None:
+        """Store analysed images with their near-duplicate groups, and add the terms found in
+        them (OCR words, labels, logos) to their tweets' terms and windows."""
         events = [r.value for r in batch]
-        groups = self._near_duplicate_groups(events) if events else {}
+        groups = assign_groups(self._warehouse, events) if events else {}
         self._warehouse.merge_rows(
             "media",
             [
@@ -140,6 +127,7 @@ class AggregateService:
                     "height": m.analysis.height,
                     "format": m.analysis.format,
                     "phash": m.analysis.phash,
+                    "fingerprint": m.analysis.fingerprint,
                     "near_duplicate_group": groups[m.media_key],
                     "colours": [
                         {"name": c.name, "hex": c.hex, "fraction": c.fraction} for c in m.analysis.colours
@@ -151,6 +139,10 @@ class AggregateService:
                 for m in events
             ],
         )
+        facts = [f for e in events for f in image_terms(e)]
+        # Insert only: a text term of the same tweet, stored or to come, takes precedence.
+        self._warehouse.merge_rows("tweet_terms", [msgspec.structs.asdict(f) for f in facts], update=False)
+        self._recompute_windows([f.created_at for f in facts], self._clock.now())
 
 
 def _user_row(event: TweetEnriched) -> dict[str, Any]:
@@ -165,6 +157,18 @@ def _user_row(event: TweetEnriched) -> dict[str, Any]:
         "verified": author.verified,
         "account_created_at": author.created_at,
         "last_seen_at": event.tweet.created_at,
+    }
+
+
+def _embedding_row(event: TweetEnriched, embedding: Embedding) -> dict[str, object]:
+    return {
+        "tweet_id": event.tweet.tweet_id,
+        "model": embedding.model,
+        "model_version": embedding.version,
+        "text_hash": text_key(event.tweet.text).hash,
+        "lang": event.enrichment.lang,
+        "created_at": event.tweet.created_at,
+        "embedding": embedding.values().tolist(),
     }
 
 

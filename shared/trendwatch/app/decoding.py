@@ -8,7 +8,8 @@ import msgspec
 
 from trendwatch.app.ingest import parse_line
 from trendwatch.contracts.cloudevents import InvalidEvent, PubSubMessage
-from trendwatch.contracts.events import MediaEnriched, StockEvent, TweetEnriched
+from trendwatch.contracts.events import MediaEnriched, ScheduledJob, StockEvent, TweetEnriched
+from trendwatch.contracts.topology import TOPOLOGY
 from trendwatch.domain.tweets import Tweet, normalize
 
 E = TypeVar("E", bound=msgspec.Struct)
@@ -36,3 +37,12 @@ def media_enriched(message: PubSubMessage) -> MediaEnriched:
 
 def stock_event(message: PubSubMessage) -> StockEvent:
     return _event(message, StockEvent)
+
+
+def scheduled_job(message: PubSubMessage) -> ScheduledJob:
+    """``scheduled-jobs``: a tick naming one of the topology's scheduled jobs."""
+    tick = _event(message, ScheduledJob)
+    known = {s.job for s in TOPOLOGY.schedules}
+    if tick.job not in known:
+        raise InvalidEvent(f"unknown scheduled job {tick.job!r}; known: {sorted(known)}")
+    return tick

@@ -1,8 +1,12 @@
 """Enrich-image: analyse every image of a tweet with media and publish ``media-enriched``.
 
-Images are read from the lake (``raw/media/<media_key>.*``, where replays and earlier
-fetches put them) or fetched once from an allowed URL and stored there. An image that
-is not usable is dead-lettered with the reason; the tweet's other images go on.
+Image bytes are kept in the lake once per content, under ``media/sha256/<digest>.<ext>``,
+with a pointer per source URL (``media/by-url/<sha256 of the URL>``) naming that object: a
+second tweet with the same media URL reads the lake instead of fetching again, and the same
+bytes behind another URL are not stored twice. Replays put a generated stream's images under
+``raw/media/<media_key>.*``, which is read first. Content that is not an image is refused
+before anything is stored; an image that is not usable is dead-lettered with the reason, and
+the tweet's other images go on.
 """
 
 from __future__ import annotations
@@ -13,20 +17,37 @@ from collections.abc import Callable, Sequence
 from trendwatch.contracts.events import MediaEnriched, encode
 from trendwatch.contracts.topology import MEDIA_ENRICHED
 from trendwatch.domain.tweets import MediaRef, Tweet
-from trendwatch.observability import get_logger, inject_traceparent, trace_scope
-from trendwatch.ports import BlobStore, ImageAnalyzer, InvalidImage, Message, Publisher
+from trendwatch.observability import continue_trace, get_logger, inject_traceparent
+from trendwatch.ports import BlobExists, BlobStore, ImageAnalyzer, InvalidImage, Message, Publisher
 from trendwatch.runtime.delivery import Route
 
 from .handling import DeadLetters, Received
 
 log = get_logger(__name__)
 
+#: Where replays put a generated stream's images, by media key.
 MEDIA_PREFIX = "raw/media/"
-_SNIFFED_EXTENSIONS = ((b"\x89PNG", "png"), (b"\xff\xd8\xff", "jpg"), (b"GIF8", "gif"), (b"RIFF", "webp"))
+CONTENT_PREFIX = "media/sha256/"
+URL_PREFIX = "media/by-url/"
+_SNIFFED = (
+    (b"\x89PNG", "png", "image/png"),
+    (b"\xff\xd8\xff", "jpg", "image/jpeg"),
+    (b"GIF8", "gif", "image/gif"),
+    (b"RIFF", "webp", "image/webp"),
+    (b"BM", "bmp", "image/bmp"),
+)
 
 
-def _extension(data: bytes) -> str:
-    return next((ext for magic, ext in _SNIFFED_EXTENSIONS if data.startswith(magic)), "bin")
+def content_name(data: bytes) -> tuple[str, str]:
+    """Lake name and content type of image bytes; :class:`InvalidImage` if they are no image."""
+    for magic, extension, content_type in _SNIFFED:
+        if data.startswith(magic):
+            return f"{CONTENT_PREFIX}{hashlib.sha256(data).hexdigest()}.{extension}", content_type
+    raise InvalidImage(f"content is not an image (starts with {data[:16]!r})")
+
+
+def url_pointer(url: str) -> str:
+    return f"{URL_PREFIX}{hashlib.sha256(url.encode()).hexdigest()}"
 
 
 class MediaSource:
@@ -41,9 +62,23 @@ class MediaSource:
             return self._lake.read(name)
         if not media.url:
             raise InvalidImage(f"media {media.media_key} has no URL and is not in the lake")
+        pointer = url_pointer(media.url)
+        if self._lake.exists(pointer):
+            return self._lake.read(self._lake.read(pointer).decode())
         data = self._fetch(media.url)
-        self._lake.write(f"{MEDIA_PREFIX}{media.media_key}.{_extension(data)}", data)
+        name, content_type = content_name(data)
+        self._write_once(name, data, content_type)
+        self._write_once(pointer, name.encode(), "text/plain")
         return data
+
+    def _write_once(self, name: str, data: bytes, content_type: str) -> None:
+        """Write-once: a concurrent or earlier writer of the same name already stored the same thing."""
+        if self._lake.exists(name):
+            return
+        try:
+            self._lake.write(name, data, content_type, if_absent=True)
+        except BlobExists:
+            log.debug("already stored", extra={"name": name})
 
 
 class EnrichImageService:
@@ -64,7 +99,7 @@ class EnrichImageService:
     def enrich(self, batch: Sequence[Received[Tweet]]) -> None:
         outgoing: list[Message] = []
         for received in batch:
-            with trace_scope(received.traceparent):
+            with continue_trace(received.traceparent):
                 for media in received.value.media:
                     if (message := self._enrich_one(received, media)) is not None:
                         outgoing.append(message)

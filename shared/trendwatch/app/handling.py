@@ -12,11 +12,13 @@ so retries) the events it covers. Usage::
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from cloudevents.http import CloudEvent
+from opentelemetry.trace import Span, SpanKind
 
 from trendwatch.contracts.cloudevents import (
     InvalidEvent,
@@ -26,7 +28,16 @@ from trendwatch.contracts.cloudevents import (
     parse_storage_cloudevent,
 )
 from trendwatch.contracts.dead_letters import dead_letter_attributes
-from trendwatch.observability import get_logger, trace_scope
+from trendwatch.observability import (
+    TRACEPARENT,
+    TraceContext,
+    activated,
+    end_span,
+    get_logger,
+    message_span_attributes,
+    metrics,
+    start_span,
+)
 from trendwatch.ports import BlobStore, Publisher
 from trendwatch.runtime.delivery import BatchHandler, Route
 
@@ -40,10 +51,13 @@ class Received(Generic[T]):
 
     message: PubSubMessage
     value: T
+    #: The span handling this message (open until the batch is processed).
+    span: TraceContext | None = None
 
     @property
     def traceparent(self) -> str | None:
-        return self.message.attributes.get("traceparent")
+        """Where work on this message continues its trace: its handling span, else its publisher's."""
+        return self.span.traceparent if self.span else self.message.attributes.get(TRACEPARENT)
 
 
 class DeadLetters:
@@ -58,6 +72,7 @@ class DeadLetters:
 
     def send(self, topic: str, source: str, data: bytes, attributes: Mapping[str, str], reason: str) -> None:
         log.warning("rejected to dead letter", extra={"source": source, "topic": topic, "reason": reason})
+        metrics.dead_lettered(source)
         self._publisher.publish(topic, data, dead_letter_attributes(attributes, source=source, reason=reason))
 
 
@@ -76,6 +91,24 @@ def _raw_event_payload(event: CloudEvent) -> bytes:
     return data if isinstance(data, bytes) else repr(data).encode()
 
 
+def _event_span(
+    route: Route, event: CloudEvent, traceparent: str | None, attributes: Mapping[str, str | int]
+) -> Span:
+    """The span of one delivered event: a child of the span that published it, if any."""
+    return start_span(
+        f"process {route.name}",
+        traceparent,
+        kind=SpanKind.CONSUMER,
+        attributes={
+            "trendwatch.service": route.service,
+            "trendwatch.entry_point": route.entry_point,
+            "cloudevents.event_type": str(event["type"]),
+            "cloudevents.event_id": str(event["id"]),
+            **attributes,
+        },
+    )
+
+
 def pubsub_batch_handler(
     route: Route,
     decode: Callable[[PubSubMessage], T],
@@ -86,29 +119,50 @@ def pubsub_batch_handler(
 
     def handle(events: Sequence[CloudEvent]) -> list[BaseException | None]:
         outcomes: list[BaseException | None] = [None] * len(events)
-        accepted: list[tuple[int, Received[T]]] = []
+        accepted: list[tuple[int, Received[T], Span]] = []
         for index, event in enumerate(events):
             try:
                 message = parse_pubsub_cloudevent(event)
             except InvalidEvent as exc:
                 dead_letters.reject(route, _raw_event_payload(event), {}, f"invalid envelope: {exc}")
                 continue
-            with trace_scope(message.attributes.get("traceparent")):
+            span = _event_span(
+                route,
+                event,
+                message.attributes.get(TRACEPARENT),
+                {
+                    "messaging.system": "gcp_pubsub",
+                    "messaging.operation.type": "process",
+                    "messaging.destination.subscription.name": route.name,
+                    "messaging.message.id": message.message_id,
+                    "messaging.gcp_pubsub.message.delivery_attempt": message.delivery_attempt,
+                    **message_span_attributes(message.attributes),
+                },
+            )
+            with activated(span) as context:
                 try:
-                    accepted.append((index, Received(message, decode(message))))
+                    accepted.append((index, Received(message, decode(message), context), span))
                 except InvalidEvent as exc:
                     dead_letters.reject(route, message.data, message.attributes, str(exc))
-        if accepted:
-            try:
-                process([received for _, received in accepted])
-            except InvalidEvent:
-                raise  # a decode-time concern leaking into processing is a programming error
-            except Exception as exc:
-                log.exception(
-                    "batch failed; will be retried", extra={"route": route.name, "size": len(accepted)}
+                    end_span(span, f"dead-lettered: {exc}")
+        if not accepted:
+            return outcomes
+        failure: Exception | None = None
+        try:
+            process([received for _, received, _ in accepted])
+        except InvalidEvent:
+            raise  # a decode-time concern leaking into processing is a programming error
+        except Exception as exc:
+            log.exception("batch failed; will be retried", extra={"route": route.name, "size": len(accepted)})
+            failure = exc
+        now = time.time()
+        for index, received, span in accepted:
+            outcomes[index] = failure
+            end_span(span, failure)
+            if failure is None:
+                metrics.event_handled(
+                    route.service, route.name, now - received.message.publish_time.timestamp()
                 )
-                for index, _ in accepted:
-                    outcomes[index] = exc
         return outcomes
 
     return handle
@@ -124,18 +178,21 @@ def storage_handler(
     def handle(events: Sequence[CloudEvent]) -> list[BaseException | None]:
         outcomes: list[BaseException | None] = []
         for event in events:
-            with trace_scope(None):
+            span = _event_span(route, event, None, {"gcp.gcs.object": str(event.get("subject"))})
+            outcome: BaseException | str | None = None
+            with activated(span):
                 try:
                     process(parse_storage_cloudevent(event))
-                    outcomes.append(None)
                 except InvalidEvent as exc:
                     dead_letters.reject(
                         route, _raw_event_payload(event), {"subject": str(event.get("subject"))}, str(exc)
                     )
-                    outcomes.append(None)
+                    outcome = f"dead-lettered: {exc}"
                 except Exception as exc:
                     log.exception("object processing failed; will be retried", extra={"route": route.name})
-                    outcomes.append(exc)
+                    outcome = exc
+            end_span(span, outcome)
+            outcomes.append(outcome if isinstance(outcome, BaseException) else None)
         return outcomes
 
     return handle

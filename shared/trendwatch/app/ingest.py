@@ -19,7 +19,7 @@ import msgspec
 from trendwatch.contracts.cloudevents import InvalidEvent, StorageObject
 from trendwatch.contracts.topology import INGEST_DEAD_LETTER, TWEETS_RAW
 from trendwatch.contracts.x_stream import XStreamMessage, decode_stream_message
-from trendwatch.observability import get_logger, inject_traceparent, trace_scope
+from trendwatch.observability import current_span, get_logger, inject_traceparent, metrics, trace_scope
 from trendwatch.ports import BlobExists, BlobStore, Message, Publisher
 
 from .handling import DeadLetters, read_landed
@@ -99,9 +99,13 @@ class IngestService:
                 self._dead_letters.send(INGEST_DEAD_LETTER, "ingest", line, {"source": source}, str(exc))
         report.raw_objects = self._store_raw(accepted, source)
         outgoing: list[Message] = []
+        chunk_span = current_span()
         for line, message in accepted:
             has_media = bool(message.data.attachments and message.data.attachments.media_keys)
-            with trace_scope(None):  # each tweet starts its own trace
+            # Each tweet starts its own trace (its path through the pipeline), linked to the chunk's span.
+            with trace_scope(
+                None, "ingest tweet", attributes={"trendwatch.tweet_id": message.data.id}, links=[chunk_span]
+            ):
                 attributes = inject_traceparent(
                     {
                         "schema_version": SCHEMA_VERSION,
@@ -112,6 +116,7 @@ class IngestService:
             outgoing.append((line, attributes))
             report.with_media += has_media
         self._publisher.publish_many(TWEETS_RAW, outgoing)
+        metrics.tweets_ingested(len(outgoing))
         report.tweets = len(outgoing)
         return report
 

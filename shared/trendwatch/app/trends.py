@@ -1,77 +1,52 @@
-"""Emerging topics from the warehouse: per-minute term series, the emergence detector, alerts.
+"""Emerging topics from the warehouse: term facts grouped into topics, scored, explained.
 
-The series are those the detector was evaluated on (``benchmarks/eval_trends.py``), built
-here with BigQuery-dialect SQL from the stored facts: per term and minute the unique authors,
-the tweets and the *new sources* (a retweet counts only the first time its source tweet is
-seen with the term), and per minute the unique authors of the whole stream (the exposure).
-Minute 0 is the minute of the first stored tweet, so the detector's warm-up runs from there.
+The stored facts (``tweet_terms`` joined with ``tweets``) are read in event order; terms are
+grouped online into topics (:mod:`trendwatch.domain.topics`), starting from the membership
+stored in ``topic_terms`` so that a restart or a replay keeps every topic id; each topic is
+scored with the members it had at each minute (:func:`~trendwatch.domain.topics.detect_topics`):
+unique authors of all its terms, suspected bots left out, against its own baseline share of all
+active authors. Minute 0 is the minute of the first stored tweet.
 """
 
 from __future__ import annotations
 
+import math
+import statistics
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
 
-from trendwatch.domain.emergence import Alert, EmergenceParams, TermSeries, detect
+from trendwatch.domain.emergence import Alert, EmergenceParams, Mention, suspected_bots
+from trendwatch.domain.topics import (
+    TOPIC_PREFIX,
+    Embed,
+    Membership,
+    TopicGrouper,
+    TopicParams,
+    detect_topics,
+    epochs,
+    members_at,
+)
 from trendwatch.ports import Warehouse
 
-TOPIC_PREFIX = "term:"
+__all__ = ["TOPIC_PREFIX", "Emergence", "TopicSummary", "alert_row", "emerging_topics", "find_emergences"]
 
-#: Terms with fewer than one author per this many minutes on average are not scored (as in the
-#: evaluation): they cannot reach the detector's minimum of voices and only cost time.
-MIN_AUTHOR_RATE_MINUTES = 5.0
-
-_BOUNDS_CTE = "bounds AS (SELECT TIMESTAMP_TRUNC(MIN(created_at), MINUTE) AS t0 FROM tweets)"
-
-_SPAN_SQL = f"""
-WITH {_BOUNDS_CTE}
-SELECT ANY_VALUE(b.t0) AS start, TIMESTAMP_DIFF(MAX(t.created_at), ANY_VALUE(b.t0), MINUTE) + 1 AS minutes
-FROM tweets AS t CROSS JOIN bounds AS b
+_FACTS_SQL = """
+SELECT tt.tweet_id, tt.term, tt.lang, tt.author_id, tt.created_at, tt.sentiment_score,
+       COALESCE(t.retweet_of, tt.tweet_id) AS source
+FROM tweet_terms AS tt
+LEFT JOIN tweets AS t ON t.tweet_id = tt.tweet_id
+ORDER BY tt.created_at, tt.tweet_id, tt.term
 """
 
-_EXPOSURE_SQL = f"""
-WITH {_BOUNDS_CTE}
-SELECT TIMESTAMP_DIFF(TIMESTAMP_TRUNC(t.created_at, MINUTE), b.t0, MINUTE) AS minute,
-       COUNT(DISTINCT t.author_id) AS authors
-FROM tweets AS t CROSS JOIN bounds AS b
-GROUP BY minute
-"""
+_POSTS_SQL = "SELECT created_at, author_id FROM tweets"
 
-_SERIES_SQL = f"""
-WITH {_BOUNDS_CTE},
-facts AS (
-  SELECT tt.term, tt.author_id,
-         TIMESTAMP_DIFF(TIMESTAMP_TRUNC(tt.created_at, MINUTE), b.t0, MINUTE) AS minute,
-         ROW_NUMBER() OVER (
-           PARTITION BY tt.term, COALESCE(t.retweet_of, tt.tweet_id) ORDER BY tt.created_at, tt.tweet_id
-         ) = 1 AS new_source
-  FROM tweet_terms AS tt
-  CROSS JOIN bounds AS b
-  LEFT JOIN tweets AS t ON t.tweet_id = tt.tweet_id
-),
-per_minute AS (
-  SELECT term, minute, COUNT(DISTINCT author_id) AS authors, COUNT(*) AS tweets,
-         COUNTIF(new_source) AS sources
-  FROM facts
-  GROUP BY term, minute
-),
-scored AS (
-  SELECT *, SUM(authors) OVER (PARTITION BY term) AS author_minutes FROM per_minute
-)
-SELECT term, minute, authors, tweets, sources
-FROM scored
-WHERE author_minutes * @min_rate_minutes >= @minutes
-"""
+_MEMBERS_SQL = "SELECT term, topic_id, joined_at, reason FROM topic_terms ORDER BY joined_at, seq, term"
 
-_LANGUAGES_SQL = """
-SELECT term, ARRAY_AGG(DISTINCT lang ORDER BY lang) AS languages
-FROM tweet_terms
-WHERE term IN UNNEST(@terms) AND lang IS NOT NULL
-GROUP BY term
-"""
+_TEXTS_SQL = "SELECT tweet_id, text FROM tweets WHERE tweet_id IN UNNEST(@ids)"
 
 
 class TopicSummary(msgspec.Struct, frozen=True):
@@ -79,96 +54,51 @@ class TopicSummary(msgspec.Struct, frozen=True):
     label: str
     terms: list[str]
     score: float
-    #: Tweets with the term in the scored window.
+    #: Tweets about the topic in the scored window.
     volume: int
-    #: Independent voices (authors capped by new sources) in the scored window, and the expected number.
+    #: Independent voices (authors capped by new sources, bots left out) in the scored window,
+    #: and the number the topic's baseline expected.
     observed: float
     expected: float
     first_detected_at: str
     languages: list[str]
+    alert_id: str
+    #: Grows by one each time the emergence doubles its voices after the first alert.
+    version: int
 
 
-class _Span(msgspec.Struct):
-    # convert: timestamps come back as datetimes from BigQuery, as ISO strings from local stores.
-    start: datetime | None
-    minutes: int | None
+class Emergence(msgspec.Struct, frozen=True):
+    """One emergence of one topic with everything its alert says."""
+
+    summary: TopicSummary
+    first_detected_at: datetime
+    window_start: datetime
+    window_end: datetime
+    updated_at: datetime
+    sample_tweets: list[str]
+    explanation: dict[str, Any]
 
 
-class Stream(msgspec.Struct, frozen=True):
-    """The detector's input: minute 0 at ``start``, every series as long as ``exposure``."""
-
-    start: datetime
-    series: dict[str, TermSeries]
-    exposure: list[int]
-
-
-def load_stream(warehouse: Warehouse, min_rate_minutes: float = MIN_AUTHOR_RATE_MINUTES) -> Stream | None:
-    """Per-minute series of every term with enough authors, or ``None`` for an empty warehouse."""
-    [span] = msgspec.convert(warehouse.query(_SPAN_SQL), list[_Span])
-    if span.start is None or not span.minutes:
-        return None
-    minutes = span.minutes
-    exposure = [0] * minutes
-    for row in warehouse.query(_EXPOSURE_SQL):
-        exposure[int(row["minute"])] = int(row["authors"])
-    columns: dict[str, tuple[list[int], list[int], list[int]]] = {}
-    rows = warehouse.query(_SERIES_SQL, {"min_rate_minutes": min_rate_minutes, "minutes": minutes})
-    for row in rows:
-        authors, tweets, sources = columns.setdefault(
-            row["term"], ([0] * minutes, [0] * minutes, [0] * minutes)
-        )
-        minute = int(row["minute"])
-        authors[minute], tweets[minute], sources[minute] = (
-            int(row["authors"]),
-            int(row["tweets"]),
-            int(row["sources"]),
-        )
-    series = {term: TermSeries(*counts) for term, counts in columns.items()}
-    return Stream(span.start, series, exposure)
+class _Fact(msgspec.Struct, frozen=True):
+    tweet_id: str
+    term: str
+    lang: str | None
+    author_id: str
+    created_at: datetime
+    sentiment_score: float | None
+    source: str
 
 
-def _first_minute(alert: Alert, params: EmergenceParams) -> int:
-    """Minute index of the start of the alert's scored window."""
-    return max(0, alert.minute - params.window + 1)
+class _Post(msgspec.Struct, frozen=True):
+    created_at: datetime
+    author_id: str
 
 
-def _explanation(alert: Alert, stream: Stream, params: EmergenceParams, volume: int) -> dict[str, Any]:
-    first = _first_minute(alert, params)
-    active = sum(stream.exposure[first : alert.minute + 1])
-    return {
-        "method": "quasi-Poisson deviance of independent voices against the term's baseline share",
-        "observed": alert.observed,
-        "expected": alert.expected,
-        "ratio": round(alert.observed / alert.expected, 3),
-        "tweets": volume,
-        "window": {
-            "minutes": params.window,
-            "start": (stream.start + timedelta(minutes=first)).isoformat(),
-            "end": alert.at.isoformat(),
-            "active_authors": active,
-        },
-        "baseline": {
-            "share": round(alert.expected / active, 6) if active else 0.0,
-            "half_life_minutes": params.baseline_half_life,
-        },
-    }
-
-
-def _summary(
-    alert: Alert, stream: Stream, params: EmergenceParams, languages: Mapping[str, Sequence[str]]
-) -> TopicSummary:
-    first = _first_minute(alert, params)
-    return TopicSummary(
-        topic_id=TOPIC_PREFIX + alert.term,
-        label=alert.term,
-        terms=[alert.term],
-        score=alert.score,
-        volume=sum(stream.series[alert.term].tweets[first : alert.minute + 1]),
-        observed=alert.observed,
-        expected=alert.expected,
-        first_detected_at=alert.at.isoformat(),
-        languages=list(languages.get(alert.term, [])),
-    )
+class _Stored(msgspec.Struct, frozen=True):
+    term: str
+    topic_id: str
+    joined_at: datetime
+    reason: str
 
 
 def alert_id(topic_id: str, at: datetime) -> str:
@@ -176,25 +106,251 @@ def alert_id(topic_id: str, at: datetime) -> str:
     return f"{topic_id}@{at:%Y-%m-%dT%H:%MZ}"
 
 
-def _alert_rows(
-    alerts: Sequence[Alert], topics: Sequence[TopicSummary], stream: Stream, params: EmergenceParams
-) -> list[dict[str, Any]]:
-    as_of = stream.start + timedelta(minutes=len(stream.exposure) - 1)
+def alert_version(alert: Alert) -> int:
+    """1 at the first alert, one more each time the window's voices have doubled since."""
+    if alert.observed <= 0 or alert.peak <= alert.observed:
+        return 1
+    return 1 + int(math.log2(alert.peak / alert.observed))
+
+
+class _Stream(msgspec.Struct):
+    start: datetime
+    minutes: int
+    facts: list[_Fact]
+    exposure: list[int]
+    bots: dict[str, int]
+    grouper: TopicGrouper
+    mentions: dict[str, list[Mention]]
+
+    def minute(self, at: datetime) -> int:
+        return int((at - self.start).total_seconds() // 60)
+
+    def at(self, minute: int) -> datetime:
+        return self.start + timedelta(minutes=minute)
+
+
+#: The last minute a previous run read (every stored topic row carries it).
+_DECIDED_SQL = "SELECT MAX(updated_at) AS until FROM topics"
+
+
+class _Decided(msgspec.Struct):
+    until: datetime | None
+
+
+def _load(warehouse: Warehouse, embed: Embed | None, params: TopicParams | None) -> _Stream | None:
+    # convert: timestamps come back as datetimes from BigQuery, as ISO strings from local stores.
+    posts = msgspec.convert(warehouse.query(_POSTS_SQL), list[_Post])
+    if not posts:
+        return None
+    first = min(p.created_at for p in posts)
+    start = first.replace(second=0, microsecond=0)
+    minutes = int((max(p.created_at for p in posts) - start).total_seconds() // 60) + 1
+    active: list[set[str]] = [set() for _ in range(minutes)]
+    timed = [(int((p.created_at - start).total_seconds() // 60), p.author_id) for p in posts]
+    for minute, author in timed:
+        active[minute].add(author)
+    grouper = TopicGrouper(params, embed)
+    stored = msgspec.convert(warehouse.query(_MEMBERS_SQL), list[_Stored])
+    decided = msgspec.convert(warehouse.query(_DECIDED_SQL)[0], _Decided).until
+    grouper.restore(
+        (
+            Membership(s.term, s.topic_id, max(0, int((s.joined_at - start).total_seconds() // 60)), s.reason)
+            for s in stored
+        ),
+        decided_until=int((decided - start).total_seconds() // 60) if decided else -1,
+    )
+    stream = _Stream(
+        start,
+        minutes,
+        msgspec.convert(warehouse.query(_FACTS_SQL), list[_Fact]),
+        [len(a) for a in active],
+        suspected_bots(timed),
+        grouper,
+        defaultdict(list),
+    )
+    tweet: list[str] = []
+    for i, fact in enumerate(stream.facts):
+        minute = stream.minute(fact.created_at)
+        stream.mentions[fact.term].append(Mention(minute, fact.author_id, fact.tweet_id, fact.source))
+        tweet.append(fact.term)
+        if i + 1 == len(stream.facts) or stream.facts[i + 1].tweet_id != fact.tweet_id:
+            grouper.observe(minute, tweet)
+            tweet = []
+    return stream
+
+
+def _emergence(alert: Alert, stream: _Stream, texts: Mapping[str, str], params: EmergenceParams) -> Emergence:
+    topic = alert.term
+    members = set(members_at(epochs(stream.grouper.history)[topic], alert.peak_minute))
+    first = max(0, alert.peak_minute - params.window + 1)
+    window = [
+        f
+        for f in stream.facts
+        if f.term in members and first <= stream.minute(f.created_at) <= alert.peak_minute
+    ]
+    tweets = {f.tweet_id: f for f in window}
+    top_terms = [t for t, _ in Counter(f.term for f in window).most_common()]
+    languages = sorted({f.lang for f in window if f.lang})
+    originals = [t for t in tweets.values() if t.source == t.tweet_id]
+    samples = [t.tweet_id for t in originals if t.tweet_id in texts][:3]
+    scores = [t.sentiment_score for t in tweets.values() if t.sentiment_score is not None]
+    bots = [
+        t
+        for t in tweets.values()
+        if stream.minute(t.created_at) >= stream.bots.get(t.author_id, stream.minutes)
+    ]
+    active = sum(stream.exposure[first : alert.peak_minute + 1])
+    window_start, window_end = stream.at(first), stream.at(alert.peak_minute)
+    summary = TopicSummary(
+        topic_id=topic,
+        label=stream.grouper.members()[topic][0] if topic in stream.grouper.members() else topic_label(topic),
+        terms=top_terms[:10],
+        score=alert.score,
+        volume=len(tweets),
+        observed=alert.peak,
+        expected=alert.expected,
+        first_detected_at=alert.at.isoformat(),
+        languages=languages,
+        alert_id=alert_id(topic, alert.at),
+        version=alert_version(alert),
+    )
+    explanation = {
+        "method": "quasi-Poisson deviance of a topic's independent voices against its baseline share",
+        "observed": alert.peak,
+        "expected_at_first_alert": alert.expected,
+        "observed_at_first_alert": alert.observed,
+        "ratio": round(alert.observed / alert.expected, 3) if alert.expected else None,
+        "tweets": len(tweets),
+        "window": {
+            "minutes": params.window,
+            "start": window_start.isoformat(),
+            "end": window_end.isoformat(),
+            "active_authors": active,
+        },
+        "baseline": {
+            "kind": "exponentially weighted share of all active authors, learnt before the window",
+            "half_life_minutes": params.baseline_half_life,
+        },
+        "top_terms": top_terms[:10],
+        "sample_tweets": [texts[i] for i in samples],
+        "sentiment": round(statistics.fmean(scores), 3) if scores else None,
+        "languages": languages,
+        "retweet_share": round(1 - len(originals) / len(tweets), 3) if tweets else 0.0,
+        "suspected_bot_share": round(len(bots) / len(tweets), 3) if tweets else 0.0,
+    }
+    return Emergence(
+        summary, alert.at, window_start, window_end, stream.at(stream.minutes - 1), samples, explanation
+    )
+
+
+def topic_label(topic_id: str) -> str:
+    return topic_id.removeprefix(TOPIC_PREFIX)
+
+
+def _membership_rows(stream: _Stream) -> list[dict[str, Any]]:
     return [
         {
-            "alert_id": alert_id(topic.topic_id, alert.at),
-            "topic_id": topic.topic_id,
-            "label": topic.label,
-            "terms": topic.terms,
-            "score": topic.score,
-            "volume": topic.volume,
-            "window_start": stream.start + timedelta(minutes=_first_minute(alert, params)),
-            "first_detected_at": alert.at,
-            "updated_at": as_of,
-            "explanation": _explanation(alert, stream, params, topic.volume),
+            "term": m.term,
+            "topic_id": m.topic_id,
+            "joined_at": stream.at(m.since),
+            "reason": m.reason,
+            "seq": seq,
         }
-        for alert, topic in zip(alerts, topics, strict=True)
+        for seq, m in enumerate(stream.grouper.history)
     ]
+
+
+def _topic_rows(
+    stream: _Stream, found: Sequence[Emergence], parents: Mapping[str, Sequence[str]]
+) -> list[dict[str, Any]]:
+    """One row per topic worth keeping. Terms are the founding term, then the others by the
+    minute they joined and by name: a restart rebuilds the same membership in another order."""
+    languages: dict[str, set[str]] = defaultdict(set)
+    for e in found:
+        languages[e.summary.topic_id].update(e.summary.languages)
+    joined = {m.term: m.since for m in stream.grouper.history}
+    updated = stream.at(stream.minutes - 1)
+    rows = []
+    for topic, terms in stream.grouper.members().items():
+        if len(terms) == 1 and topic not in languages and topic not in parents:
+            continue
+        ordered = [terms[0], *sorted(terms[1:], key=lambda t: (joined[t], t))]
+        rows.append(
+            {
+                "topic_id": topic,
+                "label": terms[0],
+                "terms": ordered,
+                "languages": sorted(languages[topic]),
+                "first_seen_at": stream.at(min(joined[t] for t in terms)),
+                "updated_at": updated,
+                "parent_topic_ids": list(parents.get(topic, ())),
+            }
+        )
+    return rows
+
+
+_PARENTS_SQL = """
+SELECT topic_id, parent_topic_id FROM topic_lineage WHERE kind = 'merge' ORDER BY at, parent_topic_id
+"""
+
+
+def _persist(warehouse: Warehouse, stream: _Stream, found: Sequence[Emergence]) -> None:
+    """Store membership, lineage and topics. Parents come from the stored lineage, since a
+    restarted grouper does not decide again the merges it restored."""
+    warehouse.merge_rows("topic_terms", _membership_rows(stream))
+    warehouse.merge_rows(
+        "topic_lineage",
+        [
+            {"topic_id": m.into, "parent_topic_id": m.merged, "kind": "merge", "at": stream.at(m.minute)}
+            for m in stream.grouper.merges
+        ],
+    )
+    parents: dict[str, list[str]] = defaultdict(list)
+    for row in warehouse.query(_PARENTS_SQL):
+        parents[row["topic_id"]].append(row["parent_topic_id"])
+    warehouse.merge_rows("topics", _topic_rows(stream, found, parents))
+
+
+def alert_row(emergence: Emergence) -> dict[str, Any]:
+    """The ``trend_alerts`` row of one emergence (one row per alert id; updates raise ``version``)."""
+    s = emergence.summary
+    return {
+        "alert_id": s.alert_id,
+        "topic_id": s.topic_id,
+        "label": s.label,
+        "terms": s.terms,
+        "score": s.score,
+        "volume": s.volume,
+        "window_start": emergence.window_start,
+        "first_detected_at": emergence.first_detected_at,
+        "updated_at": emergence.updated_at,
+        "explanation": emergence.explanation,
+        "version": s.version,
+    }
+
+
+def find_emergences(
+    warehouse: Warehouse,
+    *,
+    params: EmergenceParams | None = None,
+    topic_params: TopicParams | None = None,
+    embed: Embed | None = None,
+    persist_topics: bool = True,
+) -> list[Emergence]:
+    """Every emergence over the stored stream, oldest first; stores topic membership and lineage."""
+    chosen = params or EmergenceParams()
+    stream = _load(warehouse, embed, topic_params)
+    if stream is None:
+        return []
+    alerts = detect_topics(
+        stream.grouper.history, stream.mentions, stream.exposure, stream.start, stream.bots, chosen
+    )
+    ids = sorted({f.tweet_id for f in stream.facts if f.source == f.tweet_id})
+    texts = {r["tweet_id"]: r["text"] for r in warehouse.query(_TEXTS_SQL, {"ids": ids})} if alerts else {}
+    found = [_emergence(a, stream, texts, chosen) for a in alerts]
+    if persist_topics:
+        _persist(warehouse, stream, found)
+    return found
 
 
 def emerging_topics(
@@ -203,23 +359,15 @@ def emerging_topics(
     limit: int = 20,
     persist: bool = False,
     params: EmergenceParams | None = None,
+    embed: Embed | None = None,
 ) -> list[TopicSummary]:
-    """The newest ``limit`` emergence alerts over the stored stream, newest first.
+    """The newest ``limit`` emerging topics, newest first.
 
-    ``persist`` also upserts every alert into ``trend_alerts`` (keyed by :func:`alert_id`, with
-    ``updated_at`` the last stored minute so that replays write the same rows).
+    ``persist`` also upserts every emergence into ``trend_alerts`` (keyed by :func:`alert_id`).
+    Topic membership is stored either way, so that the next call keeps the same topic ids.
     """
-    chosen = params or EmergenceParams()
-    stream = load_stream(warehouse)
-    if stream is None:
-        return []
-    alerts = detect(stream.series, stream.exposure, stream.start, chosen)
-    if not alerts:
-        return []
-    terms = sorted({a.term for a in alerts})
-    languages = {r["term"]: r["languages"] or [] for r in warehouse.query(_LANGUAGES_SQL, {"terms": terms})}
-    topics = [_summary(a, stream, chosen, languages) for a in alerts]
+    found = find_emergences(warehouse, params=params, embed=embed)
     if persist:
-        warehouse.merge_rows("trend_alerts", _alert_rows(alerts, topics, stream, chosen))
-    newest = sorted(topics, key=lambda t: (t.first_detected_at, t.score), reverse=True)
+        warehouse.merge_rows("trend_alerts", [alert_row(e) for e in found])
+    newest = sorted((e.summary for e in found), key=lambda t: (t.first_detected_at, t.score), reverse=True)
     return newest[:limit]

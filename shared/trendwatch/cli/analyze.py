@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import msgspec
 
-from trendwatch.cli.common import JSON_OPTION, console, out, print_json
+from trendwatch.cli.common import JSON_OPTION, out, print_json
 from trendwatch.settings import Settings
 
 
@@ -58,7 +58,7 @@ def analyze_image(paths: tuple[Path, ...], as_json: bool) -> None:
             result = analyzer.analyze(path.read_bytes())
         except InvalidImage as exc:
             failed = True
-            console.print(f"[red]{path}[/]: {exc}")
+            click.echo(f"{path}: {exc}", err=True)
             continue
         record = {"path": str(path), **msgspec.to_builtins(result)}
         if as_json:

@@ -25,20 +25,23 @@ from trendwatch.cli.common import (
     "--save", is_flag=True, help="Also store every alert in the trend_alerts table, with its explanation."
 )
 def topics(state_dir: Path | None, as_json: bool, limit: int, save: bool) -> None:
-    """Emerging topics, newest first: terms voiced by many more people than their own baseline says."""
+    """Emerging topics, newest first: groups of terms voiced by many more people than their baseline says."""
+    from trendwatch.adapters.local.embedder import WordLlamaEmbedder
     from trendwatch.app.insights import emerging_topics
 
-    found = emerging_topics(open_warehouse(settings_for(state_dir)), limit=limit, persist=save)
+    warehouse = open_warehouse(settings_for(state_dir))
+    found = emerging_topics(warehouse, limit=limit, persist=save, embed=WordLlamaEmbedder().embed)
     if as_json:
         print_json(found)
         return
     out.print(
         table(
             "Emerging topics",
-            ("topic", "score", "volume", "voices", "expected", "first detected", "languages"),
+            ("topic", "terms", "score", "volume", "voices", "expected", "first detected", "languages"),
             [
                 (
                     t.label,
+                    ", ".join(t.terms[:4]),
                     t.score,
                     t.volume,
                     t.observed,

@@ -7,9 +7,11 @@ the other topics carry the structs below, JSON-encoded, with ``schema_version``.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
+import numpy as np
+import numpy.typing as npt
 
 from trendwatch.domain.tweets import Tweet
 
@@ -46,11 +48,32 @@ class TextEnrichment(msgspec.Struct, frozen=True, kw_only=True):
     model_versions: dict[str, str] = {}
 
 
+class Embedding(msgspec.Struct, frozen=True, kw_only=True):
+    """A sentence embedding of a text and the model that produced it.
+
+    ``vector`` holds little-endian float32 values (base64 in JSON): 1.4 KB for 256
+    dimensions, against about 5 KB as decimal numbers, and float32 is the model's precision.
+    """
+
+    model: str
+    version: str
+    vector: bytes
+
+    @classmethod
+    def of(cls, model: str, version: str, values: npt.NDArray[np.float32]) -> Embedding:
+        return cls(model=model, version=version, vector=values.astype("<f4").tobytes())
+
+    def values(self) -> npt.NDArray[np.float32]:
+        return np.frombuffer(self.vector, dtype="<f4")
+
+
 class TweetEnriched(_Event, frozen=True, kw_only=True):
     """``tweets-enriched``: the normalised tweet and what enrich-text found in it."""
 
     tweet: Tweet
     enrichment: TextEnrichment
+    #: Of the text without its retweet prefix; absent in events from before embeddings.
+    embedding: Embedding | None = None
 
 
 class Colour(msgspec.Struct, frozen=True):
@@ -66,6 +89,8 @@ class ImageAnalysis(msgspec.Struct, frozen=True, kw_only=True):
     height: int
     format: str
     phash: str
+    #: Near-duplicate fingerprint (:class:`trendwatch.domain.near_duplicates.Fingerprint`, hex).
+    fingerprint: str = ""
     colours: tuple[Colour, ...] = ()
     ocr_text: str = ""
     labels: tuple[str, ...] = ()
@@ -87,6 +112,12 @@ class MediaEnriched(_Event, frozen=True, kw_only=True):
     near_duplicate_group: str | None = None
 
 
+class ScheduledJob(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``scheduled-jobs``: the body Cloud Scheduler publishes on each tick of a schedule."""
+
+    job: str
+
+
 class TrendAlert(_Event, frozen=True, kw_only=True):
     """``trend-alerts``: a topic crossed the emergence threshold."""
 
@@ -100,6 +131,12 @@ class TrendAlert(_Event, frozen=True, kw_only=True):
     first_detected_at: datetime
     top_tweets: tuple[str, ...] = ()
     linked_products: tuple[str, ...] = ()
+    #: One id per emergence (updates keep it, with a higher ``version``): consumers dedupe on both.
+    alert_id: str = ""
+    version: int = 1
+    languages: tuple[str, ...] = ()
+    #: Why it alerted: observed vs expected voices, baseline, sentiment, retweet and bot shares.
+    explanation: dict[str, Any] = {}
 
 
 class StockEvent(_Event, frozen=True, kw_only=True):

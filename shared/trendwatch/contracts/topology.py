@@ -80,12 +80,23 @@ class StorageTrigger:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """A Cloud Scheduler job publishing ``{"job": job}`` to the scheduled-jobs topic on ``cron`` (UTC)."""
+
+    name: str
+    job: str
+    cron: str
+    description: str
+
+
+@dataclass(frozen=True)
 class Topology:
     topics: tuple[Topic, ...]
     subscriptions: tuple[Subscription, ...]
     storage_triggers: tuple[StorageTrigger, ...]
     #: Dead-letter topics of producers that validate input themselves (no subscription).
     producer_dead_letters: Mapping[str, str] = field(default_factory=dict)
+    schedules: tuple[Schedule, ...] = ()
 
     @property
     def services(self) -> tuple[str, ...]:
@@ -117,6 +128,10 @@ MEDIA_ENRICHED = "media-enriched"
 TREND_ALERTS = "trend-alerts"
 INVENTORY_EVENTS = "inventory-events"
 INGEST_DEAD_LETTER = "ingest-dead-letter"
+SCHEDULED_JOBS = "scheduled-jobs"
+#: The jobs of ``scheduled-jobs``: whole-warehouse computations that run on a timer.
+TREND_ALERTS_JOB = "trend-alerts"
+INFLUENCE_JOB = "influence"
 
 FEED_KINDS = ("products", "inventory", "orders", "deliveries")
 
@@ -126,6 +141,14 @@ _BUSINESS_TOPICS = (
     Topic(MEDIA_ENRICHED, "One analysed image of a tweet"),
     Topic(TREND_ALERTS, "A topic crossed the emergence threshold"),
     Topic(INVENTORY_EVENTS, "Real-time stock movements"),
+    Topic(SCHEDULED_JOBS, "Ticks of the scheduled jobs (Cloud Scheduler)"),
+)
+
+_SCHEDULES = (
+    Schedule(
+        "trend-alerts-every-minute", TREND_ALERTS_JOB, "* * * * *", "Detect emerging topics, publish alerts"
+    ),
+    Schedule("influence-every-15-minutes", INFLUENCE_JOB, "*/15 * * * *", "Recompute influencer rankings"),
 )
 
 _SUBSCRIPTIONS = (
@@ -141,6 +164,16 @@ _SUBSCRIPTIONS = (
     Subscription("aggregate-tweets-enriched", TWEETS_ENRICHED, "aggregate", "on_tweet_enriched"),
     Subscription("aggregate-media-enriched", MEDIA_ENRICHED, "aggregate", "on_media_enriched"),
     Subscription("inventory-sync-stock-events", INVENTORY_EVENTS, "inventory-sync", "on_stock_event"),
+    # A tick is work on the whole warehouse: a long ack deadline, and a retry soon is pointless
+    # when the next tick comes anyway.
+    Subscription(
+        "aggregate-scheduled-jobs",
+        SCHEDULED_JOBS,
+        "aggregate",
+        "on_scheduled_job",
+        retry=RetryPolicy(minimum_backoff_s=30.0, maximum_backoff_s=300.0, max_delivery_attempts=5),
+        ack_deadline_s=300,
+    ),
 )
 
 _STORAGE_TRIGGERS = (
@@ -160,6 +193,7 @@ def _build() -> Topology:
         _SUBSCRIPTIONS,
         _STORAGE_TRIGGERS,
         partial.producer_dead_letters,
+        _SCHEDULES,
     )
 
 

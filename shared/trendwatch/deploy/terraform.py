@@ -20,16 +20,20 @@ from pathlib import Path
 
 from trendwatch.contracts.topology import (
     MEDIA_ENRICHED,
+    SCHEDULED_JOBS,
     TOPOLOGY,
+    TREND_ALERTS,
     TWEETS_ENRICHED,
     TWEETS_RAW,
     RetryPolicy,
     Topology,
 )
 from trendwatch.warehouse.schema import TABLES, Table
+from trendwatch.warehouse.views import VIEWS, View
 
 TOPOLOGY_FILE = Path("modules/topology/topology.auto.tf.json")
 TABLES_FILE = Path("modules/warehouse/tables.auto.tf.json")
+VIEWS_FILE = Path("modules/warehouse/views.auto.tf.json")
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,8 @@ PROFILES: Mapping[str, ServiceProfile] = {
     "enrich-image": ServiceProfile((MEDIA_ENRICHED,), "read", False, 0, 20, 4, "2Gi", "2", 120),
     # Warehouse MERGEs: a small max bounds concurrent DML on the same tables (BigQuery
     # serialises conflicting MERGEs); moderate concurrency per instance; min 1 for latency.
-    "aggregate": ServiceProfile((), "none", True, 1, 10, 10, "1Gi", "1", 300),
+    # It also runs the scheduled jobs, which publish trend alerts.
+    "aggregate": ServiceProfile((TREND_ALERTS,), "none", True, 1, 10, 10, "1Gi", "1", 300),
     # Daily feeds plus a trickle of stock events: min 0, few instances, files one at a time.
     "inventory-sync": ServiceProfile((), "write", True, 0, 5, 1, "1Gi", "1", 540),
 }
@@ -135,7 +140,12 @@ def topology_locals(topology: Topology, profiles: Mapping[str, ServiceProfile]) 
             "cpu": profile.cpu,
             "timeout_seconds": profile.timeout_s,
         }
+    schedules = {
+        s.name: {"job": s.job, "cron": s.cron, "description": s.description, "topic": SCHEDULED_JOBS}
+        for s in topology.schedules
+    }
     return {
+        "schedules": schedules,
         "topics": {t.name: t.description for t in topology.topics if t.name in business},
         "dead_letter_topics": list(topology.dead_letter_topics()),
         "subscriptions": subscriptions,
@@ -184,10 +194,37 @@ def table_locals(tables: Sequence[Table]) -> dict[str, object]:
     }
 
 
+def view_locals(views: Sequence[View], tables: Sequence[Table]) -> dict[str, object]:
+    """The ``locals`` of the warehouse module's analyst views (:mod:`trendwatch.warehouse.views`).
+
+    Each query names its tables as ``${var.project_id}.${var.dataset_id}.<table>``: Terraform
+    reads JSON strings in ``locals`` as templates, so the module fills in its own dataset.
+    """
+    table_names = {t.name for t in tables}
+    for v in views:
+        if v.name in table_names:
+            raise ValueError(f"view {v.name!r} would hide the analyst view of the table of that name")
+        if "${" in v.sql or "%{" in v.sql:
+            raise ValueError(f"view {v.name!r} holds a Terraform template sequence")
+        private = v.tables() & PRIVATE_TABLES
+        if private:
+            raise ValueError(f"view {v.name!r} reads private tables {sorted(private)}")
+    return {
+        "views": {
+            v.name: {
+                "description": v.description,
+                "query": v.bigquery_sql("${var.project_id}", "${var.dataset_id}"),
+            }
+            for v in views
+        }
+    }
+
+
 def render(
     topology: Topology = TOPOLOGY,
     tables: Sequence[Table] = TABLES,
     profiles: Mapping[str, ServiceProfile] = PROFILES,
+    views: Sequence[View] = VIEWS,
 ) -> dict[Path, str]:
     """File path (relative to ``deploy/terraform``) → exact file text."""
 
@@ -197,6 +234,7 @@ def render(
     return {
         TOPOLOGY_FILE: dump(topology_locals(topology, profiles)),
         TABLES_FILE: dump(table_locals(tables)),
+        VIEWS_FILE: dump(view_locals(views, tables)),
     }
 
 

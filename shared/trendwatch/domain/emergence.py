@@ -42,10 +42,14 @@ second a topic ramping over an hour has a handful of posts per term in its first
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import msgspec
+
+from trendwatch.domain.influence import InfluenceParams
 
 
 class TermSeries(msgspec.Struct, frozen=True):
@@ -82,6 +86,10 @@ class Alert(msgspec.Struct, frozen=True):
     #: Expected and observed independent voices (see :func:`minute_counts`) over the scored window.
     expected: float
     observed: float
+    #: Largest window of voices seen from the alert until now or the end of the cool-down
+    #: (alerts are updated as the emergence grows), and its minute.
+    peak: float = 0.0
+    peak_minute: int = 0
 
 
 def effective_authors(authors: int, tweets: int, repeat_tolerance: float) -> float:
@@ -90,6 +98,56 @@ def effective_authors(authors: int, tweets: int, repeat_tolerance: float) -> flo
         return 0.0
     per_author = tweets / authors
     return authors * min(1.0, repeat_tolerance / per_author) if per_author > 0 else float(authors)
+
+
+class Mention(NamedTuple):
+    """One tweet carrying one term: the facts a topic's series is counted from."""
+
+    minute: int
+    author: str
+    tweet: str
+    #: The tweet whose words these are: the retweeted one for a retweet, else the tweet itself.
+    source: str
+
+
+#: Posts in one minute from which an account is a suspected bot: a person manages one a minute
+#: for a while, not three (the same human rate as the influence ranking's).
+BOT_POSTS_PER_MINUTE = InfluenceParams().human_hourly_posts / 60
+
+
+def suspected_bots(
+    posts: Iterable[tuple[int, str]], per_minute: float = BOT_POSTS_PER_MINUTE
+) -> dict[str, int]:
+    """Accounts posting at an inhuman rate, with the minute they first did (``(minute, author)`` per post).
+
+    From that minute on their voices count for nothing: a farm of accounts each posting a new
+    hashtag four times a minute is one operator, not a crowd.
+    """
+    counts: Counter[tuple[int, str]] = Counter(posts)
+    flagged: dict[str, int] = {}
+    for (minute, author), n in counts.items():
+        if n >= per_minute and minute < flagged.get(author, minute + 1):
+            flagged[author] = minute
+    return flagged
+
+
+def voices(mentions: Iterable[Mention], minutes: int, bots: Mapping[str, int]) -> TermSeries:
+    """Per-minute authors, tweets and new sources of ``mentions`` (of one term or a topic's
+    terms), leaving out suspected bots from their flagged minute; a tweet or a source carrying
+    several of the terms counts once."""
+    authors: list[set[str]] = [set() for _ in range(minutes)]
+    tweets: list[set[str]] = [set() for _ in range(minutes)]
+    sources = [0] * minutes
+    seen: set[str] = set()
+    for m in sorted(mentions):
+        if not 0 <= m.minute < minutes or m.minute >= bots.get(m.author, minutes):
+            continue
+        authors[m.minute].add(m.author)
+        tweets[m.minute].add(m.tweet)
+        if m.source not in seen:
+            seen.add(m.source)
+            sources[m.minute] += 1
+    return TermSeries([len(a) for a in authors], [len(t) for t in tweets], sources)
 
 
 def minute_counts(series: TermSeries, repeat_tolerance: float) -> list[float]:
@@ -149,13 +207,18 @@ def _scores(
         yield minute, poisson_score(win_count, expected) / math.sqrt(dispersion), expected, win_count
 
 
-def detect_term(
-    term: str, series: TermSeries, exposure: Sequence[int], start: datetime, params: EmergenceParams
+def _alerts(
+    term: str,
+    scored: Iterable[tuple[int, float, float, float]],
+    start: datetime,
+    params: EmergenceParams,
+    alerts: list[Alert],
 ) -> list[Alert]:
-    """The alerts of one term, in time order."""
-    alerts: list[Alert] = []
-    quiet_until = params.warmup
-    for minute, score, expected, observed in _scores(series, exposure, params):
+    """Append to ``alerts`` (earlier ones of the same term) those ``scored`` raises; update peaks."""
+    quiet_until = alerts[-1].minute + params.cooldown if alerts else params.warmup
+    for minute, score, expected, observed in scored:
+        if alerts and minute < quiet_until and observed > alerts[-1].peak:
+            alerts[-1] = msgspec.structs.replace(alerts[-1], peak=round(observed, 3), peak_minute=minute)
         if (
             minute >= quiet_until
             and score >= params.threshold
@@ -163,8 +226,37 @@ def detect_term(
             and observed >= params.min_authors
         ):
             at = start + timedelta(minutes=minute)
-            alerts.append(Alert(term, minute, at, round(score, 3), round(expected, 3), round(observed, 3)))
+            obs = round(observed, 3)
+            alerts.append(Alert(term, minute, at, round(score, 3), round(expected, 3), obs, obs, minute))
             quiet_until = minute + params.cooldown
+    return alerts
+
+
+def detect_term(
+    term: str, series: TermSeries, exposure: Sequence[int], start: datetime, params: EmergenceParams
+) -> list[Alert]:
+    """The alerts of one term, in time order."""
+    return _alerts(term, _scores(series, exposure, params), start, params, [])
+
+
+def detect_segments(
+    topic: str,
+    segments: Sequence[tuple[int, TermSeries]],
+    exposure: Sequence[int],
+    start: datetime,
+    params: EmergenceParams,
+) -> list[Alert]:
+    """The alerts of a topic whose members changed over time, without look-ahead.
+
+    ``segments`` are ``(from minute, series of the members of that time)``, in order. Minute
+    ``m`` is scored on the series of the members the topic had at ``m`` (their whole history,
+    so that a term joining brings its baseline with it, not a step); cool-down carries over.
+    """
+    alerts: list[Alert] = []
+    for i, (first, series) in enumerate(segments):
+        end = segments[i + 1][0] if i + 1 < len(segments) else len(exposure)
+        scored = (row for row in _scores(series, exposure, params) if first <= row[0] < end)
+        _alerts(topic, scored, start, params, alerts)
     return alerts
 
 

@@ -82,13 +82,18 @@ class EntityMention(NamedTuple):
     salience: float
 
 
+def strip_retweet_prefix(text: str) -> str:
+    """``RT @user: what was said`` -> ``what was said``; any other text unchanged."""
+    return _RETWEET_PREFIX.sub("", text)
+
+
 @lru_cache(maxsize=4096)
 def scan(text: str) -> tuple[Token, ...]:
     """Split a tweet into URLs, mentions, hashtags, words and separators (punctuation, emojis).
 
     A leading ``RT @user:`` is dropped: it restates the retweet, not what the tweet says.
     """
-    text = _RETWEET_PREFIX.sub("", text)
+    text = strip_retweet_prefix(text)
     return tuple(Token(m.lastgroup, m.group()) for m in _SCAN.finditer(text))  # type: ignore[arg-type]
 
 
@@ -205,6 +210,27 @@ def extract_keyphrases(text: str, lang: str | None) -> tuple[str, ...]:
             flush()
     flush()
     return tuple(phrases)
+
+
+def _french_singular(word: str) -> str:
+    """The singular of a regular French plural, accents kept: ``robes`` -> ``robe``,
+    ``chapeaux`` -> ``chapeau``; words whose ``s``/``x`` is not a plural mark in the common
+    cases (``paris``, ``gros``, ``prix``, ``jus``, ``travaux``) stay as they are."""
+    if len(word) <= 3:
+        return word
+    if word.endswith(("eaux", "eux", "oux")):
+        return word[:-1]
+    if word.endswith("s") and not word.endswith(("ss", "is", "os", "us", "as")):
+        return word[:-1]
+    return word
+
+
+def lemmatize_keyphrase(phrase: str, lang: str | None) -> str:
+    """A key phrase with its French plurals made singular (``robes longues`` -> ``robe longue``),
+    so that singular and plural mentions count as one term; other languages unchanged."""
+    if lang != "fr":
+        return phrase
+    return " ".join(_french_singular(word) for word in phrase.split())
 
 
 def _singular(word: str) -> str:

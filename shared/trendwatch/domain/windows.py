@@ -12,7 +12,8 @@ from trendwatch.contracts.events import TweetEnriched
 WindowSize = Literal["1m", "1h"]
 WINDOW_SIZES: dict[WindowSize, timedelta] = {"1m": timedelta(minutes=1), "1h": timedelta(hours=1)}
 
-TermKind = Literal["hashtag", "keyphrase", "entity"]
+#: Where a term comes from: the tweet's text, or one of its images (OCR words, labels, logos).
+TermKind = Literal["hashtag", "keyphrase", "entity", "ocr", "label", "logo"]
 
 
 def window_start(moment: datetime, size: WindowSize) -> datetime:

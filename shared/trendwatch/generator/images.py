@@ -1,9 +1,10 @@
-"""Product photos: drawn with Pillow, some reposted as resized or recompressed near-duplicates."""
+"""Product photos: drawn with Pillow and numpy, some reposted as resized or recompressed near-duplicates."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import math
 import random
 from collections.abc import Callable
 from functools import cache
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageEnhance, ImageFont
 
 from trendwatch.generator.catalog import Product
@@ -24,6 +27,8 @@ VARIANT_SHARE = 0.6
 
 Point = tuple[float, float]
 Colour = tuple[int, int, int]
+#: An RGB picture as floats, before clipping to bytes.
+Pixels = npt.NDArray[np.float32]
 
 
 class ImageGroup(msgspec.Struct):
@@ -97,18 +102,101 @@ def _colour(rng: random.Random, low: int, high: int) -> Colour:
     return (rng.randrange(low, high), rng.randrange(low, high), rng.randrange(low, high))
 
 
-def render(rng: random.Random, product: Product) -> Image.Image:
-    """A product-like shape on a pastel background; half of them carry the product name."""
-    image = Image.new("RGB", (WIDTH, HEIGHT), _colour(rng, 180, 250))
-    draw = ImageDraw.Draw(image)
-    for _ in range(rng.randrange(0, 6)):  # background confetti
-        x, y, r = rng.randrange(WIDTH), rng.randrange(HEIGHT), rng.randrange(4, 14)
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=_colour(rng, 150, 255))
-    centre = (WIDTH / 2 + rng.uniform(-40, 40), HEIGHT / 2 + rng.uniform(-15, 10))
-    _SHAPES[product.category](_Shape(draw, centre, rng.uniform(0.8, 1.1), _colour(rng, 20, 200)))
+def _gradient(rng: random.Random) -> Pixels:
+    """A linear gradient between two colours at a random angle."""
+    angle = rng.uniform(0, math.pi)
+    y, x = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
+    t = (x * math.cos(angle) + y * math.sin(angle)) / (
+        WIDTH * abs(math.cos(angle)) + HEIGHT * math.sin(angle)
+    )
+    t = (t - t.min()) / max(float(np.ptp(t)), 1e-6)
+    a, b = np.array(_colour(rng, 40, 250), np.float32), np.array(_colour(rng, 40, 250), np.float32)
+    pixels: Pixels = a + t[..., None] * (b - a)
+    return pixels
+
+
+def _radial(rng: random.Random) -> Pixels:
+    """A light spot fading to a darker surround, as a lamp-lit backdrop."""
+    y, x = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
+    cx, cy = rng.uniform(0, WIDTH), rng.uniform(0, HEIGHT)
+    t = np.clip(np.hypot(x - cx, y - cy) / rng.uniform(150, 350), 0, 1)
+    a, b = np.array(_colour(rng, 150, 255), np.float32), np.array(_colour(rng, 10, 140), np.float32)
+    pixels: Pixels = a + t[..., None] * (b - a)
+    return pixels
+
+
+def _stripes(rng: random.Random) -> Pixels:
+    """Stripes or checks, as fabric, tiles or wallpaper."""
+    y, x = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
+    period = rng.uniform(12, 60)
+    angle = rng.uniform(0, math.pi)
+    wave = np.sin((x * math.cos(angle) + y * math.sin(angle)) * 2 * math.pi / period)
     if rng.random() < 0.5:
-        draw.text((10, HEIGHT - 28), product.name[:30], fill=(20, 20, 20), font=_font())
-    return image
+        wave = wave * np.sin((y * math.cos(angle) - x * math.sin(angle)) * 2 * math.pi / period)
+    t = (wave > 0).astype(np.float32)
+    a, b = np.array(_colour(rng, 60, 250), np.float32), np.array(_colour(rng, 60, 250), np.float32)
+    pixels: Pixels = a + t[..., None] * (b - a)
+    return pixels
+
+
+def _wood(rng: random.Random) -> Pixels:
+    """Wavy grain, as a wooden table or marble."""
+    y, x = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
+    phase = rng.uniform(0, 6.3)
+    grain = np.sin(y / rng.uniform(4, 12) + 3 * np.sin(x / rng.uniform(20, 80) + phase))
+    t = (grain + 1) / 2
+    a, b = np.array(_colour(rng, 90, 230), np.float32), np.array(_colour(rng, 30, 160), np.float32)
+    pixels: Pixels = a + t[..., None] * (b - a)
+    return pixels
+
+
+def _room(rng: random.Random) -> Pixels:
+    """A wall over a floor or shelf, split at a random height."""
+    horizon = rng.randrange(HEIGHT // 3, HEIGHT * 4 // 5)
+    pixels = np.empty((HEIGHT, WIDTH, 3), np.float32)
+    pixels[:horizon] = _colour(rng, 120, 250)
+    pixels[horizon:] = _colour(rng, 30, 200)
+    shade = np.linspace(1.1, 0.8, HEIGHT, dtype=np.float32)[:, None, None]
+    return pixels * shade
+
+
+_BACKGROUNDS: tuple[Callable[[random.Random], Pixels], ...] = (_gradient, _radial, _stripes, _wood, _room)
+
+
+def _props(rng: random.Random, draw: ImageDraw.ImageDraw) -> None:
+    """Unrelated things in the picture: boxes, plates, leaves, a window."""
+    for _ in range(rng.randrange(0, 5)):
+        x, y = rng.randrange(WIDTH), rng.randrange(HEIGHT)
+        w, h = rng.randrange(15, 120), rng.randrange(15, 120)
+        fill = _colour(rng, 0, 256)
+        match rng.randrange(3):
+            case 0:
+                draw.rectangle((x, y, x + w, y + h), fill=fill)
+            case 1:
+                draw.ellipse((x, y, x + w, y + h), fill=fill)
+            case _:
+                draw.polygon(
+                    [(x, y), (x + w, y + rng.randrange(-h, h)), (x + rng.randrange(w), y + h)], fill=fill
+                )
+
+
+def render(rng: random.Random, product: Product) -> Image.Image:
+    """A photo-like picture of ``product``: a varied backdrop (gradient, fabric, wood, room),
+    unrelated props, one to three copies of the product at different places and scales,
+    often its name or price, and sensor grain."""
+    pixels = rng.choice(_BACKGROUNDS)(rng)
+    image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(image)
+    _props(rng, draw)
+    for _ in range(rng.choice((1, 1, 1, 2, 3))):
+        centre = (rng.uniform(50, WIDTH - 50), rng.uniform(50, HEIGHT - 40))
+        _SHAPES[product.category](_Shape(draw, centre, rng.uniform(0.5, 1.2), _colour(rng, 0, 256)))
+    if rng.random() < 0.6:
+        caption = product.name[:30] if rng.random() < 0.6 else f"{product.price:.2f} EUR"
+        x, y = rng.randrange(5, WIDTH // 2), rng.randrange(5, HEIGHT - 30)
+        draw.text((x, y), caption, fill=_colour(rng, 0, 256), font=_font())
+    grain = np.random.default_rng(rng.randrange(2**32)).normal(0, rng.uniform(2, 8), (HEIGHT, WIDTH, 3))
+    return Image.fromarray(np.clip(np.asarray(image, np.float32) + grain, 0, 255).astype(np.uint8))
 
 
 def _resized(rng: random.Random, image: Image.Image) -> Image.Image:

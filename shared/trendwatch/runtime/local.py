@@ -9,8 +9,8 @@ from pathlib import Path
 from trendwatch.adapters.local.clock import SystemClock
 from trendwatch.app.ingest import IngestReport, IngestService
 from trendwatch.bootstrap import Container, build_handlers, local_container
-from trendwatch.contracts.events import FeedLoadReport
-from trendwatch.contracts.topology import TOPOLOGY
+from trendwatch.contracts.events import FeedLoadReport, ScheduledJob, encode
+from trendwatch.contracts.topology import SCHEDULED_JOBS, TOPOLOGY, TREND_ALERTS_JOB
 from trendwatch.ports import Clock
 from trendwatch.runtime.delivery import routes
 from trendwatch.runtime.inprocess import BusStats, FaultInjection, InProcessBus
@@ -69,6 +69,7 @@ class LocalPipeline:
                 self.bus.run_until_idle()
                 if progress:
                     progress(len(lines))
+        self.run_scheduled_job(TREND_ALERTS_JOB)
         report.stats = self.bus.stats
         return report
 
@@ -82,7 +83,13 @@ class LocalPipeline:
             self.bus.run_until_idle()
             if progress:
                 progress(len(chunk.lines))
+        self.run_scheduled_job(TREND_ALERTS_JOB)
         return report
+
+    def run_scheduled_job(self, job: str) -> None:
+        """Tick one scheduled job as Cloud Scheduler does in production, on what is stored now."""
+        self.bus.publish(SCHEDULED_JOBS, encode(ScheduledJob(job)), {"job": job})
+        self.bus.run_until_idle()
 
     def drop_object(self, name: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         """Write an object to the lake (firing its storage triggers) and process what follows."""

@@ -31,7 +31,14 @@ from trendwatch.adapters.local.blobstore import LocalBlobStore
 from trendwatch.adapters.local.clock import SystemClock
 from trendwatch.app.ingest import IngestReport
 from trendwatch.contracts.cloudevents import StorageObject
-from trendwatch.contracts.topology import INGEST_DEAD_LETTER, TOPOLOGY, TWEETS_RAW
+from trendwatch.contracts.events import ScheduledJob, encode
+from trendwatch.contracts.topology import (
+    INGEST_DEAD_LETTER,
+    SCHEDULED_JOBS,
+    TOPOLOGY,
+    TREND_ALERTS_JOB,
+    TWEETS_RAW,
+)
 from trendwatch.observability import get_logger
 from trendwatch.ports import Clock
 from trendwatch.runtime.delivery import routes
@@ -229,6 +236,7 @@ class ProcessPipeline:
                 report.ingest.lines += len(lines)
                 if progress:
                     progress(len(lines))
+        self.run_scheduled_job(TREND_ALERTS_JOB)
         after = self.router.stats()
         report.ingest = _ingest_report(report.ingest.lines, before, after)
         report.stats = BusStats(
@@ -238,6 +246,11 @@ class ProcessPipeline:
             dead_lettered=Counter(after.dead_lettered),
         )
         return report
+
+    def run_scheduled_job(self, job: str) -> None:
+        """Tick one scheduled job as Cloud Scheduler does, and wait until it is done."""
+        self.router.publish(SCHEDULED_JOBS, encode(ScheduledJob(job)), {"job": job})
+        self.router.wait_until_idle(self._idle_timeout_s)
 
     def drop_object(self, name: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         """Write an object to the lake (firing its storage triggers) and wait until what follows is done."""

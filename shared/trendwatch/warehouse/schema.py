@@ -14,7 +14,7 @@ from typing import Any
 @dataclass(frozen=True)
 class Column:
     name: str
-    type: str  # BigQuery type: STRING, INT64, FLOAT64, BOOL, TIMESTAMP, DATE, JSON, ARRAY<STRING>
+    type: str  # BigQuery type: STRING, INT64, FLOAT64, BOOL, TIMESTAMP, DATE, JSON, ARRAY<STRING>, ARRAY<FLOAT64>
     required: bool = False
     description: str = ""
 
@@ -90,6 +90,23 @@ TABLES: tuple[Table, ...] = (
         "created_at",
         ("lang", "author_id"),
         "One row per tweet, enriched",
+    ),
+    Table(
+        "tweet_embeddings",
+        (
+            _c("tweet_id"),
+            _c("model"),
+            _c("model_version"),
+            _c("text_hash"),
+            _c("lang"),
+            _c("created_at", "TIMESTAMP"),
+            _c("embedding", "ARRAY<FLOAT64>"),
+        ),
+        ("tweet_id", "model"),
+        "created_at",
+        ("model", "lang"),
+        "Sentence embedding of each tweet's text, per model, for semantic search "
+        "(lang and created_at let the vector index pre-filter)",
     ),
     Table(
         "users",
@@ -172,6 +189,7 @@ TABLES: tuple[Table, ...] = (
             _c("height", "INT64"),
             _c("format"),
             _c("phash"),
+            _c("fingerprint"),
             _c("near_duplicate_group"),
             _c("colours", "JSON"),
             _c("ocr_text"),
@@ -198,6 +216,35 @@ TABLES: tuple[Table, ...] = (
         None,
         ("topic_id",),
         "Stable topics with lineage",
+    ),
+    Table(
+        "topic_terms",
+        (
+            _c("term"),
+            _c("topic_id"),
+            _c("joined_at", "TIMESTAMP"),
+            _c("reason"),
+            # Order of the decisions: several can fall in one minute (a term founds a topic
+            # that is merged into another, then into a third), and a restart replays them in order.
+            _c("seq", "INT64"),
+        ),
+        ("term", "topic_id"),
+        None,
+        ("topic_id",),
+        "Topic membership history: each term's topics since when (merges move terms; restored on restart)",
+    ),
+    Table(
+        "topic_lineage",
+        (
+            _c("topic_id"),
+            _c("parent_topic_id"),
+            _c("kind"),
+            _c("at", "TIMESTAMP"),
+        ),
+        ("topic_id", "parent_topic_id"),
+        None,
+        ("topic_id",),
+        "Merges (and splits) of topics: parent_topic_id was folded into (or split from) topic_id",
     ),
     Table(
         "topic_windows",
@@ -229,6 +276,7 @@ TABLES: tuple[Table, ...] = (
             _c("first_detected_at", "TIMESTAMP"),
             _c("updated_at", "TIMESTAMP"),
             _c("explanation", "JSON"),
+            _c("version", "INT64"),
         ),
         ("alert_id",),
         "first_detected_at",
@@ -414,6 +462,19 @@ TABLES: tuple[Table, ...] = (
         "dead_lettered_at",
         ("subscription",),
         "Every message that could not be processed, with the reason",
+    ),
+    Table(
+        "saved_searches",
+        (
+            _c("name"),
+            _c("query", required=True),
+            _c("created_at", "TIMESTAMP", required=True),
+            _c("updated_at", "TIMESTAMP", required=True),
+        ),
+        ("name",),
+        None,
+        (),
+        "Analysts' named searches in the query language (see trendwatch.query)",
     ),
 )
 

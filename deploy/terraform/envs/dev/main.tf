@@ -12,4 +12,7 @@ module "platform" {
   max_instances_cap     = 3
   min_instances_enabled = false
   text_profile          = "fast"
+
+  api_image    = var.api_image
+  api_invokers = var.api_invokers
 }

@@ -24,3 +24,15 @@ variable "source_objects" {
   type        = map(string)
   default     = {}
 }
+
+variable "api_image" {
+  description = "Container image of the analysts' API (pushed by CI); null deploys no API yet."
+  type        = string
+  default     = null
+}
+
+variable "api_invokers" {
+  description = "Members allowed to call the API (the IAP service agent, analyst groups)."
+  type        = list(string)
+  default     = []
+}

@@ -12,4 +12,11 @@ module "platform" {
   max_instances_cap     = 100
   min_instances_enabled = true
   text_profile          = "accurate"
+
+  api_image    = var.api_image
+  api_invokers = var.api_invokers
+
+  # Deploys what staging deployed (the same zip), once staging has deployed it.
+  promote_from_project = var.promote_from_project
+  approval_required    = true
 }

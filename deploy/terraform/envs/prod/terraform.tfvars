@@ -2,3 +2,6 @@
 project_id     = "trendwatch-prod"
 project_number = "000000000000"
 region         = "europe-west1"
+
+# The environment this one promotes from.
+promote_from_project = "trendwatch-staging"

@@ -12,4 +12,10 @@ module "platform" {
   max_instances_cap     = 10
   min_instances_enabled = false
   text_profile          = "accurate"
+
+  api_image    = var.api_image
+  api_invokers = var.api_invokers
+
+  # Deploys what dev deployed (the same zip), once dev has deployed it.
+  promote_from_project = var.promote_from_project
 }

@@ -2,3 +2,6 @@
 project_id     = "trendwatch-staging"
 project_number = "000000000000"
 region         = "europe-west1"
+
+# The environment this one promotes from.
+promote_from_project = "trendwatch-dev"

@@ -27,6 +27,21 @@ variable "kms_key_name" {
   default = null
 }
 
+variable "region" {
+  description = "Where the Cloud Scheduler jobs run."
+  type        = string
+}
+
+variable "schedules" {
+  description = "Scheduled job name => job, cron, description and topic (topology module output)."
+  type = map(object({
+    job         = string
+    cron        = string
+    description = string
+    topic       = string
+  }))
+}
+
 variable "message_retention" {
   type    = string
   default = "604800s"
@@ -90,6 +105,33 @@ resource "google_storage_bucket_iam_member" "agent_archives" {
   bucket   = var.lake_bucket
   role     = each.key
   member   = local.pubsub_agent
+}
+
+# Whole-warehouse jobs (trend alerts, influence) run on a timer: Cloud Scheduler publishes
+# {"job": ...} to the scheduled-jobs topic, which the aggregate service consumes. Scheduler's
+# own service agent publishes, and only to the topics of the schedules.
+resource "google_cloud_scheduler_job" "tick" {
+  for_each    = var.schedules
+  project     = var.project_id
+  region      = var.region
+  name        = each.key
+  description = each.value.description
+  schedule    = each.value.cron
+  time_zone   = "Etc/UTC"
+
+  pubsub_target {
+    topic_name = google_pubsub_topic.business[each.value.topic].id
+    data       = base64encode(jsonencode({ job = each.value.job }))
+    attributes = { job = each.value.job }
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "scheduler_publishes_ticks" {
+  for_each = toset([for s in var.schedules : s.topic])
+  project  = var.project_id
+  topic    = google_pubsub_topic.business[each.key].name
+  role     = "roles/pubsub.publisher"
+  member   = "serviceAccount:service-${var.project_number}@gcp-sa-cloudscheduler.iam.gserviceaccount.com"
 }
 
 output "topic_ids" {

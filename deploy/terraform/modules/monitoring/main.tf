@@ -24,6 +24,12 @@ variable "max_oldest_unacked_age_s" {
   default = 600
 }
 
+variable "max_window_lag_s" {
+  description = "Alert when windows are recomputed this long after their newest tweet was posted."
+  type        = number
+  default     = 900
+}
+
 variable "max_error_ratio" {
   type    = number
   default = 0.05
@@ -99,11 +105,43 @@ resource "google_monitoring_alert_policy" "errors" {
   }
 }
 
+# The services' own metrics (trendwatch.observability.metrics), exported by OpenTelemetry
+# under workload.googleapis.com/ on the generic_task resource (Cloud Run instances).
 locals {
+  custom = "workload.googleapis.com/trendwatch"
+}
+
+resource "google_monitoring_alert_policy" "window_lag" {
+  project               = var.project_id
+  display_name          = "[${var.environment}] trend windows lag more than ${var.max_window_lag_s}s behind"
+  combiner              = "OR"
+  notification_channels = var.notification_channels
+  conditions {
+    display_name = "p95 of now - newest tweet of each window recompute"
+    condition_threshold {
+      filter          = "resource.type = \"generic_task\" AND metric.type = \"${local.custom}.window.lag\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = var.max_window_lag_s
+      duration        = "600s"
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_PERCENTILE_95"
+        cross_series_reducer = "REDUCE_MAX"
+      }
+    }
+  }
+}
+
+locals {
+  # title, resource type, metric, aligner, reducer, group by
   chart = {
-    backlog      = ["Oldest unacked message age (s)", "pubsub_subscription", "pubsub.googleapis.com/subscription/oldest_unacked_message_age", "ALIGN_MAX", "resource.label.subscription_id"]
-    dead_letters = ["Dead-lettered messages", "pubsub_topic", "pubsub.googleapis.com/topic/send_message_operation_count", "ALIGN_SUM", "resource.label.topic_id"]
-    requests     = ["Function requests by response class", "cloud_run_revision", "run.googleapis.com/request_count", "ALIGN_RATE", "metric.label.response_code_class"]
+    backlog      = ["Oldest unacked message age (s)", "pubsub_subscription", "pubsub.googleapis.com/subscription/oldest_unacked_message_age", "ALIGN_MAX", "REDUCE_SUM", "resource.label.subscription_id"]
+    dead_letters = ["Dead-lettered messages", "pubsub_topic", "pubsub.googleapis.com/topic/send_message_operation_count", "ALIGN_SUM", "REDUCE_SUM", "resource.label.topic_id"]
+    requests     = ["Function requests by response class", "cloud_run_revision", "run.googleapis.com/request_count", "ALIGN_RATE", "REDUCE_SUM", "metric.label.response_code_class"]
+    tweets       = ["Tweets ingested per second", "generic_task", "${local.custom}.tweets.ingested", "ALIGN_RATE", "REDUCE_SUM", "resource.label.namespace"]
+    latency      = ["Publish-to-handled latency p95 by route (s): enrichment on enrich-*", "generic_task", "${local.custom}.event.latency", "ALIGN_PERCENTILE_95", "REDUCE_MAX", "metric.label.route"]
+    window_lag   = ["Trend window lag p95 (s)", "generic_task", "${local.custom}.window.lag", "ALIGN_PERCENTILE_95", "REDUCE_MAX", "metric.label.window_size"]
+    rejected     = ["Messages rejected to dead letters by source", "generic_task", "${local.custom}.dead_letters", "ALIGN_RATE", "REDUCE_SUM", "metric.label.source"]
   }
 }
 
@@ -124,8 +162,8 @@ resource "google_monitoring_dashboard" "pipeline" {
                 aggregation = {
                   alignmentPeriod    = "60s"
                   perSeriesAligner   = c[3]
-                  crossSeriesReducer = "REDUCE_SUM"
-                  groupByFields      = [c[4]]
+                  crossSeriesReducer = c[4]
+                  groupByFields      = [c[5]]
                 }
               }
             }

@@ -16,6 +16,8 @@ module "messaging" {
   project_number     = var.project_number
   topics             = module.topology.topics
   dead_letter_topics = module.topology.dead_letter_topics
+  schedules          = module.topology.schedules
+  region             = var.region
   lake_bucket        = module.storage.lake_bucket
   kms_key_name       = var.kms_key_name
 }
@@ -70,4 +72,32 @@ module "monitoring" {
   dead_letter_topics    = module.topology.dead_letter_topics
   functions             = flatten([for s in module.services : s.function_names])
   notification_channels = var.notification_channels
+}
+
+# CI/CD: one trigger per service, filtered on its folder and shared/ (see modules/cicd).
+module "cicd" {
+  source         = "../cicd"
+  project_id     = var.project_id
+  region         = var.region
+  environment    = var.environment
+  services       = { for name, s in module.services : name => s.runtime_service_account_id }
+  sources_bucket = module.storage.sources_bucket
+  # Function-source buckets are named after their project (modules/storage).
+  promote_from_bucket = var.promote_from_project == null ? null : "${var.promote_from_project}-function-sources"
+  approval_required   = var.approval_required
+  github_owner        = var.github_owner
+  github_repository   = var.github_repository
+}
+
+# The analysts' API, once its image exists (null until CI has pushed one).
+module "api" {
+  source              = "../api"
+  count               = var.api_image == null ? 0 : 1
+  project_id          = var.project_id
+  region              = var.region
+  environment         = var.environment
+  dataset_id          = module.warehouse.dataset_id
+  image               = var.api_image
+  invokers            = var.api_invokers
+  deletion_protection = var.deletion_protection
 }

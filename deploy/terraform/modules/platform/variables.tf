@@ -61,3 +61,37 @@ variable "text_profile" {
   description = "TRENDWATCH_TEXT_PROFILE of enrich-text: fast or accurate."
   type        = string
 }
+
+variable "promote_from_project" {
+  description = "Project of the environment this one promotes from (dev for staging, staging for prod); null in dev, which builds."
+  type        = string
+  default     = null
+}
+
+variable "approval_required" {
+  description = "Every deploy waits for a person's approval in Cloud Build (prod)."
+  type        = bool
+  default     = false
+}
+
+variable "github_owner" {
+  type    = string
+  default = "trendwatch"
+}
+
+variable "github_repository" {
+  type    = string
+  default = "trendwatch"
+}
+
+variable "api_image" {
+  description = "Container image of the analysts' API; null deploys no API."
+  type        = string
+  default     = null
+}
+
+variable "api_invokers" {
+  description = "Members allowed to call the API (the IAP service agent, analyst groups)."
+  type        = list(string)
+  default     = []
+}

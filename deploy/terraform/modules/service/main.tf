@@ -205,6 +205,12 @@ resource "google_cloudfunctions2_function" "this" {
     }
   }
 
+  # Terraform owns the configuration; the CI/CD pipeline (deploy/cloudbuild) owns the code
+  # version. source_object is only the first deployment's source.
+  lifecycle {
+    ignore_changes = [build_config[0].source]
+  }
+
   depends_on = [google_secret_manager_secret_iam_member.runtime_reads]
 }
 
@@ -321,5 +327,6 @@ resource "google_secret_manager_secret_iam_member" "runtime_reads" {
 }
 
 output "runtime_service_account" { value = google_service_account.runtime.email }
+output "runtime_service_account_id" { value = google_service_account.runtime.name }
 output "function_names" { value = keys(google_cloudfunctions2_function.this) }
 output "subscription_names" { value = keys(google_pubsub_subscription.route) }

@@ -24,3 +24,8 @@ output "services" {
   description = "Service name => functions (entry points), routes, published topics and sizing."
   value       = local.services
 }
+
+output "schedules" {
+  description = "Cloud Scheduler job name => job, cron (UTC), description and the topic its ticks go to."
+  value       = local.schedules
+}

@@ -114,12 +114,52 @@ resource "google_bigquery_dataset_access" "authorized_view" {
   }
 }
 
+# Views answering analysts' questions (from views.auto.tf.json, generated from
+# trendwatch.warehouse.views), authorized on the base dataset like the table views.
+resource "google_bigquery_table" "analysis_view" {
+  #checkov:skip=CKV_GCP_80:a view stores no data; the base tables carry the key when kms_key_name is set
+  for_each            = local.views
+  project             = var.project_id
+  dataset_id          = google_bigquery_dataset.analyst.dataset_id
+  table_id            = each.key
+  description         = each.value.description
+  deletion_protection = var.deletion_protection
+  labels              = { app = "trendwatch" }
+
+  view {
+    query          = each.value.query
+    use_legacy_sql = false
+  }
+
+  depends_on = [google_bigquery_table.this]
+}
+
+resource "google_bigquery_dataset_access" "authorized_analysis_view" {
+  for_each   = google_bigquery_table.analysis_view
+  project    = var.project_id
+  dataset_id = google_bigquery_dataset.main.dataset_id
+  view {
+    project_id = var.project_id
+    dataset_id = google_bigquery_dataset.analyst.dataset_id
+    table_id   = each.value.table_id
+  }
+}
+
 resource "google_bigquery_dataset_iam_member" "analysts_read_views" {
   for_each   = toset(var.analyst_members)
   project    = var.project_id
   dataset_id = google_bigquery_dataset.analyst.dataset_id
   role       = "roles/bigquery.dataViewer"
   member     = each.key
+}
+
+# Running a query (Looker Studio, the console, notebooks) needs jobs.create in the project;
+# what the query may read stays limited to the analyst dataset above.
+resource "google_project_iam_member" "analysts_run_queries" {
+  for_each = toset(var.analyst_members)
+  project  = var.project_id
+  role     = "roles/bigquery.jobUser"
+  member   = each.key
 }
 
 output "dataset_id" { value = google_bigquery_dataset.main.dataset_id }

@@ -56,8 +56,9 @@ def query_parameter(name: str | None, value: Any) -> QueryParameter:
 
 def _cell(column: Column, value: Any) -> QueryParameter:
     """One field of a staged row, typed by its column (JSON travels as a STRING, parsed in SQL)."""
-    if column.type == "ARRAY<STRING>":
-        return bigquery.ArrayQueryParameter(column.name, "STRING", list(value or ()))
+    if column.type.startswith("ARRAY<"):
+        element = column.type.removeprefix("ARRAY<").removesuffix(">")
+        return bigquery.ArrayQueryParameter(column.name, element, list(value or ()))
     if column.type == "JSON":
         text = (
             value

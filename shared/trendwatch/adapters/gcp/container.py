@@ -11,7 +11,7 @@ from collections.abc import Callable
 from trendwatch.adapters.gcp.pubsub import PubSubPublisher
 from trendwatch.adapters.gcp.storage import GcsBlobStore
 from trendwatch.adapters.local.clock import SystemClock
-from trendwatch.bootstrap import Container
+from trendwatch.bootstrap import Container, offline_text_embedder
 from trendwatch.ports import ImageAnalyzer, TextAnalyzer, Warehouse
 from trendwatch.settings import Settings
 
@@ -47,6 +47,7 @@ def gcp_container(settings: Settings) -> Container:
         clock=SystemClock(),
         warehouse_factory=warehouse,
         text_analyzer_factory=text_analyzer,
+        text_embedder_factory=offline_text_embedder,
         image_analyzer_factory=image_analyzer,
         media_fetch_factory=media_fetch,
     )

@@ -18,8 +18,10 @@ from google.api_core.retry import Retry, if_exception_type
 from google.cloud import vision
 
 from trendwatch.adapters.local.image_analyzer import (
+    FINGERPRINT_MODEL_VERSION,
     PHASH_MODEL_VERSION,
     LocalImageAnalyzer,
+    near_duplicate_fingerprint,
     perceptual_hash,
     to_colours,
 )
@@ -116,6 +118,7 @@ class CloudVisionAnalyzer:
             height=decoded.height,
             format=decoded.format,
             phash=perceptual_hash(decoded.pixels),
+            fingerprint=near_duplicate_fingerprint(decoded.pixels).encode(),
             colours=_colours(annotations),
             ocr_text=_ocr_text(annotations),
             labels=tuple(label.description.lower() for label in annotations.label_annotations),
@@ -123,6 +126,7 @@ class CloudVisionAnalyzer:
             safe_search=_safe_search(annotations),
             model_versions={
                 "phash": PHASH_MODEL_VERSION,
+                "fingerprint": FINGERPRINT_MODEL_VERSION,
                 "colours": COLOUR_MODEL_VERSION,
                 "vision": VISION_MODEL_VERSION,
             },

@@ -8,7 +8,9 @@ every decoder failure becomes :class:`~trendwatch.ports.InvalidImage` with a rea
 
 from __future__ import annotations
 
+import hashlib
 import io
+from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -18,7 +20,8 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from trendwatch.contracts.events import Colour, ImageAnalysis
-from trendwatch.domain.colours import COLOUR_MODEL_VERSION, NamedColour, summarise
+from trendwatch.domain.colours import COLOUR_MODEL_VERSION, NamedColour, srgb_to_lab, summarise
+from trendwatch.domain.near_duplicates import GRID, Fingerprint
 from trendwatch.domain.ocr_text import ocr_text
 from trendwatch.observability import get_logger
 from trendwatch.ports import InvalidImage
@@ -28,12 +31,16 @@ from .ocr import OcrUnavailable, TesseractOcr
 ALLOWED_FORMATS: tuple[str, ...] = ("PNG", "JPEG", "GIF", "WEBP", "BMP")
 MAX_PIXELS = 40_000_000
 PHASH_MODEL_VERSION = f"imagehash-{version('ImageHash')}"
+#: Version of :func:`near_duplicate_fingerprint`, recorded next to the hash versions.
+FINGERPRINT_MODEL_VERSION = f"dhash2-lab{GRID}-{PHASH_MODEL_VERSION}"
 
 #: Colours are counted on a copy at most this many pixels wide and high.
 _COLOUR_SAMPLE_SIDE = 64
 #: Median-cut clusters before merging by name; more than the names we keep, so that
 #: a small accent colour is not swallowed by a large neighbour.
 _COLOUR_CLUSTERS = 8
+#: Texts remembered by content digest.
+_OCR_CACHE_SIZE = 4096
 #: Pixels at least this opaque count towards the colours of images with transparency.
 _OPAQUE = 128
 
@@ -103,6 +110,20 @@ def perceptual_hash(pixels: Image.Image) -> str:
     return str(imagehash.phash(_on_white(pixels)))
 
 
+#: Share of each side trimmed for the centre view of a fingerprint: as much as a crop removes.
+_CENTRE_TRIM = 0.05
+
+
+def near_duplicate_fingerprint(pixels: Image.Image) -> Fingerprint:
+    """dHashes of the whole picture and of its centre, and its grid of mean CIELAB colours."""
+    flat = _on_white(pixels)
+    dx, dy = round(flat.width * _CENTRE_TRIM), round(flat.height * _CENTRE_TRIM)
+    centre = flat.crop((dx, dy, flat.width - dx, flat.height - dy)) if dx and dy else flat
+    hashes = (int(str(imagehash.dhash(flat)), 16), int(str(imagehash.dhash(centre)), 16))
+    small = np.asarray(flat.resize((GRID, GRID), Image.Resampling.BOX), dtype=np.float64)
+    return Fingerprint(hashes, srgb_to_lab(small.reshape(-1, 3)).reshape(GRID, GRID, 3))
+
+
 def dominant_colours(pixels: Image.Image, limit: int = 5) -> list[NamedColour]:
     """Named dominant colours of the opaque pixels, largest share first."""
     factor = -(-max(pixels.size) // _COLOUR_SAMPLE_SIDE)  # ceiling division
@@ -130,12 +151,24 @@ def to_colours(named: list[NamedColour]) -> tuple[Colour, ...]:
     return tuple(Colour(name=c.name, hex=c.hex, fraction=c.fraction) for c in named)
 
 
-class LocalImageAnalyzer:
-    """:class:`~trendwatch.ports.ImageAnalyzer` without network: hash, colours and optional OCR.
+def _ocr_engine(wanted: bool) -> TesseractOcr | None:
+    if not wanted:
+        return None
+    try:
+        return TesseractOcr()
+    except OcrUnavailable as exc:
+        log.warning("OCR is off: images will have no text or text terms", extra={"reason": str(exc)})
+        return None
 
-    Hash and colours take a few milliseconds per image; OCR (``ocr=True``, Tesseract in
-    English and French) takes a few hundred, so it is off unless asked for. An OCR failure
-    leaves ``ocr_text`` empty rather than losing the image's other results.
+
+class LocalImageAnalyzer:
+    """:class:`~trendwatch.ports.ImageAnalyzer` without network: hashes, colours and optional OCR.
+
+    Hashes and colours take a few milliseconds per image; OCR (``ocr=True``, Tesseract in
+    English and French) takes a few hundred, so it is off unless asked for, and stays off
+    with a warning when Tesseract is not installed. Text is remembered per content digest
+    (reposts often share the exact bytes). An OCR failure leaves ``ocr_text`` empty rather
+    than losing the image's other results.
     """
 
     name = "local"
@@ -151,23 +184,44 @@ class LocalImageAnalyzer:
         self.max_pixels = max_pixels
         self.formats = tuple(formats)
         self.colour_limit = colour_limit
-        self._ocr = TesseractOcr() if ocr else None
+        self._ocr = _ocr_engine(ocr)
+        self._texts: OrderedDict[bytes, str] = OrderedDict()
+
+    @property
+    def reads_text(self) -> bool:
+        """Whether :meth:`analyze` runs OCR (asked for, and Tesseract is installed)."""
+        return self._ocr is not None
+
+    def _text(self, ocr: TesseractOcr, image: bytes, pixels: Image.Image) -> str:
+        digest = hashlib.sha256(image).digest()
+        if (known := self._texts.get(digest)) is not None:
+            self._texts.move_to_end(digest)
+            return known
+        text = self._texts[digest] = _read_text(ocr, pixels)
+        if len(self._texts) > _OCR_CACHE_SIZE:
+            self._texts.popitem(last=False)
+        return text
 
     def decode(self, image: bytes) -> DecodedImage:
         return decode_image(image, formats=self.formats, max_pixels=self.max_pixels)
 
     def analyze(self, image: bytes) -> ImageAnalysis:
         decoded = self.decode(image)
-        versions = {"phash": PHASH_MODEL_VERSION, "colours": COLOUR_MODEL_VERSION}
+        versions = {
+            "phash": PHASH_MODEL_VERSION,
+            "fingerprint": FINGERPRINT_MODEL_VERSION,
+            "colours": COLOUR_MODEL_VERSION,
+        }
         text = ""
         if self._ocr is not None:
             versions["ocr"] = self._ocr.version
-            text = _read_text(self._ocr, decoded.pixels)
+            text = self._text(self._ocr, image, decoded.pixels)
         return ImageAnalysis(
             width=decoded.width,
             height=decoded.height,
             format=decoded.format,
             phash=perceptual_hash(decoded.pixels),
+            fingerprint=near_duplicate_fingerprint(decoded.pixels).encode(),
             colours=to_colours(dominant_colours(decoded.pixels, self.colour_limit)),
             ocr_text=text,
             model_versions=versions,

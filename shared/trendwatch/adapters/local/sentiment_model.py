@@ -3,8 +3,9 @@
 Texts become sparse vectors of hashed features (word unigrams with negation
 marking, word bigrams, character n-grams inside words, and polarity cues from the
 packaged ``sentiment_lexicon.json``, which lets a model trained on a few thousand
-tweets generalise to common words it never saw); a linear model maps
-them to negative / neutral / positive probabilities. ``scripts/train_sentiment.py``
+tweets generalise to common words it never saw), optionally followed by dense blocks
+(:data:`DENSE_BLOCKS`: VADER's four scores); a linear model maps them to negative /
+neutral / positive probabilities. ``scripts/train_sentiment.py``
 fits the weights with scikit-learn on exactly these features (it imports
 :func:`featurize` from here) and exports them as ``<name>.npz`` + ``<name>.json``
 under :mod:`trendwatch.models`, so training and inference can never drift apart.
@@ -16,19 +17,21 @@ import itertools
 import json
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
+from importlib.metadata import version
+from typing import Any, NamedTuple
 
 import msgspec
 import numpy as np
 import numpy.typing as npt
 
-from trendwatch.domain.text import fold, strip_elision
+from trendwatch.domain.text import fold, readable_text, strip_elision
 
 #: Version of the featuriser below; a model trained with another one is refused.
-FEATURIZER_VERSION = 1
+#: 2: French negation also marks the verb (``n'aime pas``, ``aime pas``).
+FEATURIZER_VERSION = 2
 LABELS = ("negative", "neutral", "positive")
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
@@ -37,8 +40,10 @@ _REPEATS = re.compile(r"(\w)\1{2,}")
 _TOKEN = re.compile(r"@user|\w+(?:['’-]\w+)*|[^\w\s\ufe0f\u200d]")
 _NEGATORS = frozenset(
     {"not", "no", "never", "nothing", "nobody", "cannot", "cant", "dont", "doesnt", "didnt", "isnt", "wasnt"}
-    | {"arent", "wont", "without", "pas", "jamais", "rien", "personne", "aucun", "aucune", "ni", "sans"}
+    | {"arent", "wont", "without", "pas", "jamais", "rien", "personne", "aucun", "aucune", "ni", "sans", "ne"}
 )
+#: French negators that follow the verb they negate (``j'aime pas``, ``n'aime jamais``).
+_POSTPOSED_NEGATORS = frozenset({"pas", "jamais", "rien"})
 _NEGATION_SCOPE = 3
 _CHAR_NGRAMS = (3, 4, 5)
 #: A lexicon cue counts as this many occurrences, so that a word's ~40 character n-grams
@@ -61,11 +66,16 @@ class ModelInfo(msgspec.Struct, frozen=True, kw_only=True):
     training_files: dict[str, str]
     metrics: dict[str, float]
     params: dict[str, Any] = {}
+    #: Names of the dense feature blocks (keys of :data:`DENSE_BLOCKS`) after the hashed ones.
+    dense: tuple[str, ...] = ()
+    #: Short hash of the weights file, so that a retrained model with the same version shows.
+    weights_sha256: str = ""
 
     @property
     def tag(self) -> str:
-        """How ``model_versions`` names the model, e.g. ``trendwatch-sentiment-fr-1``."""
-        return f"{self.name}-{self.version}"
+        """How ``model_versions`` names the model, e.g. ``trendwatch-sentiment-fr-2+3f9a1c0d``."""
+        suffix = f"+{self.weights_sha256[:8]}" if self.weights_sha256 else ""
+        return f"{self.name}-{self.version}{suffix}"
 
 
 def _hash(feature: str, mask: int) -> int:
@@ -74,14 +84,21 @@ def _hash(feature: str, mask: int) -> int:
 
 def tokens(text: str) -> list[str]:
     """Lower-cased tokens with URLs and mentions replaced by placeholders, repeats squeezed,
-    and the few words after a negator marked with ``NOT_``."""
+    and the few words after a negator marked with ``NOT_``; in French also the verb before
+    ``pas``/``jamais``/``rien`` and the one after ``n'`` (``n'aime`` -> ``ne``, ``NOT_aime``)."""
     text = _URL.sub(" http ", text)
     text = _MENTION.sub(" @user ", text)
     text = _REPEATS.sub(r"\1\1", text.lower().replace("’", "'"))
     out: list[str] = []
     scope = 0
     for token in _TOKEN.findall(text):
-        if token in _NEGATORS or token.endswith("n't"):
+        if token.startswith("n'") and len(token) > 2:
+            out.extend(["ne", "NOT_" + token[2:]])
+            scope = _NEGATION_SCOPE
+        elif token in _NEGATORS or token.endswith("n't"):
+            previous = out[-1] if out else "-"
+            if token in _POSTPOSED_NEGATORS and previous[0].isalnum() and previous not in _NEGATORS:
+                out[-1] = "NOT_" + previous.removeprefix("NOT_")
             scope = _NEGATION_SCOPE
             out.append(token)
         elif not token[0].isalnum() and token[0] != "_":
@@ -93,6 +110,19 @@ def tokens(text: str) -> list[str]:
         else:
             out.append(token)
     return out
+
+
+def emoji_sentiment(text: str) -> float | None:
+    """For a text of emojis and punctuation only: (positive - negative) / all emoji cues of the
+    lexicon, in [-1, 1]; ``None`` for a text with words, or without any cue."""
+    toks = tokens(text)
+    if any(token[0].isalnum() and token != "http" for token in toks):
+        return None
+    cues = load_lexicon("*")[1]
+    found = [cues[t][0] for t in toks if t in cues]
+    if not found:
+        return None
+    return round((found.count("lex|pos") - found.count("lex|neg")) / len(found), 4)
 
 
 #: Feature names a lexicon entry emits: (plain, negated) for each lexicon group.
@@ -164,21 +194,66 @@ def feature_matrix(
     return row_ids, col_ids, values
 
 
+@cache
+def _vader() -> Any:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def vader_scores(texts: Sequence[str]) -> npt.NDArray[np.float64]:
+    """VADER's ``neg``, ``neu``, ``pos`` and ``compound`` scores of each text's readable words."""
+    scores = (_vader().polarity_scores(readable_text(text)) for text in texts)
+    rows = [(s["neg"], s["neu"], s["pos"], s["compound"]) for s in scores]
+    return np.asarray(rows, dtype=np.float64).reshape(len(texts), 4)
+
+
+class DenseBlock(NamedTuple):
+    width: int
+    compute: Callable[[Sequence[str]], npt.NDArray[np.float64]]
+    #: The name and version of what computes it, for ``model_versions``.
+    producer: str
+
+
+#: Dense feature blocks a model may append to the hashed features.
+DENSE_BLOCKS = {
+    "vader": DenseBlock(4, vader_scores, f"vader-{version('vaderSentiment')}"),
+}
+
+
+def dense_matrix(texts: Sequence[str], blocks: Sequence[str]) -> npt.NDArray[np.float64]:
+    """The dense blocks of ``texts`` side by side (no columns when ``blocks`` is empty)."""
+    parts = [DENSE_BLOCKS[block].compute(texts) for block in blocks]
+    return np.hstack(parts) if parts else np.zeros((len(texts), 0))
+
+
 class SentimentModel:
-    """A linear classifier over :func:`featurize` features, loaded from packaged weights."""
+    """A linear classifier over :func:`featurize` features and its dense blocks, loaded from
+    packaged weights."""
 
     def __init__(
-        self, info: ModelInfo, weights: npt.NDArray[np.float32], bias: npt.NDArray[np.float64]
+        self,
+        info: ModelInfo,
+        weights: npt.NDArray[np.float32],
+        bias: npt.NDArray[np.float64],
+        dense_weights: npt.NDArray[np.float64] | None = None,
     ) -> None:
         if info.featurizer_version != FEATURIZER_VERSION:
             raise ValueError(f"{info.tag} was trained with featuriser v{info.featurizer_version}")
         if info.lexicon_version != load_lexicon(info.lexicon)[0]:
             raise ValueError(f"{info.tag} was trained with another version of the sentiment lexicon")
-        if weights.shape != (info.n_features, len(info.labels)):
+        dense_width = sum(DENSE_BLOCKS[block].width for block in info.dense)
+        if dense_weights is None:
+            dense_weights = np.zeros((dense_width, len(info.labels)))
+        if weights.shape != (info.n_features, len(info.labels)) or dense_weights.shape != (
+            dense_width,
+            len(info.labels),
+        ):
             raise ValueError(f"{info.tag}: weights of shape {weights.shape} do not match its metadata")
         self.info = info
         self._weights = weights
         self._bias = bias
+        self._dense_weights = dense_weights
 
     @classmethod
     def load(cls, name: str) -> SentimentModel:
@@ -189,7 +264,13 @@ class SentimentModel:
             weights = np.zeros((info.n_features, len(info.labels)), dtype=np.float32)
             weights[arrays["rows"]] = arrays["weights"].astype(np.float32)
             bias = arrays["bias"].astype(np.float64)
-        return cls(info, weights, bias)
+            dense = arrays["dense"].astype(np.float64) if "dense" in arrays else None
+        return cls(info, weights, bias, dense)
+
+    @property
+    def producers(self) -> str:
+        """What computes the model's dense features, e.g. ``vader-3.3.2`` (empty without any)."""
+        return ",".join(DENSE_BLOCKS[block].producer for block in self.info.dense)
 
     def predict_proba(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Class probabilities, one row per text, columns in :data:`LABELS` order."""
@@ -202,5 +283,7 @@ class SentimentModel:
             [np.bincount(rows, weights=contributions[:, k], minlength=len(texts)) for k in range(n_classes)],
             axis=1,
         )
+        if self.info.dense:
+            logits += dense_matrix(texts, self.info.dense) @ self._dense_weights
         probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
         return probabilities / probabilities.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]

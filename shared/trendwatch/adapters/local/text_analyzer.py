@@ -1,5 +1,6 @@
-"""Offline text enrichment: lingua for the language, VADER or a packaged model for sentiment,
-and the pure extractors of :mod:`trendwatch.domain.text` for the rest.
+"""Offline text enrichment: function words and lingua for the language, packaged linear models
+(VADER for languages without one) for sentiment, and the pure extractors of
+:mod:`trendwatch.domain.text` for the rest.
 
 Everything it uses ships inside PyPI wheels or this package; nothing is downloaded.
 """
@@ -8,15 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from importlib.metadata import version
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 from lingua import ConfidenceValue, Language, LanguageDetector, LanguageDetectorBuilder
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from trendwatch.adapters.local.sentiment_model import LABELS, SentimentModel
+from trendwatch.adapters.local.sentiment_model import (
+    LABELS,
+    SentimentModel,
+    emoji_sentiment,
+    load_lexicon,
+    vader_scores,
+)
 from trendwatch.contracts.events import Entity, Sentiment, SentimentLabel, TextEnrichment
+from trendwatch.domain.language import FUNCTION_WORDS_VERSION, Vote, function_word_vote
 from trendwatch.domain.text import (
     categorize_text,
     detection_text,
@@ -24,7 +31,7 @@ from trendwatch.domain.text import (
     extract_hashtags,
     extract_keyphrases,
     extract_mentions,
-    readable_text,
+    lemmatize_keyphrase,
     taxonomy,
 )
 from trendwatch.ports import TextItem
@@ -41,7 +48,13 @@ LANGUAGES = (
     Language.PORTUGUESE,
     Language.DUTCH,
 )
-FRENCH_MODEL = "trendwatch-sentiment-fr"
+#: The packaged sentiment model of each profile and language; other languages get VADER. The
+#: profiles share them: WordLlama embeddings as extra features scored lower on cross-validation
+#: and validation (see ``scripts/train_sentiment.py``); ``accurate`` differs in language id.
+SENTIMENT_MODELS: dict[Profile, dict[str, str]] = {
+    "fast": {"en": "trendwatch-sentiment-en", "fr": "trendwatch-sentiment-fr"},
+    "accurate": {"en": "trendwatch-sentiment-en", "fr": "trendwatch-sentiment-fr"},
+}
 #: X's ``lang`` values that name no language (undetermined, media-, hashtag-, mention-only...).
 _NON_LANGUAGE_HINTS = frozenset({"und", "zxx", "art", "qme", "qht", "qam", "qst", "qct", "qmt"})
 #: How much X's language hint multiplies the odds of its language: a lot for texts of a few
@@ -49,16 +62,36 @@ _NON_LANGUAGE_HINTS = frozenset({"und", "zxx", "art", "qme", "qht", "qam", "qst"
 _HINT_ODDS_SHORT = 20.0
 _HINT_ODDS_LONG = 3.0
 _SHORT_TEXT_WORDS = 3
+#: A function-word vote settles the language when its leader is ahead by this many words, or
+#: by one when X's hint agrees or is absent (a hint that disagrees sends the text to lingua).
+_DECISIVE_LEAD = 2
 _CHUNK = 1024
-#: VADER's recommended thresholds on the compound score.
-_VADER_NEUTRAL_BAND = 0.05
+EMOJI_KEY = "emoji"
+#: VADER's recommended thresholds on the compound score (also used for emoji-only texts).
+VADER_NEUTRAL_BAND = 0.05
 
 
-def _detector(profile: Profile) -> LanguageDetector:
-    builder = LanguageDetectorBuilder.from_languages(*LANGUAGES)
-    if profile == "fast":
-        builder = builder.with_low_accuracy_mode()
-    return builder.build()
+class ModelId(NamedTuple):
+    """A model's name and version, as ``model_versions`` and ``model_metrics`` record them."""
+
+    name: str
+    version: str
+
+    @property
+    def tag(self) -> str:
+        return f"{self.name}-{self.version}"
+
+
+LINGUA = ModelId("lingua", version("lingua-language-detector"))
+VADER = ModelId("vader", version("vaderSentiment"))
+
+
+def sentiment_model_id(model: SentimentModel) -> ModelId:
+    """``trendwatch-sentiment-en`` + ``2+<weights hash>``: the hash tells retrained weights apart."""
+    info = model.info
+    return ModelId(
+        info.name, f"{info.version}+{info.weights_sha256[:8]}" if info.weights_sha256 else str(info.version)
+    )
 
 
 def _batched(items: Sequence[TextItem], size: int) -> Iterator[Sequence[TextItem]]:
@@ -70,6 +103,10 @@ def _iso(language: Language) -> str:
     return str(language.iso_code_639_1.name.lower())
 
 
+def _hint(lang_hint: str | None) -> str | None:
+    return lang_hint.lower() if lang_hint and lang_hint.lower() not in _NON_LANGUAGE_HINTS else None
+
+
 def choose_language(
     confidences: Sequence[ConfidenceValue], hint: str | None, n_words: int
 ) -> tuple[str, float]:
@@ -78,7 +115,7 @@ def choose_language(
     With nothing to detect, or only a language lingua does not know and no confident
     alternative, the hint (or ``und``) is returned with confidence 0.
     """
-    hint = hint.lower() if hint and hint.lower() not in _NON_LANGUAGE_HINTS else None
+    hint = _hint(hint)
     scores = {_iso(c.language): c.value for c in confidences}
     top = max(scores.values(), default=0.0)
     if top == 0.0 or (hint is not None and hint not in scores and top < 0.5):
@@ -90,8 +127,62 @@ def choose_language(
     return lang, round(scores[lang] / total, 4)
 
 
+def settled_by_vote(vote: Vote, hint: str | None) -> bool:
+    """Whether the function-word vote decides without lingua (see :data:`_DECISIVE_LEAD`)."""
+    hint = _hint(hint)
+    if vote.lang is None:
+        return False
+    return vote.lead >= _DECISIVE_LEAD or (vote.lead >= 1 and hint in (None, vote.lang))
+
+
+def vote_confidence(vote: Vote) -> float:
+    """The leader's share of the votes, with one vote's worth of doubt: 1 of 1 -> 0.5, 4 of 4 -> 0.8."""
+    others = vote.votes - vote.lead
+    return round(vote.votes / (vote.votes + others + 1), 4)
+
+
+class LanguageIdentifier:
+    """Language of short noisy texts, X's hint as a prior.
+
+    ``fast``: a function-word vote first (:mod:`trendwatch.domain.language`), lingua's full
+    models only for the texts it leaves open (a few percent); ``accurate``: lingua for all.
+    Lingua's low-accuracy mode is not used: on tweets under 60 characters it is right for
+    only about 78 % of them, against 98 % with the full models.
+    """
+
+    def __init__(self, profile: Profile) -> None:
+        self._detector: LanguageDetector = LanguageDetectorBuilder.from_languages(*LANGUAGES).build()
+        self._vote = profile == "fast"
+        self.model = (
+            ModelId(f"function-words+{LINGUA.name}", f"{FUNCTION_WORDS_VERSION}+{LINGUA.version}")
+            if self._vote
+            else LINGUA
+        )
+
+    def identify(self, texts: Sequence[str], hints: Sequence[str | None]) -> list[tuple[str, float]]:
+        """``(iso code, confidence)`` per text, in order."""
+        results: list[tuple[str, float] | None] = [None] * len(texts)
+        if self._vote:
+            for i, (text, hint) in enumerate(zip(texts, hints, strict=True)):
+                vote = function_word_vote(text)
+                if settled_by_vote(vote, hint):
+                    results[i] = (str(vote.lang), vote_confidence(vote))
+        open_ = [i for i, result in enumerate(results) if result is None]
+        plain = [detection_text(texts[i]) for i in open_]
+        confidences = self._detector.compute_language_confidence_values_in_parallel(plain)
+        for i, text, values in zip(open_, plain, confidences, strict=True):
+            results[i] = choose_language(values, hints[i], len(text.split()))
+        return [result for result in results if result is not None]
+
+
 def _label(score: float, band: float) -> SentimentLabel:
     return "positive" if score >= band else "negative" if score <= -band else "neutral"
+
+
+def _vader_sentiment(scores: npt.NDArray[np.float64]) -> Sentiment:
+    """VADER's label by its authors' thresholds on the compound score (the last of its scores)."""
+    compound = round(float(scores[-1]), 4)
+    return Sentiment(_label(compound, VADER_NEUTRAL_BAND), compound)
 
 
 def _model_sentiment(probabilities: npt.NDArray[np.float64]) -> Sentiment:
@@ -104,59 +195,68 @@ def _model_sentiment(probabilities: npt.NDArray[np.float64]) -> Sentiment:
 class LocalTextAnalyzer:
     """A :class:`~trendwatch.ports.TextAnalyzer` that runs offline.
 
-    ``fast`` uses lingua's low-accuracy mode (trigrams only: a few MB instead of ~250 MB of
-    models, about three times faster) and ``accurate`` its full models. On the English and
-    French tweets of the sentiment data, without hints, low accuracy picks the right language
-    for 95 % of tweets but only 78 % of those under 60 characters; full models for 99.6 % and
-    98 %. X's language hint, used as a prior, makes up some of the difference.
-    Sentiment: the packaged French model for French, VADER for everything else (VADER
-    scored higher than a model trained the same way on English tweets; for languages
-    other than English and French it still reads emojis and English loanwords).
+    Language: :class:`LanguageIdentifier`. Sentiment: the profile's packaged model for English
+    and French (:data:`SENTIMENT_MODELS`: hashed n-grams with negation marking, a polarity
+    lexicon with emojis and slang, and VADER's scores), the lexicon's emoji cues for a text of emojis only, VADER for other languages
+    (it still reads emojis and English loanwords).
     """
 
     def __init__(self, profile: Profile = "fast") -> None:
         self.name = f"local-{profile}"
-        self._detector = _detector(profile)
-        self._vader = SentimentIntensityAnalyzer()
-        self._french = SentimentModel.load(FRENCH_MODEL)
-        lingua = f"lingua-{version('lingua-language-detector')}"
-        self._lang_version = f"{lingua}-low-accuracy" if profile == "fast" else lingua
-        self._vader_version = f"vader-{version('vaderSentiment')}"
-        self._taxonomy_version = f"trendwatch-taxonomy-{taxonomy().version}"
+        self.profile = profile
+        self.language = LanguageIdentifier(profile)
+        self.sentiment_models = {
+            lang: SentimentModel.load(name) for lang, name in SENTIMENT_MODELS[profile].items()
+        }
+        common = {"lang": self.language.model.tag, "taxonomy": f"trendwatch-taxonomy-{taxonomy().version}"}
+        #: What ``model_versions`` holds for a text, by the key :meth:`sentiments` gives.
+        self.model_versions = {
+            "*": common | {"sentiment": VADER.tag},
+            EMOJI_KEY: common | {"sentiment": f"trendwatch-emoji-lexicon-{load_lexicon('*')[0]}"},
+        } | {
+            lang: common
+            | {"sentiment": sentiment_model_id(model).tag}
+            | ({"sentiment_features": model.producers} if model.producers else {})
+            for lang, model in self.sentiment_models.items()
+        }
 
     def analyze(self, items: Sequence[TextItem]) -> list[TextEnrichment]:
         # In chunks, so that the per-text caches of the domain functions hold a whole chunk.
         return [result for chunk in _batched(items, _CHUNK) for result in self._analyze(chunk)]
 
     def _analyze(self, items: Sequence[TextItem]) -> list[TextEnrichment]:
-        texts = [detection_text(item.text) for item in items]
-        confidences = self._detector.compute_language_confidence_values_in_parallel(texts)
-        languages = [
-            choose_language(values, item.lang_hint, len(text.split()))
-            for item, values, text in zip(items, confidences, texts, strict=True)
-        ]
-        sentiments = self._sentiments(items, [lang for lang, _ in languages])
+        languages = self.language.identify([item.text for item in items], [item.lang_hint for item in items])
+        sentiments = self.sentiments([item.text for item in items], [lang for lang, _ in languages])
         return [
-            self._enrich(item, lang, confidence, sentiment, model)
-            for item, (lang, confidence), (sentiment, model) in zip(items, languages, sentiments, strict=True)
+            self._enrich(item, lang, confidence, sentiment, self.model_versions[key])
+            for item, (lang, confidence), (sentiment, key) in zip(items, languages, sentiments, strict=True)
         ]
 
-    def _sentiments(self, items: Sequence[TextItem], langs: list[str]) -> list[tuple[Sentiment, str]]:
-        """Sentiment and the model that gave it; French texts go through the model in one batch."""
-        french = [i for i, lang in enumerate(langs) if lang == "fr"]
-        probabilities = self._french.predict_proba([items[i].text for i in french])
-        by_model = {
-            i: (_model_sentiment(row), self._french.info.tag)
-            for i, row in zip(french, probabilities, strict=True)
-        }
-        return [by_model.get(i) or self._vader_sentiment(item.text) for i, item in enumerate(items)]
-
-    def _vader_sentiment(self, text: str) -> tuple[Sentiment, str]:
-        compound = float(self._vader.polarity_scores(readable_text(text))["compound"])
-        return Sentiment(_label(compound, _VADER_NEUTRAL_BAND), compound), self._vader_version
+    def sentiments(self, texts: Sequence[str], langs: Sequence[str]) -> list[tuple[Sentiment, str]]:
+        """Sentiment of each text in its language, and the key of :attr:`model_versions` that
+        produced it: the language's model, ``emoji`` for a text of emojis only (the lexicon's
+        emoji cues), else ``*`` (VADER). Each model reads its texts in one batch."""
+        results: list[tuple[Sentiment, str] | None] = [None] * len(texts)
+        groups: dict[str, list[int]] = {}
+        for i, (text, lang) in enumerate(zip(texts, langs, strict=True)):
+            emojis = emoji_sentiment(text) if lang not in self.sentiment_models else None
+            if emojis is not None:
+                results[i] = (Sentiment(_label(emojis, VADER_NEUTRAL_BAND), emojis), EMOJI_KEY)
+            else:
+                groups.setdefault(lang if lang in self.sentiment_models else "*", []).append(i)
+        for key, indices in groups.items():
+            batch = [texts[i] for i in indices]
+            found = (
+                [_vader_sentiment(row) for row in vader_scores(batch)]
+                if key == "*"
+                else [_model_sentiment(row) for row in self.sentiment_models[key].predict_proba(batch)]
+            )
+            for i, sentiment in zip(indices, found, strict=True):
+                results[i] = (sentiment, key)
+        return [result for result in results if result is not None]
 
     def _enrich(
-        self, item: TextItem, lang: str, confidence: float, sentiment: Sentiment, sentiment_model: str
+        self, item: TextItem, lang: str, confidence: float, sentiment: Sentiment, versions: dict[str, str]
     ) -> TextEnrichment:
         return TextEnrichment(
             lang=lang,
@@ -164,12 +264,12 @@ class LocalTextAnalyzer:
             sentiment=sentiment,
             hashtags=extract_hashtags(item.text),
             mentions=extract_mentions(item.text),
-            keyphrases=extract_keyphrases(item.text, lang),
+            keyphrases=tuple(
+                dict.fromkeys(
+                    lemmatize_keyphrase(phrase, lang) for phrase in extract_keyphrases(item.text, lang)
+                )
+            ),
             entities=tuple(Entity(e.name, e.type, e.salience) for e in extract_entities(item.text)),
             categories=categorize_text(item.text, lang),
-            model_versions={
-                "lang": self._lang_version,
-                "sentiment": sentiment_model,
-                "taxonomy": self._taxonomy_version,
-            },
+            model_versions=versions,
         )

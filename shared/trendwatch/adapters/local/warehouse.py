@@ -27,6 +27,7 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "TIMESTAMP": pa.timestamp("us", tz="UTC"),
     "DATE": pa.date32(),
     "ARRAY<STRING>": pa.list_(pa.string()),
+    "ARRAY<FLOAT64>": pa.list_(pa.float64()),
 }
 
 
@@ -41,7 +42,7 @@ def _cell(value: Any, type_: str) -> Any:
         return datetime.fromisoformat(value)
     if type_ == "JSON" and value is not None and not isinstance(value, str):
         return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    if type_ == "ARRAY<STRING>" and value is not None:
+    if type_.startswith("ARRAY<") and value is not None:
         return list(value)
     return value
 
@@ -58,15 +59,19 @@ class DuckDBWarehouse:
 
     DuckDB lets a single process write a file; in ``--processes`` mode the router process
     holds it and serves the others (see :mod:`trendwatch.runtime.warehouse_http`).
+    ``read_only`` opens an existing file for readers only (the API): any write fails, and
+    other read-only processes may open the same file at the same time.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._connection = duckdb.connect(str(path))
+        self._connection = duckdb.connect(str(path), read_only=read_only)
         self._connection.execute("SET TimeZone = 'UTC'")
-        self._run(self._create_tables)
+        if not read_only:
+            self._run(self._create_tables)
 
     def _run(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         with self._lock:
@@ -78,7 +83,11 @@ class DuckDBWarehouse:
             connection.execute(to_duckdb(tbl.bigquery_ddl(layout=False)))
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        statement = to_duckdb(sql)
+        return self.query_duckdb(to_duckdb(sql), params)
+
+    def query_duckdb(self, statement: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run DuckDB's own SQL (``$name`` parameters), untranspiled: for what BigQuery's dialect
+        cannot say, such as extensions and their pragmas."""
 
         def work(connection: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
             cursor = connection.execute(statement, dict(params) if params else None)

@@ -1,0 +1,113 @@
+# The analysts' HTTP API and dashboard (`trendwatch serve`) as a Cloud Run service: its own
+# service account that can only read the warehouse, reachable only through the internal load
+# balancer (where IAP authenticates people) and callable only by the listed invokers.
+
+terraform {
+  required_version = ">= 1.5"
+  required_providers {
+    google = { source = "hashicorp/google", version = "~> 6.0" }
+  }
+}
+
+variable "project_id" { type = string }
+variable "region" { type = string }
+variable "environment" { type = string }
+variable "dataset_id" { type = string }
+
+variable "image" {
+  description = "The API container (deploy/api/Dockerfile), pushed to Artifact Registry by CI."
+  type        = string
+}
+
+variable "invokers" {
+  description = "Members allowed to call the API (e.g. the IAP service agent, group:analysts@...)."
+  type        = list(string)
+  default     = []
+}
+
+variable "max_instances" {
+  type    = number
+  default = 3
+}
+
+variable "deletion_protection" {
+  type    = bool
+  default = true
+}
+
+resource "google_service_account" "api" {
+  project      = var.project_id
+  account_id   = "tw-api"
+  display_name = "trendwatch ${var.environment} analysts' API"
+}
+
+# Read-only: table data of the dataset, and query jobs billed to the project.
+resource "google_bigquery_dataset_iam_member" "api_reads" {
+  project    = var.project_id
+  dataset_id = var.dataset_id
+  role       = "roles/bigquery.dataViewer"
+  member     = google_service_account.api.member
+}
+
+resource "google_project_iam_member" "api" {
+  for_each = toset([
+    "roles/bigquery.jobUser",
+    "roles/logging.logWriter",
+    "roles/monitoring.metricWriter",
+    "roles/cloudtrace.agent",
+  ])
+  project = var.project_id
+  role    = each.key
+  member  = google_service_account.api.member
+}
+
+resource "google_cloud_run_v2_service" "api" {
+  project             = var.project_id
+  location            = var.region
+  name                = "trendwatch-api"
+  ingress             = "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
+  deletion_protection = var.deletion_protection
+  labels              = { app = "trendwatch", service = "api", environment = var.environment }
+
+  template {
+    service_account = google_service_account.api.email
+    scaling {
+      min_instance_count = 0
+      max_instance_count = var.max_instances
+    }
+    containers {
+      image = var.image
+      args  = ["serve", "--host", "0.0.0.0", "--port", "8080"]
+      ports {
+        container_port = 8080
+      }
+      resources {
+        limits = { cpu = "1", memory = "1Gi" }
+      }
+      env {
+        name  = "TRENDWATCH_ENV"
+        value = var.environment
+      }
+      env {
+        name  = "TRENDWATCH_PROJECT"
+        value = var.project_id
+      }
+      env {
+        name  = "TRENDWATCH_DATASET"
+        value = var.dataset_id
+      }
+    }
+  }
+}
+
+resource "google_cloud_run_v2_service_iam_member" "invokers" {
+  for_each = toset(var.invokers)
+  project  = var.project_id
+  location = var.region
+  name     = google_cloud_run_v2_service.api.name
+  role     = "roles/run.invoker"
+  member   = each.key
+}
+
+output "api_service_account" { value = google_service_account.api.email }
+output "api_uri" { value = google_cloud_run_v2_service.api.uri }

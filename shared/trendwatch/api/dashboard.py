@@ -1,0 +1,183 @@
+"""The web dashboard: one page per question an analyst asks, rendered on the server.
+
+Pages read the same :class:`~trendwatch.api.read.AnalystReads` as the JSON API; charts are
+inline SVG from :mod:`trendwatch.api.charts`. Nothing is fetched from elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from trendwatch.api import charts
+from trendwatch.api.models import ModelMetric, Series
+from trendwatch.api.read import AnalystReads
+from trendwatch.api.routes import reads
+
+HERE = Path(__file__).parent
+STATIC_DIR = HERE / "static"
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.filters["quote"] = lambda value: quote(str(value), safe="")
+templates.env.filters["when"] = lambda value: value.strftime("%Y-%m-%d %H:%M") if value else "—"
+
+router = APIRouter(include_in_schema=False)
+Reads = Annotated[AnalystReads, Depends(reads)]
+#: Filters of the pages' forms, where "" means "all".
+PageLang = Annotated[str | None, Query(pattern=r"^([a-z]{2,3})?$")]
+
+
+def _page(request: Request, template: str, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, template, context)
+
+
+def _labels(series: Series) -> list[str]:
+    return [p.start.strftime("%H:%M") for p in series.points]
+
+
+def story_charts(series: Series, title: str) -> dict[str, Markup]:
+    """Volume stacked by language, sentiment counts stacked, and the mean sentiment line."""
+    labels = _labels(series)
+    languages = sorted({lang for p in series.points for lang in p.languages})
+    by_lang = {lang: [p.languages.get(lang, 0) for p in series.points] for lang in languages}
+    sentiment = {name: [getattr(p, name) for p in series.points] for name in charts.SENTIMENT_COLOURS}
+    return {
+        "volume": charts.stacked_bars(labels, by_lang, title=f"{title}: tweets per language"),
+        "sentiment": charts.stacked_bars(
+            labels, sentiment, title=f"{title}: tweets per sentiment", colours=charts.SENTIMENT_COLOURS
+        ),
+        "mood": charts.line_chart(
+            labels,
+            {"mean sentiment": [p.sentiment_avg for p in series.points]},
+            title=f"{title}: mean sentiment",
+            low=-1.0,
+            high=1.0,
+            height=140,
+        ),
+        "legend": Markup("").join(
+            Markup('<span class="key" style="--key:{}">{}</span>').format(charts.colour(i), lang)
+            for i, lang in enumerate(languages)
+        ),
+    }
+
+
+@router.get("/", response_class=HTMLResponse)
+def emerging_view(
+    request: Request,
+    reader: Reads,
+    lang: PageLang = None,
+    category: Annotated[str | None, Query(pattern=r"^[a-z_]{0,40}$")] = None,
+    sort: Annotated[str, Query(pattern="^(newest|score)$")] = "newest",
+) -> HTMLResponse:
+    page = reader.emerging_page(
+        lang=lang or None, category=category or None, by_score=sort == "score", limit=100
+    )
+    every = reader.emerging()
+    rows = [
+        {
+            "topic": topic,
+            "sparkline": charts.sparkline([p.tweets for p in topic.series.points], label=topic.label),
+        }
+        for topic in page.items
+    ]
+    return _page(
+        request,
+        "emerging.html",
+        rows=rows,
+        total=page.total,
+        lang=lang or "",
+        category=category or "",
+        sort=sort,
+        languages=sorted({lang for t in every for lang in t.languages}),
+        categories=sorted({t.category for t in every if t.category}),
+    )
+
+
+@router.get("/topics/{topic_id:path}", response_class=HTMLResponse)
+def topic_page(request: Request, reader: Reads, topic_id: str, lang: PageLang = None) -> HTMLResponse:
+    detail = reader.topic(topic_id, lang=lang or None)
+    if detail is None:
+        raise HTTPException(404, f"no topic {topic_id!r}")
+    return _page(
+        request,
+        "topic.html",
+        topic=detail,
+        lang=lang or "",
+        charts=story_charts(detail.series, detail.label),
+        people=charts.hbars(
+            [(i.username or i.user_id, i.score) for i in detail.influencers], title="Influence score"
+        ),
+        cover=charts.hbars(
+            [(p.name or p.sku, p.days_of_cover) for p in detail.products if p.days_of_cover is not None],
+            title="Days of cover",
+        ),
+        languages=charts.hbars([(s.lang, s.tweets) for s in detail.languages], title="Tweets per language"),
+    )
+
+
+@router.get("/influencers", response_class=HTMLResponse)
+def influencers_page(request: Request, reader: Reads) -> HTMLResponse:
+    page = reader.influencers(limit=30)
+    return _page(
+        request,
+        "influencers.html",
+        influencers=page.items,
+        chart=charts.hbars(
+            [(i.username or i.user_id, i.score) for i in page.items], title="Influence score", width=640
+        ),
+    )
+
+
+@router.get("/stock", response_class=HTMLResponse)
+def stock_page(request: Request, reader: Reads) -> HTMLResponse:
+    alerts = reader.stock_alerts()
+    return _page(
+        request,
+        "stock.html",
+        alerts=alerts,
+        chart=charts.hbars(
+            [(a.name or a.sku, a.days_of_cover) for a in alerts], title="Days of cover", width=640
+        ),
+    )
+
+
+def metric_charts(metrics: list[ModelMetric]) -> list[tuple[str, Markup]]:
+    """One line chart per model and metric, a line per dataset, over evaluation time."""
+    grouped: dict[tuple[str, str], dict[str, dict[datetime, float | None]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
+    for m in metrics:
+        grouped[(m.model, m.metric)][m.dataset or "—"][m.evaluated_at] = m.value
+    result = []
+    for (model, metric), datasets in sorted(grouped.items()):
+        times = sorted({t for values in datasets.values() for t in values})
+        title = f"{model} · {metric}"
+        lines = {name: [values.get(t) for t in times] for name, values in datasets.items()}
+        labels = [t.strftime("%Y-%m-%d %H:%M") for t in times]
+        result.append((title, charts.line_chart(labels, lines, title=title, height=160)))
+    return result
+
+
+@router.get("/models", response_class=HTMLResponse)
+def models_page(request: Request, reader: Reads) -> HTMLResponse:
+    metrics = reader.model_metrics(limit=1000).items
+    return _page(request, "models.html", charts=metric_charts(metrics), count=len(metrics))
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    reader: Reads,
+    q: Annotated[str, Query(max_length=200)] = "",
+    lang: PageLang = None,
+) -> HTMLResponse:
+    words = q.split()[:10]
+    page = reader.search(words, lang=lang or None, limit=50) if words else None
+    return _page(request, "search.html", q=q, lang=lang or "", page=page)

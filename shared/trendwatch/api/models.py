@@ -1,0 +1,164 @@
+"""What the API answers: one pydantic model per resource, documented in the OpenAPI schema."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+T = TypeVar("T")
+
+
+class ErrorBody(BaseModel):
+    """A 4xx answer other than a validation error: what was wrong, in one sentence."""
+
+    detail: str
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a longer list: ``total`` items match, ``items`` start at ``offset``."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class SeriesPoint(BaseModel):
+    """One bucket of a topic's story: tweets, sentiment counts and tweets per language."""
+
+    start: datetime
+    tweets: int
+    positive: int
+    neutral: int
+    negative: int
+    sentiment_avg: float | None = Field(description="Mean sentiment score (-1..1) of the bucket's tweets.")
+    languages: dict[str, int]
+
+
+class Series(BaseModel):
+    bucket_minutes: int
+    points: list[SeriesPoint]
+
+
+class EmergingTopic(BaseModel):
+    topic_id: str
+    label: str
+    terms: list[str]
+    score: float = Field(description="Emergence score of the detector (higher: more surprising).")
+    volume: int = Field(description="Tweets with the topic in the scored window.")
+    observed: float = Field(description="Independent voices in the scored window.")
+    expected: float = Field(description="Voices the topic's own baseline predicts.")
+    first_detected_at: datetime
+    languages: list[str]
+    category: str | None = Field(description="Product category most of the topic's tweets are about.")
+    series: Series
+
+
+class TermCount(BaseModel):
+    term: str
+    kind: str | None
+    tweets: int
+
+
+class LanguageShare(BaseModel):
+    lang: str
+    tweets: int
+    authors: int
+    sentiment_avg: float | None
+
+
+class Tweet(BaseModel):
+    tweet_id: str
+    created_at: datetime
+    author_id: str | None
+    username: str | None
+    text: str | None
+    lang: str | None
+    sentiment_label: str | None
+    sentiment_score: float | None
+    has_media: bool | None
+    like_count: int | None
+    retweets: int = Field(description="Stored retweets of this tweet.")
+
+
+class Colour(BaseModel):
+    hex: str
+    name: str
+    fraction: float
+
+
+class Image(BaseModel):
+    media_key: str
+    tweet_id: str | None
+    created_at: datetime | None
+    width: int | None
+    height: int | None
+    colours: list[Colour]
+    ocr_text: str | None
+    labels: list[str]
+    copies: int = Field(description="Near-duplicate copies of this image among the topic's tweets.")
+    url: str = Field(description="Where the API serves the image bytes.")
+
+
+class Influencer(BaseModel):
+    user_id: str
+    username: str | None
+    score: float
+    rank: int
+    topic_id: str | None
+    followers: int | None
+    evidence: dict[str, float]
+
+
+class ProductStock(BaseModel):
+    sku: str
+    name: str | None
+    category: str | None
+    brand: str | None
+    price: float | None
+    score: float | None = Field(description="Strength of the link between the topic and the product.")
+    matched_terms: list[str]
+    snapshot_date: date | None = Field(description="Latest stock snapshot of the product.")
+    on_hand: int | None
+    on_order: int | None
+    daily_demand: float | None = Field(description="Units ordered per day over the recent order days.")
+    days_of_cover: float | None = Field(description="Days the stock on hand lasts at that demand.")
+
+
+class TopicDetail(BaseModel):
+    topic_id: str
+    label: str
+    terms: list[str]
+    emergence: EmergingTopic | None = Field(description="The topic's latest emergence, if it is emerging.")
+    series: Series
+    languages: list[LanguageShare]
+    related_terms: list[TermCount]
+    top_tweets: list[Tweet]
+    images: list[Image]
+    influencers: list[Influencer]
+    products: list[ProductStock]
+
+
+class StockAlert(BaseModel):
+    """A product that emerging topics touch while its stock on hand lasts only a few days."""
+
+    sku: str
+    name: str | None
+    category: str | None
+    on_hand: int | None
+    daily_demand: float | None
+    days_of_cover: float
+    topic_id: str = Field(description="The highest-scoring emerging topic touching the product.")
+    topic_ids: list[str]
+    score: float = Field(description="Emergence score of that topic.")
+
+
+class ModelMetric(BaseModel):
+    model: str
+    version: str | None
+    dataset: str | None
+    metric: str
+    value: float | None
+    evaluated_at: datetime

@@ -1,0 +1,432 @@
+"""The API's read layer: every answer the API and the dashboard give is computed here.
+
+SQL comes from :mod:`trendwatch.api.queries`; emerging topics and influence rankings come
+from :mod:`trendwatch.app.insights`, so an improved detector or ranking shows up here without
+change. Those two are computed in Python over the whole stream (about a second on the demo
+data), so their results are kept for ``cache_seconds``; everything else is one query.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import msgspec
+
+from trendwatch.api import queries
+from trendwatch.api.models import (
+    EmergingTopic,
+    Image,
+    Influencer,
+    LanguageShare,
+    ModelMetric,
+    Page,
+    ProductStock,
+    Series,
+    SeriesPoint,
+    StockAlert,
+    TermCount,
+    TopicDetail,
+    Tweet,
+)
+from trendwatch.app.enrich_image import MEDIA_PREFIX
+from trendwatch.app.insights import TOPIC_PREFIX, influencers
+from trendwatch.app.trends import find_emergences
+from trendwatch.domain.emergence import EmergenceParams
+from trendwatch.domain.topics import Embed
+from trendwatch.ports import BlobStore, Warehouse
+
+T = TypeVar("T")
+
+#: Where the API serves image bytes (``{MEDIA_PATH}{media_key}``).
+MEDIA_PATH = "/api/v1/media/"
+#: Emerging topics and influencers are ranked once up to these many; pages are cut from them.
+EMERGING_POOL = 200
+INFLUENCER_POOL = 200
+SPARKLINE_POINTS = 24
+STORY_POINTS = 60
+MAX_POINTS = 500
+#: Bounds used when a time range is open (BigQuery cannot compare a timestamp with NULL).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+_CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
+
+
+class TimeRange(msgspec.Struct, frozen=True):
+    """``[since, until)``; either end may be open."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @property
+    def bounds(self) -> dict[str, datetime]:
+        return {"since": self.since or EARLIEST, "until": self.until or LATEST}
+
+    def contains(self, moment: datetime) -> bool:
+        return (self.since is None or moment >= self.since) and (self.until is None or moment < self.until)
+
+
+ALL_TIME = TimeRange()
+
+
+class _Span(msgspec.Struct, frozen=True):
+    first_at: datetime | None
+    last_at: datetime | None
+
+
+class _TtlCache:
+    """Results of slow computations, each kept for ``seconds`` (thread-safe)."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float]) -> None:
+        self._seconds = seconds
+        self._clock = clock
+        self._entries: dict[Hashable, tuple[float, Any]] = {}
+        self._lock = threading.RLock()  # a computation may use another cached one
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None and self._clock() - hit[0] < self._seconds:
+                result: T = hit[1]
+                return result
+            value = compute()
+            self._entries[key] = (self._clock(), value)
+            return value
+
+
+def _moment(value: datetime | str) -> datetime:
+    """Timestamps come back as datetimes from BigQuery, as ISO strings from local stores."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def _bucket_minutes(start: datetime, end: datetime, points: int) -> int:
+    return max(1, math.ceil((end - start).total_seconds() / 60 / points))
+
+
+def _floor(moment: datetime, minutes: int) -> datetime:
+    seconds = minutes * 60
+    return datetime.fromtimestamp(moment.timestamp() // seconds * seconds, UTC)
+
+
+def _series(rows: Sequence[Mapping[str, Any]], minutes: int, start: datetime, end: datetime) -> Series:
+    """Rows of :data:`queries.SERIES` summed per bucket, every bucket from ``start`` to ``end``."""
+    step = timedelta(minutes=minutes)
+    sums: dict[datetime, dict[str, Any]] = {}
+    moment = _floor(start, minutes)
+    while moment <= end:
+        sums[moment] = {
+            "tweets": 0,
+            "positive": 0,
+            "neutral": 0,
+            "negative": 0,
+            "sentiment": 0.0,
+            "langs": {},
+        }
+        moment += step
+    for row in rows:
+        bucket = sums.get(_moment(row["bucket"]))
+        if bucket is None:
+            continue
+        tweets = int(row["tweets"])
+        for key in ("tweets", "positive", "neutral", "negative"):
+            bucket[key] += int(row[key] or 0)
+        bucket["sentiment"] += float(row["sentiment_sum"] or 0.0)
+        lang = row["lang"] or "und"
+        bucket["langs"][lang] = bucket["langs"].get(lang, 0) + tweets
+    points = [
+        SeriesPoint(
+            start=moment,
+            tweets=s["tweets"],
+            positive=s["positive"],
+            neutral=s["neutral"],
+            negative=s["negative"],
+            sentiment_avg=round(s["sentiment"] / s["tweets"], 4) if s["tweets"] else None,
+            languages=s["langs"],
+        )
+        for moment, s in sums.items()
+    ]
+    return Series(bucket_minutes=minutes, points=points)
+
+
+def _image(row: Mapping[str, Any]) -> Image:
+    colours = row["colours"]
+    return Image.model_validate(
+        {
+            **row,
+            "colours": json.loads(colours) if isinstance(colours, str) else colours or [],
+            "labels": row["labels"] or [],
+            "url": MEDIA_PATH + quote(row["media_key"], safe=""),
+        }
+    )
+
+
+class AnalystReads:
+    """Read-only answers over a warehouse (and the lake, for images).
+
+    ``emergence`` tunes the emergence detector (default: its evaluated parameters) and
+    ``embed`` is the sentence embedder it groups terms into topics with.
+    """
+
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        lake: BlobStore | None = None,
+        *,
+        cache_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        emergence: EmergenceParams | None = None,
+        embed: Embed | None = None,
+    ) -> None:
+        self._warehouse = warehouse
+        self._lake = lake
+        self._emergence = emergence
+        self._embed = embed
+        self._cache = _TtlCache(cache_seconds, clock)
+
+    # -- emerging topics ---------------------------------------------------------------------
+
+    def emerging(self) -> list[EmergingTopic]:
+        """Emerging topics, newest first, each with its sparkline series over the whole stream."""
+        return self._cache.get("emerging", self._compute_emerging)
+
+    def emerging_page(
+        self,
+        *,
+        window: TimeRange = ALL_TIME,
+        lang: str | None = None,
+        category: str | None = None,
+        by_score: bool = False,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> Page[EmergingTopic]:
+        """Emerging topics first detected in ``window``, in ``lang`` and ``category`` when given,
+        newest first (or best score first)."""
+        chosen = [
+            t
+            for t in self.emerging()
+            if window.contains(t.first_detected_at)
+            and (lang is None or lang in t.languages)
+            and (category is None or t.category == category)
+        ]
+        if by_score:
+            chosen.sort(key=lambda t: t.score, reverse=True)
+        return Page[EmergingTopic](
+            items=chosen[offset : offset + limit], total=len(chosen), limit=limit, offset=offset
+        )
+
+    def _compute_emerging(self) -> list[EmergingTopic]:
+        # As ``emerging_topics`` ranks them, but without storing topic membership: this reads only.
+        emergences = find_emergences(
+            self._warehouse, params=self._emergence, embed=self._embed, persist_topics=False
+        )
+        found = sorted(
+            (e.summary for e in emergences), key=lambda t: (t.first_detected_at, t.score), reverse=True
+        )
+        span = self._span()
+        if not found or span.first_at is None or span.last_at is None:
+            return []
+        terms = sorted({term for topic in found for term in topic.terms})
+        categories = {
+            r["term"]: r["category"] for r in self._warehouse.query(queries.TERM_CATEGORIES, {"terms": terms})
+        }
+        minutes = _bucket_minutes(span.first_at, span.last_at, SPARKLINE_POINTS)
+        rows = self._series_rows(terms, TimeRange(), None, minutes)
+        return [
+            EmergingTopic(
+                **msgspec.structs.asdict(topic),
+                category=categories.get(topic.terms[0]),
+                series=_series(
+                    [r for r in rows if r["term"] in topic.terms], minutes, span.first_at, span.last_at
+                ),
+            )
+            for topic in found
+        ]
+
+    def _series_rows(
+        self, terms: Sequence[str], window: TimeRange, lang: str | None, minutes: int
+    ) -> list[dict[str, Any]]:
+        params = {"terms": list(terms), "lang": lang, "bucket_seconds": minutes * 60, **window.bounds}
+        return self._warehouse.query(queries.SERIES, params)
+
+    def _span(self) -> _Span:
+        [span] = msgspec.convert(self._warehouse.query(queries.SPAN), list[_Span])
+        return span
+
+    # -- one topic ---------------------------------------------------------------------------
+
+    def _resolve(self, topic_id: str) -> tuple[str, list[str]] | None:
+        """The label and terms of an emerging or stored topic, or of a ``term:`` topic whose
+        term was seen."""
+        emerging = next((t for t in self.emerging() if t.topic_id == topic_id), None)
+        if emerging is not None:
+            return emerging.label, emerging.terms
+        stored = self._warehouse.query(queries.STORED_TOPIC, {"topic_id": topic_id})
+        if stored:
+            return stored[0]["label"], list(stored[0]["terms"] or [])
+        term = topic_id.removeprefix(TOPIC_PREFIX)
+        if term == topic_id or not term:
+            return None
+        [row] = self._warehouse.query(queries.TERMS_EXIST, {"terms": [term]})
+        return (term, [term]) if row["found"] else None
+
+    def topic(
+        self,
+        topic_id: str,
+        *,
+        window: TimeRange = ALL_TIME,
+        lang: str | None = None,
+        bucket_minutes: int | None = None,
+        top: int = 10,
+    ) -> TopicDetail | None:
+        """A topic's story: series, languages, related terms, tweets, images, people, products.
+
+        ``None`` for an unknown topic. The series has at most :data:`MAX_POINTS` buckets: a
+        requested ``bucket_minutes`` too fine for the time range is widened.
+        """
+        resolved = self._resolve(topic_id)
+        if resolved is None:
+            return None
+        label, terms = resolved
+        span = self._span()
+        start = max(filter(None, (span.first_at, window.since)), default=EARLIEST)
+        end = min(filter(None, (span.last_at, window.until)), default=start)
+        minutes = max(
+            bucket_minutes or _bucket_minutes(start, end, STORY_POINTS),
+            _bucket_minutes(start, end, MAX_POINTS),
+        )
+        filtered = {"terms": terms, "lang": lang, "limit": top, **window.bounds}
+        return TopicDetail(
+            topic_id=topic_id,
+            label=label,
+            terms=terms,
+            emergence=next((t for t in self.emerging() if t.topic_id == topic_id), None),
+            series=_series(self._series_rows(terms, window, lang, minutes), minutes, start, end),
+            languages=[
+                LanguageShare.model_validate(r)
+                for r in self._warehouse.query(queries.LANGUAGES, {"terms": terms, **window.bounds})
+            ],
+            related_terms=[
+                TermCount.model_validate(r) for r in self._warehouse.query(queries.RELATED_TERMS, filtered)
+            ],
+            top_tweets=[Tweet.model_validate(r) for r in self._warehouse.query(queries.TOP_TWEETS, filtered)],
+            images=[_image(r) for r in self._warehouse.query(queries.TOPIC_MEDIA, filtered)],
+            influencers=self.influencers(topic_id=topic_id).items[:top],
+            products=self.topic_products(topic_id, terms, limit=top),
+        )
+
+    def topic_products(
+        self, topic_id: str, terms: Sequence[str], *, limit: int = 10, demand_days: int = 7
+    ) -> list[ProductStock]:
+        params = {"topic_id": topic_id, "terms": list(terms), "limit": limit, "demand_days": demand_days}
+        return [
+            ProductStock.model_validate({**r, "matched_terms": r["matched_terms"] or []})
+            for r in self._warehouse.query(queries.TOPIC_PRODUCTS, params)
+        ]
+
+    # -- people, tweets, stock, models ---------------------------------------------------------
+
+    def influencers(
+        self, *, topic_id: str | None = None, limit: int = 20, offset: int = 0
+    ) -> Page[Influencer]:
+        """Influencers best first, overall or on one topic (ranked once, then paged)."""
+        ranked = self._cache.get(
+            ("influencers", topic_id),
+            lambda: influencers(self._warehouse, topic_id=topic_id, limit=INFLUENCER_POOL),
+        )
+        items = [
+            Influencer.model_validate(msgspec.structs.asdict(r)) for r in ranked[offset : offset + limit]
+        ]
+        return Page[Influencer](items=items, total=len(ranked), limit=limit, offset=offset)
+
+    def search(
+        self,
+        words: Sequence[str],
+        *,
+        window: TimeRange = ALL_TIME,
+        lang: str | None = None,
+        category: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> Page[Tweet]:
+        """Original tweets holding every word (case-insensitive), newest first."""
+        params = {
+            "words": [w.lower() for w in words],
+            "lang": lang,
+            "category": category,
+            "limit": limit,
+            "offset": offset,
+            **window.bounds,
+        }
+        rows = self._warehouse.query(queries.SEARCH_TWEETS, params)
+        total = int(rows[0]["total"]) if rows else 0
+        return Page[Tweet](
+            items=[Tweet.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+        )
+
+    def stock_alerts(self, *, max_days_of_cover: float = 7.0, demand_days: int = 7) -> list[StockAlert]:
+        """Products of emerging topics whose stock lasts ``max_days_of_cover`` days or less,
+        the shortest cover first."""
+        return self._cache.get(
+            ("stock", max_days_of_cover, demand_days),
+            lambda: self._compute_stock_alerts(max_days_of_cover, demand_days),
+        )
+
+    def _compute_stock_alerts(self, max_days_of_cover: float, demand_days: int) -> list[StockAlert]:
+        alerts: dict[str, StockAlert] = {}
+        newest: dict[str, EmergingTopic] = {}  # a topic may have emerged more than once
+        for emerged in self.emerging():
+            newest.setdefault(emerged.topic_id, emerged)
+        for topic in newest.values():
+            for product in self.topic_products(
+                topic.topic_id, topic.terms, limit=EMERGING_POOL, demand_days=demand_days
+            ):
+                cover = product.days_of_cover
+                if cover is None or cover > max_days_of_cover:
+                    continue
+                known = alerts.get(product.sku)
+                topic_ids = [*(known.topic_ids if known else []), topic.topic_id]
+                best = known if known and known.score >= topic.score else None
+                alerts[product.sku] = StockAlert(
+                    sku=product.sku,
+                    name=product.name,
+                    category=product.category,
+                    on_hand=product.on_hand,
+                    daily_demand=product.daily_demand,
+                    days_of_cover=round(cover, 2),
+                    topic_id=best.topic_id if best else topic.topic_id,
+                    topic_ids=topic_ids,
+                    score=best.score if best else topic.score,
+                )
+        return sorted(alerts.values(), key=lambda a: (a.days_of_cover, -a.score, a.sku))
+
+    def model_metrics(
+        self,
+        *,
+        model: str | None = None,
+        metric: str | None = None,
+        window: TimeRange = ALL_TIME,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> Page[ModelMetric]:
+        params = {"model": model, "metric": metric, "limit": limit, "offset": offset, **window.bounds}
+        rows = self._warehouse.query(queries.MODEL_METRICS, params)
+        total = int(rows[0]["total"]) if rows else 0
+        return Page[ModelMetric](
+            items=[ModelMetric.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+        )
+
+    def image(self, media_key: str) -> tuple[bytes, str] | None:
+        """The stored bytes of an image and their content type, or ``None``."""
+        if self._lake is None:
+            return None
+        for name in self._lake.list(f"{MEDIA_PREFIX}{media_key}."):
+            return self._lake.read(name), _CONTENT_TYPES.get(
+                name.rsplit(".", 1)[-1], "application/octet-stream"
+            )
+        return None

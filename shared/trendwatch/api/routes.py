@@ -1,0 +1,205 @@
+"""The JSON API under ``/api/v1``: thin handlers that validate input and call the read layer."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+
+from trendwatch.api.models import (
+    EmergingTopic,
+    ErrorBody,
+    Influencer,
+    ModelMetric,
+    Page,
+    StockAlert,
+    TopicDetail,
+    Tweet,
+)
+from trendwatch.api.read import MAX_POINTS, AnalystReads, TimeRange
+
+MAX_LIMIT = 100
+MAX_OFFSET = 10_000
+#: A language code as the pipeline stores it (ISO 639-1, or ``und``).
+LANG_PATTERN = r"^[a-z]{2,3}$"
+NAME_PATTERN = r"^[A-Za-z0-9_.:\-]{1,80}$"
+MEDIA_KEY = re.compile(r"[A-Za-z0-9_]{1,100}")
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "No such resource"}}
+BAD_RANGE: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "Parameters that contradict each other or a limit"}
+}
+
+
+def reads(request: Request) -> AnalystReads:
+    reader: AnalystReads = request.app.state.reads
+    return reader
+
+
+def time_range(
+    since: Annotated[datetime | None, Query(description="Only from this time on (ISO 8601).")] = None,
+    until: Annotated[datetime | None, Query(description="Only before this time (ISO 8601).")] = None,
+) -> TimeRange:
+    for moment, name in ((since, "since"), (until, "until")):
+        if moment is not None and moment.tzinfo is None:
+            raise HTTPException(400, f"`{name}` needs a time zone, e.g. {moment.isoformat()}Z")
+    if since is not None and until is not None and since >= until:
+        raise HTTPException(400, "`since` must be before `until`")
+    return TimeRange(since, until)
+
+
+class Paging:
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = 20,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
+    ) -> None:
+        self.limit = limit
+        self.offset = offset
+
+
+Reads = Annotated[AnalystReads, Depends(reads)]
+Window = Annotated[TimeRange, Depends(time_range)]
+Paged = Annotated[Paging, Depends()]
+Lang = Annotated[str | None, Query(pattern=LANG_PATTERN, description="Language code, e.g. `fr`.")]
+Category = Annotated[
+    str | None, Query(pattern=r"^[a-z_]{1,40}$", description="Product category, e.g. `home`.")
+]
+
+router = APIRouter(prefix="/api/v1")
+
+
+@router.get("/topics", response_model=Page[EmergingTopic], responses=BAD_RANGE, tags=["topics"])
+def list_emerging_topics(
+    reader: Reads,
+    window: Window,
+    paging: Paged,
+    lang: Lang = None,
+    category: Category = None,
+    sort: Annotated[Literal["newest", "score"], Query(description="Order of the list.")] = "newest",
+) -> Page[EmergingTopic]:
+    """Emerging topics with their tweet series; ``since``/``until`` filter on first detection."""
+    return reader.emerging_page(
+        window=window,
+        lang=lang,
+        category=category,
+        by_score=sort == "score",
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+
+
+@router.get(
+    "/topics/{topic_id:path}",
+    response_model=TopicDetail,
+    responses={**NOT_FOUND, **BAD_RANGE},
+    tags=["topics"],
+)
+def topic_detail(
+    reader: Reads,
+    topic_id: str,
+    window: Window,
+    lang: Lang = None,
+    bucket_minutes: Annotated[
+        int | None,
+        Query(ge=1, le=1440, description=f"Series bucket (default: about 60 points; at most {MAX_POINTS})."),
+    ] = None,
+    top: Annotated[int, Query(ge=1, le=50, description="Items in each list of the detail.")] = 10,
+) -> TopicDetail:
+    """A topic's story: series (volume, sentiment, languages), terms, tweets, images, influencers, products."""
+    if not 1 <= len(topic_id) <= 200:
+        raise HTTPException(404, "no such topic")
+    found = reader.topic(topic_id, window=window, lang=lang, bucket_minutes=bucket_minutes, top=top)
+    if found is None:
+        raise HTTPException(404, f"no topic {topic_id!r}")
+    return found
+
+
+@router.get("/influencers", response_model=Page[Influencer], tags=["people"])
+def list_influencers(
+    reader: Reads,
+    paging: Paged,
+    topic_id: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="A topic id, e.g. `term:#mushroomlamp`.")
+    ] = None,
+) -> Page[Influencer]:
+    """Most influential users, overall or on one topic (trust-weighted PageRank of amplification)."""
+    return reader.influencers(topic_id=topic_id, limit=paging.limit, offset=paging.offset)
+
+
+@router.get("/tweets/search", response_model=Page[Tweet], responses=BAD_RANGE, tags=["tweets"])
+def search_tweets(
+    reader: Reads,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=200,
+            pattern=r"\S",
+            description="Words that must all occur in the tweet (case-insensitive).",
+        ),
+    ],
+    window: Window,
+    paging: Paged,
+    lang: Lang = None,
+    category: Category = None,
+) -> Page[Tweet]:
+    """Keyword search over original tweets, newest first."""
+    words = q.split()
+    if len(words) > 10:
+        raise HTTPException(400, "at most 10 words")
+    return reader.search(
+        words, window=window, lang=lang, category=category, limit=paging.limit, offset=paging.offset
+    )
+
+
+@router.get("/stock-alerts", response_model=Page[StockAlert], tags=["products"])
+def stock_alerts(
+    reader: Reads,
+    paging: Paged,
+    max_days_of_cover: Annotated[
+        float, Query(gt=0, le=365, description="Alert at or below this cover.")
+    ] = 7.0,
+    demand_days: Annotated[int, Query(ge=1, le=90, description="Recent order days that set demand.")] = 7,
+) -> Page[StockAlert]:
+    """Products that emerging topics touch while their stock lasts only a few days."""
+    alerts = reader.stock_alerts(max_days_of_cover=max_days_of_cover, demand_days=demand_days)
+    return Page[StockAlert](
+        items=alerts[paging.offset : paging.offset + paging.limit],
+        total=len(alerts),
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+
+
+@router.get("/model-metrics", response_model=Page[ModelMetric], responses=BAD_RANGE, tags=["models"])
+def model_metrics(
+    reader: Reads,
+    window: Window,
+    paging: Paged,
+    model: Annotated[str | None, Query(pattern=NAME_PATTERN)] = None,
+    metric: Annotated[str | None, Query(pattern=NAME_PATTERN)] = None,
+) -> Page[ModelMetric]:
+    """Model evaluation results over time (``since``/``until`` filter on evaluation time)."""
+    return reader.model_metrics(
+        model=model, metric=metric, window=window, limit=paging.limit, offset=paging.offset
+    )
+
+
+@router.get(
+    "/media/{media_key}",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "image/jpeg": {}}}, **NOT_FOUND},
+    tags=["tweets"],
+)
+def media(reader: Reads, media_key: str) -> Response:
+    """The bytes of a stored image."""
+    if not MEDIA_KEY.fullmatch(media_key):
+        raise HTTPException(404, "no such image")
+    found = reader.image(media_key)
+    if found is None:
+        raise HTTPException(404, f"no image {media_key!r}")
+    data, content_type = found
+    return Response(data, media_type=content_type, headers={"Cache-Control": "public, max-age=86400"})

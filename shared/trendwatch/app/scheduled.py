@@ -1,0 +1,60 @@
+"""Scheduled jobs of the aggregate service: whole-warehouse work that runs on a timer.
+
+Some answers need the whole graph or the whole stream (influence is a PageRank, emergence
+compares every topic with its own baseline), so they are recomputed on a schedule instead of
+per event: Cloud Scheduler publishes ``{"job": ...}`` to ``scheduled-jobs`` (schedules in
+:data:`trendwatch.contracts.topology.TOPOLOGY`) and the aggregate service, which owns the
+warehouse writes, runs the job. Locally the pipeline publishes the same ticks on its bus.
+
+Every job is idempotent: its output is a function of the stored data (influencer rankings
+carry the latest interaction's time as ``as_of``; alerts are published once per id and
+version), so a retried, duplicated or queued-up tick redoes the same work harmlessly, and
+ticks of one batch naming the same job run it once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from trendwatch.app.handling import Received
+from trendwatch.app.insights import emerging_topics, influencers
+from trendwatch.contracts.events import ScheduledJob
+from trendwatch.domain.topics import Embed
+from trendwatch.observability import get_logger
+from trendwatch.ports import Warehouse
+
+log = get_logger(__name__)
+
+
+class ScheduledJobs:
+    """Runs each job named in a batch of ticks once."""
+
+    def __init__(self, jobs: Mapping[str, Callable[[], object]]) -> None:
+        self._jobs = jobs
+
+    def run(self, batch: Sequence[Received[ScheduledJob]]) -> None:
+        for name in dict.fromkeys(r.value.job for r in batch):
+            self._jobs[name]()
+            log.info("scheduled job done", extra={"job": name})
+
+
+class InfluenceRecompute:
+    """Influencer rankings, overall and for each emerging topic, stored with their ``as_of``."""
+
+    def __init__(
+        self, warehouse: Warehouse, *, embed: Embed | None = None, ranked: int = 100, topics: int = 20
+    ) -> None:
+        self._warehouse = warehouse
+        self._embed = embed
+        self._ranked = ranked
+        self._topics = topics
+
+    def run(self) -> int:
+        """Recompute and store; returns the number of rankings stored (overall plus per topic)."""
+        influencers(self._warehouse, limit=self._ranked, persist=True)
+        topic_ids = [
+            t.topic_id for t in emerging_topics(self._warehouse, limit=self._topics, embed=self._embed)
+        ]
+        for topic_id in topic_ids:
+            influencers(self._warehouse, topic_id=topic_id, limit=self._ranked, persist=True)
+        return 1 + len(topic_ids)

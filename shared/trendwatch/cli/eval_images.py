@@ -1,0 +1,44 @@
+"""``trendwatch eval images``: near-duplicate groups, OCR word recall and analysis speed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from trendwatch.cli.common import JSON_OPTION, console, print_json, progress
+from trendwatch.cli.evaluate import eval_group
+from trendwatch.reporting import replace_section
+
+
+@eval_group.command("images")
+@click.option("--seed", default=1, show_default=True, help="Seed of the generated pictures and texts.")
+@click.option(
+    "--pictures", default=150, show_default=True, help="Distinct pictures (each reposted four times)."
+)
+@click.option("--ocr-samples", default=25, show_default=True, help="OCR images per language and style.")
+@click.option(
+    "--write-docs",
+    "docs",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Markdown file whose 'Images' section is replaced (e.g. docs/evaluation.md).",
+)
+@JSON_OPTION
+def eval_images(seed: int, pictures: int, ocr_samples: int, docs: Path | None, as_json: bool) -> None:
+    """Near-duplicate precision and recall under resize, crop, JPEG and overlay; OCR word recall
+    in English and French, clean and photographed; images analysed per second."""
+    from trendwatch.evaluation.images import evaluate, render_section, total_steps
+
+    with progress("evaluating images", total_steps(pictures, ocr_samples)) as advance:
+        result = evaluate(seed, pictures, ocr_samples, advance)
+    section = render_section(
+        result, f"trendwatch eval images --seed {seed} --pictures {pictures} --ocr-samples {ocr_samples}"
+    )
+    if as_json:
+        print_json(result)
+    else:
+        click.echo(section)
+    if docs:
+        replace_section(docs, section)
+        console.print(f"[green]wrote[/] {docs}")

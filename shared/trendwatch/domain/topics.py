@@ -1,0 +1,327 @@
+"""Topics, not terms: group the variants of one subject online, with stable ids and lineage.
+
+A tweet about a summer dress may say ``#SummerDress``, "summer dress", "floral summer dress" or
+"robe d'été"; counted apart, each variant has a handful of voices and crosses a threshold late.
+:class:`TopicGrouper` reads the terms of each tweet in event order and gives every term, once it
+has been seen in ``min_support`` tweets, one topic, by the first rule that holds:
+
+1. **Same glued form** as a member (``#cargoskirt`` and "cargo skirt"): one spelling, no doubt.
+2. **Co-occurrence**: at least ``cooccurrence`` of the term's tweets also carry the topic's terms,
+   with a lift of at least ``min_lift`` over chance (so a word said everywhere, such as
+   "honestly", joins nothing). This is what joins languages: the static embeddings barely relate
+   "robe" and "dress" (cosine about 0.01), but French tweets carry ``#RobeDEte`` next to
+   "robe d'été" and often the English hashtag too.
+3. **Embedding**: cosine to the topic's centroid of at least ``similarity`` ("floral summer
+   dress" to "summer dress" 0.79, while "oat latte" to "matcha latte" is 0.66 and stays apart).
+
+Otherwise the term founds a topic whose id is derived from it (:func:`topic_id_for`): the same
+facts in the same order found the same topics, so a replay gives the same ids, and a restart
+that restores the stored membership (:meth:`TopicGrouper.restore`) keeps them. A term keeps its
+topic; when a topic's founding term later turns out to co-occur with an older topic, the younger
+topic *merges* into the older one (the older id survives) and the merge is recorded as lineage.
+Every membership change carries its minute, so a detector can score each topic with the members
+it had at that time (no look-ahead in event time).
+
+Batch clustering per window with matching across windows (DESIGN §8) was the alternative; it
+renumbers nothing either, but it decides late (at the end of a window) and re-clusters the whole
+vocabulary each time, while a term here is placed once, in microseconds, when it has support.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+
+import msgspec
+import numpy as np
+import numpy.typing as npt
+
+from trendwatch.domain.emergence import Alert, EmergenceParams, Mention, detect_segments, voices
+from trendwatch.domain.text import fold
+
+Embed = Callable[[Sequence[str]], npt.NDArray[np.float32]]
+
+TOPIC_PREFIX = "term:"
+
+
+class TopicParams(msgspec.Struct, frozen=True):
+    #: Tweets with a term before it is placed: fewer say nothing about its company.
+    min_support: int = 4
+    cooccurrence: float = 0.6
+    #: Tweets a term must share with a topic before co-occurrence can join them (small counts lie).
+    min_together: int = 10
+    #: Share of the topic's own tweets that must carry the term: the pull must go both ways.
+    mutual: float = 0.1
+    min_lift: float = 20.0
+    similarity: float = 0.78
+
+
+class Merge(msgspec.Struct, frozen=True):
+    """Lineage: ``merged`` was folded into ``into`` at ``minute``."""
+
+    into: str
+    merged: str
+    minute: int
+
+
+class Membership(msgspec.Struct, frozen=True):
+    term: str
+    topic_id: str
+    #: Minute of the stream from which the term counts for the topic.
+    since: int
+    #: How it joined: ``founder``, ``spelling``, ``cooccurrence``, ``embedding``, ``merge``, ``restored``.
+    reason: str
+
+
+def topic_id_for(term: str) -> str:
+    """A topic's id, derived from its founding term (compatible with the term ids of influencers)."""
+    return TOPIC_PREFIX + term
+
+
+_GLUE = re.compile(r"[\s#'’_-]+")
+
+
+def glued(term: str) -> str:
+    """The spelling key of a term: folded, without ``#``, spaces, hyphens or apostrophes."""
+    return _GLUE.sub("", fold(term))
+
+
+class TopicGrouper:
+    """Online grouping of terms into topics; feed tweets in event order with :meth:`observe`."""
+
+    def __init__(self, params: TopicParams | None = None, embed: Embed | None = None) -> None:
+        self.params = params or TopicParams()
+        self._embed = embed
+        self._tweets = 0
+        self._count: dict[str, int] = defaultdict(int)
+        self._pairs: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self._topic_tweets: dict[str, int] = defaultdict(int)
+        self._topic_of: dict[str, str] = {}
+        self._members: dict[str, list[str]] = {}
+        self._by_spelling: dict[str, str] = {}
+        self._rows: dict[str, int] = {}
+        self._row_topic: list[str] = []
+        self._matrix: npt.NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
+        self.history: list[Membership] = []
+        self._horizon = -1
+        self.merges: list[Merge] = []
+
+    # -- state -------------------------------------------------------------------------------
+
+    def topic_of(self, term: str) -> str | None:
+        return self._topic_of.get(term)
+
+    def members(self) -> Mapping[str, Sequence[str]]:
+        """Live topics and their terms, founding term first."""
+        return self._members
+
+    def restore(self, memberships: Iterable[Membership], *, decided_until: int = -1) -> None:
+        """Start from stored membership history (a restart): each term keeps its topic and id.
+
+        The facts up to the last stored change, or up to ``decided_until`` (the last minute a
+        previous run read), are then read again to rebuild the counts; the merges they would
+        suggest were decided already, so merges resume after that minute. Counts rebuilt with
+        the restored membership differ from the ones the first run had when it decided, so
+        deciding again would not be a replay of the same decisions.
+        """
+        self._horizon = max(self._horizon, decided_until)
+        # Stable: within a minute, the decisions keep the order they were stored in (their seq).
+        stored = sorted(memberships, key=lambda m: m.since)
+        vectors = self._embed([m.term for m in stored]) if self._embed and stored else None
+        for i, m in enumerate(stored):
+            old = self._topic_of.get(m.term)
+            if old is not None and old != m.topic_id:  # a move by a merge: leave the old topic
+                self._members[old].remove(m.term)
+                if not self._members[old]:
+                    del self._members[old]
+            self._join(m.term, m.topic_id, m.since, m.reason, None if vectors is None else vectors[i])
+            self._horizon = max(self._horizon, m.since)
+
+    # -- input -------------------------------------------------------------------------------
+
+    def observe(self, minute: int, terms: Iterable[str]) -> None:
+        """One tweet's distinct terms."""
+        present = sorted(set(terms))
+        self._tweets += 1
+        for topic in {self._topic_of[t] for t in present if t in self._topic_of}:
+            self._topic_tweets[topic] += 1
+        for i, term in enumerate(present):
+            self._count[term] += 1
+            pairs = self._pairs[term]
+            for other in present[:i] + present[i + 1 :]:
+                pairs[other] += 1
+        support = self.params.min_support
+        for term in present:
+            count = self._count[term]
+            if term not in self._topic_of and count >= support:
+                self._place(term, minute)
+            elif minute > self._horizon and count >= support and count & (count - 1) == 0:
+                # at powers of two: log-many checks per term
+                self._consider_merge(term, minute)
+
+    # -- placing -----------------------------------------------------------------------------
+
+    def _cooccurring_topic(self, term: str) -> str | None:
+        """The topic whose terms share most of ``term``'s tweets, when enough and well above chance."""
+        together: dict[str, int] = defaultdict(int)
+        for other, n in self._pairs[term].items():
+            topic = self._topic_of.get(other)
+            if topic is not None and topic != self._topic_of.get(term):
+                together[topic] += n
+        if not together:
+            return None
+        topic, n = max(together.items(), key=lambda kv: (kv[1], kv[0]))
+        count = self._count[term]
+        share = min(1.0, n / count)
+        lift = share * self._tweets / max(1, self._topic_tweets[topic])
+        mutual = n / max(1, self._topic_tweets[topic])
+        if (
+            n >= self.params.min_together
+            and share >= self.params.cooccurrence
+            and mutual >= self.params.mutual
+            and lift >= self.params.min_lift
+        ):
+            return topic
+        return None
+
+    def _similar_topic(self, vector: npt.NDArray[np.float32]) -> str | None:
+        if not self._rows:
+            return None
+        matrix = self._matrix[: len(self._rows)]
+        norms = np.linalg.norm(matrix, axis=1)
+        cosines = (matrix @ vector) / np.where(norms > 0, norms, 1.0)
+        best = int(np.argmax(cosines))
+        return self._row_topic[best] if cosines[best] >= self.params.similarity else None
+
+    def _add_vector(self, topic: str, vector: npt.NDArray[np.float32]) -> None:
+        """Centroids are kept as sums in one matrix, one row per topic, for one product per search."""
+        row = self._rows.get(topic)
+        if row is None:
+            row = self._rows[topic] = len(self._rows)
+            self._row_topic.append(topic)
+            if row >= len(self._matrix):
+                grown = np.zeros((max(64, 2 * len(self._matrix)), vector.shape[0]), dtype=np.float32)
+                if len(self._matrix):
+                    grown[: len(self._matrix)] = self._matrix
+                self._matrix = grown
+        self._matrix[row] += vector
+
+    def _place(self, term: str, minute: int) -> None:
+        vector = self._embed([term])[0] if self._embed else None
+        spelled = self._by_spelling.get(glued(term))
+        if spelled is not None:
+            self._join(term, spelled, minute, "spelling", vector)
+            return
+        together = self._cooccurring_topic(term)
+        if together is not None:
+            self._join(term, together, minute, "cooccurrence", vector)
+            return
+        similar = self._similar_topic(vector) if vector is not None else None
+        if similar is not None:
+            self._join(term, similar, minute, "embedding", vector)
+        else:
+            self._join(term, topic_id_for(term), minute, "founder", vector)
+
+    def _join(
+        self,
+        term: str,
+        topic: str,
+        minute: int,
+        reason: str,
+        vector: npt.NDArray[np.float32] | None = None,
+    ) -> None:
+        self._topic_of[term] = topic
+        self._members.setdefault(topic, []).append(term)
+        self._by_spelling.setdefault(glued(term), topic)
+        if vector is not None:
+            self._add_vector(topic, vector)
+        self.history.append(Membership(term, topic, minute, reason))
+
+    def _consider_merge(self, term: str, minute: int) -> None:
+        """Fold a younger topic into an older one when its founding term co-occurs with it."""
+        own = self._topic_of[term]
+        if self._members[own][0] != term:
+            return
+        other = self._cooccurring_topic(term)
+        if other is None:
+            return
+        younger, older = sorted((own, other), key=self._founded_at, reverse=True)
+        for member in self._members.pop(younger):
+            self._topic_of[member] = older
+            self._members[older].append(member)
+            self._by_spelling[glued(member)] = older
+            self.history.append(Membership(member, older, minute, "merge"))
+        row = self._rows.get(younger)
+        if row is not None:
+            self._add_vector(older, self._matrix[row].copy())
+            self._matrix[row] = 0.0  # the merged topic no longer attracts terms
+        self._topic_tweets[older] += self._topic_tweets.pop(younger, 0)
+        self.merges.append(Merge(older, younger, minute))
+
+    def _founded_at(self, topic: str) -> int:
+        """Position of the topic's founding in the history: the earlier founded is the older."""
+        founder = self._members[topic][0]
+        return next(i for i, m in enumerate(self.history) if m.term == founder)
+
+
+def epochs(history: Sequence[Membership]) -> dict[str, list[tuple[int, tuple[str, ...]]]]:
+    """Each topic's member sets over time: ``(from minute, members)``, in order.
+
+    A term moved away by a merge stops counting for its old topic from that minute.
+    """
+    members: dict[str, list[str]] = defaultdict(list)
+    out: dict[str, list[tuple[int, tuple[str, ...]]]] = defaultdict(list)
+    where: dict[str, str] = {}
+    for m in sorted(history, key=lambda m: m.since):
+        old = where.get(m.term)
+        if old is not None and old != m.topic_id:
+            members[old].remove(m.term)
+            _push(out[old], m.since, members[old])
+        where[m.term] = m.topic_id
+        members[m.topic_id].append(m.term)
+        _push(out[m.topic_id], m.since, members[m.topic_id])
+    return dict(out)
+
+
+def _push(segments: list[tuple[int, tuple[str, ...]]], minute: int, members: Sequence[str]) -> None:
+    if segments and segments[-1][0] == minute:
+        segments[-1] = (minute, tuple(members))
+    else:
+        segments.append((minute, tuple(members)))
+
+
+def members_at(segments: Sequence[tuple[int, tuple[str, ...]]], minute: int) -> tuple[str, ...]:
+    """The members a topic had at ``minute`` (its segments from :func:`epochs`)."""
+    current: tuple[str, ...] = ()
+    for first, members in segments:
+        if first > minute:
+            break
+        current = members
+    return current
+
+
+def detect_topics(
+    history: Sequence[Membership],
+    mentions: Mapping[str, Sequence[Mention]],
+    exposure: Sequence[int],
+    start: datetime,
+    bots: Mapping[str, int],
+    params: EmergenceParams | None = None,
+) -> list[Alert]:
+    """Emergence alerts of every topic (``Alert.term`` is the topic id), ordered by time then id.
+
+    Each minute is scored with the members the topic had then (:func:`epochs`); the voices of
+    a topic are the unique authors of all its terms, suspected bots left out.
+    """
+    chosen = params or EmergenceParams()
+    minutes = len(exposure)
+    alerts: list[Alert] = []
+    for topic, segments in epochs(history).items():
+        series = [
+            (first, voices([m for t in members for m in mentions.get(t, ())], minutes, bots))
+            for first, members in segments
+        ]
+        alerts += detect_segments(topic, series, exposure, start, chosen)
+    return sorted(alerts, key=lambda a: (a.minute, a.term))

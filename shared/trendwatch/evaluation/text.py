@@ -1,0 +1,315 @@
+"""Text models on the labelled tweets of ``data/labelled``: language id, sentiment, speed."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import msgspec
+import numpy as np
+
+from trendwatch.adapters.local.sentiment_model import LABELS, vader_scores
+from trendwatch.adapters.local.text_analyzer import (
+    VADER,
+    VADER_NEUTRAL_BAND,
+    LocalTextAnalyzer,
+    Profile,
+    sentiment_model_id,
+)
+from trendwatch.ports import TextItem
+
+
+class LabelledSet(msgspec.Struct, frozen=True):
+    """One ``label<TAB>text`` file (0 negative, 1 neutral, 2 positive)."""
+
+    name: str
+    sha256: str
+    labels: list[int]
+    texts: list[str]
+
+    @classmethod
+    def read(cls, path: Path, limit: int | None = None) -> LabelledSet:
+        raw = path.read_bytes()
+        labels, texts = [], []
+        for line in raw.decode("utf-8").splitlines()[:limit]:
+            label, text = line.split("\t", 1)
+            labels.append(int(label))
+            texts.append(text)
+        return cls(path.name, hashlib.sha256(raw).hexdigest(), labels, texts)
+
+
+#: The labelled files and their language; ``trendwatch eval text`` reads them from ``data/labelled``.
+DATA_FILES = {
+    "umsab_english_train.tsv": "en",
+    "umsab_english_val.tsv": "en",
+    "tweeteval_sentiment_val.tsv": "en",
+    "umsab_french_train.tsv": "fr",
+    "umsab_french_val.tsv": "fr",
+}
+LANGUAGE_SET = "labelled-en-fr"
+#: The TweetEval tweets that are not in the English training file: held out, unlike the others.
+TWEETEVAL_HELD_OUT = "tweeteval_sentiment_val-heldout"
+SHORT_TEXT_CHARS = 60
+SECTION = "## Text"
+
+
+class Metric(msgspec.Struct, frozen=True):
+    """One ``model_metrics`` row, without its time."""
+
+    model: str
+    version: str
+    dataset: str
+    metric: str
+    value: float
+
+
+class TextEvaluation(msgspec.Struct):
+    profile: str
+    metrics: list[Metric]
+
+
+class SentimentCase(NamedTuple):
+    dataset: str
+    lang: str
+    texts: list[str]
+    labels: list[int]
+
+
+def read_sets(data_dir: Path, limit: int | None = None) -> dict[str, LabelledSet]:
+    """Every file of :data:`DATA_FILES`, each cut to its first ``limit`` lines if given."""
+    missing = [name for name in DATA_FILES if not (data_dir / name).exists()]
+    if missing:
+        raise FileNotFoundError(f"{data_dir} lacks {', '.join(missing)}")
+    return {name: LabelledSet.read(data_dir / name, limit) for name in DATA_FILES}
+
+
+def sentiment_cases(sets: dict[str, LabelledSet]) -> list[SentimentCase]:
+    """The validation splits, TweetEval's held-out part, and TweetEval whole (for comparison with
+    published figures: 1,430 of its tweets are in the English training file)."""
+    tweeteval = sets["tweeteval_sentiment_val.tsv"]
+    trained = set(sets["umsab_english_train.tsv"].texts)
+    held_out = [
+        (label, text)
+        for label, text in zip(tweeteval.labels, tweeteval.texts, strict=True)
+        if text not in trained
+    ]
+    cases = [
+        SentimentCase(
+            "umsab_english_val",
+            "en",
+            sets["umsab_english_val.tsv"].texts,
+            sets["umsab_english_val.tsv"].labels,
+        ),
+        SentimentCase(TWEETEVAL_HELD_OUT, "en", [t for _, t in held_out], [label for label, _ in held_out]),
+        SentimentCase("tweeteval_sentiment_val", "en", tweeteval.texts, tweeteval.labels),
+        SentimentCase(
+            "umsab_french_val", "fr", sets["umsab_french_val.tsv"].texts, sets["umsab_french_val.tsv"].labels
+        ),
+    ]
+    return [case for case in cases if case.texts]
+
+
+def language_cases(sets: dict[str, LabelledSet]) -> list[tuple[str, str]]:
+    """Each distinct ``(text, language)`` of the labelled files (TweetEval repeats UMSAB tweets)."""
+    return list(
+        dict.fromkeys((text, DATA_FILES[name]) for name, labelled in sets.items() for text in labelled.texts)
+    )
+
+
+def macro_recall(truth: Sequence[int], predicted: Sequence[int]) -> float:
+    """Mean over the classes present in ``truth`` of the share of their texts predicted right."""
+    truth_array, predicted_array = np.asarray(truth), np.asarray(predicted)
+    recalls = [float(np.mean(predicted_array[truth_array == c] == c)) for c in np.unique(truth_array)]
+    return round(float(np.mean(recalls)), 4) if recalls else 0.0
+
+
+_LABEL_INDEX = {label: index for index, label in enumerate(LABELS)}
+
+
+def _language_metrics(analyzer: LocalTextAnalyzer, cases: list[tuple[str, str]]) -> list[Metric]:
+    """Accuracy without X's hint (the harder case), overall and on texts under 60 characters."""
+    texts = [text for text, _ in cases]
+    found = [lang for lang, _ in analyzer.language.identify(texts, [None] * len(texts))]
+    right = np.asarray([lang == truth for lang, (_, truth) in zip(found, cases, strict=True)])
+    short = np.asarray([len(text) < SHORT_TEXT_CHARS for text in texts])
+    model = analyzer.language.model
+    return [
+        Metric(model.name, model.version, LANGUAGE_SET, "accuracy", round(float(right.mean()), 4)),
+        Metric(
+            model.name,
+            model.version,
+            LANGUAGE_SET,
+            "accuracy_under_60_chars",
+            round(float(right[short].mean()), 4),
+        ),
+    ]
+
+
+def _sentiment_metrics(analyzer: LocalTextAnalyzer, case: SentimentCase) -> list[Metric]:
+    """Our model for the case's language (as if X's hint had named it) and VADER on the same texts."""
+    ours = [_LABEL_INDEX[s.label] for s, _ in analyzer.sentiments(case.texts, [case.lang] * len(case.texts))]
+    compound = vader_scores(case.texts)[:, -1]
+    vader = np.where(compound >= VADER_NEUTRAL_BAND, 2, np.where(compound <= -VADER_NEUTRAL_BAND, 0, 1))
+    model = sentiment_model_id(analyzer.sentiment_models[case.lang])
+    return [
+        Metric(model.name, model.version, case.dataset, "macro_recall", macro_recall(case.labels, ours)),
+        Metric(
+            VADER.name, VADER.version, case.dataset, "macro_recall", macro_recall(case.labels, vader.tolist())
+        ),
+    ]
+
+
+def _cross_validated(analyzer: LocalTextAnalyzer) -> list[Metric]:
+    """The 5-fold cross-validated figures measured at training time (stored beside the weights)."""
+    metrics = []
+    for model in analyzer.sentiment_models.values():
+        model_id = sentiment_model_id(model)
+        train_file = next(name for name in model.info.training_files if "_train" in name)
+        metrics.append(
+            Metric(
+                model_id.name,
+                model_id.version,
+                train_file.removesuffix(".tsv"),
+                "cv5_macro_recall",
+                model.info.metrics["cv5_macro_recall"],
+            )
+        )
+    return metrics
+
+
+def _throughput(analyzer: LocalTextAnalyzer, texts: list[str]) -> list[Metric]:
+    """Texts per second of the whole enrichment (language, sentiment, keyphrases, entities,
+    categories) in this process, by wall clock and by CPU time (lingua may use several threads)."""
+    items = [TextItem(str(i), text) for i, text in enumerate(texts)]
+    analyzer.analyze(items[:64])  # warm-up: lingua loads its models lazily
+    wall, cpu = time.perf_counter(), time.process_time()
+    analyzer.analyze(items)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    version = package_version("trendwatch")
+    return [
+        Metric(analyzer.name, version, LANGUAGE_SET, "texts_per_second", round(len(items) / wall)),
+        Metric(analyzer.name, version, LANGUAGE_SET, "texts_per_cpu_second", round(len(items) / cpu)),
+    ]
+
+
+def evaluate(
+    profile: Profile, sets: dict[str, LabelledSet], advance: Callable[[int], None] = lambda _: None
+) -> TextEvaluation:
+    """Every text metric of one profile; ``advance`` is called after each of :data:`STEPS` steps."""
+    analyzer = LocalTextAnalyzer(profile)
+    languages = language_cases(sets)
+    metrics = _language_metrics(analyzer, languages)
+    advance(1)
+    for case in sentiment_cases(sets):
+        metrics += _sentiment_metrics(analyzer, case)
+    metrics += _cross_validated(analyzer)
+    advance(1)
+    metrics += _throughput(analyzer, [text for text, _ in languages])
+    advance(1)
+    return TextEvaluation(profile, metrics)
+
+
+STEPS = 3
+
+
+def model_metric_rows(evaluations: Sequence[TextEvaluation], evaluated_at: datetime) -> list[dict[str, Any]]:
+    """``model_metrics`` rows; a metric measured by both profiles (VADER's) is stored once."""
+    rows = {
+        (m.model, m.version, m.dataset, m.metric): {**msgspec.structs.asdict(m), "evaluated_at": evaluated_at}
+        for evaluation in evaluations
+        for m in evaluation.metrics
+    }
+    return list(rows.values())
+
+
+def _pick(evaluation: TextEvaluation, dataset: str, metric: str, *, vader: bool = False) -> str:
+    """The value of one metric of ``evaluation`` (VADER's or our models'), or ``n/a``."""
+    for m in evaluation.metrics:
+        if m.dataset == dataset and m.metric == metric and (m.model == VADER.name) == vader:
+            return f"{m.value:g}"
+    return "n/a"
+
+
+def _models(evaluations: Sequence[TextEvaluation], dataset: str, metric: str) -> str:
+    """Our models that measured ``metric`` on ``dataset``, each named once."""
+    names = (
+        f"`{m.model}` {m.version}"
+        for e in evaluations
+        for m in e.metrics
+        if m.dataset == dataset and m.metric == metric and m.model != VADER.name
+    )
+    return ", ".join(dict.fromkeys(names))
+
+
+_HELD_OUT_NOTE = {
+    "umsab_english_val": "yes",
+    TWEETEVAL_HELD_OUT: "yes",
+    "tweeteval_sentiment_val": "no (1,430 of 2,000 in training)",
+    "umsab_french_val": "yes",
+}
+
+
+def render(evaluations: Sequence[TextEvaluation], command: str, measured_on: str) -> str:
+    """The ``## Text`` section of ``docs/evaluation.md``."""
+    profiles = [e.profile for e in evaluations]
+    head = "| " + " | ".join(profiles) + " |"
+    rule = "|---" * len(profiles) + "|"
+    datasets = list(_HELD_OUT_NOTE)
+    lines = [
+        SECTION,
+        "",
+        f"Measured {measured_on} with `{command}` on the labelled tweets of `data/labelled`",
+        "(see its README for sources, terms and checksums). Sentiment models are trained on the",
+        "`umsab_*_train` files only (`scripts/train_sentiment.py`); the regularisation is chosen by",
+        "5-fold cross-validation there, so the validation splits and TweetEval's 570 other tweets are held out.",
+        "",
+        f"**Language id** on {LANGUAGE_SET} (every distinct English and French labelled tweet, no X hint):",
+        "",
+        "| metric " + head,
+        "|---" + rule,
+        *(
+            f"| {metric} | " + " | ".join(_pick(e, LANGUAGE_SET, metric) for e in evaluations) + " |"
+            for metric in ("accuracy", "accuracy_under_60_chars")
+        ),
+        "",
+        f"Models: {_models(evaluations, LANGUAGE_SET, 'accuracy')}.",
+        "",
+        "**Sentiment**, macro-averaged recall over negative / neutral / positive:",
+        "",
+        "| dataset | held out " + head + " VADER |",
+        "|---|---" + rule + "---|",
+        *(
+            f"| {dataset} | {_HELD_OUT_NOTE[dataset]} | "
+            + " | ".join(_pick(e, dataset, "macro_recall") for e in evaluations)
+            + f" | {_pick(evaluations[0], dataset, 'macro_recall', vader=True)} |"
+            for dataset in datasets
+        ),
+        *(
+            f"| {train} (5-fold cross-validated) | - | "
+            + " | ".join(_pick(e, train, "cv5_macro_recall") for e in evaluations)
+            + " | - |"
+            for train in ("umsab_english_train", "umsab_french_train")
+        ),
+        "",
+        f"Models: {_models(evaluations, 'umsab_english_val', 'macro_recall')}, "
+        f"{_models(evaluations, 'umsab_french_val', 'macro_recall')}; VADER {VADER.version} with its authors' thresholds (±0.05).",
+        "",
+        f"**Speed** of the whole enrichment (language, sentiment, keyphrases, entities, categories) on {LANGUAGE_SET}, one process:",
+        "",
+        "| metric " + head,
+        "|---" + rule,
+        *(
+            f"| {metric} | " + " | ".join(_pick(e, LANGUAGE_SET, metric) for e in evaluations) + " |"
+            for metric in ("texts_per_second", "texts_per_cpu_second")
+        ),
+        "",
+        "Targets: language accuracy >= 0.97; English macro recall >= 0.60 (`fast`) and >= 0.65 (`accurate`);",
+        "French >= 0.55 (`accurate`); `fast` >= 10,000 texts/s per core for language + sentiment + keyphrases",
+        "(`python benchmarks/text.py` times those alone).",
+    ]
+    return "\n".join(lines) + "\n"

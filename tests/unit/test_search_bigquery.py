@@ -1,0 +1,97 @@
+"""The production variant of search: BigQuery SQL that parses, with parameters BigQuery can type."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from trendwatch.adapters.gcp.bigquery import query_parameter
+from trendwatch.app.search_engines import (
+    BIGQUERY_KEYWORD_SQL,
+    BIGQUERY_SEMANTIC_SQL,
+    BigQuerySearchEngine,
+    SearchFilters,
+    search_terms,
+)
+from trendwatch.ports import Row
+
+ROW = {
+    "tweet_id": "1",
+    "text": "t",
+    "author": "alice",
+    "created_at": "2026-11-02T10:00:00+00:00",
+    "lang": "en",
+}
+
+
+class RecordingWarehouse:
+    def __init__(self) -> None:
+        self.queries: list[tuple[str, dict[str, Any]]] = []
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        self.queries.append((sql, dict(params or {})))
+        return [ROW]
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        raise AssertionError("search only reads")
+
+    def merge_rows(
+        self, table: str, rows: Sequence[Row], *, update: bool = True, update_when: str | None = None
+    ) -> None:
+        raise AssertionError("search only reads")
+
+
+def functions(sql: str) -> set[str]:
+    tree = sqlglot.parse_one(sql, read="bigquery", error_level=sqlglot.ErrorLevel.RAISE)
+    assert isinstance(tree, exp.Select)
+    return {
+        f.sql_name() if not isinstance(f, exp.Anonymous) else f.name.upper() for f in tree.find_all(exp.Func)
+    }
+
+
+def test_the_keyword_query_parses_as_bigquery_and_uses_search() -> None:
+    assert {"SEARCH", "UNNEST", "COALESCE"} <= functions(BIGQUERY_KEYWORD_SQL)
+
+
+def test_the_semantic_query_parses_as_bigquery_and_uses_vector_search() -> None:
+    assert "VECTOR_SEARCH" in functions(BIGQUERY_SEMANTIC_SQL)
+    assert "top_k => @limit" in BIGQUERY_SEMANTIC_SQL
+
+
+def test_queries_are_parameterised_and_every_parameter_has_a_bigquery_type() -> None:
+    warehouse = RecordingWarehouse()
+    engine = BigQuerySearchEngine(warehouse)
+    since = datetime(2026, 11, 1, tzinfo=UTC)
+    filters = SearchFilters(lang="fr", since=since)
+    assert engine.keyword("Robe d'été; DROP TABLE tweets", filters, 50)[0].author == "alice"
+    engine.semantic([0.6, 0.8], "m", filters, 50)
+    (keyword_sql, keyword), (semantic_sql, semantic) = warehouse.queries
+    assert keyword["terms"] == ["robe", "d", "été", "drop", "table", "tweets"]
+    assert "DROP" not in keyword_sql
+    assert semantic_sql == BIGQUERY_SEMANTIC_SQL
+    assert semantic["vector"] == [0.6, 0.8]
+    assert (semantic["lang"], semantic["since"], semantic["until"].year) == ("fr", since, 9999)
+    types = {
+        name: query_parameter(name, value).to_api_repr()["parameterType"] for name, value in semantic.items()
+    }
+    assert types["vector"] == {"type": "ARRAY", "arrayType": {"type": "FLOAT64"}}
+    assert types["since"] == {"type": "TIMESTAMP"}
+    assert types["limit"] == {"type": "INT64"}
+
+
+def test_a_query_without_words_asks_nothing_of_the_keyword_index() -> None:
+    warehouse = RecordingWarehouse()
+    assert BigQuerySearchEngine(warehouse).keyword("🔥 !!", SearchFilters(), 10) == []
+    assert warehouse.queries == []
+
+
+@pytest.mark.parametrize(
+    ("query", "terms"), [("Summer  dress", ["summer", "dress"]), ("dress DRESS dress", ["dress"]), ("", [])]
+)
+def test_search_terms_are_distinct_lower_cased_words(query: str, terms: list[str]) -> None:
+    assert search_terms(query) == terms

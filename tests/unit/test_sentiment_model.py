@@ -1,0 +1,103 @@
+"""The packaged sentiment models: features, provenance, and refusal of stale weights."""
+
+from __future__ import annotations
+
+import msgspec
+import numpy as np
+import pytest
+
+from trendwatch.adapters.local.sentiment_model import (
+    DENSE_BLOCKS,
+    FEATURIZER_VERSION,
+    SentimentModel,
+    dense_matrix,
+    emoji_sentiment,
+    featurize,
+    load_lexicon,
+    tokens,
+    vader_scores,
+)
+from trendwatch.adapters.local.text_analyzer import SENTIMENT_MODELS
+
+TRAINING_FILES = {
+    "en": {"umsab_english_train.tsv", "umsab_english_val.tsv"},
+    "fr": {"umsab_french_train.tsv", "umsab_french_val.tsv"},
+}
+
+
+def test_negation_marks_the_next_words_until_punctuation() -> None:
+    assert tokens("Not good at all. Great!") == ["not", "NOT_good", "NOT_at", "NOT_all", ".", "great", "!"]
+    assert tokens("c'est pas terrible @bob http://x.co") == [
+        "NOT_c'est",
+        "pas",
+        "NOT_terrible",
+        "@user",
+        "http",
+    ]
+
+
+def test_french_negation_marks_the_verb_around_it() -> None:
+    assert tokens("Je n'aime pas ça") == ["je", "ne", "NOT_aime", "pas", "NOT_ça"]
+    assert tokens("J'aime pas") == ["NOT_j'aime", "pas"]
+
+
+def test_emoji_only_texts_are_scored_by_their_emoji_cues() -> None:
+    assert [emoji_sentiment(t) for t in ("😍😍🔥", "😡👎", "😡😍 http://t.co/x", "ok 😍", "...")] == [
+        1.0,
+        -1.0,
+        0.0,
+        None,
+        None,
+    ]
+
+
+def test_featurizer_hashes_are_stable_across_runs() -> None:
+    # The packaged weights are indexed by these hashes: a change here silently breaks the models.
+    assert featurize("top", 2**18, "fr")[:4] == [70206, 60562, 60562, 60562]
+    assert FEATURIZER_VERSION == 2
+
+
+def test_lexicon_cues_depend_on_negation() -> None:
+    _, cues = load_lexicon("fr")
+    assert cues["adore"] == ("lex|pos", "lex|neg")
+    assert cues["terrible"] == (None, "lex|neg")
+    assert cues["😍"] == ("lex|pos", "lex|neg")
+
+
+def test_vader_block_reads_hashtag_words_and_emojis() -> None:
+    scores = vader_scores(["#LoveIt 😍", "", "terrible @user http://x.co"])
+    assert scores.shape == (3, DENSE_BLOCKS["vader"].width)
+    assert scores[0, 3] > 0.5 and scores[1, 3] == 0.0 and scores[2, 3] < -0.3
+    assert dense_matrix(["a", "b"], ()).shape == (2, 0)
+
+
+@pytest.mark.parametrize(
+    ("lang", "name"),
+    sorted({(lang, name) for models in SENTIMENT_MODELS.values() for lang, name in models.items()}),
+)
+def test_packaged_models_record_provenance_and_held_out_scores(lang: str, name: str) -> None:
+    model = SentimentModel.load(name)
+    assert model.info.language == lang
+    assert set(model.info.training_files) == TRAINING_FILES[lang]
+    assert all(len(digest) == 64 for digest in model.info.training_files.values())
+    assert len(model.info.weights_sha256) == 64
+    assert model.info.metrics["val_macro_recall"] > 0.55
+    assert model.info.metrics["cv5_macro_recall"] > 0.55
+    probabilities = model.predict_proba(["I love it", "Je déteste", ""])
+    assert probabilities.shape == (3, 3)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+
+
+def test_model_trained_with_another_featurizer_is_refused() -> None:
+    model = SentimentModel.load(SENTIMENT_MODELS["fast"]["fr"])
+    stale = msgspec.structs.replace(model.info, featurizer_version=FEATURIZER_VERSION + 1)
+    with pytest.raises(ValueError, match="featuriser"):
+        SentimentModel(stale, np.zeros((stale.n_features, 3), np.float32), np.zeros(3))
+
+
+def test_dense_weights_must_match_the_declared_blocks() -> None:
+    model = SentimentModel.load(SENTIMENT_MODELS["fast"]["en"])
+    with pytest.raises(ValueError, match="do not match"):
+        SentimentModel(
+            model.info, np.zeros((model.info.n_features, 3), np.float32), np.zeros(3), np.zeros((3, 3))
+        )

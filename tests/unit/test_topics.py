@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from trendwatch.domain.emergence import Mention, suspected_bots
+from trendwatch.domain.topics import Membership, TopicGrouper, detect_topics, epochs, glued, members_at
+
+START = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
+
+#: Tiny hand-made embedding space: the two dress phrases are close, the rest orthogonal.
+_VECTORS = {"summer dress": [1.0, 0.0, 0.0], "floral summer dress": [0.95, 0.31, 0.0]}
+
+
+def _embed(texts: Sequence[str]) -> npt.NDArray[np.float32]:
+    rows = [_VECTORS.get(t, [0.0, 0.0, 1.0 if t == "honestly" else 0.0]) for t in texts]
+    return np.asarray(rows, dtype=np.float32)
+
+
+def _chatter(grouper: TopicGrouper, minute: int) -> None:
+    """Forty tweets a minute on forty other subjects, a quarter of them "honestly": what makes a
+    co-occurrence stand out, and a word said everywhere belong nowhere."""
+    for k in range(40):
+        grouper.observe(minute, [f"chatter {k}", *(["honestly"] if k % 4 == 0 else [])])
+
+
+def _stream(grouper: TopicGrouper) -> None:
+    """Background chatter, then English and French tweets about the summer dress."""
+    for minute in range(40):
+        _chatter(grouper, minute)
+        grouper.observe(minute, ["coffee", "honestly"])
+        grouper.observe(minute, ["linen shirt"])
+        grouper.observe(minute, ["#summerdress", "summer dress"])
+        grouper.observe(minute, ["robe d'été", "#robedete", "#summerdress"])
+        if minute % 2:
+            grouper.observe(minute, ["floral summer dress", "honestly"])
+
+
+def test_variants_of_one_subject_join_one_topic_and_unrelated_terms_do_not() -> None:
+    grouper = TopicGrouper(embed=_embed)
+    _stream(grouper)
+
+    dress = grouper.topic_of("#summerdress")
+    assert dress == "term:#summerdress"
+    assert {
+        t: grouper.topic_of(t) for t in ("summer dress", "robe d'été", "#robedete", "floral summer dress")
+    } == {
+        "summer dress": dress,
+        "robe d'été": dress,
+        "#robedete": dress,
+        "floral summer dress": dress,
+    }
+    assert grouper.topic_of("coffee") == "term:coffee"
+    assert grouper.topic_of("linen shirt") == "term:linen shirt"
+    assert grouper.topic_of("honestly") not in (dress, None)
+
+
+def test_reasons_record_how_each_term_joined() -> None:
+    grouper = TopicGrouper(embed=_embed)
+    _stream(grouper)
+
+    reasons = {m.term: m.reason for m in grouper.history}
+    assert reasons["#summerdress"] == "founder"
+    assert reasons["summer dress"] == "spelling"
+    assert reasons["floral summer dress"] == "embedding"
+    # the French hashtag founded its own topic before it had company; co-occurrence merged it
+    assert [m.reason for m in grouper.history if m.term == "robe d'été"] == ["spelling", "merge"]
+    assert [(m.into, m.merged) for m in grouper.merges] == [("term:#summerdress", "term:#robedete")]
+    assert glued("#Robe d'Été") == "robedete"
+
+
+def test_two_runs_over_the_same_stream_give_the_same_ids() -> None:
+    first, second = TopicGrouper(embed=_embed), TopicGrouper(embed=_embed)
+    _stream(first)
+    _stream(second)
+
+    assert first.history == second.history and first.members() == second.members()
+
+
+def test_a_restart_from_stored_membership_keeps_every_id() -> None:
+    before = TopicGrouper(embed=_embed)
+    _stream(before)
+    stored = [Membership(m.term, m.topic_id, m.since, m.reason) for m in before.history]
+
+    after = TopicGrouper(embed=_embed)
+    after.restore(stored)
+    # after the restart the French variant is seen first: it still belongs to the dress topic
+    for minute in range(40, 50):
+        _chatter(after, minute)
+        after.observe(minute, ["robe d'été", "#robedete"])
+        after.observe(minute, ["summer dress", "new summer dress"])
+
+    assert after.topic_of("robe d'été") == before.topic_of("robe d'été") == "term:#summerdress"
+    assert after.topic_of("new summer dress") == "term:new summer dress"
+    assert after.topic_of("coffee") == "term:coffee"
+
+
+def test_a_younger_topic_merges_into_the_older_one_with_lineage() -> None:
+    grouper = TopicGrouper()
+    for minute in range(10):
+        grouper.observe(minute, ["cargo skirt"])
+        grouper.observe(minute, ["jupe cargo"])
+        grouper.observe(minute, ["coffee"])
+    assert grouper.topic_of("jupe cargo") == "term:jupe cargo"
+    for minute in range(10, 40):
+        grouper.observe(minute, ["cargo skirt", "jupe cargo"])
+        _chatter(grouper, minute)
+
+    assert grouper.topic_of("jupe cargo") == "term:cargo skirt"
+    [merge] = grouper.merges
+    assert (merge.into, merge.merged) == ("term:cargo skirt", "term:jupe cargo")
+    segments = epochs(grouper.history)
+    assert members_at(segments["term:cargo skirt"], merge.minute - 1) == ("cargo skirt",)
+    assert members_at(segments["term:cargo skirt"], merge.minute) == ("cargo skirt", "jupe cargo")
+    assert members_at(segments["term:jupe cargo"], merge.minute) == ()
+
+
+def _topic_alerts(per_variant: int, bots: bool = False) -> list[str]:
+    """Two variants of one topic, each said by ``per_variant`` new authors a minute after minute 150."""
+    history = [Membership("matcha latte", "term:matcha latte", 0, "founder")]
+    history.append(Membership("latte au matcha", "term:matcha latte", 0, "cooccurrence"))
+    mentions: dict[str, list[Mention]] = {"matcha latte": [], "latte au matcha": []}
+    posts: list[tuple[int, str]] = []
+    for minute in range(300):
+        for term, tag in (("matcha latte", "en"), ("latte au matcha", "fr")):
+            count = per_variant if minute >= 150 else (1 if minute % 4 == 0 else 0)
+            for n in range(count):
+                author = f"bot-{n}" if bots and minute >= 150 else f"{tag}-{minute}-{n}"
+                for k in range(4 if bots and minute >= 150 else 1):
+                    tweet = f"{tag}-{minute}-{n}-{k}"
+                    mentions[term].append(Mention(minute, author, tweet, tweet))
+                    posts.append((minute, author))
+    exposure = [400] * 300
+    alerts = detect_topics(history, mentions, exposure, START, suspected_bots(posts))
+    return [f"{a.term}@{a.minute}" for a in alerts]
+
+
+def test_a_topic_adds_the_voices_of_its_variants() -> None:
+    """Two authors a minute per variant: the topic's four a minute alert, one variant's two alone later."""
+    assert _topic_alerts(2) == ["term:matcha latte@158"]
+
+
+def test_a_bot_farm_posting_a_topic_does_not_alert_it() -> None:
+    assert _topic_alerts(6, bots=True) == []
+    assert _topic_alerts(6) == ["term:matcha latte@152"]
+
+
+def test_a_restart_that_reads_the_same_facts_again_changes_no_topic() -> None:
+    """Stored membership history plus the facts read again: the same topics and the same epochs,
+    merges included (they were decided before the restart and are not redone)."""
+    before = TopicGrouper(embed=_embed)
+    _stream(before)
+
+    after = TopicGrouper(embed=_embed)
+    after.restore(before.history)
+    _stream(after)
+
+    assert after.members() == before.members()
+    assert epochs(after.history) == epochs(before.history)
+    assert after.merges == []
