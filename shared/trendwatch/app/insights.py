@@ -14,7 +14,14 @@ from trendwatch.app.trends import TOPIC_PREFIX, TopicSummary, emerging_topics
 from trendwatch.domain.influence import Edge, Profile, rank_influence
 from trendwatch.ports import Warehouse
 
-__all__ = ["TOPIC_PREFIX", "InfluencerSummary", "TopicSummary", "emerging_topics", "influencers"]
+__all__ = [
+    "TOPIC_PREFIX",
+    "InfluencerSummary",
+    "TopicSummary",
+    "emerging_topics",
+    "influencers",
+    "topic_terms",
+]
 
 
 class InfluencerSummary(msgspec.Struct, frozen=True):
@@ -27,15 +34,35 @@ class InfluencerSummary(msgspec.Struct, frozen=True):
     evidence: dict[str, float]
 
 
-# Edges of a topic: interactions whose tweet carries the term, or retweets of a tweet that does.
-_EDGES_SQL = """
+_ALL_EDGES_SQL = """
+SELECT source_user_id AS source, target_user_id AS target, kind, created_at FROM interactions
+"""
+
+# Edges of a topic: interactions whose tweet carries one of its terms, or retweets of a tweet that does.
+_TOPIC_EDGES_SQL = """
 SELECT i.source_user_id AS source, i.target_user_id AS target, i.kind, i.created_at
 FROM interactions AS i
 LEFT JOIN tweets AS t ON t.tweet_id = i.tweet_id
-WHERE @term IS NULL
-   OR i.tweet_id IN (SELECT tweet_id FROM tweet_terms WHERE term = @term)
-   OR t.retweet_of IN (SELECT tweet_id FROM tweet_terms WHERE term = @term)
+WHERE i.tweet_id IN (SELECT tweet_id FROM tweet_terms WHERE term IN UNNEST(@terms))
+   OR t.retweet_of IN (SELECT tweet_id FROM tweet_terms WHERE term IN UNNEST(@terms))
 """
+
+# A topic's terms now: each term's latest membership (merges move terms between topics).
+_TOPIC_TERMS_SQL = """
+WITH latest AS (
+  SELECT term, topic_id,
+         ROW_NUMBER() OVER (PARTITION BY term ORDER BY joined_at DESC, seq DESC) AS n
+  FROM topic_terms
+)
+SELECT term FROM latest WHERE n = 1 AND topic_id = @topic_id ORDER BY term
+"""
+
+
+def topic_terms(warehouse: Warehouse, topic_id: str) -> list[str]:
+    """The terms of a topic: its founding term (the id names it) and every term that joined it."""
+    joined = [row["term"] for row in warehouse.query(_TOPIC_TERMS_SQL, {"topic_id": topic_id})]
+    return sorted({topic_id.removeprefix(TOPIC_PREFIX), *joined})
+
 
 _PROFILES_SQL = """
 WITH members AS (
@@ -62,15 +89,20 @@ LEFT JOIN activity AS a ON a.author_id = m.user_id
 def influencers(
     warehouse: Warehouse, *, topic_id: str | None = None, limit: int = 20, persist: bool = False
 ) -> list[InfluencerSummary]:
-    """The most influential users, overall or on one topic (see :mod:`trendwatch.domain.influence`).
+    """The most influential users, overall or on one topic (see :mod:`trendwatch.domain.influence`):
+    a topic's graph is the interactions around tweets carrying any of its terms.
 
     Scores are as of the latest interaction stored, so that replaying old data ranks as it
     would have then. ``persist`` also writes the ranking to the ``influencers`` table
     (``topic_id`` ``''`` for the overall ranking).
     """
-    term = topic_id.removeprefix(TOPIC_PREFIX) if topic_id else None
+    rows = (
+        warehouse.query(_TOPIC_EDGES_SQL, {"terms": topic_terms(warehouse, topic_id)})
+        if topic_id
+        else warehouse.query(_ALL_EDGES_SQL)
+    )
     # convert: timestamps come back as datetimes from BigQuery, as ISO strings from local stores.
-    edges = msgspec.convert(warehouse.query(_EDGES_SQL, {"term": term}), list[Edge])
+    edges = msgspec.convert(rows, list[Edge])
     if not edges:
         return []
     profiles = {p.user_id: p for p in msgspec.convert(warehouse.query(_PROFILES_SQL), list[Profile])}
