@@ -48,11 +48,11 @@ def _replay(mode: str, settings: Settings, path: Path, on_chunk: Callable[[int],
     return local.replay(path, progress=on_chunk), time.perf_counter() - started
 
 
-def bench(mode: str, minutes: int, rate: float, seed: int) -> dict[str, Any]:
+def bench(mode: str, minutes: int, rate: float, seed: int, *, ocr: bool = True) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         summary = generate(seed, minutes, rate, folder / "stream")
-        settings = Settings.from_env({}, state_dir=folder / "state")
+        settings = Settings.from_env({}, state_dir=folder / "state", image_ocr=ocr)
         chunk_times: list[float] = []
         last: float | None = None
 
@@ -68,6 +68,7 @@ def bench(mode: str, minutes: int, rate: float, seed: int) -> dict[str, Any]:
     children_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {
         "mode": mode,
+        "ocr": ocr,
         "tweets": report.ingest.tweets,
         "media": summary.media_items,
         "seconds": round(elapsed, 2),
@@ -87,6 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--processes-rate", type=float, default=4.0)
     parser.add_argument("--modes", default="in-process,processes")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-ocr", action="store_true", help="Replay with OCR off in enrich-image.")
     args = parser.parse_args(argv)
     results = []
     for mode in args.modes.split(","):
@@ -96,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
             else (args.minutes, args.rate)
         )
         print(f"running {mode}: {minutes} min at {rate}/s ...", file=sys.stderr)
-        results.append(bench(mode, minutes, rate, args.seed))
+        results.append(bench(mode, minutes, rate, args.seed, ocr=not args.no_ocr))
     machine = f"{platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}"
     print(
         json.dumps(
