@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
-from trendwatch.app.insights import influencers, topic_terms
+from trendwatch.app.insights import first_voices, influencers, topic_terms
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -84,3 +84,36 @@ def test_topic_influence_counts_interactions_around_every_term_of_the_topic(tmp_
     overall = influencers(warehouse, limit=10)
     assert {r.user_id for r in overall} == {"fan0", "fan1", "fan2", "fan3"}
     assert sum(r.evidence["engagement"] for r in overall) > sum(r.evidence["engagement"] for r in ranked)
+
+
+def test_first_voices_are_the_earliest_original_authors_on_any_term_of_the_topic(tmp_path: Path) -> None:
+    warehouse = _warehouse(tmp_path)
+    warehouse.merge_rows(
+        "tweets",
+        [
+            {"tweet_id": "t0", "author_id": "dave", "created_at": T0 - timedelta(minutes=5)},
+            {
+                "tweet_id": "t4",
+                "author_id": "carol",
+                "created_at": T0 - timedelta(minutes=9),
+                "retweet_of": "t1",
+            },
+            {"tweet_id": "t5", "author_id": "alice", "created_at": T0 + timedelta(minutes=9)},
+        ],
+    )
+    warehouse.merge_rows(
+        "tweet_terms",
+        [
+            {"tweet_id": "t0", "term": "#summerdress", "author_id": "dave", "created_at": T0},
+            {"tweet_id": "t4", "term": "#summerdress", "author_id": "carol", "created_at": T0},
+            {"tweet_id": "t5", "term": "summer dress", "author_id": "alice", "created_at": T0},
+        ],
+    )
+    voices = first_voices(warehouse, "term:summer dress", limit=5)
+    # dave posted first; carol's earlier post is a retweet and does not count; bob spoke of linen
+    assert [(v.rank, v.user_id, v.tweet_id) for v in voices] == [
+        (1, "dave", "t0"),
+        (2, "alice", "t1"),
+        (3, "carol", "t3"),
+    ]
+    assert voices[0].first_post_at == T0 - timedelta(minutes=5)

@@ -8,6 +8,8 @@ contract.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import msgspec
 
 from trendwatch.app.trends import TOPIC_PREFIX, TopicSummary, emerging_topics
@@ -16,9 +18,11 @@ from trendwatch.ports import Warehouse
 
 __all__ = [
     "TOPIC_PREFIX",
+    "FirstVoice",
     "InfluencerSummary",
     "TopicSummary",
     "emerging_topics",
+    "first_voices",
     "influencers",
     "topic_terms",
 ]
@@ -125,3 +129,36 @@ def influencers(
             [{**msgspec.structs.asdict(r), "as_of": as_of, "topic_id": topic_id or ""} for r in ranked],
         )
     return ranked
+
+
+class FirstVoice(msgspec.Struct, frozen=True):
+    """An account among the first to post (not retweet) on a topic, with its first such post."""
+
+    user_id: str
+    username: str | None
+    first_post_at: datetime
+    tweet_id: str
+    rank: int
+
+
+_FIRST_VOICES_SQL = """
+WITH posts AS (
+  SELECT author_id, tweet_id, created_at,
+         ROW_NUMBER() OVER (PARTITION BY author_id ORDER BY created_at, tweet_id) AS n
+  FROM tweets
+  WHERE retweet_of IS NULL
+    AND tweet_id IN (SELECT tweet_id FROM tweet_terms WHERE term IN UNNEST(@terms))
+)
+SELECT p.author_id AS user_id, u.username, p.created_at AS first_post_at, p.tweet_id
+FROM posts AS p
+LEFT JOIN users AS u ON u.user_id = p.author_id
+WHERE p.n = 1
+ORDER BY p.created_at, p.author_id
+LIMIT @limit
+"""
+
+
+def first_voices(warehouse: Warehouse, topic_id: str, *, limit: int = 10) -> list[FirstVoice]:
+    """Who spoke first on a topic: the earliest authors of original posts carrying any of its terms."""
+    rows = warehouse.query(_FIRST_VOICES_SQL, {"terms": topic_terms(warehouse, topic_id), "limit": limit})
+    return [msgspec.convert({**row, "rank": n}, FirstVoice) for n, row in enumerate(rows, start=1)]

@@ -15,6 +15,7 @@ from trendwatch.cli.common import (
     settings_for,
     table,
 )
+from trendwatch.settings import Settings
 
 
 @click.command()
@@ -61,10 +62,18 @@ def topics(state_dir: Path | None, as_json: bool, limit: int, save: bool) -> Non
 @click.option("--topic", "topic_id", default=None, help="Only influence within this topic id.")
 @click.option("--limit", default=20, show_default=True)
 @click.option("--save", is_flag=True, help="Also store the ranking in the influencers table, with as_of.")
-def influencers(state_dir: Path | None, as_json: bool, topic_id: str | None, limit: int, save: bool) -> None:
+@click.option(
+    "--first-voices", is_flag=True, help="With --topic: who spoke first on it (earliest original posts)."
+)
+def influencers(
+    state_dir: Path | None, as_json: bool, topic_id: str | None, limit: int, save: bool, first_voices: bool
+) -> None:
     """Influential users, best first (overall or for one topic): trust-weighted PageRank of amplification."""
     from trendwatch.app.insights import influencers as rank_influencers
 
+    if first_voices:
+        _print_first_voices(settings_for(state_dir), topic_id, limit, as_json)
+        return
     found = rank_influencers(
         open_warehouse(settings_for(state_dir)), topic_id=topic_id, limit=limit, persist=save
     )
@@ -100,6 +109,24 @@ def query(sql: str, state_dir: Path | None, as_json: bool) -> None:
         return
     columns = list(rows[0].keys()) if rows else []
     out.print(table(f"{len(rows)} rows", columns, [list(r.values()) for r in rows]))
+
+
+def _print_first_voices(settings: Settings, topic_id: str | None, limit: int, as_json: bool) -> None:
+    from trendwatch.app.insights import first_voices
+
+    if not topic_id:
+        raise click.UsageError("--first-voices needs --topic ID")
+    found = first_voices(open_warehouse(settings), topic_id, limit=limit)
+    if as_json:
+        print_json(found)
+        return
+    out.print(
+        table(
+            f"First voices of {topic_id}",
+            ("rank", "user", "first post", "tweet"),
+            [(v.rank, v.username or v.user_id, v.first_post_at, v.tweet_id) for v in found],
+        )
+    )
 
 
 COMMANDS = [topics, influencers, query]
