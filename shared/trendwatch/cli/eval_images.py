@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from trendwatch.cli.common import JSON_OPTION, console, print_json, progress
-from trendwatch.cli.evaluate import eval_group
+from trendwatch.cli.evaluate import eval_group, write_docs_option
 from trendwatch.reporting import replace_section
 
 
@@ -17,13 +17,7 @@ from trendwatch.reporting import replace_section
     "--pictures", default=150, show_default=True, help="Distinct pictures (each reposted four times)."
 )
 @click.option("--ocr-samples", default=25, show_default=True, help="OCR images per language and style.")
-@click.option(
-    "--write-docs",
-    "docs",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Markdown file whose 'Images' section is replaced (e.g. docs/evaluation.md).",
-)
+@write_docs_option("Images")
 @JSON_OPTION
 def eval_images(seed: int, pictures: int, ocr_samples: int, docs: Path | None, as_json: bool) -> None:
     """Near-duplicate precision and recall under resize, crop, JPEG and overlay; OCR word recall

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from trendwatch.cli.common import JSON_OPTION, console, print_json
-from trendwatch.cli.evaluate import eval_group
+from trendwatch.cli.evaluate import eval_group, write_docs_option
 from trendwatch.reporting import replace_section
 
 
@@ -22,13 +22,7 @@ from trendwatch.reporting import replace_section
     help="Synthetic edges for the recompute timing (0: skip).",
 )
 @click.option("--users", default=200_000, show_default=True, help="Accounts in the synthetic graph.")
-@click.option(
-    "--write-docs",
-    "docs",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Markdown file whose 'Influential users' section is replaced (e.g. docs/evaluation.md).",
-)
+@write_docs_option("Influential users")
 @JSON_OPTION
 def eval_influencers(
     seeds: str, minutes: int, rate: float, edges: int, users: int, docs: Path | None, as_json: bool

@@ -19,7 +19,7 @@ from trendwatch.cli.common import (
     settings_for,
     table,
 )
-from trendwatch.cli.evaluate import eval_group
+from trendwatch.cli.evaluate import eval_group, write_docs_option
 from trendwatch.reporting import replace_section
 
 
@@ -40,15 +40,7 @@ from trendwatch.reporting import replace_section
 )
 @click.option("--limit", type=int, default=None, help="Read only the first N lines of each file.")
 @click.option("--no-save", is_flag=True, help="Do not append the results to the model_metrics table.")
-@click.option(
-    "--write-docs",
-    "docs",
-    is_flag=False,
-    flag_value="docs/evaluation.md",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Replace the 'Text' section of this markdown file (alone: docs/evaluation.md).",
-)
+@write_docs_option("Text")
 @STATE_OPTION
 @JSON_OPTION
 def eval_text(
