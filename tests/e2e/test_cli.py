@@ -17,10 +17,11 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def state(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A 150-minute generated stream (the emergence detector warms up for 60), replayed once for
-    every test of the module."""
+    every test of the module. OCR is off: pictures' words are checked in test_image_terms, and
+    reading 1,000 images would triple the replay's time."""
     root = tmp_path_factory.mktemp("cli")
     data, state_dir = root / "data", root / "state"
-    runner = CliRunner()
+    runner = CliRunner(env={"TRENDWATCH_IMAGE_OCR": "false"})
     generated = runner.invoke(
         main, ["generate", "--seed", "3", "--minutes", "150", "--rate", "2", "--out", str(data)]
     )
