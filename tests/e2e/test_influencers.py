@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 def replayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Truth, Warehouse]:
     root = tmp_path_factory.mktemp("influencers")
     generate(5, 20, 2.0, root / "data")
-    pipeline = LocalPipeline(Settings.from_env({}, state_dir=root / "state"))
+    pipeline = LocalPipeline(Settings.from_env({}, state_dir=root / "state", image_ocr=False))
     pipeline.replay(root / "data" / "tweets.jsonl")
     truth = msgspec.json.decode((root / "data" / "truth.json").read_bytes(), type=Truth)
     return truth, pipeline.container.warehouse
@@ -69,7 +69,7 @@ def test_a_stealth_rotation_ring_added_to_the_data_stays_out_of_the_top_20(
 ) -> None:
     root = tmp_path_factory.mktemp("stealth")
     generate(5, 20, 2.0, root / "data")
-    pipeline = LocalPipeline(Settings.from_env({}, state_dir=root / "state"))
+    pipeline = LocalPipeline(Settings.from_env({}, state_dir=root / "state", image_ocr=False))
     pipeline.replay(root / "data" / "tweets.jsonl")
     warehouse = pipeline.container.warehouse
     ring = plant_stealth_ring(warehouse, seed=5)

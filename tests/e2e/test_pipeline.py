@@ -191,8 +191,9 @@ def test_replaying_the_same_file_again_changes_no_table(run: tuple[Stream, Setti
 def test_duplicated_and_failed_deliveries_leave_the_same_tables(tmp_path: Path) -> None:
     folder = tmp_path / "stream"
     stream = Stream(folder, 10, 2.0)
-    clean = Settings.from_env({}, state_dir=tmp_path / "clean")
-    chaotic = Settings.from_env({}, state_dir=tmp_path / "chaotic")
+    # OCR off: the comparison is about delivery faults, and the main run above reads images.
+    clean = Settings.from_env({}, state_dir=tmp_path / "clean", image_ocr=False)
+    chaotic = Settings.from_env({}, state_dir=tmp_path / "chaotic", image_ocr=False)
     LocalPipeline(clean).replay(stream.path)
     chaos = LocalPipeline(
         chaotic, faults=FaultInjection(duplicate_rate=0.3, failure_rate=0.1, seed=5), max_batch=50

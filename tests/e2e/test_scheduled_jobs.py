@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> LocalPipeline:
     root: Path = tmp_path_factory.mktemp("scheduled")
     generate(5, 20, 2.0, root / "data")
-    replayed = LocalPipeline(Settings.from_env({}, state_dir=root / "state"))
+    replayed = LocalPipeline(Settings.from_env({}, state_dir=root / "state", image_ocr=False))
     replayed.replay(root / "data" / "tweets.jsonl")
     return replayed
 
