@@ -10,21 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from cloudevents.http import CloudEvent
 
 from trendwatch.adapters.local.blobstore import FinalizeListener, LocalBlobStore
 from trendwatch.adapters.local.clock import SystemClock
 from trendwatch.app import decoding
-from trendwatch.app.aggregate import AggregateService
-from trendwatch.app.alerts import TrendAlerter
 from trendwatch.app.dead_letters import DeadLetterSink
-from trendwatch.app.enrich_image import EnrichImageService, MediaSource
-from trendwatch.app.enrich_text import EnrichTextService
 from trendwatch.app.handling import DeadLetters, pubsub_batch_handler, storage_handler
-from trendwatch.app.ingest import IngestService
-from trendwatch.app.inventory import InventoryService
-from trendwatch.app.scheduled import InfluenceRecompute, ScheduledJobs
 from trendwatch.contracts.topology import INFLUENCE_JOB, TREND_ALERTS_JOB
 from trendwatch.observability import TracedPublisher, configure_logging
 from trendwatch.observability.telemetry import configure_telemetry
@@ -39,6 +33,9 @@ from trendwatch.ports import (
 )
 from trendwatch.runtime.delivery import BatchHandler, routes
 from trendwatch.settings import Settings
+
+if TYPE_CHECKING:
+    from trendwatch.app.alerts import TrendAlerter
 
 
 @dataclass
@@ -89,12 +86,18 @@ class Container:
 
 
 def build_handlers(service: str, container: Container) -> dict[str, BatchHandler]:
-    """The batch handlers of one service, by entry point."""
+    """The batch handlers of one service, by entry point.
+
+    Each branch imports its own service's application code, so that a deployed service needs
+    only the extras its ``requirements.in`` names (aggregate's SQL and models stay out of ingest).
+    """
     all_routes = routes()
     route_of = {r.entry_point: r for r in all_routes.values() if r.service == service}
     dead = container.dead_letters
     match service:
         case "ingest":
+            from trendwatch.app.ingest import IngestService
+
             ingest = IngestService(
                 container.lake, container.traced_publisher, dead, landing=container.landing
             )
@@ -104,12 +107,16 @@ def build_handlers(service: str, container: Container) -> dict[str, BatchHandler
                 )
             }
         case "enrich-text":
+            from trendwatch.app.enrich_text import EnrichTextService
+
             text = EnrichTextService(
                 container.text_analyzer, container.text_embedder, container.traced_publisher
             )
             route = route_of["on_tweet_raw"]
             return {"on_tweet_raw": pubsub_batch_handler(route, decoding.raw_tweet, text.enrich, dead)}
         case "enrich-image":
+            from trendwatch.app.enrich_image import EnrichImageService, MediaSource
+
             route = route_of["on_tweet_with_media"]
             image = EnrichImageService(
                 container.image_analyzer,
@@ -122,6 +129,9 @@ def build_handlers(service: str, container: Container) -> dict[str, BatchHandler
                 "on_tweet_with_media": pubsub_batch_handler(route, decoding.raw_tweet, image.enrich, dead)
             }
         case "aggregate":
+            from trendwatch.app.aggregate import AggregateService
+            from trendwatch.app.scheduled import InfluenceRecompute, ScheduledJobs
+
             aggregate = AggregateService(container.warehouse, container.clock)
             tweets, media = route_of["on_tweet_enriched"], route_of["on_media_enriched"]
             jobs = ScheduledJobs(
@@ -144,6 +154,8 @@ def build_handlers(service: str, container: Container) -> dict[str, BatchHandler
                 ),
             }
         case "inventory-sync":
+            from trendwatch.app.inventory import InventoryService
+
             inventory = InventoryService(
                 container.lake, container.warehouse, container.clock, landing=container.landing
             )
@@ -171,6 +183,7 @@ def trend_alerter(container: Container) -> TrendAlerter:
     """The alert job (see :mod:`trendwatch.app.alerts`): warehouse, publisher, offline embeddings
     for grouping terms into topics, and the webhook when ``TRENDWATCH_ALERT_WEBHOOK_URL`` is set."""
     from trendwatch.adapters.webhook import SlackWebhook
+    from trendwatch.app.alerts import TrendAlerter
 
     url = container.settings.alert_webhook_url
     return TrendAlerter(

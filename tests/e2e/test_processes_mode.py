@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
 
+from tests.fakes.service_extras import REPO, REPORT_ENV
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 from trendwatch.runtime.processes import ProcessPipeline
 from trendwatch.settings import Settings
+
+GUARD = REPO / "tests" / "fakes" / "extras_guard"
 
 pytestmark = pytest.mark.e2e
 
@@ -64,7 +68,15 @@ def stream_file(tmp_path: Path) -> Path:
     return path
 
 
-def test_replay_through_service_processes_fills_the_warehouse(tmp_path: Path, stream_file: Path) -> None:
+def test_replay_through_service_processes_fills_the_warehouse(
+    tmp_path: Path, stream_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each service process imports only what its requirements.in declares, as when deployed.
+    undeclared = tmp_path / "undeclared-imports.txt"
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([str(GUARD), str(REPO), os.environ.get("PYTHONPATH", "")])
+    )
+    monkeypatch.setenv(REPORT_ENV, str(undeclared))
     settings = Settings(state_dir=tmp_path / "state", project="e2e-project")
     progressed: list[int] = []
     with ProcessPipeline(settings) as pipeline:
@@ -96,3 +108,4 @@ def test_replay_through_service_processes_fills_the_warehouse(tmp_path: Path, st
         "inventory-sync.on_stock_event",
     ]
     assert (settings.state_dir / "logs" / "enrich-text-on_tweet_raw.log").is_file()
+    assert not undeclared.exists(), undeclared.read_text()

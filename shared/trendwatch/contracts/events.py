@@ -7,13 +7,15 @@ the other topics carry the structs below, JSON-encoded, with ``schema_version``.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
-import numpy as np
-import numpy.typing as npt
 
 from trendwatch.domain.tweets import Tweet
+
+if TYPE_CHECKING:  # numpy is an extra: services that never read an embedding do not install it
+    import numpy as np
+    import numpy.typing as npt
 
 SentimentLabel = Literal["negative", "neutral", "positive"]
 
@@ -64,6 +66,8 @@ class Embedding(msgspec.Struct, frozen=True, kw_only=True):
         return cls(model=model, version=version, vector=values.astype("<f4").tobytes())
 
     def values(self) -> npt.NDArray[np.float32]:
+        import numpy as np
+
         return np.frombuffer(self.vector, dtype="<f4")
 
 

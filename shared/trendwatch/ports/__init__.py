@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any, Protocol
 
 from trendwatch.contracts.events import ImageAnalysis, TextEnrichment
+
+if TYPE_CHECKING:  # numpy is an extra: services without embeddings do not install it
+    import numpy as np
+    import numpy.typing as npt
 
 
 class Clock(Protocol):
