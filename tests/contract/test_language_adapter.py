@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 from google.api_core import exceptions
-from google.api_core.retry import Retry, if_exception_type
+from google.api_core.retry import Retry
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import language_v2
 
 from tests.fakes.google_rest import FakeGoogleRest
-from trendwatch.adapters.gcp.language import RETRYABLE_ERRORS, CloudNaturalLanguageAnalyzer
+from trendwatch.adapters.gcp.language import CloudNaturalLanguageAnalyzer
+from trendwatch.adapters.gcp.metering import is_retryable
 from trendwatch.contracts.events import Entity, Sentiment
 from trendwatch.ports import TextAnalyzer, TextItem
 
@@ -64,7 +65,7 @@ FRENCH_RESPONSE: dict[str, Any] = {
     "languageSupported": True,
 }
 QUOTA_ERROR = {"error": {"code": 429, "message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED"}}
-FAST_RETRY = Retry(predicate=if_exception_type(*RETRYABLE_ERRORS), initial=0.01, maximum=0.02, timeout=5.0)
+FAST_RETRY = Retry(predicate=is_retryable, initial=0.01, maximum=0.02, timeout=5.0)
 TEXT = "Loved the new Nike running shoes in Paris! #RunningShoes @nike"
 
 
@@ -165,7 +166,7 @@ def test_batch_logs_its_estimated_cost(
     # 3 features x (1 unit for the tweet + 2 units for 1,500 characters); the duplicate is free.
     assert (record.api_calls, record.cache_hits, record.billing_units) == (2, 1, 9)  # type: ignore[attr-defined]
     assert record.estimated_cost_usd == 0.009  # type: ignore[attr-defined]
-    assert record.estimated_cost_usd_per_1000_texts == 3.0  # type: ignore[attr-defined]
+    assert record.estimated_cost_usd_per_1000_items == 3.0  # type: ignore[attr-defined]
 
 
 def test_client_is_created_lazily_once(monkeypatch: pytest.MonkeyPatch) -> None:

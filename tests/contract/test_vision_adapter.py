@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import json
+import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import imagehash
@@ -16,71 +20,84 @@ from google.cloud import vision
 from PIL import Image
 
 from tests.fakes.google_rest import FakeGoogleRest
-from trendwatch.adapters.gcp.vision import CloudVisionAnalyzer, is_retryable
-from trendwatch.contracts.events import Colour
+from trendwatch.adapters.gcp.metering import is_retryable
+from trendwatch.adapters.gcp.vision import BACKFILL_POLLING, CloudVisionAnalyzer
+from trendwatch.adapters.local.blobstore import LocalBlobStore
+from trendwatch.contracts.events import Colour, ImageAnalysis
 from trendwatch.domain.near_duplicates import FINGERPRINT_LENGTH
 from trendwatch.ports import ImageAnalyzer, InvalidImage
 
-#: The shape of a recorded ``images:annotate`` answer (trimmed: fewer annotations, no boxes).
-RECORDED_RESPONSE: dict[str, Any] = {
-    "responses": [
-        {
-            "labelAnnotations": [
-                {"mid": "/m/01n4qj", "description": "Sleeve", "score": 0.87, "topicality": 0.87},
-                {"mid": "/m/02wv6h6", "description": "Dress", "score": 0.85, "topicality": 0.85},
-            ],
-            "logoAnnotations": [{"mid": "/m/0lwkh", "description": "Nike", "score": 0.91}],
-            "textAnnotations": [
-                {"locale": "en", "description": "SUMMER SALE\n-50%\n"},
-                {"description": "SUMMER"},
-            ],
-            "fullTextAnnotation": {"text": "SUMMER SALE\n-50%\n"},
-            "safeSearchAnnotation": {
-                "adult": "VERY_UNLIKELY",
-                "spoof": "UNLIKELY",
-                "medical": "VERY_UNLIKELY",
-                "violence": "VERY_UNLIKELY",
-                "racy": "POSSIBLE",
-            },
-            "imagePropertiesAnnotation": {
-                "dominantColors": {
-                    "colors": [
-                        {"color": {"red": 31, "green": 42, "blue": 68}, "score": 0.6, "pixelFraction": 0.55},
-                        {
-                            "color": {"red": 255, "green": 255, "blue": 255},
-                            "score": 0.2,
-                            "pixelFraction": 0.3,
-                        },
-                        {"color": {"red": 35, "green": 46, "blue": 72}, "score": 0.1, "pixelFraction": 0.05},
-                        {
-                            "color": {"red": 211, "green": 47, "blue": 47},
-                            "score": 0.05,
-                            "pixelFraction": 0.01,
-                        },
-                    ]
-                }
-            },
+#: The shape of one image's answer in a recorded ``images:annotate`` response (trimmed:
+#: fewer annotations, no boxes).
+RECORDED_ANSWER: dict[str, Any] = {
+    "labelAnnotations": [
+        {"mid": "/m/01n4qj", "description": "Sleeve", "score": 0.87, "topicality": 0.87},
+        {"mid": "/m/02wv6h6", "description": "Dress", "score": 0.85, "topicality": 0.85},
+    ],
+    "logoAnnotations": [{"mid": "/m/0lwkh", "description": "Nike", "score": 0.91}],
+    "textAnnotations": [
+        {"locale": "en", "description": "SUMMER SALE\n-50%\n"},
+        {"description": "SUMMER"},
+    ],
+    "fullTextAnnotation": {"text": "SUMMER SALE\n-50%\n"},
+    "safeSearchAnnotation": {
+        "adult": "VERY_UNLIKELY",
+        "spoof": "UNLIKELY",
+        "medical": "VERY_UNLIKELY",
+        "violence": "VERY_UNLIKELY",
+        "racy": "POSSIBLE",
+    },
+    "imagePropertiesAnnotation": {
+        "dominantColors": {
+            "colors": [
+                {"color": {"red": 31, "green": 42, "blue": 68}, "score": 0.6, "pixelFraction": 0.55},
+                {
+                    "color": {"red": 255, "green": 255, "blue": 255},
+                    "score": 0.2,
+                    "pixelFraction": 0.3,
+                },
+                {"color": {"red": 35, "green": 46, "blue": 72}, "score": 0.1, "pixelFraction": 0.05},
+                {
+                    "color": {"red": 211, "green": 47, "blue": 47},
+                    "score": 0.05,
+                    "pixelFraction": 0.01,
+                },
+            ]
         }
-    ]
+    },
 }
 QUOTA_ERROR = {"error": {"code": 429, "message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED"}}
 FAST_RETRY = Retry(predicate=is_retryable, initial=0.01, maximum=0.02, timeout=5.0)
+FAST_POLLING = BACKFILL_POLLING.with_delay(initial=0.01, maximum=0.02).with_timeout(5.0)
+RUNNING: dict[str, Any] = {"name": "operations/backfill-1", "done": False}
+DONE: dict[str, Any] = {
+    "name": "operations/backfill-1",
+    "done": True,
+    "response": {"@type": "type.googleapis.com/google.cloud.vision.v1.AsyncBatchAnnotateImagesResponse"},
+}
+
+
+def one_answer_per_image(path: str, body: dict[str, Any]) -> dict[str, Any]:
+    return {"responses": [RECORDED_ANSWER for _ in body["requests"]]}
 
 
 @pytest.fixture
 def fake() -> Iterator[tuple[FakeGoogleRest, str]]:
-    with FakeGoogleRest(RECORDED_RESPONSE) as api:
+    with FakeGoogleRest(one_answer_per_image) as api:
         yield api, api.url
+
+
+def client_for(url: str) -> vision.ImageAnnotatorClient:
+    return vision.ImageAnnotatorClient(
+        credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+        transport="rest",
+        client_options={"api_endpoint": url},
+    )
 
 
 @pytest.fixture
 def analyzer(fake: tuple[FakeGoogleRest, str]) -> CloudVisionAnalyzer:
-    client = vision.ImageAnnotatorClient(
-        credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
-        transport="rest",
-        client_options={"api_endpoint": fake[1]},
-    )
-    return CloudVisionAnalyzer(client=client, retry=FAST_RETRY)
+    return CloudVisionAnalyzer(client=client_for(fake[1]), retry=FAST_RETRY)
 
 
 def png(colour: tuple[int, int, int] = (31, 42, 68), size: tuple[int, int] = (48, 32)) -> bytes:
@@ -189,3 +206,95 @@ def test_quota_and_transient_errors_are_retryable_but_client_errors_are_not(
 ) -> None:
     error = exceptions.from_http_status(status, "message")  # type: ignore[no-untyped-call]
     assert is_retryable(error) is retryable
+
+
+def distinct_pngs(count: int) -> list[bytes]:
+    return [png(colour=(i * 7 % 256, 40, 90)) for i in range(count)]
+
+
+def test_images_go_sixteen_to_a_request_and_a_repeated_image_is_sent_once(
+    analyzer: CloudVisionAnalyzer, fake: tuple[FakeGoogleRest, str]
+) -> None:
+    images = distinct_pngs(18)
+    outcomes = analyzer.analyze_many([*images, images[0], b"<html>not an image</html>"])
+    assert [len(body["requests"]) for _, body in fake[0].requests] == [16, 2]
+    sent = [base64.b64decode(r["image"]["content"]) for _, body in fake[0].requests for r in body["requests"]]
+    assert sent == images
+    assert all(isinstance(o, ImageAnalysis) for o in outcomes[:19]) and outcomes[18] == outcomes[0]
+    assert isinstance(outcomes[19], InvalidImage)
+    assert (analyzer.calls, analyzer.cache_hits) == (2, 1)
+
+
+def test_only_the_image_that_hit_the_quota_is_sent_again(
+    analyzer: CloudVisionAnalyzer, fake: tuple[FakeGoogleRest, str]
+) -> None:
+    quota = {"error": {"code": 8, "message": "Quota exceeded"}}
+    refused = {"error": {"code": 3, "message": "Bad image data."}}
+    fake[0].answers = [(200, {"responses": [RECORDED_ANSWER, quota, refused]})]
+    images = distinct_pngs(3)
+    outcomes = analyzer.analyze_many(images)
+    retried = [base64.b64decode(r["image"]["content"]) for r in fake[0].requests[1][1]["requests"]]
+    assert retried == [images[1]]
+    assert [type(o) for o in outcomes] == [ImageAnalysis, ImageAnalysis, InvalidImage]
+
+
+def test_usage_and_cost_are_logged_once_per_reporting_period(
+    fake: tuple[FakeGoogleRest, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    analyzer = CloudVisionAnalyzer(client=client_for(fake[1]), retry=FAST_RETRY, report_every=4)
+    first, second, third = distinct_pngs(3)
+    with caplog.at_level(logging.INFO, logger="trendwatch.adapters.gcp.vision"):
+        analyzer.analyze_many([first, second])
+        assert caplog.records == []
+        analyzer.analyze_many([first, third])
+    [record] = caplog.records
+    # 3 distinct images x 5 features, $1.50 per 1,000 units; the repeat is free.
+    assert (record.items, record.api_calls, record.cache_hits, record.billing_units) == (4, 2, 1, 15)  # type: ignore[attr-defined]
+    assert record.estimated_cost_usd == pytest.approx(0.0225)  # type: ignore[attr-defined]
+    assert record.estimated_cost_usd_per_1000_items == pytest.approx(5.625)  # type: ignore[attr-defined]
+
+
+def test_backfill_runs_one_operation_reading_images_and_answers_from_the_bucket(
+    fake: tuple[FakeGoogleRest, str], tmp_path: Path
+) -> None:
+    lake = LocalBlobStore(tmp_path / "lake")
+    images = distinct_pngs(3)
+    names = [f"media/sha256/{hashlib.sha256(image).hexdigest()}.png" for image in images]
+    for name, image in zip(names, images, strict=True):
+        lake.write(name, image, "image/png")
+
+    polls = []
+
+    def vision_service(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Writes the operation's answers where asked, as Vision does; done at the second poll."""
+        if path.startswith("/v1/operations/"):
+            polls.append(path)
+            return DONE if len(polls) > 1 else RUNNING
+        if path.startswith("/v1/images:asyncBatchAnnotate"):
+            destination = body["outputConfig"]["gcsDestination"]["uri"].removeprefix("gs://lake/")
+            answers = [
+                {**RECORDED_ANSWER, "context": {"uri": r["image"]["source"]["imageUri"]}}
+                for r in body["requests"]
+            ]
+            answers[1] = {
+                "error": {"code": 3, "message": "Bad image data."},
+                "context": answers[1]["context"],
+            }
+            lake.write(f"{destination}output-1-to-2.json", json.dumps({"responses": answers}).encode())
+            return RUNNING
+        return one_answer_per_image(path, body)
+
+    fake[0].default_answer = vision_service
+    analyzer = CloudVisionAnalyzer(client=client_for(fake[1]), retry=FAST_RETRY, polling=FAST_POLLING)
+    cached = analyzer.analyze(images[2])
+    fake[0].requests.clear()
+    outcomes = analyzer.backfill(lake, names, bucket="lake", output_prefix="vision/backfill/")
+    (start, body), *_ = fake[0].requests
+    assert start.startswith("/v1/images:asyncBatchAnnotate")
+    sources = [r["image"]["source"]["imageUri"] for r in body["requests"]]
+    assert sources == [f"gs://lake/{n}" for n in names[:2]]  # the third is known already
+    assert body["outputConfig"]["gcsDestination"]["uri"].startswith("gs://lake/vision/backfill/")
+    assert polls == ["/v1/operations/backfill-1"] * 2
+    assert outcomes[names[0]].labels == ("sleeve", "dress")  # type: ignore[union-attr]
+    assert isinstance(outcomes[names[1]], InvalidImage)
+    assert outcomes[names[2]] == cached

@@ -1,20 +1,25 @@
 """A fake Google REST API on 127.0.0.1, for the real client libraries with ``transport="rest"``.
 
-Every POST is recorded as ``(path, json body)`` and answered from a queue of
-``(status, body)``, then with the default answer (a recorded response shape).
+Every POST and GET is recorded as ``(path, json body)`` (``{}`` for a GET) and answered
+from a queue of ``(status, body)``, then with the default answer: a recorded response
+shape, or a function of the path and body (to answer a batch with one result per request).
+Long-running operations are polled with GETs, so a test queues their states.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+Answer = dict[str, Any] | Callable[[str, dict[str, Any]], dict[str, Any]]
+
 
 class FakeGoogleRest:
-    def __init__(self, default_answer: dict[str, Any]) -> None:
+    def __init__(self, default_answer: Answer) -> None:
         self.default_answer = default_answer
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.answers: list[tuple[int, dict[str, Any]]] = []
@@ -29,14 +34,22 @@ class FakeGoogleRest:
 
     def _answer(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         self.requests.append((path, body))
-        return self.answers.pop(0) if self.answers else (200, self.default_answer)
+        if self.answers:
+            return self.answers.pop(0)
+        default = self.default_answer
+        return 200, default(path, body) if callable(default) else default
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                self._reply(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+
+            def do_GET(self) -> None:
+                self._reply({})
+
+            def _reply(self, body: dict[str, Any]) -> None:
                 status, answer = fake._answer(self.path, body)
                 payload = json.dumps(answer).encode()
                 self.send_response(status)

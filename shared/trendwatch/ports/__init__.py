@@ -123,6 +123,18 @@ class ImageAnalyzer(Protocol):
         """Analyse one encoded image; raises :class:`InvalidImage` for content that is not a usable image."""
         ...
 
+    def analyze_many(self, images: Sequence[bytes]) -> list[ImageOutcome]:
+        """One outcome per image, in order: its analysis, or the :class:`InvalidImage` refusing it.
+
+        One unusable image never fails the others; errors that are not about an image
+        (quota, network) are raised for the whole batch, to be retried.
+        """
+        ...
+
 
 class InvalidImage(ValueError):
     """The bytes are not an image we accept (corrupt, too large, wrong type); never retried."""
+
+
+#: What :meth:`ImageAnalyzer.analyze_many` says about one image.
+ImageOutcome = ImageAnalysis | InvalidImage

@@ -2,22 +2,21 @@
 
 Billing is per feature and per started 1,000 characters of text (about $1 per 1,000 units
 per feature), so identical texts (retweets, copy-paste campaigns) are analysed once and
-served from an in-memory cache afterwards, and each batch logs its estimated cost.
+served from an in-memory cache afterwards, and each batch logs its estimated cost
+(:mod:`trendwatch.adapters.gcp.metering`, shared with the Vision adapter).
 Hashtags, mentions and keyphrases come from :mod:`trendwatch.domain.text`, which is free;
 categories merge the API's content categories with the retail taxonomy.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-from collections import OrderedDict
 from collections.abc import Sequence
 
-from google.api_core import exceptions
-from google.api_core.retry import Retry, if_exception_type
+from google.api_core.retry import Retry
 from google.cloud import language_v2
 
+from trendwatch.adapters.gcp.metering import ContentCache, UsageMeter, backoff, content_key
 from trendwatch.contracts.events import Entity, Sentiment, SentimentLabel, TextEnrichment
 from trendwatch.domain.text import (
     categorize_text,
@@ -27,10 +26,7 @@ from trendwatch.domain.text import (
     find_brand,
     taxonomy,
 )
-from trendwatch.observability.log import get_logger
 from trendwatch.ports import TextItem
-
-log = get_logger(__name__)
 
 MODEL_VERSION = "cloud-natural-language-v2"
 FEATURES = language_v2.AnnotateTextRequest.Features(
@@ -41,21 +37,7 @@ _N_FEATURES = 3
 _UNIT_CHARS = 1000
 #: Scores in (-0.25, 0.25) are "neutral or mixed" in the API's own guidance.
 _NEUTRAL_BAND = 0.25
-#: Quota exhaustion (429 over REST, RESOURCE_EXHAUSTED over gRPC) and transient unavailability
-#: are retried with backoff; nothing else is (a bad request fails the same way every time).
-RETRYABLE_ERRORS = (
-    exceptions.TooManyRequests,
-    exceptions.ResourceExhausted,
-    exceptions.ServiceUnavailable,
-    exceptions.DeadlineExceeded,
-)
-DEFAULT_RETRY = Retry(
-    predicate=if_exception_type(*RETRYABLE_ERRORS),
-    initial=1.0,
-    maximum=30.0,
-    multiplier=2.0,
-    timeout=120.0,
-)
+DEFAULT_RETRY = backoff(maximum=30.0, timeout=120.0)
 _ENTITY_TYPES = {
     "PERSON": "PERSON",
     "LOCATION": "LOCATION",
@@ -127,14 +109,26 @@ class CloudNaturalLanguageAnalyzer:
         retry: Retry = DEFAULT_RETRY,
     ) -> None:
         self._client = client
-        self._cache: OrderedDict[str, language_v2.AnnotateTextResponse] = OrderedDict()
-        self._cache_size = cache_size
-        self._price_per_1000_units = price_per_1000_units
+        self._cache: ContentCache[language_v2.AnnotateTextResponse] = ContentCache(cache_size)
         self._timeout = timeout
         self._retry = retry
-        #: Paid API calls and answers served from the cache, since creation.
-        self.calls = 0
-        self.cache_hits = 0
+        #: Usage and estimated cost, logged after every batch.
+        self.meter = UsageMeter(
+            "Cloud Natural Language",
+            usd_per_1000_units=price_per_1000_units,
+            report_every=1,
+            logger_name=__name__,
+        )
+
+    @property
+    def calls(self) -> int:
+        """Paid API calls since creation."""
+        return self.meter.total.api_calls
+
+    @property
+    def cache_hits(self) -> int:
+        """Texts answered from the cache since creation."""
+        return self.meter.total.cache_hits
 
     @property
     def client(self) -> language_v2.LanguageServiceClient:
@@ -151,29 +145,16 @@ class CloudNaturalLanguageAnalyzer:
             units += cost
             calls += cost > 0
             results.append(self._enrich(item, response))
-        self.calls += calls
-        self.cache_hits += len(items) - calls
-        if items:
-            cost_usd = units * self._price_per_1000_units / 1000
-            log.info(
-                "text batch analysed with Cloud Natural Language",
-                extra={
-                    "texts": len(items),
-                    "api_calls": calls,
-                    "cache_hits": len(items) - calls,
-                    "billing_units": units,
-                    "estimated_cost_usd": round(cost_usd, 6),
-                    "estimated_cost_usd_per_1000_texts": round(cost_usd * 1000 / len(items), 4),
-                },
-            )
+        self.meter.record(
+            items=len(items), api_calls=calls, cache_hits=len(items) - calls, billing_units=units
+        )
         return results
 
     def _annotate(self, text: str) -> tuple[language_v2.AnnotateTextResponse, int]:
         """The API's answer for ``text`` and the billing units spent on it (0 when cached)."""
-        key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        key = content_key(text.encode("utf-8"))
         cached = self._cache.get(key)
         if cached is not None:
-            self._cache.move_to_end(key)
             return cached, 0
         document = language_v2.Document(content=text, type_=language_v2.Document.Type.PLAIN_TEXT)
         response = self.client.annotate_text(
@@ -181,9 +162,7 @@ class CloudNaturalLanguageAnalyzer:
             retry=self._retry,
             timeout=self._timeout,
         )
-        self._cache[key] = response
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        self._cache.put(key, response)
         return response, _billing_units(text)
 
     def _enrich(self, item: TextItem, response: language_v2.AnnotateTextResponse) -> TextEnrichment:

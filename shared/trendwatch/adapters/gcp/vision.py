@@ -3,23 +3,33 @@
 Vision adds what the offline analyzer cannot do (labels, logos, OCR, SafeSearch);
 size, format and the perceptual hash are always computed locally, which also
 refuses unusable images before any paid call. Each feature costs about $1.50 per
-1,000 images, so results are cached by content hash and the estimate is logged.
+1,000 images, so results are cached by content hash, an image repeated within a batch
+is sent once, and the estimated cost is logged every 1,000 images
+(:mod:`trendwatch.adapters.gcp.metering`, shared with the Natural Language adapter).
+
+Live images go in ``images:annotate`` requests of up to 16 images; a backfill of images
+already in the lake goes in long-running ``images:asyncBatchAnnotate`` operations that
+read the images from Cloud Storage and write their answers there as JSON.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from google.api_core import exceptions as api_exceptions
-from google.api_core.retry import Retry, if_exception_type
+from google.api_core.future.polling import DEFAULT_POLLING
+from google.api_core.retry import Retry
 from google.cloud import vision
 
+from trendwatch.adapters.gcp.metering import ContentCache, UsageMeter, backoff, content_key
 from trendwatch.adapters.local.image_analyzer import (
     FINGERPRINT_MODEL_VERSION,
     PHASH_MODEL_VERSION,
+    DecodedImage,
     LocalImageAnalyzer,
     near_duplicate_fingerprint,
     perceptual_hash,
@@ -28,10 +38,15 @@ from trendwatch.adapters.local.image_analyzer import (
 from trendwatch.contracts.events import Colour, ImageAnalysis
 from trendwatch.domain.colours import COLOUR_MODEL_VERSION, summarise
 from trendwatch.observability.log import get_logger
-from trendwatch.ports import InvalidImage
+from trendwatch.ports import BlobStore, ImageOutcome, InvalidImage
 
 VISION_MODEL_VERSION = "cloud-vision-v1"
 USD_PER_1000_IMAGES_PER_FEATURE = 1.50
+#: The service's limits: images per ``images:annotate`` request, per async operation.
+MAX_IMAGES_PER_REQUEST = 16
+MAX_IMAGES_PER_OPERATION = 2000
+#: Answers per JSON file an async operation writes.
+_OUTPUT_BATCH_SIZE = 100
 
 Feature = vision.Feature.Type
 #: (feature, max results) pairs; 0 leaves the service default.
@@ -43,24 +58,35 @@ DEFAULT_FEATURES: tuple[FeatureSpec, ...] = (
     (Feature.IMAGE_PROPERTIES, 10),
     (Feature.SAFE_SEARCH_DETECTION, 0),
 )
-
-#: Quota and transient server errors are retried with exponential backoff. Over REST
-#: quota errors arrive as HTTP 429 (TooManyRequests), over gRPC as RESOURCE_EXHAUSTED.
-is_retryable = if_exception_type(
-    api_exceptions.TooManyRequests,
-    api_exceptions.ResourceExhausted,
-    api_exceptions.ServiceUnavailable,
-    api_exceptions.InternalServerError,
-    api_exceptions.DeadlineExceeded,
-)
-DEFAULT_RETRY = Retry(predicate=is_retryable, initial=1.0, maximum=60.0, multiplier=2.0, timeout=300.0)
+DEFAULT_RETRY = backoff(maximum=60.0, timeout=300.0)
+#: A backfill operation is polled every 5 s at first, then less often, for up to an hour.
+BACKFILL_POLLING = DEFAULT_POLLING.with_delay(initial=5.0, maximum=60.0).with_timeout(3600.0)
 _INVALID_ARGUMENT = 3  # google.rpc.Code: the image itself was refused
 
 _log = get_logger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A distinct image not in the cache, decoded locally, waiting for Vision's answer."""
+
+    key: str
+    data: bytes
+    decoded: DecodedImage
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What an incoming batch needs: answers already known, and images to send."""
+
+    keys: list[str]
+    known: dict[str, ImageOutcome]
+    pending: list[_Pending]
+    cache_hits: int
+
+
 class CloudVisionAnalyzer:
-    """Annotate images with Cloud Vision; one paid call per distinct image content."""
+    """Annotate images with Cloud Vision; one paid annotation per distinct image content."""
 
     name = "cloud-vision"
 
@@ -71,22 +97,38 @@ class CloudVisionAnalyzer:
         *,
         features: tuple[FeatureSpec, ...] = DEFAULT_FEATURES,
         retry: Retry = DEFAULT_RETRY,
+        polling: Retry = BACKFILL_POLLING,
         cache_size: int = 10_000,
+        report_every: int = 1000,
     ) -> None:
         self._client = client
         self._client_lock = threading.Lock()
         self._local = local or LocalImageAnalyzer()
         self._features = [vision.Feature(type_=kind, max_results=limit) for kind, limit in features]
         self._retry = retry
-        self._cache: OrderedDict[str, ImageAnalysis] = OrderedDict()
-        self._cache_lock = threading.Lock()
-        self._cache_size = cache_size
-        self.calls = 0
-        self.cache_hits = 0
+        self._polling = polling
+        self._cache: ContentCache[ImageAnalysis] = ContentCache(cache_size)
+        #: Usage and estimated cost (features x images x $1.50 / 1,000), logged every ``report_every`` images.
+        self.meter = UsageMeter(
+            "Cloud Vision",
+            usd_per_1000_units=USD_PER_1000_IMAGES_PER_FEATURE,
+            report_every=report_every,
+            logger_name=__name__,
+        )
 
     @property
     def usd_per_1000_images(self) -> float:
         return USD_PER_1000_IMAGES_PER_FEATURE * len(self._features)
+
+    @property
+    def calls(self) -> int:
+        """Requests sent (retries included) since creation."""
+        return self.meter.total.api_calls
+
+    @property
+    def cache_hits(self) -> int:
+        """Images answered without a request (cached, or repeated in their batch) since creation."""
+        return self.meter.total.cache_hits
 
     @property
     def client(self) -> vision.ImageAnnotatorClient:
@@ -104,61 +146,179 @@ class CloudVisionAnalyzer:
             return self._client
 
     def analyze(self, image: bytes) -> ImageAnalysis:
-        key = hashlib.sha256(image).hexdigest()
-        with self._cache_lock:
-            cached = self._cache.get(key)
-            if cached is not None:
-                self._cache.move_to_end(key)
-                self.cache_hits += 1
-                return cached
-        decoded = self._local.decode(image)  # refuses unusable images before paying
-        annotations = self._annotate(image)
-        analysis = ImageAnalysis(
-            width=decoded.width,
-            height=decoded.height,
-            format=decoded.format,
-            phash=perceptual_hash(decoded.pixels),
-            fingerprint=near_duplicate_fingerprint(decoded.pixels).encode(),
-            colours=_colours(annotations),
-            ocr_text=_ocr_text(annotations),
-            labels=tuple(label.description.lower() for label in annotations.label_annotations),
-            logos=tuple(logo.description for logo in annotations.logo_annotations),
-            safe_search=_safe_search(annotations),
-            model_versions={
-                "phash": PHASH_MODEL_VERSION,
-                "fingerprint": FINGERPRINT_MODEL_VERSION,
-                "colours": COLOUR_MODEL_VERSION,
-                "vision": VISION_MODEL_VERSION,
-            },
-        )
-        with self._cache_lock:
-            self._cache[key] = analysis
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return analysis
+        [outcome] = self.analyze_many([image])
+        if isinstance(outcome, InvalidImage):
+            raise outcome
+        return outcome
 
-    def _annotate(self, image: bytes) -> Any:
-        request = vision.AnnotateImageRequest(image=vision.Image(content=image), features=self._features)
-        result = self._retry(self._annotate_once)(request)
-        self.calls += 1
-        _log.debug(
-            "cloud vision call",
-            extra={"calls": self.calls, "estimated_usd": self.calls * self.usd_per_1000_images / 1000},
-        )
-        return result
+    def analyze_many(self, images: Sequence[bytes]) -> list[ImageOutcome]:
+        """Outcomes in input order; distinct new images go to Vision 16 to a request."""
+        plan = self._plan(images)
+        calls = 0
+        for start in range(0, len(plan.pending), MAX_IMAGES_PER_REQUEST):
+            chunk = plan.pending[start : start + MAX_IMAGES_PER_REQUEST]
+            answers, sent = self._annotate([vision.Image(content=p.data) for p in chunk])
+            calls += sent
+            self._settle(plan, chunk, answers)
+        self._record(plan, calls)
+        return [plan.known[key] for key in plan.keys]
 
-    def _annotate_once(self, request: vision.AnnotateImageRequest) -> Any:
-        """One call; per-image errors are raised so that transient ones are retried like call errors."""
-        response = self.client.batch_annotate_images(requests=[request], retry=None)
-        result = response.responses[0]
-        if result.error.code == _INVALID_ARGUMENT:
-            raise InvalidImage(f"cloud vision refused the image: {result.error.message}")
-        if result.error.code:
-            # google.api_core.exceptions is untyped.
-            raise api_exceptions.from_grpc_status(  # type: ignore[no-untyped-call]
-                result.error.code, result.error.message
-            )
-        return result
+    def backfill(
+        self, lake: BlobStore, names: Sequence[str], *, bucket: str, output_prefix: str
+    ) -> dict[str, ImageOutcome]:
+        """Annotate images already stored in ``bucket`` (read through ``lake``), by name.
+
+        Each operation of up to 2,000 images writes its answers under
+        ``<output_prefix><digest of its images>/`` in the same bucket; they are read back
+        from there. Per-image transient errors are raised after the other answers are
+        cached, so running the backfill again pays only for the images that failed.
+        """
+        plan = self._plan([lake.read(name) for name in names])
+        uri_of = {key: f"gs://{bucket}/{name}" for key, name in zip(plan.keys, names, strict=True)}
+        failures: list[Exception] = []
+        for start in range(0, len(plan.pending), MAX_IMAGES_PER_OPERATION):
+            chunk = plan.pending[start : start + MAX_IMAGES_PER_OPERATION]
+            uris = [uri_of[p.key] for p in chunk]
+            digest = hashlib.sha256("".join(p.key for p in chunk).encode()).hexdigest()[:16]
+            prefix = f"{output_prefix}{digest}/"
+            self._run_operation(uris, f"gs://{bucket}/{prefix}")
+            by_uri = _read_outputs(lake, prefix)
+            answers = [by_uri.get(uri, _missing(uri)) for uri in uris]
+            failures += self._settle(plan, chunk, answers)
+        self._record(plan, calls=-(-len(plan.pending) // MAX_IMAGES_PER_OPERATION))
+        self.meter.flush()
+        if failures:
+            raise failures[0]
+        return {name: plan.known[key] for name, key in zip(names, plan.keys, strict=True)}
+
+    def _plan(self, images: Sequence[bytes]) -> _Plan:
+        plan = _Plan(keys=[content_key(image) for image in images], known={}, pending=[], cache_hits=0)
+        queued: set[str] = set()
+        for key, image in zip(plan.keys, images, strict=True):
+            if key in plan.known or key in queued:
+                plan.cache_hits += 1
+            elif (cached := self._cache.get(key)) is not None:
+                plan.known[key] = cached
+                plan.cache_hits += 1
+            else:
+                try:
+                    decoded = self._local.decode(image)  # refuses unusable images before paying
+                except InvalidImage as exc:
+                    plan.known[key] = exc
+                    continue
+                plan.pending.append(_Pending(key, image, decoded))
+                queued.add(key)
+        return plan
+
+    def _settle(self, plan: _Plan, chunk: Sequence[_Pending], answers: Sequence[Any]) -> list[Exception]:
+        """Record Vision's answers for ``chunk``; return the transient per-image errors."""
+        failures = []
+        for pending, answer in zip(chunk, answers, strict=True):
+            outcome = _outcome(answer)
+            if isinstance(outcome, InvalidImage):
+                plan.known[pending.key] = outcome
+            elif isinstance(outcome, Exception):
+                failures.append(outcome)
+            else:
+                analysis = _analysis(pending.decoded, outcome)
+                self._cache.put(pending.key, analysis)
+                plan.known[pending.key] = analysis
+        return failures
+
+    def _record(self, plan: _Plan, calls: int) -> None:
+        annotated = sum(1 for p in plan.pending if p.key in plan.known)
+        self.meter.record(
+            items=len(plan.keys),
+            api_calls=calls,
+            cache_hits=plan.cache_hits,
+            billing_units=annotated * len(self._features),
+        )
+
+    def _request(self, image: vision.Image) -> vision.AnnotateImageRequest:
+        return vision.AnnotateImageRequest(image=image, features=self._features)
+
+    def _annotate(self, images: Sequence[vision.Image]) -> tuple[list[Any], int]:
+        """Vision's answer per image and the requests it took; only failed images are sent again."""
+        answers: dict[int, Any] = {}
+        sent = 0
+
+        def attempt() -> None:
+            nonlocal sent
+            todo = [i for i in range(len(images)) if i not in answers]
+            requests = [self._request(images[i]) for i in todo]
+            sent += 1
+            response = self.client.batch_annotate_images(requests=requests, retry=None)
+            transient = None
+            for i, result in zip(todo, response.responses, strict=True):
+                error = _outcome(result)
+                if isinstance(error, Exception) and not isinstance(error, InvalidImage):
+                    transient = error
+                else:
+                    answers[i] = result
+            if transient is not None:
+                raise transient
+
+        self._retry(attempt)()
+        return [answers[i] for i in range(len(images))], sent
+
+    def _run_operation(self, uris: Sequence[str], destination: str) -> None:
+        requests = [self._request(vision.Image(source=vision.ImageSource(image_uri=uri))) for uri in uris]
+        output = vision.OutputConfig(
+            gcs_destination=vision.GcsDestination(uri=destination), batch_size=_OUTPUT_BATCH_SIZE
+        )
+        operation = self._retry(self.client.async_batch_annotate_images)(
+            requests=requests, output_config=output, retry=None
+        )
+        _log.info("cloud vision backfill operation started", extra={"images": len(uris)})
+        operation.result(polling=self._polling)  # type: ignore[no-untyped-call]  # api_core is untyped
+
+
+def _read_outputs(lake: BlobStore, prefix: str) -> dict[str, vision.AnnotateImageResponse]:
+    """The answers an async operation wrote under ``prefix``, by image URI."""
+    answers = {}
+    for name in lake.list(prefix):
+        batch = vision.BatchAnnotateImagesResponse.from_json(lake.read(name), ignore_unknown_fields=True)
+        for response in batch.responses:
+            answers[response.context.uri] = response
+    return answers
+
+
+def _missing(uri: str) -> Exception:
+    return api_exceptions.InternalServerError(f"the backfill operation wrote no answer for {uri}")  # type: ignore[no-untyped-call]
+
+
+def _outcome(answer: Any) -> Any:
+    """An answer as it stands: an exception (refused image, or per-image error), else itself."""
+    if isinstance(answer, Exception):
+        return answer
+    code = answer.error.code
+    if code == _INVALID_ARGUMENT:
+        return InvalidImage(f"cloud vision refused the image: {answer.error.message}")
+    if code:
+        # google.api_core.exceptions is untyped.
+        return api_exceptions.from_grpc_status(code, answer.error.message)  # type: ignore[no-untyped-call]
+    return answer
+
+
+def _analysis(decoded: DecodedImage, annotations: Any) -> ImageAnalysis:
+    return ImageAnalysis(
+        width=decoded.width,
+        height=decoded.height,
+        format=decoded.format,
+        phash=perceptual_hash(decoded.pixels),
+        fingerprint=near_duplicate_fingerprint(decoded.pixels).encode(),
+        colours=_colours(annotations),
+        ocr_text=_ocr_text(annotations),
+        labels=tuple(label.description.lower() for label in annotations.label_annotations),
+        logos=tuple(logo.description for logo in annotations.logo_annotations),
+        safe_search=_safe_search(annotations),
+        model_versions={
+            "phash": PHASH_MODEL_VERSION,
+            "fingerprint": FINGERPRINT_MODEL_VERSION,
+            "colours": COLOUR_MODEL_VERSION,
+            "vision": VISION_MODEL_VERSION,
+        },
+    )
 
 
 def _colours(annotations: Any) -> tuple[Colour, ...]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections import OrderedDict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 
@@ -24,7 +24,7 @@ from trendwatch.domain.colours import COLOUR_MODEL_VERSION, NamedColour, srgb_to
 from trendwatch.domain.near_duplicates import GRID, Fingerprint
 from trendwatch.domain.ocr_text import ocr_text
 from trendwatch.observability import get_logger
-from trendwatch.ports import InvalidImage
+from trendwatch.ports import ImageOutcome, InvalidImage
 
 from .ocr import OcrUnavailable, TesseractOcr
 
@@ -226,3 +226,12 @@ class LocalImageAnalyzer:
             ocr_text=text,
             model_versions=versions,
         )
+
+    def analyze_many(self, images: Sequence[bytes]) -> list[ImageOutcome]:
+        outcomes: list[ImageOutcome] = []
+        for image in images:
+            try:
+                outcomes.append(self.analyze(image))
+            except InvalidImage as exc:
+                outcomes.append(exc)
+        return outcomes
