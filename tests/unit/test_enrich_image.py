@@ -13,7 +13,13 @@ from PIL import Image
 from tests.fakes.publisher import RecordingPublisher
 from trendwatch.adapters.local.blobstore import LocalBlobStore
 from trendwatch.adapters.local.image_analyzer import LocalImageAnalyzer
-from trendwatch.app.enrich_image import CONTENT_PREFIX, URL_PREFIX, EnrichImageService, MediaSource
+from trendwatch.app.enrich_image import (
+    CONTENT_PREFIX,
+    URL_PREFIX,
+    EnrichImageService,
+    MediaSource,
+    url_pointer,
+)
 from trendwatch.app.handling import DeadLetters, Received
 from trendwatch.contracts.cloudevents import PubSubMessage
 from trendwatch.contracts.dead_letters import REASON
@@ -90,7 +96,7 @@ def test_media_is_stored_once_by_content_hash_and_a_known_url_is_not_fetched_aga
     ]
 
 
-def test_non_image_content_is_dead_lettered_with_the_reason_and_not_stored(lake: LocalBlobStore) -> None:
+def test_unusable_content_is_dead_lettered_with_the_reason_and_never_stored(lake: LocalBlobStore) -> None:
     fetch = FakeFetch(
         {
             "https://pbs.twimg.com/page.png": b"<html>not an image</html>",
@@ -111,13 +117,34 @@ def test_non_image_content_is_dead_lettered_with_the_reason_and_not_stored(lake:
     )
     reasons = {m.attributes["media_key"]: m.attributes[REASON] for m in publisher.on(ROUTE.dead_letter_topic)}
     assert reasons.keys() == {"html", "cut"}
-    assert reasons["html"].startswith("media html: content is not an image")
+    assert reasons["html"].startswith("media html: not an image in an accepted format")
     assert reasons["cut"] == "media cut: truncated or corrupt PNG data: image file is truncated"
     assert [
         msgspec.json.decode(m.data, type=MediaEnriched).media_key for m in publisher.on(MEDIA_ENRICHED)
     ] == ["ok"]
-    # The HTML was refused before storage; the truncated PNG is kept as fetched, like any raw input.
-    assert len(stored(lake, CONTENT_PREFIX)) == 2
+    # Only what decoded is stored: neither the HTML nor the truncated PNG, nor pointers to them.
+    assert stored(lake, CONTENT_PREFIX) == [f"{CONTENT_PREFIX}{hashlib.sha256(PICTURE).hexdigest()}.png"]
+    assert stored(lake, URL_PREFIX) == [url_pointer("https://pbs.twimg.com/ok.png")]
+
+
+def test_refused_media_is_fetched_again_on_redelivery_but_a_kept_one_is_not(lake: LocalBlobStore) -> None:
+    fetch = FakeFetch(
+        {
+            "https://pbs.twimg.com/cut.png": PICTURE[: len(PICTURE) // 2],
+            "https://pbs.twimg.com/ok.png": PICTURE,
+        }
+    )
+    enrich = service(lake, fetch, RecordingPublisher())
+    delivery = tweet(
+        "1", photo("cut", "https://pbs.twimg.com/cut.png"), photo("ok", "https://pbs.twimg.com/ok.png")
+    )
+    enrich.enrich([delivery])
+    enrich.enrich([delivery])
+    assert fetch.urls == [
+        "https://pbs.twimg.com/cut.png",
+        "https://pbs.twimg.com/ok.png",
+        "https://pbs.twimg.com/cut.png",
+    ]
 
 
 def test_replayed_media_is_read_from_the_lake_without_fetching(lake: LocalBlobStore) -> None:

@@ -1,14 +1,11 @@
 from __future__ import annotations
 
-import io
-import struct
-import zlib
-
 import imagehash
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from tests.fakes.hostile_images import decompression_bomb, encode, noisy, png_with_header_size, truncated_png
 from trendwatch.adapters.local.image_analyzer import (
     FINGERPRINT_MODEL_VERSION,
     PHASH_MODEL_VERSION,
@@ -21,17 +18,6 @@ NAVY = (31, 42, 68)
 RED = (211, 47, 47)
 
 
-def encode(image: Image.Image, fmt: str = "PNG", **options: object) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **options)
-    return buffer.getvalue()
-
-
-def noisy(width: int, height: int) -> Image.Image:
-    rng = np.random.default_rng(7)
-    return Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8))
-
-
 def scene(width: int, height: int) -> Image.Image:
     """A smooth picture with shapes: low-frequency content, like a photo, for the perceptual hash."""
     y, x = np.mgrid[0:height, 0:width]
@@ -41,15 +27,6 @@ def scene(width: int, height: int) -> Image.Image:
     draw.ellipse((width // 8, height // 6, width // 2, height * 5 // 6), fill=NAVY)
     draw.rectangle((width * 5 // 8, height // 4, width * 7 // 8, height // 2), fill=RED)
     return image
-
-
-def png_with_header_size(width: int, height: int) -> bytes:
-    """A 1x1 PNG whose header claims another size (what a decompression bomb looks like up front)."""
-    data = bytearray(encode(Image.new("RGB", (1, 1))))
-    ihdr = bytes(data[12:16]) + struct.pack(">II", width, height) + bytes(data[24:29])
-    data[16:24] = struct.pack(">II", width, height)
-    data[29:33] = struct.pack(">I", zlib.crc32(ihdr))
-    return bytes(data)
 
 
 @pytest.fixture
@@ -152,7 +129,7 @@ def test_sixteen_bit_greyscale_keeps_its_brightness(analyzer: ImageAnalyzer) -> 
         (b"", "empty content"),
         (b"<!doctype html><html><body>Not found</body></html>", "not an image in an accepted format"),
         (encode(Image.new("RGB", (8, 8)), "TIFF"), "not an image in an accepted format"),
-        (encode(noisy(64, 64))[:2000], "truncated or corrupt PNG data"),
+        (truncated_png(), "truncated or corrupt PNG data"),
         (encode(noisy(64, 64), "JPEG")[:1500], "truncated or corrupt JPEG data"),
     ],
 )
@@ -167,7 +144,7 @@ def test_header_claiming_400_megapixels_is_refused_before_decoding(analyzer: Ima
 
 
 def test_decompression_bomb_over_the_pixel_limit_is_refused(analyzer: ImageAnalyzer) -> None:
-    bomb = encode(Image.new("1", (7_000, 6_000)), optimize=True)  # 42 Mpx in a few kilobytes
+    bomb = decompression_bomb()
     assert len(bomb) < 100_000
     with pytest.raises(InvalidImage, match="7000x6000 pixels exceeds the limit of 40000000"):
         analyzer.analyze(bomb)

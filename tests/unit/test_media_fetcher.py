@@ -4,14 +4,29 @@ import io
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import closing
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+import msgspec
 import pytest
 from PIL import Image
 
+from tests.fakes.hostile_images import decompression_bomb, png_with_header_size, truncated_png
+from tests.fakes.publisher import RecordingPublisher
+from trendwatch.adapters.local.blobstore import LocalBlobStore
 from trendwatch.adapters.local.image_analyzer import LocalImageAnalyzer
 from trendwatch.adapters.media_fetcher import MediaFetcher, MediaUnavailableError
+from trendwatch.app.enrich_image import EnrichImageService, MediaSource
+from trendwatch.app.handling import DeadLetters, Received
+from trendwatch.contracts.cloudevents import PubSubMessage
+from trendwatch.contracts.dead_letters import REASON
+from trendwatch.contracts.events import MediaEnriched
+from trendwatch.contracts.topology import MEDIA_ENRICHED
+from trendwatch.domain.tweets import Author, MediaRef, Tweet
 from trendwatch.ports import InvalidImage
+from trendwatch.runtime.delivery import routes
 
 
 def png_bytes() -> bytes:
@@ -35,6 +50,10 @@ ROUTES: dict[str, tuple[int, dict[str, str], bytes | None]] = {
     "/media/busy.png": (503, {"Content-Type": "text/plain"}, b"try later"),
     "/media/throttled.png": (429, {"Content-Type": "text/plain"}, b"slow down"),
     "/media/gzipped.png": (200, {"Content-Type": "image/png", "Content-Encoding": "gzip"}, PNG),
+    "/media/to-loopback.png": (302, {"Location": "http://127.0.0.1:8080/admin"}, b""),
+    "/media/cut.png": (200, {"Content-Type": "image/png"}, truncated_png()),
+    "/media/bomb.png": (200, {"Content-Type": "image/png"}, decompression_bomb()),
+    "/media/huge-header.png": (200, {"Content-Type": "image/png"}, png_with_header_size(20_000, 20_000)),
 }
 
 
@@ -188,3 +207,53 @@ def test_connection_refused_is_retryable() -> None:
 def test_slow_drip_past_the_total_deadline_is_retryable(fetcher: MediaFetcher, base_url: str) -> None:
     with pytest.raises(MediaUnavailableError, match=r"download exceeded 0.5 s"):
         fetcher.fetch(f"{base_url}/media/drip.png")
+
+
+def tweet_with(tweet_id: str, base_url: str, *paths: str) -> Received[Tweet]:
+    media = tuple(MediaRef(media_key=p.rsplit("/", 1)[1], type="photo", url=base_url + p) for p in paths)
+    value = Tweet(
+        tweet_id=tweet_id,
+        created_at=datetime(2026, 11, 25, 12, 0, tzinfo=UTC),
+        author=Author(user_id="u1", username="alice"),
+        text="look",
+        media=media,
+    )
+    return Received(PubSubMessage(tweet_id, tweet_id.encode(), {"tweet_id": tweet_id}), value)
+
+
+def test_hostile_media_are_dead_lettered_unstored_while_the_rest_of_the_batch_is_enriched(
+    base_url: str, tmp_path: Path
+) -> None:
+    route = routes()["enrich-image-tweets-raw"]
+    lake = LocalBlobStore(tmp_path / "lake")
+    publisher = RecordingPublisher()
+    fetcher = MediaFetcher(allowed_hosts=["127.0.0.1"], max_bytes=200_000, timeout_s=2.0)
+    hostile = ("cut.png", "bomb.png", "huge-header.png", "lying.png", "to-loopback.png")
+    service = EnrichImageService(
+        LocalImageAnalyzer(), MediaSource(lake, fetcher.fetch), publisher, DeadLetters(publisher), route
+    )
+    with closing(fetcher):
+        service.enrich(
+            [
+                tweet_with("1", base_url, *(f"/media/{name}" for name in hostile), "/media/ok.png"),
+                tweet_with("2", base_url, "/media/other.png"),
+            ]
+        )
+    reasons = {m.attributes["media_key"]: m.attributes[REASON] for m in publisher.on(route.dead_letter_topic)}
+    expected = {
+        "cut.png": "media cut.png: truncated or corrupt PNG data: image file is truncated",
+        "bomb.png": "media bomb.png: image too large: 7000x6000 pixels exceeds the limit of 40000000",
+        "huge-header.png": "media huge-header.png: image too large: Image size (400000000 pixels)",
+        "lying.png": "media lying.png: not an image in an accepted format (PNG, JPEG, GIF, WEBP, BMP)",
+        "to-loopback.png": (
+            f"media to-loopback.png: {base_url}/media/to-loopback.png: "
+            "redirect (302) to 'http://127.0.0.1:8080/admin' refused"
+        ),
+    }
+    assert reasons.keys() == expected.keys()
+    assert all(reasons[key].startswith(reason) for key, reason in expected.items()), reasons
+    enriched = [msgspec.json.decode(m.data, type=MediaEnriched) for m in publisher.on(MEDIA_ENRICHED)]
+    assert [(e.tweet_id, e.media_key) for e in enriched] == [("1", "ok.png"), ("2", "other.png")]
+    # Only the good image is in the lake (both URLs serve the same bytes): one object, two pointers.
+    assert [name.rsplit(".", 1)[1] for name in lake.list("media/sha256/")] == ["png"]
+    assert len(list(lake.list("media/by-url/"))) == 2
