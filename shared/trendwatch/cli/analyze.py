@@ -45,13 +45,29 @@ def analyze_text(as_json: bool, profile: str | None) -> None:
 @click.argument(
     "paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
+@click.option(
+    "--ocr/--no-ocr",
+    default=None,
+    help="Read the text in each image (Tesseract, English and French; a few hundred ms per image). "
+    "Default: settings (TRENDWATCH_IMAGE_OCR, on).",
+)
 @JSON_OPTION
-def analyze_image(paths: tuple[Path, ...], as_json: bool) -> None:
-    """Analyse image files: size, perceptual hash, dominant colours."""
+def analyze_image(paths: tuple[Path, ...], ocr: bool | None, as_json: bool) -> None:
+    """Analyse image files: size, perceptual hash, dominant colours, OCR text.
+
+    --json prints one line per image: path, width, height, phash (16 hex digits), colours,
+    ocr_text, labels (empty offline), logos, format and model_versions. Refused files are
+    reported on stderr with the reason, and the exit code is then 1.
+    """
     from trendwatch.adapters.local.image_analyzer import LocalImageAnalyzer
     from trendwatch.ports import InvalidImage
 
-    analyzer = LocalImageAnalyzer()
+    analyzer = LocalImageAnalyzer(ocr=Settings.from_env(image_ocr=ocr).image_ocr)
+    if ocr and not analyzer.reads_text:
+        raise click.ClickException(
+            "--ocr needs Tesseract with English and French data "
+            "(Debian packages tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra)"
+        )
     failed = False
     for path in paths:
         try:
@@ -60,13 +76,14 @@ def analyze_image(paths: tuple[Path, ...], as_json: bool) -> None:
             failed = True
             click.echo(f"{path}: {exc}", err=True)
             continue
-        record = {"path": str(path), **msgspec.to_builtins(result)}
         if as_json:
-            print_json(record)
+            print_json({"path": str(path), **msgspec.to_builtins(result)})
         else:
             colours = ", ".join(f"{c.name} {c.fraction:.0%}" for c in result.colours)
+            text = f" text={result.ocr_text!r}" if result.ocr_text else ""
             click.echo(
-                f"{path}: {result.width}x{result.height} {result.format} phash={result.phash} [{colours}]"
+                f"{path}: {result.width}x{result.height} {result.format} phash={result.phash} "
+                f"[{colours}]{text}"
             )
     if failed:
         sys.exit(1)
