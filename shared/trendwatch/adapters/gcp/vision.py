@@ -68,11 +68,29 @@ _log = get_logger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class _Pending:
-    """A distinct image not in the cache, decoded locally, waiting for Vision's answer."""
+    """A distinct image not in the cache, waiting for Vision's answer.
+
+    Only what was computed locally is kept, not the decoded pixels: a backfill holds
+    hundreds of these at once.
+    """
 
     key: str
-    data: bytes
-    decoded: DecodedImage
+    width: int
+    height: int
+    format: str
+    phash: str
+    fingerprint: str
+
+    @classmethod
+    def of(cls, key: str, decoded: DecodedImage) -> _Pending:
+        return cls(
+            key,
+            decoded.width,
+            decoded.height,
+            decoded.format,
+            perceptual_hash(decoded.pixels),
+            near_duplicate_fingerprint(decoded.pixels).encode(),
+        )
 
 
 @dataclass(slots=True)
@@ -83,6 +101,8 @@ class _Plan:
     known: dict[str, ImageOutcome]
     pending: list[_Pending]
     cache_hits: int
+    #: The bytes of each pending image, when they are sent inline (not for a backfill).
+    content: dict[str, bytes]
 
 
 class CloudVisionAnalyzer:
@@ -153,46 +173,59 @@ class CloudVisionAnalyzer:
 
     def analyze_many(self, images: Sequence[bytes]) -> list[ImageOutcome]:
         """Outcomes in input order; distinct new images go to Vision 16 to a request."""
-        plan = self._plan(images)
+        plan = self._plan(images, keep_content=True)
         calls = 0
         for start in range(0, len(plan.pending), MAX_IMAGES_PER_REQUEST):
             chunk = plan.pending[start : start + MAX_IMAGES_PER_REQUEST]
-            answers, sent = self._annotate([vision.Image(content=p.data) for p in chunk])
+            answers, sent = self._annotate([vision.Image(content=plan.content[p.key]) for p in chunk])
             calls += sent
             self._settle(plan, chunk, answers)
         self._record(plan, calls)
         return [plan.known[key] for key in plan.keys]
 
     def backfill(
-        self, lake: BlobStore, names: Sequence[str], *, bucket: str, output_prefix: str
+        self,
+        lake: BlobStore,
+        names: Sequence[str],
+        *,
+        bucket: str,
+        output_prefix: str,
+        images_per_operation: int = 500,
     ) -> dict[str, ImageOutcome]:
         """Annotate images already stored in ``bucket`` (read through ``lake``), by name.
 
-        Each operation of up to 2,000 images writes its answers under
+        Each operation (at most 2,000 images, the service's limit) writes its answers under
         ``<output_prefix><digest of its images>/`` in the same bucket; they are read back
         from there. Per-image transient errors are raised after the other answers are
         cached, so running the backfill again pays only for the images that failed.
         """
-        plan = self._plan([lake.read(name) for name in names])
-        uri_of = {key: f"gs://{bucket}/{name}" for key, name in zip(plan.keys, names, strict=True)}
+        step = min(images_per_operation, MAX_IMAGES_PER_OPERATION)
+        outcomes: dict[str, ImageOutcome] = {}
         failures: list[Exception] = []
-        for start in range(0, len(plan.pending), MAX_IMAGES_PER_OPERATION):
-            chunk = plan.pending[start : start + MAX_IMAGES_PER_OPERATION]
-            uris = [uri_of[p.key] for p in chunk]
-            digest = hashlib.sha256("".join(p.key for p in chunk).encode()).hexdigest()[:16]
-            prefix = f"{output_prefix}{digest}/"
-            self._run_operation(uris, f"gs://{bucket}/{prefix}")
-            by_uri = _read_outputs(lake, prefix)
-            answers = [by_uri.get(uri, _missing(uri)) for uri in uris]
-            failures += self._settle(plan, chunk, answers)
-        self._record(plan, calls=-(-len(plan.pending) // MAX_IMAGES_PER_OPERATION))
+        for start in range(0, len(names), step):
+            chunk = names[start : start + step]
+            plan = self._plan([lake.read(name) for name in chunk], keep_content=False)
+            if plan.pending:
+                uri_of = {key: f"gs://{bucket}/{name}" for key, name in zip(plan.keys, chunk, strict=True)}
+                uris = [uri_of[p.key] for p in plan.pending]
+                digest = hashlib.sha256("".join(p.key for p in plan.pending).encode()).hexdigest()[:16]
+                prefix = f"{output_prefix}{digest}/"
+                self._run_operation(uris, f"gs://{bucket}/{prefix}")
+                by_uri = _read_outputs(lake, prefix)
+                answers = [by_uri.get(uri, _missing(uri)) for uri in uris]
+                failures += self._settle(plan, plan.pending, answers)
+            self._record(plan, calls=1 if plan.pending else 0)
+            outcomes.update(
+                (n, plan.known[k]) for n, k in zip(chunk, plan.keys, strict=True) if k in plan.known
+            )
         self.meter.flush()
         if failures:
             raise failures[0]
-        return {name: plan.known[key] for name, key in zip(names, plan.keys, strict=True)}
+        return outcomes
 
-    def _plan(self, images: Sequence[bytes]) -> _Plan:
-        plan = _Plan(keys=[content_key(image) for image in images], known={}, pending=[], cache_hits=0)
+    def _plan(self, images: Sequence[bytes], *, keep_content: bool) -> _Plan:
+        keys = [content_key(image) for image in images]
+        plan = _Plan(keys=keys, known={}, pending=[], cache_hits=0, content={})
         queued: set[str] = set()
         for key, image in zip(plan.keys, images, strict=True):
             if key in plan.known or key in queued:
@@ -206,8 +239,10 @@ class CloudVisionAnalyzer:
                 except InvalidImage as exc:
                     plan.known[key] = exc
                     continue
-                plan.pending.append(_Pending(key, image, decoded))
+                plan.pending.append(_Pending.of(key, decoded))
                 queued.add(key)
+                if keep_content:
+                    plan.content[key] = image
         return plan
 
     def _settle(self, plan: _Plan, chunk: Sequence[_Pending], answers: Sequence[Any]) -> list[Exception]:
@@ -220,7 +255,7 @@ class CloudVisionAnalyzer:
             elif isinstance(outcome, Exception):
                 failures.append(outcome)
             else:
-                analysis = _analysis(pending.decoded, outcome)
+                analysis = _analysis(pending, outcome)
                 self._cache.put(pending.key, analysis)
                 plan.known[pending.key] = analysis
         return failures
@@ -300,13 +335,13 @@ def _outcome(answer: Any) -> Any:
     return answer
 
 
-def _analysis(decoded: DecodedImage, annotations: Any) -> ImageAnalysis:
+def _analysis(local: _Pending, annotations: Any) -> ImageAnalysis:
     return ImageAnalysis(
-        width=decoded.width,
-        height=decoded.height,
-        format=decoded.format,
-        phash=perceptual_hash(decoded.pixels),
-        fingerprint=near_duplicate_fingerprint(decoded.pixels).encode(),
+        width=local.width,
+        height=local.height,
+        format=local.format,
+        phash=local.phash,
+        fingerprint=local.fingerprint,
         colours=_colours(annotations),
         ocr_text=_ocr_text(annotations),
         labels=tuple(label.description.lower() for label in annotations.label_annotations),
