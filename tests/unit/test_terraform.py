@@ -152,6 +152,10 @@ def test_each_env_root_is_the_platform_in_its_own_project_and_state(env: str) ->
     platform = _blocks(doc, "module")["platform"]
     assert _value(platform["source"]) == "../../modules/platform"
     assert _value(platform["environment"]) == env
+    # the analysts' view readers reach the warehouse module through the platform
+    assert _value(platform["analyst_members"]) == "${var.analyst_members}"
+    variables = _blocks(_load(root / "variables.tf"), "variable")
+    assert _value(_value(variables["analyst_members"])["default"]) == []
     backend = _value(_value(doc["terraform"])["backend"])
     assert _value(backend["gcs"]["bucket"]) == f"trendwatch-{env}-tfstate"
     tfvars = (root / "terraform.tfvars").read_text(encoding="utf-8")

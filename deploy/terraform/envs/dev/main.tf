@@ -15,4 +15,7 @@ module "platform" {
 
   api_image    = var.api_image
   api_invokers = var.api_invokers
+
+  # Who may read the analyst views (Looker Studio, notebooks) in this environment.
+  analyst_members = var.analyst_members
 }

@@ -2,3 +2,6 @@
 project_id     = "trendwatch-dev"
 project_number = "000000000000"
 region         = "europe-west1"
+
+# Readers of the analyst views, e.g. ["group:trend-analysts@example.com"]; none by default.
+analyst_members = []

@@ -36,3 +36,9 @@ variable "api_invokers" {
   type        = list(string)
   default     = []
 }
+
+variable "analyst_members" {
+  description = "IAM members (e.g. group:analysts@example.com) who read the analyst views; empty grants none."
+  type        = list(string)
+  default     = []
+}

@@ -16,6 +16,9 @@ module "platform" {
   api_image    = var.api_image
   api_invokers = var.api_invokers
 
+  # Who may read the analyst views (Looker Studio, notebooks) in this environment.
+  analyst_members = var.analyst_members
+
   # Deploys what staging deployed (the same zip), once staging has deployed it.
   promote_from_project = var.promote_from_project
   approval_required    = true

@@ -41,3 +41,9 @@ variable "promote_from_project" {
   description = "The staging project, whose deployed builds this environment promotes."
   type        = string
 }
+
+variable "analyst_members" {
+  description = "IAM members (e.g. group:analysts@example.com) who read the analyst views; empty grants none."
+  type        = list(string)
+  default     = []
+}

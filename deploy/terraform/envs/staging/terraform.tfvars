@@ -5,3 +5,6 @@ region         = "europe-west1"
 
 # The environment this one promotes from.
 promote_from_project = "trendwatch-dev"
+
+# Readers of the analyst views, e.g. ["group:trend-analysts@example.com"]; none by default.
+analyst_members = []
