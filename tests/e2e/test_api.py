@@ -226,6 +226,21 @@ def test_stock_alerts_are_low_cover_products_of_emerging_topics(api: Served) -> 
     assert api.get("/api/v1/stock-alerts", max_days_of_cover=0.01)["total"] == 0
 
 
+def test_stock_alerts_credit_each_product_to_every_topic_whose_products_list_it(api: Served) -> None:
+    reads: AnalystReads = api.client.app.state.reads  # type: ignore[attr-defined]
+    expected: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for topic in api.every("/api/v1/topics"):
+        if topic["topic_id"] in seen:
+            continue  # a topic that emerged twice counts once
+        seen.add(topic["topic_id"])
+        for product in reads.topic_products(topic["topic_id"], topic["terms"], limit=200):
+            if product.days_of_cover is not None and product.days_of_cover <= 7:
+                expected.setdefault(product.sku, []).append(topic["topic_id"])
+    alerts = api.get("/api/v1/stock-alerts", max_days_of_cover=7, limit=100)["items"]
+    assert {a["sku"]: a["topic_ids"] for a in alerts} == expected
+
+
 def test_model_metrics_filter_by_model_metric_and_time(api: Served) -> None:
     every = api.get("/api/v1/model-metrics")
     assert every["total"] == len(METRICS)

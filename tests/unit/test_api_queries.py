@@ -30,6 +30,12 @@ PARAMS: dict[str, dict[str, Any]] = {
     "TOPIC_MEDIA": {**TERMS, **RANGE, "lang": None, "limit": 5},
     "SEARCH_TWEETS": {**RANGE, "words": ["lamp"], "lang": None, "category": "home", "limit": 5, "offset": 0},
     "TOPIC_PRODUCTS": {**TERMS, "topic_id": "term:#mushroomlamp", "demand_days": 7, "limit": 5},
+    "STOCK_ALERTS": {
+        **TERMS,
+        "topic_ids": ["term:#mushroomlamp"],
+        "demand_days": 7,
+        "max_days_of_cover": 7.0,
+    },
     "MODEL_METRICS": {**RANGE, "model": None, "metric": "f1", "limit": 5, "offset": 0},
 }
 

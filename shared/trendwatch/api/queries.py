@@ -154,17 +154,10 @@ ORDER BY t.created_at DESC, t.tweet_id
 LIMIT @limit OFFSET @offset
 """
 
-#: Products a topic touches, with their stock and recent demand.
-#:
-#: Links are the ``topic_products`` rows of the topic and, for products not linked there, the
-#: products one of whose keywords occurs in one of the topic's terms (ignoring case, ``#``
-#: and spaces, keywords of at least 5 letters); the link score is then the share of the term
-#: the keyword covers. Stock is the latest snapshot of each SKU summed over locations; daily
-#: demand is the units ordered over the last ``@demand_days`` days with orders, per such day.
-TOPIC_PRODUCTS = """
-WITH stored AS (
-  SELECT sku, score, matched_terms FROM topic_products WHERE topic_id = @topic_id
-),
+#: Keyword links of ``@terms``: the products one of whose keywords occurs in a term (ignoring
+#: case, ``#`` and spaces, keywords of at least 5 letters), scored by the share of the term
+#: the keyword covers.
+_KEYWORD_LINKS = """
 normalised AS (
   SELECT p.sku, term, REPLACE(REPLACE(LOWER(term), '#', ''), ' ', '') AS bare_term,
          REPLACE(REPLACE(LOWER(k), '#', ''), ' ', '') AS bare_keyword
@@ -172,19 +165,16 @@ normalised AS (
   CROSS JOIN UNNEST(p.keywords) AS k
   CROSS JOIN UNNEST(@terms) AS term
 ),
-matched AS (
-  SELECT sku, MAX(LENGTH(bare_keyword) / LENGTH(bare_term)) AS score,
-         ARRAY_AGG(DISTINCT term ORDER BY term) AS matched_terms
+keyword_links AS (
+  SELECT sku, term, LENGTH(bare_keyword) / LENGTH(bare_term) AS score
   FROM normalised
   WHERE LENGTH(bare_keyword) >= 5 AND STRPOS(bare_term, bare_keyword) > 0
-    AND sku NOT IN (SELECT sku FROM stored)
-  GROUP BY sku
-),
-linked AS (
-  SELECT * FROM stored
-  UNION ALL
-  SELECT * FROM matched
-),
+)"""
+
+#: Stock and demand of the SKUs in ``linked``: stock is the latest snapshot of each SKU summed
+#: over locations; daily demand is the units ordered over the last ``@demand_days`` days with
+#: orders, per such day.
+_STOCK_AND_DEMAND = """
 stock AS (
   SELECT sku, snapshot_date, SUM(on_hand) AS on_hand, SUM(on_order) AS on_order
   FROM inventory_daily
@@ -200,7 +190,27 @@ demand AS (
   FROM orders AS o
   WHERE DATE(o.ordered_at) IN (SELECT day FROM order_days) AND o.sku IN (SELECT sku FROM linked)
   GROUP BY o.sku
-)
+)"""
+
+#: Products a topic touches, with their stock and recent demand: the ``topic_products`` rows
+#: of the topic and, for products not linked there, its keyword links.
+TOPIC_PRODUCTS = f"""
+WITH stored AS (
+  SELECT sku, score, matched_terms FROM topic_products WHERE topic_id = @topic_id
+),
+{_KEYWORD_LINKS},
+matched AS (
+  SELECT sku, MAX(score) AS score, ARRAY_AGG(DISTINCT term ORDER BY term) AS matched_terms
+  FROM keyword_links
+  WHERE sku NOT IN (SELECT sku FROM stored)
+  GROUP BY sku
+),
+linked AS (
+  SELECT * FROM stored
+  UNION ALL
+  SELECT * FROM matched
+),
+{_STOCK_AND_DEMAND}
 SELECT p.sku, p.name, p.category, p.brand, p.price, l.score, l.matched_terms,
        s.snapshot_date, s.on_hand, s.on_order, d.daily_demand,
        SAFE_DIVIDE(s.on_hand, d.daily_demand) AS days_of_cover
@@ -210,6 +220,35 @@ LEFT JOIN stock AS s ON s.sku = l.sku
 LEFT JOIN demand AS d ON d.sku = l.sku
 ORDER BY l.score DESC, p.sku
 LIMIT @limit
+"""
+
+#: The products of many topics at once whose stock lasts ``@max_days_of_cover`` days or less,
+#: the shortest cover first: each with the topics (of ``@topic_ids``) that store a link to it
+#: and the terms (of ``@terms``, every term of those topics) that link to it by keyword.
+STOCK_ALERTS = f"""
+WITH {_KEYWORD_LINKS},
+links AS (
+  SELECT sku, topic_id, CAST(NULL AS STRING) AS term
+  FROM topic_products
+  WHERE topic_id IN UNNEST(@topic_ids)
+  UNION ALL
+  SELECT sku, CAST(NULL AS STRING) AS topic_id, term FROM keyword_links
+),
+linked AS (
+  SELECT sku, ARRAY_AGG(DISTINCT topic_id IGNORE NULLS) AS topic_ids,
+         ARRAY_AGG(DISTINCT term IGNORE NULLS) AS matched_terms
+  FROM links
+  GROUP BY sku
+),
+{_STOCK_AND_DEMAND}
+SELECT p.sku, p.name, p.category, s.on_hand, d.daily_demand,
+       SAFE_DIVIDE(s.on_hand, d.daily_demand) AS days_of_cover, l.topic_ids, l.matched_terms
+FROM linked AS l
+JOIN products AS p ON p.sku = l.sku
+JOIN stock AS s ON s.sku = l.sku
+JOIN demand AS d ON d.sku = l.sku
+WHERE SAFE_DIVIDE(s.on_hand, d.daily_demand) <= @max_days_of_cover
+ORDER BY days_of_cover, p.sku
 """
 
 MODEL_METRICS = """

@@ -378,32 +378,38 @@ class AnalystReads:
         )
 
     def _compute_stock_alerts(self, max_days_of_cover: float, demand_days: int) -> list[StockAlert]:
-        alerts: dict[str, StockAlert] = {}
+        """One query for every emerging topic's products, then each low-cover product is
+        credited to the topics linked to it (stored link or keyword link of one of its terms)."""
         newest: dict[str, EmergingTopic] = {}  # a topic may have emerged more than once
         for emerged in self.emerging():
             newest.setdefault(emerged.topic_id, emerged)
-        for topic in newest.values():
-            for product in self.topic_products(
-                topic.topic_id, topic.terms, limit=EMERGING_POOL, demand_days=demand_days
-            ):
-                cover = product.days_of_cover
-                if cover is None or cover > max_days_of_cover:
-                    continue
-                known = alerts.get(product.sku)
-                topic_ids = [*(known.topic_ids if known else []), topic.topic_id]
-                best = known if known and known.score >= topic.score else None
-                alerts[product.sku] = StockAlert(
-                    sku=product.sku,
-                    name=product.name,
-                    category=product.category,
-                    on_hand=product.on_hand,
-                    daily_demand=product.daily_demand,
-                    days_of_cover=round(cover, 2),
-                    topic_id=best.topic_id if best else topic.topic_id,
-                    topic_ids=topic_ids,
-                    score=best.score if best else topic.score,
+        if not newest:
+            return []
+        params = {
+            "topic_ids": list(newest),
+            "terms": sorted({term for topic in newest.values() for term in topic.terms}),
+            "max_days_of_cover": max_days_of_cover,
+            "demand_days": demand_days,
+        }
+        alerts = []
+        for row in self._warehouse.query(queries.STOCK_ALERTS, params):
+            stored, terms = set(row["topic_ids"] or []), set(row["matched_terms"] or [])
+            linked = [t for t in newest.values() if t.topic_id in stored or terms.intersection(t.terms)]
+            best = max(linked, key=lambda t: t.score)  # the first of equals: the newest
+            alerts.append(
+                StockAlert(
+                    sku=row["sku"],
+                    name=row["name"],
+                    category=row["category"],
+                    on_hand=row["on_hand"],
+                    daily_demand=row["daily_demand"],
+                    days_of_cover=round(row["days_of_cover"], 2),
+                    topic_id=best.topic_id,
+                    topic_ids=[t.topic_id for t in linked],
+                    score=best.score,
                 )
-        return sorted(alerts.values(), key=lambda a: (a.days_of_cover, -a.score, a.sku))
+            )
+        return sorted(alerts, key=lambda a: (a.days_of_cover, -a.score, a.sku))
 
     def model_metrics(
         self,
