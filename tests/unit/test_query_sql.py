@@ -4,13 +4,14 @@ keep whatever the user typed as data."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 import sqlglot
 
 from tests.fakes import search_corpus
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
-from trendwatch.query import compile_where, parse, tweets_statement
+from trendwatch.query import compile_where, parse, tweets_statement, volume_statement
 
 ALL = search_corpus.IDS
 
@@ -114,6 +115,28 @@ def test_the_tweets_statement_is_bigquery_sql_returning_newest_first_within_the_
 
     assert [r["tweet_id"] for r in rows] == ["T7", "T3"]
     assert rows[0]["username"] == "paris_mode"
+
+
+def test_the_volume_statement_is_bigquery_sql_counting_the_same_tweets_per_bucket_and_language(
+    warehouse: DuckDBWarehouse,
+) -> None:
+    since, until = search_corpus.created_at("T2"), search_corpus.created_at("T9")
+    listed = tweets_statement("robe OR dress", since=since, until=until, limit=100)
+    statement = volume_statement("robe OR dress", bucket_seconds=3600, since=since, until=until)
+    tree = sqlglot.parse_one(statement.sql, read="bigquery")
+    assert {p.name for p in tree.find_all(sqlglot.exp.Parameter)} == set(statement.params)
+
+    rows = warehouse.query(statement.sql, statement.params)
+    tweets = warehouse.query(listed.sql, listed.params)
+
+    counted: dict[str | None, int] = {}
+    for row in rows:
+        assert datetime.fromisoformat(row["bucket"]).timestamp() % 3600 == 0
+        counted[row["lang"]] = counted.get(row["lang"], 0) + row["tweets"]
+    expected: dict[str | None, int] = {}
+    for tweet in tweets:
+        expected[tweet["lang"]] = expected.get(tweet["lang"], 0) + 1
+    assert counted == expected and sum(counted.values()) == 3
 
 
 def test_every_operator_compiles_to_sql_that_parses_as_bigquery() -> None:

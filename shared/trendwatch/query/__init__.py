@@ -9,7 +9,7 @@
 
 from trendwatch.query.ast import Node
 from trendwatch.query.parser import QuerySyntaxError, parse
-from trendwatch.query.search import TWEET_COLUMNS, tweets_statement
+from trendwatch.query.search import TWEET_COLUMNS, tweets_statement, volume_statement
 from trendwatch.query.sql import CompiledQuery, compile_where
 from trendwatch.query.stream_rules import DEFAULT_MAX_RULE_LENGTH, StreamRuleError, to_stream_rule
 
@@ -24,4 +24,5 @@ __all__ = [
     "parse",
     "to_stream_rule",
     "tweets_statement",
+    "volume_statement",
 ]
