@@ -20,10 +20,14 @@ from schemathesis.checks import positive_data_acceptance
 from schemathesis.core.result import Ok
 
 from trendwatch.adapters.local.blobstore import LocalBlobStore
+from trendwatch.adapters.local.embedder import WordLlamaEmbedder
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
-from trendwatch.api.app import create_app
+from trendwatch.api.app import create_app, open_for_reading
 from trendwatch.api.read import AnalystReads
 from trendwatch.app.insights import influencers
+from trendwatch.app.saved_searches import save_search, search_tweets
+from trendwatch.app.search import search
+from trendwatch.app.search_engines import DuckDBSearchEngine
 from trendwatch.app.trends import find_emergences
 from trendwatch.domain.emergence import EmergenceParams
 from trendwatch.generator import generate
@@ -42,6 +46,15 @@ METRICS = [
 ]
 
 
+def saved_searches(truth: dict[str, Any]) -> dict[str, str]:
+    """Searches an analyst saved: the first planted topic's hashtag or phrase, and French images."""
+    topic = truth["topics"][0]
+    return {
+        "planted topic": f'#{topic["hashtags"][0]} OR "{topic["phrases"][0]}"',
+        "french images": "lang:fr has:image",
+    }
+
+
 def build_state(root: Path) -> Settings:
     """Generate a stream, replay it and load its feeds through the local pipeline, store a few
     model metrics, and close the writer so that readers may open the warehouse."""
@@ -52,6 +65,8 @@ def build_state(root: Path) -> Settings:
     for feed in sorted((root / "data" / "feeds").rglob("*.*")):
         pipeline.load_feed(feed, feed.parent.name)
     writer = pipeline.container.warehouse
+    for name, query in saved_searches(json.loads((root / "data" / "truth.json").read_text())).items():
+        save_search(writer, name, query)
     writer.merge_rows(
         "model_metrics",
         [
@@ -65,8 +80,14 @@ def build_state(root: Path) -> Settings:
 
 
 def analyst_app(settings: Settings) -> tuple[FastAPI, DuckDBWarehouse]:
-    warehouse = DuckDBWarehouse(settings.warehouse_path, read_only=True)
-    reads = AnalystReads(warehouse, LocalBlobStore(settings.lake_dir), emergence=EMERGENCE)
+    warehouse = open_for_reading(settings.warehouse_path)
+    reads = AnalystReads(
+        warehouse,
+        LocalBlobStore(settings.lake_dir),
+        search_engine=DuckDBSearchEngine(warehouse),
+        embedder=WordLlamaEmbedder(),
+        emergence=EMERGENCE,
+    )
     return create_app(reads), warehouse
 
 
@@ -216,6 +237,64 @@ def test_search_finds_original_tweets_holding_every_word_newest_first(api: Serve
     assert len(english["items"]) == 2 and {t["lang"] for t in english["items"]} == {"en"}
 
 
+def test_hybrid_search_fuses_keyword_and_semantic_ranks_of_the_warehouse(api: Served) -> None:
+    phrase = api.truth["topics"][0]["phrases"][0]
+    found = api.get("/api/v1/tweets/hybrid-search", q=phrase, limit=10)
+    expected = search(DuckDBSearchEngine(api.warehouse), WordLlamaEmbedder(), phrase, limit=10)
+    assert [h["tweet_id"] for h in found["items"]] == [h.tweet_id for h in expected]
+    assert found["query"] == phrase and len(found["items"]) == 10
+    top = found["items"][0]
+    assert top["keyword_rank"] and top["semantic_rank"] and phrase in top["text"].lower()
+    scores = [h["score"] for h in found["items"]]
+    assert scores == sorted(scores, reverse=True)
+    french = api.get("/api/v1/tweets/hybrid-search", q=phrase, lang="fr", limit=5)["items"]
+    assert french and {h["lang"] for h in french} == {"fr"}
+
+
+def test_hybrid_search_on_a_warehouse_without_embeddings_is_a_409(tmp_path: Path) -> None:
+    empty = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
+    reads = AnalystReads(empty, search_engine=DuckDBSearchEngine(empty), embedder=WordLlamaEmbedder())
+    response = TestClient(create_app(reads)).get("/api/v1/tweets/hybrid-search", params={"q": "lamp"})
+    assert response.status_code == 409
+    assert "no tweet embeddings" in response.json()["detail"]
+    empty.close()
+
+
+def test_a_boolean_query_answers_its_volume_over_time_and_newest_tweets(api: Served) -> None:
+    query = "lang:fr has:image"
+    matches = search_tweets(api.warehouse, query, limit=10_000)
+    answer = api.get("/api/v1/tweets/query", q=query, limit=5)
+    assert answer["total"] == len(matches) > 5
+    assert [t["tweet_id"] for t in answer["tweets"]] == [m.tweet_id for m in matches[:5]]
+    assert all(t["lang"] == "fr" and t["has_media"] for t in answer["tweets"])
+    points = answer["volume"]["points"]
+    assert sum(p["tweets"] for p in points) == len(matches)
+    assert {lang for p in points for lang in p["languages"]} == {"fr"}
+    assert 20 <= len(points) <= 61
+    since = points[len(points) // 2]["start"]
+    later = api.get("/api/v1/tweets/query", q=query, since=since)
+    assert later["total"] == sum(m.created_at.isoformat().replace("+00:00", "Z") >= since for m in matches)
+
+
+def test_an_invalid_boolean_query_is_a_400_saying_where(api: Served) -> None:
+    response = api.client.get("/api/v1/tweets/query", params={"q": '"robe rouge" AND OR lamp'})
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "unexpected OR (missing a term before it?) at column 18",
+        "position": 17,
+    }
+
+
+def test_saved_searches_are_listed_by_name_and_run_like_their_query(api: Served) -> None:
+    saved = saved_searches(api.truth)
+    listed = api.get("/api/v1/saved-searches")
+    assert [(s["name"], s["query"]) for s in listed["items"]] == sorted(saved.items())
+    answer = api.get(f"/api/v1/saved-searches/{quote('planted topic')}", limit=3)
+    adhoc = api.get("/api/v1/tweets/query", q=saved["planted topic"], limit=3)
+    assert answer == {**adhoc, "name": "planted topic"}
+    assert answer["total"] > 0 and len(answer["tweets"]) == 3
+
+
 def test_stock_alerts_are_low_cover_products_of_emerging_topics(api: Served) -> None:
     emerging = {t["topic_id"] for t in api.every("/api/v1/topics")}
     alerts = api.get("/api/v1/stock-alerts", max_days_of_cover=7)["items"]
@@ -266,6 +345,11 @@ def test_model_metrics_filter_by_model_metric_and_time(api: Served) -> None:
         ("/api/v1/tweets/search", 422, "Field required"),
         ("/api/v1/tweets/search?q=%20%20", 422, "should match pattern"),
         ("/api/v1/tweets/search?q=" + "+w" * 11, 400, "at most 10 words"),
+        ("/api/v1/tweets/hybrid-search?q=%21%3F", 422, "should match pattern"),
+        ("/api/v1/tweets/hybrid-search?q=lamp&limit=101", 422, "less than or equal to 100"),
+        ("/api/v1/tweets/query?q=lang%3AFrench", 400, "invalid language code"),
+        ("/api/v1/tweets/query?q=lamp&until=2026-11-02T10:00:00", 400, "time zone"),
+        ("/api/v1/saved-searches/no%20such%20search", 404, "no saved search named"),
         ("/api/v1/stock-alerts?max_days_of_cover=0", 422, "greater than 0"),
         ("/api/v1/model-metrics?model=a%20b", 422, "should match pattern"),
         ("/api/v1/media/a.png", 404, "no such image"),
@@ -287,11 +371,17 @@ def test_openapi_documents_every_endpoint_and_its_errors(api: Served) -> None:
         "/api/v1/topics/{topic_id}",
         "/api/v1/influencers",
         "/api/v1/tweets/search",
+        "/api/v1/tweets/hybrid-search",
+        "/api/v1/tweets/query",
+        "/api/v1/saved-searches",
+        "/api/v1/saved-searches/{name}",
         "/api/v1/stock-alerts",
         "/api/v1/model-metrics",
         "/api/v1/media/{media_key}",
     }
     assert set(spec["paths"]["/api/v1/topics/{topic_id}"]["get"]["responses"]) == {"200", "400", "404", "422"}
+    query_errors = spec["paths"]["/api/v1/tweets/query"]["get"]["responses"]["400"]
+    assert query_errors["content"]["application/json"]["schema"]["$ref"].endswith("/QueryErrorBody")
     assert api.client.get("/docs").status_code == 200
 
 
@@ -330,7 +420,7 @@ def test_every_operation_keeps_to_its_openapi_contract(api: Served) -> None:
     for result in schema.get_all_operations():
         assert isinstance(result, Ok), result
         operations.append(result.ok())
-    assert len(operations) == 7
+    assert len(operations) == 11
 
     for operation in operations:
 

@@ -4,14 +4,21 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from trendwatch.api import dashboard, routes
 from trendwatch.api.read import AnalystReads
+from trendwatch.app.search_engines import SearchEngine
 from trendwatch.ports import BlobStore, Warehouse
+from trendwatch.query import QuerySyntaxError
 from trendwatch.settings import Settings
+
+if TYPE_CHECKING:
+    from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 
 
 def create_app(reads: AnalystReads) -> FastAPI:
@@ -21,6 +28,7 @@ def create_app(reads: AnalystReads) -> FastAPI:
         version="1",
     )
     app.state.reads = reads
+    app.add_exception_handler(QuerySyntaxError, routes.query_syntax_error)
     app.include_router(routes.router)
     app.include_router(dashboard.router)
     app.mount("/static", StaticFiles(directory=dashboard.STATIC_DIR), name="static")
@@ -32,20 +40,47 @@ def create_app(reads: AnalystReads) -> FastAPI:
     return app
 
 
-def read_only_stores(settings: Settings) -> tuple[Warehouse, BlobStore]:
-    """The warehouse and lake to read: BigQuery and Cloud Storage, or the local DuckDB file
-    (opened read-only, so it must exist) and lake folder."""
+def open_for_reading(path: Path) -> DuckDBWarehouse:
+    """The local warehouse at ``path``, read-only, its full-text search index brought up to date.
+
+    DuckDB keeps the ``fts`` index inside the file and a read-only connection cannot build it,
+    so a short-lived writable one does first. It cannot open while another process reads the
+    file: that process is another server, which brought the index up to date when it opened
+    (a process writing the file would keep this one from reading it at all).
+    """
+    import duckdb
+
+    from trendwatch.adapters.local.warehouse import DuckDBWarehouse
+    from trendwatch.app.search_engines import DuckDBSearchEngine
+
+    if not path.exists():
+        raise FileNotFoundError(f"no warehouse at {path}")
+    try:
+        writer = DuckDBWarehouse(path)
+    except duckdb.IOException:
+        pass
+    else:
+        try:
+            DuckDBSearchEngine(writer).refresh_index()
+        finally:
+            writer.close()
+    return DuckDBWarehouse(path, read_only=True)
+
+
+def read_only_stores(settings: Settings) -> tuple[Warehouse, BlobStore, SearchEngine]:
+    """The warehouse and lake to read, and the search engine over them: BigQuery and Cloud
+    Storage, or the local DuckDB file (opened read-only, so it must exist) and lake folder."""
     if settings.backend == "gcp":
         from trendwatch.adapters.gcp.container import gcp_container
+        from trendwatch.app.search_engines import BigQuerySearchEngine
 
         container = gcp_container(settings)
-        return container.warehouse, container.lake
+        return container.warehouse, container.lake, BigQuerySearchEngine(container.warehouse)
     from trendwatch.adapters.local.blobstore import LocalBlobStore
-    from trendwatch.adapters.local.warehouse import DuckDBWarehouse
+    from trendwatch.app.search_engines import DuckDBSearchEngine
 
-    if not settings.warehouse_path.exists():
-        raise FileNotFoundError(f"no warehouse at {settings.warehouse_path}")
-    return DuckDBWarehouse(settings.warehouse_path, read_only=True), LocalBlobStore(settings.lake_dir)
+    warehouse = open_for_reading(settings.warehouse_path)
+    return warehouse, LocalBlobStore(settings.lake_dir), DuckDBSearchEngine(warehouse)
 
 
 def app_from_settings(settings: Settings) -> FastAPI:
@@ -56,10 +91,18 @@ def app_from_settings(settings: Settings) -> FastAPI:
     """
     from trendwatch.adapters.local.embedder import WordLlamaEmbedder
 
-    warehouse, lake = read_only_stores(settings)
+    warehouse, lake, engine = read_only_stores(settings)
     cache_seconds = math.inf if settings.backend == "local" else 300.0
+    embedder = WordLlamaEmbedder()
     return create_app(
-        AnalystReads(warehouse, lake, cache_seconds=cache_seconds, embed=WordLlamaEmbedder().embed)
+        AnalystReads(
+            warehouse,
+            lake,
+            search_engine=engine,
+            embedder=embedder,
+            cache_seconds=cache_seconds,
+            embed=embedder.embed,
+        )
     )
 
 

@@ -16,6 +16,13 @@ class ErrorBody(BaseModel):
     detail: str
 
 
+class QueryErrorBody(ErrorBody):
+    """A refused query: what is wrong, and where (0-based offset in the query) when it is a
+    syntax error."""
+
+    position: int | None = Field(default=None, description="Offset of the fault in `q`.")
+
+
 class Page(BaseModel, Generic[T]):
     """One page of a longer list: ``total`` items match, ``items`` start at ``offset``."""
 
@@ -162,3 +169,58 @@ class ModelMetric(BaseModel):
     metric: str
     value: float | None
     evaluated_at: datetime
+
+
+class RankedTweet(BaseModel):
+    """A tweet hybrid search found: one per distinct text, its earliest tweet shown."""
+
+    tweet_id: str
+    text: str
+    author: str
+    created_at: datetime
+    lang: str | None
+    score: float = Field(description="Reciprocal rank fusion score: sum of 1 / (60 + rank) over both sides.")
+    keyword_rank: int | None = Field(description="Rank by BM25 keyword relevance (none: no keyword match).")
+    semantic_rank: int | None = Field(
+        description="Rank by embedding similarity (none: not among the nearest)."
+    )
+
+
+class RankedTweets(BaseModel):
+    query: str
+    items: list[RankedTweet]
+
+
+class MatchedTweet(BaseModel):
+    """A tweet a boolean query matched (originals and retweets alike)."""
+
+    tweet_id: str
+    created_at: datetime
+    author_id: str | None
+    username: str | None
+    lang: str | None
+    text: str | None
+    hashtags: list[str]
+    categories: list[str]
+    has_media: bool | None
+    sentiment_label: str | None
+    sentiment_score: float | None
+    retweet_count: int | None
+    like_count: int | None
+
+
+class QueryAnswer(BaseModel):
+    """What a boolean query matches: how many tweets over time, and the newest of them."""
+
+    query: str
+    name: str | None = Field(description="The saved search run, if one was.")
+    total: int = Field(description="Tweets matched in the time range.")
+    volume: Series
+    tweets: list[MatchedTweet] = Field(description="The newest matches, at most `limit`.")
+
+
+class SavedSearch(BaseModel):
+    name: str
+    query: str
+    created_at: datetime
+    updated_at: datetime

@@ -25,9 +25,14 @@ from trendwatch.api.models import (
     Image,
     Influencer,
     LanguageShare,
+    MatchedTweet,
     ModelMetric,
     Page,
     ProductStock,
+    QueryAnswer,
+    RankedTweet,
+    RankedTweets,
+    SavedSearch,
     Series,
     SeriesPoint,
     StockAlert,
@@ -37,10 +42,15 @@ from trendwatch.api.models import (
 )
 from trendwatch.app.enrich_image import MEDIA_PREFIX
 from trendwatch.app.insights import TOPIC_PREFIX, influencers
+from trendwatch.app.saved_searches import SavedSearchNotFound, get_search, list_searches
+from trendwatch.app.search import NoEmbeddings, SearchFilters
+from trendwatch.app.search import search as fused_search
+from trendwatch.app.search_engines import SearchEngine
 from trendwatch.app.trends import find_emergences
 from trendwatch.domain.emergence import EmergenceParams
 from trendwatch.domain.topics import Embed
-from trendwatch.ports import BlobStore, Warehouse
+from trendwatch.ports import BlobStore, TextEmbedder, Warehouse
+from trendwatch.query import parse, tweets_statement, volume_statement
 
 T = TypeVar("T")
 
@@ -73,6 +83,10 @@ class TimeRange(msgspec.Struct, frozen=True):
 
 
 ALL_TIME = TimeRange()
+
+
+class SemanticSearchUnavailable(LookupError):
+    """The warehouse holds no tweet embedding by the search's model."""
 
 
 class _Span(msgspec.Struct, frozen=True):
@@ -169,6 +183,7 @@ def _image(row: Mapping[str, Any]) -> Image:
 class AnalystReads:
     """Read-only answers over a warehouse (and the lake, for images).
 
+    ``search_engine`` and ``embedder`` answer hybrid (keyword and semantic) search;
     ``emergence`` tunes the emergence detector (default: its evaluated parameters) and
     ``embed`` is the sentence embedder it groups terms into topics with.
     """
@@ -178,6 +193,8 @@ class AnalystReads:
         warehouse: Warehouse,
         lake: BlobStore | None = None,
         *,
+        search_engine: SearchEngine,
+        embedder: TextEmbedder,
         cache_seconds: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
         emergence: EmergenceParams | None = None,
@@ -185,6 +202,8 @@ class AnalystReads:
     ) -> None:
         self._warehouse = warehouse
         self._lake = lake
+        self._search_engine = search_engine
+        self._embedder = embedder
         self._emergence = emergence
         self._embed = embed
         self._cache = _TtlCache(cache_seconds, clock)
@@ -258,6 +277,12 @@ class AnalystReads:
         [span] = msgspec.convert(self._warehouse.query(queries.SPAN), list[_Span])
         return span
 
+    def _story_range(self, window: TimeRange) -> tuple[datetime, datetime]:
+        """Where a story's series starts and ends: the stored tweets' span within ``window``."""
+        span = self._span()
+        start = max(filter(None, (span.first_at, window.since)), default=EARLIEST)
+        return start, min(filter(None, (span.last_at, window.until)), default=start)
+
     # -- one topic ---------------------------------------------------------------------------
 
     def _resolve(self, topic_id: str) -> tuple[str, list[str]] | None:
@@ -293,9 +318,7 @@ class AnalystReads:
         if resolved is None:
             return None
         label, terms = resolved
-        span = self._span()
-        start = max(filter(None, (span.first_at, window.since)), default=EARLIEST)
-        end = min(filter(None, (span.last_at, window.until)), default=start)
+        start, end = self._story_range(window)
         minutes = max(
             bucket_minutes or _bucket_minutes(start, end, STORY_POINTS),
             _bucket_minutes(start, end, MAX_POINTS),
@@ -368,6 +391,59 @@ class AnalystReads:
         return Page[Tweet](
             items=[Tweet.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
         )
+
+    def hybrid_search(
+        self, query: str, *, window: TimeRange = ALL_TIME, lang: str | None = None, limit: int = 20
+    ) -> RankedTweets:
+        """Tweets best matching ``query`` by words (BM25) and by meaning (embeddings), fused by
+        rank; raises :class:`SemanticSearchUnavailable` when no tweet was embedded."""
+        filters = SearchFilters(lang=lang, since=window.since, until=window.until)
+        try:
+            hits = fused_search(self._search_engine, self._embedder, query, limit=limit, filters=filters)
+        except NoEmbeddings as exc:
+            raise SemanticSearchUnavailable(f"{exc}: enrich tweets first") from None
+        return RankedTweets(
+            query=query, items=[RankedTweet.model_validate(msgspec.structs.asdict(h)) for h in hits]
+        )
+
+    def boolean_query(
+        self, query: str, *, window: TimeRange = ALL_TIME, limit: int = 20, name: str | None = None
+    ) -> QueryAnswer:
+        """What a query of the boolean language matches in ``window``: its volume over time
+        (about :data:`STORY_POINTS` buckets) and its newest ``limit`` tweets.
+
+        Raises :class:`~trendwatch.query.QuerySyntaxError` for an invalid query.
+        """
+        node = parse(query)
+        start, end = self._story_range(window)
+        minutes = _bucket_minutes(start, end, STORY_POINTS)
+        counted = volume_statement(node, bucket_seconds=minutes * 60, since=window.since, until=window.until)
+        counts = self._warehouse.query(counted.sql, counted.params)
+        listed = tweets_statement(node, since=window.since, until=window.until, limit=limit)
+        return QueryAnswer(
+            query=query,
+            name=name,
+            total=sum(int(r["tweets"]) for r in counts),
+            volume=_series(counts, minutes, start, end),
+            tweets=[
+                MatchedTweet.model_validate(
+                    {**r, "hashtags": r["hashtags"] or [], "categories": r["categories"] or []}
+                )
+                for r in self._warehouse.query(listed.sql, listed.params)
+            ],
+        )
+
+    def saved_searches(self) -> list[SavedSearch]:
+        """Every saved search (saved with ``trendwatch searches save``), by name."""
+        return [SavedSearch.model_validate(msgspec.structs.asdict(s)) for s in list_searches(self._warehouse)]
+
+    def saved_search(self, name: str, *, window: TimeRange = ALL_TIME, limit: int = 20) -> QueryAnswer | None:
+        """What the saved search ``name`` matches (see :meth:`boolean_query`), or ``None``."""
+        try:
+            saved = get_search(self._warehouse, name)
+        except SavedSearchNotFound:
+            return None
+        return self.boolean_query(saved.query, window=window, limit=limit, name=saved.name)
 
     def stock_alerts(self, *, max_days_of_cover: float = 7.0, demand_days: int = 7) -> list[StockAlert]:
         """Products of emerging topics whose stock lasts ``max_days_of_cover`` days or less,

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from trendwatch.api.models import (
     EmergingTopic,
@@ -14,11 +15,17 @@ from trendwatch.api.models import (
     Influencer,
     ModelMetric,
     Page,
+    QueryAnswer,
+    QueryErrorBody,
+    RankedTweets,
+    SavedSearch,
     StockAlert,
     TopicDetail,
     Tweet,
 )
-from trendwatch.api.read import MAX_POINTS, AnalystReads, TimeRange
+from trendwatch.api.read import MAX_POINTS, AnalystReads, SemanticSearchUnavailable, TimeRange
+from trendwatch.query import QuerySyntaxError
+from trendwatch.query.parser import MAX_QUERY_LENGTH
 
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
@@ -31,6 +38,21 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "descrip
 BAD_RANGE: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Parameters that contradict each other or a limit"}
 }
+
+
+BAD_QUERY: dict[int | str, dict[str, Any]] = {
+    400: {"model": QueryErrorBody, "description": "An invalid query (with the fault's position) or range"}
+}
+NO_EMBEDDINGS: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorBody, "description": "No tweet in the warehouse has an embedding yet"}
+}
+
+
+def query_syntax_error(request: Request, exc: Exception) -> JSONResponse:
+    """A :class:`QuerySyntaxError` as a 400 saying what is wrong and where."""
+    assert isinstance(exc, QuerySyntaxError)
+    body = QueryErrorBody(detail=f"{exc.message} at column {exc.position + 1}", position=exc.position)
+    return JSONResponse(body.model_dump(), status_code=400)
 
 
 def reads(request: Request) -> AnalystReads:
@@ -64,6 +86,16 @@ Reads = Annotated[AnalystReads, Depends(reads)]
 Window = Annotated[TimeRange, Depends(time_range)]
 Paged = Annotated[Paging, Depends()]
 Lang = Annotated[str | None, Query(pattern=LANG_PATTERN, description="Language code, e.g. `fr`.")]
+TweetLimit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Newest matching tweets to list.")]
+BooleanQuery = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=MAX_QUERY_LENGTH,
+        description='A boolean query: AND, OR, NOT/-, "phrases", NEAR/n, lang:, category:, #tag, '
+        "@user, from:user, has:image.",
+    ),
+]
 Category = Annotated[
     str | None, Query(pattern=r"^[a-z_]{1,40}$", description="Product category, e.g. `home`.")
 ]
@@ -153,6 +185,64 @@ def search_tweets(
     return reader.search(
         words, window=window, lang=lang, category=category, limit=paging.limit, offset=paging.offset
     )
+
+
+@router.get(
+    "/tweets/hybrid-search",
+    response_model=RankedTweets,
+    responses={**BAD_RANGE, **NO_EMBEDDINGS},
+    tags=["tweets"],
+)
+def hybrid_search(
+    reader: Reads,
+    q: Annotated[
+        str,
+        Query(min_length=1, max_length=200, pattern=r"\w", description="What to look for, in any words."),
+    ],
+    window: Window,
+    lang: Lang = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Hits to return.")] = 20,
+) -> RankedTweets:
+    """Tweets by words and by meaning: BM25 keyword ranks and embedding-similarity ranks fused
+    (reciprocal rank fusion); a text repeated by many tweets is one hit, its earliest tweet."""
+    try:
+        return reader.hybrid_search(q, window=window, lang=lang, limit=limit)
+    except SemanticSearchUnavailable as exc:
+        raise HTTPException(409, str(exc)) from None
+
+
+@router.get("/tweets/query", response_model=QueryAnswer, responses=BAD_QUERY, tags=["tweets"])
+def boolean_query(reader: Reads, q: BooleanQuery, window: Window, limit: TweetLimit = 20) -> QueryAnswer:
+    """Tweets (originals and retweets) a boolean query matches: volume over time, newest first.
+
+    An invalid query is a 400 whose ``position`` is the 0-based offset of the fault."""
+    return reader.boolean_query(q, window=window, limit=limit)
+
+
+@router.get("/saved-searches", response_model=Page[SavedSearch], tags=["saved searches"])
+def saved_searches(reader: Reads, paging: Paged) -> Page[SavedSearch]:
+    """Saved searches, by name. They are saved with ``trendwatch searches save``: the API only reads."""
+    found = reader.saved_searches()
+    return Page[SavedSearch](
+        items=found[paging.offset : paging.offset + paging.limit],
+        total=len(found),
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+
+
+@router.get(
+    "/saved-searches/{name}",
+    response_model=QueryAnswer,
+    responses={**NOT_FOUND, **BAD_QUERY},
+    tags=["saved searches"],
+)
+def run_saved_search(reader: Reads, name: str, window: Window, limit: TweetLimit = 20) -> QueryAnswer:
+    """What the saved search ``name`` matches, as ``/tweets/query`` answers for its query."""
+    found = reader.saved_search(name, window=window, limit=limit) if len(name) <= 100 else None
+    if found is None:
+        raise HTTPException(404, f"no saved search named {name!r}")
+    return found
 
 
 @router.get("/stock-alerts", response_model=Page[StockAlert], tags=["products"])

@@ -148,7 +148,8 @@ class DuckDBSearchEngine:
     def has_embeddings(self, model: str) -> bool:
         return bool(self._warehouse.query(_HAS_EMBEDDINGS_SQL, {"model": model})[0]["n"])
 
-    def _refresh_index(self) -> None:
+    def refresh_index(self) -> None:
+        """Build the ``fts`` index if it is missing or stale (needs a writable warehouse then)."""
         if not self._loaded:
             extensions = resources.files("duckdb_ext") / "extensions"
             self._warehouse.query_duckdb("SET autoinstall_known_extensions = false")
@@ -163,7 +164,7 @@ class DuckDBSearchEngine:
         self._warehouse.query_duckdb(_DUCKDB_INDEX_SQL)
 
     def keyword(self, query: str, filters: SearchFilters, limit: int) -> list[Candidate]:
-        self._refresh_index()
+        self.refresh_index()
         rows = self._warehouse.query_duckdb(
             _DUCKDB_KEYWORD_SQL, {"query": query, "limit": limit, **filters.params()}
         )
