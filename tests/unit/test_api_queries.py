@@ -1,4 +1,5 @@
-"""Every SQL statement of the API parses as BigQuery SQL and runs on the local DuckDB schema."""
+"""Every SQL statement of the API parses as BigQuery SQL and runs on the local DuckDB schema:
+the fixed ones of :mod:`trendwatch.api.queries` and those compiled from boolean queries."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import sqlglot
 
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 from trendwatch.api import queries
+from trendwatch.app.saved_searches import SavedSearchNotFound, get_search, list_searches
+from trendwatch.query import CompiledQuery, tweets_statement, volume_statement
 from trendwatch.warehouse.sql import to_duckdb
 
 MOMENT = datetime(2026, 11, 2, 8, tzinfo=UTC)
@@ -69,6 +72,35 @@ def test_query_runs_on_the_duckdb_schema(warehouse: DuckDBWarehouse, name: str) 
     rows = warehouse.query(getattr(queries, name), PARAMS[name])
     one_row_aggregates = {"SPAN", "TERMS_EXIST"}
     assert len(rows) == (1 if name in one_row_aggregates else 0)
+
+
+#: A boolean query with every operator, as the API compiles it for ``/tweets/query``.
+EVERY_OPERATOR = (
+    '"robe rouge" OR (lamp NEAR/2 mushroom -cheap) lang:fr #soldes @zara from:zara has:image category:home'
+)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        tweets_statement(EVERY_OPERATOR, since=MOMENT, until=RANGE["until"], limit=20),
+        volume_statement(EVERY_OPERATOR, bucket_seconds=600, since=MOMENT, until=RANGE["until"]),
+        volume_statement(EVERY_OPERATOR, bucket_seconds=60),
+    ],
+    ids=["tweets", "volume", "volume-all-time"],
+)
+def test_boolean_query_statements_parse_as_bigquery_and_run_on_the_duckdb_schema(
+    warehouse: DuckDBWarehouse, statement: CompiledQuery
+) -> None:
+    tree = sqlglot.parse_one(statement.sql, read="bigquery")
+    assert {p.name for p in tree.find_all(sqlglot.exp.Parameter)} == set(statement.params)
+    assert warehouse.query(statement.sql, statement.params) == []
+
+
+def test_saved_search_statements_run_on_the_duckdb_schema(warehouse: DuckDBWarehouse) -> None:
+    assert list_searches(warehouse) == []
+    with pytest.raises(SavedSearchNotFound):
+        get_search(warehouse, "lamps")
 
 
 def test_a_read_only_warehouse_answers_queries_and_refuses_writes(tmp_path: Path) -> None:
