@@ -257,6 +257,8 @@ def test_hybrid_search_on_a_warehouse_without_embeddings_is_a_409(tmp_path: Path
     response = TestClient(create_app(reads)).get("/api/v1/tweets/hybrid-search", params={"q": "lamp"})
     assert response.status_code == 409
     assert "no tweet embeddings" in response.json()["detail"]
+    page = TestClient(create_app(reads)).get("/search", params={"q": "lamp", "mode": "meaning"})
+    assert page.status_code == 200 and "no tweet embeddings" in page.text
     empty.close()
 
 

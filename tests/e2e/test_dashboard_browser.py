@@ -119,3 +119,43 @@ def test_stock_and_model_pages_draw_their_charts(browser: WebDriver, base_url: s
     _shot(browser, "models")
     titles = [f.text for f in browser.find_elements(By.CSS_SELECTOR, "figure.metric figcaption")]
     assert titles == ["language · accuracy", "sentiment · accuracy", "sentiment · f1"]
+
+
+def test_clicking_a_saved_search_shows_its_volume_chart_and_tweets(browser: WebDriver, base_url: str) -> None:
+    browser.get(base_url + "/queries")
+    links = browser.find_elements(By.CSS_SELECTOR, "#saved-searches a.saved-link")
+    assert [link.text for link in links] == ["french images", "planted topic"]
+    links[1].click()
+    title = browser.find_element(By.ID, "answer-title").text
+    _shot(browser, "saved-search")
+    name, _, counted = title.partition(": ")
+    total = int(counted.split()[0])
+    assert name == "planted topic" and total > 0
+    bars = browser.find_elements(By.CSS_SELECTOR, "#answer svg.chart")[0].find_elements(By.TAG_NAME, "rect")
+    assert sum(float(b.get_attribute("height") or 0) > 0 for b in bars) > 1
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#answer li.match")) == min(total, 50)
+
+
+def test_a_typed_boolean_query_with_a_fault_shows_where_it_is(browser: WebDriver, base_url: str) -> None:
+    browser.get(base_url + "/queries")
+    box = browser.find_element(By.CSS_SELECTOR, "input[name=q]")
+    box.send_keys("lamp AND OR dress")
+    box.submit()
+    error = browser.find_element(By.ID, "query-error").text
+    _shot(browser, "query-error")
+    assert error.startswith("unexpected OR (missing a term before it?) at column 10")
+    assert error.endswith("lamp AND OR dress\n         ^")
+
+
+def test_search_by_meaning_shows_each_hits_keyword_and_semantic_rank(
+    browser: WebDriver, base_url: str
+) -> None:
+    browser.get(base_url + "/search")
+    browser.find_element(By.CSS_SELECTOR, "select[name=mode] option[value=meaning]").click()
+    box = browser.find_element(By.CSS_SELECTOR, "input[name=q]")
+    box.send_keys("lamp")
+    box.submit()
+    hits = browser.find_elements(By.CSS_SELECTOR, "ol.ranked li.hit")
+    _shot(browser, "search-meaning")
+    assert len(hits) == 30
+    assert "words #1" in hits[0].text and "meaning #" in hits[0].text

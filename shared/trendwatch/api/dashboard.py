@@ -6,6 +6,7 @@ inline SVG from :mod:`trendwatch.api.charts`. Nothing is fetched from elsewhere.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
@@ -19,8 +20,10 @@ from markupsafe import Markup
 
 from trendwatch.api import charts
 from trendwatch.api.models import ModelMetric, Series
-from trendwatch.api.read import AnalystReads
+from trendwatch.api.read import AnalystReads, SemanticSearchUnavailable
 from trendwatch.api.routes import reads
+from trendwatch.query import QuerySyntaxError
+from trendwatch.query.parser import MAX_QUERY_LENGTH
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -177,7 +180,39 @@ def search_page(
     reader: Reads,
     q: Annotated[str, Query(max_length=200)] = "",
     lang: PageLang = None,
+    mode: Annotated[str, Query(pattern="^(words|meaning)$")] = "words",
 ) -> HTMLResponse:
-    words = q.split()[:10]
-    page = reader.search(words, lang=lang or None, limit=50) if words else None
-    return _page(request, "search.html", q=q, lang=lang or "", page=page)
+    """Every word (newest first), or by words and meaning (hybrid search, best first)."""
+    context: dict[str, Any] = {"q": q, "lang": lang or "", "mode": mode, "page": None, "ranked": None}
+    if mode == "meaning" and re.search(r"\w", q):
+        try:
+            context["ranked"] = reader.hybrid_search(q, lang=lang or None, limit=30).items
+        except SemanticSearchUnavailable as exc:
+            context["error"] = str(exc)
+    elif words := q.split()[:10]:
+        context["page"] = reader.search(words, lang=lang or None, limit=50)
+    return _page(request, "search.html", **context)
+
+
+@router.get("/queries", response_class=HTMLResponse)
+def queries_page(
+    request: Request,
+    reader: Reads,
+    q: Annotated[str, Query(max_length=MAX_QUERY_LENGTH)] = "",
+    saved: Annotated[str, Query(max_length=100)] = "",
+) -> HTMLResponse:
+    """A boolean query, typed or saved: its volume over time and its newest tweets."""
+    context: dict[str, Any] = {"q": q, "saved": saved, "searches": reader.saved_searches(), "answer": None}
+    try:
+        if saved:
+            context["answer"] = reader.saved_search(saved, limit=50)
+            if context["answer"] is None:
+                raise HTTPException(404, f"no saved search named {saved!r}")
+            context["q"] = context["answer"].query
+        elif q.strip():
+            context["answer"] = reader.boolean_query(q, limit=50)
+    except QuerySyntaxError as exc:
+        context["fault"] = exc
+    if context["answer"] is not None:
+        context["charts"] = story_charts(context["answer"].volume, context["answer"].name or "query")
+    return _page(request, "queries.html", **context)
