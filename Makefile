@@ -39,7 +39,7 @@ system-deps:  ## Debian packages (tesseract OCR with EN/FR data, DejaVu fonts, h
 
 install: $(STAMP)  ## create .venv and install the library, the services' dependencies and dev tools
 
-run: $(STAMP)  ## generate the demo stream, replay it through all five services, print what was found
+run: $(STAMP) system-deps  ## generate the demo stream, replay it through all five services, print what was found
 	$(BIN)/trendwatch demo
 
 lint: $(STAMP)  ## ruff and mypy
