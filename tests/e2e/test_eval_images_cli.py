@@ -1,0 +1,59 @@
+"""``trendwatch eval images`` end to end on a few pictures."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from trendwatch.cli import main
+
+pytestmark = pytest.mark.e2e
+
+
+def test_eval_images_reports_figures_and_writes_its_docs_section(tmp_path: Path) -> None:
+    docs = tmp_path / "evaluation.md"
+    docs.write_text("# Evaluation\n\n## Images\n\nold figures\n\n## Influential users\n\nkept\n")
+    args = ["eval", "images", "--pictures", "3", "--ocr-samples", "1"]
+    result = CliRunner().invoke(main, [*args, "--json", "--write-docs", str(docs)])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+
+    near = figures["near_duplicates"]
+    assert (near["pictures"], near["images"]) == (3, 15)  # each picture and its four reposts
+    assert near["precision"] >= 0.95 and near["recall"] >= 0.9
+    assert 3 <= near["groups_found"] <= 4
+    assert set(near["recall_by_transformation"]) == {"resize", "crop 5 %", "jpeg", "overlay"}
+    assert all(0.0 <= share <= 1.0 for share in near["recall_by_transformation"].values())
+    assert figures["images_per_second_1_process"] > 10
+    assert figures["images_per_second_2_processes"] > 10
+    assert figures["ocr_engine"].startswith("tesseract-")
+    ocr = figures["ocr"]
+    assert [(r["lang"], r["style"], r["samples"]) for r in ocr] == [
+        ("en", "clean", 1),
+        ("en", "photographed", 1),
+        ("fr", "clean", 1),
+        ("fr", "photographed", 1),
+    ]
+    assert all(0.0 <= r["recall"] <= 1.0 and 0.0 < r["seconds_per_image"] < 5.0 for r in ocr)
+    assert [r["recall"] for r in ocr if r["style"] == "clean"] == [1.0, 1.0]  # clean words are all read
+
+    text = docs.read_text()
+    assert "old figures" not in text and "## Influential users\n\nkept" in text
+    [section] = re.findall(r"## Images\n.*?(?=\n## )", text, re.DOTALL)
+    assert f"Measured {figures['measured_on']} on " in section
+    assert "`trendwatch eval images --seed 1 --pictures 3 --ocr-samples 1`" in section
+    assert f"**precision {near['precision']:.3f}**, **recall {near['recall']:.3f}**" in section
+    assert f"{near['groups_found']} groups found for\n3 pictures" in section
+    for name, share in near["recall_by_transformation"].items():
+        assert f"| {name} | {share:.3f} |" in section
+    for row in ocr:
+        assert (
+            f"| {row['lang']} | {row['style']} | {row['recall']:.2f} | {row['seconds_per_image']:.2f} s |"
+            in section
+        )
+    one, two = figures["images_per_second_1_process"], figures["images_per_second_2_processes"]
+    assert f"{one:.0f}\nimages/s in one process, {two:.0f} images/s with two processes" in section
