@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import msgspec
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the environment
@@ -25,6 +25,9 @@ import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the en
 from trendwatch.ports import Warehouse
 from trendwatch.query import TWEET_COLUMNS, Node, tweets_statement
 from trendwatch.warehouse.views import view
+
+if TYPE_CHECKING:
+    from trendwatch.domain.emergence import EmergenceParams
 
 _ISO_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
@@ -102,11 +105,13 @@ class Analytics:
         frame[["tweets", "authors"]] = frame[["tweets", "authors"]].fillna(0).astype("int64")
         return frame.rename_axis("window_start").reset_index()
 
-    def topics(self, limit: int = 20) -> pd.DataFrame:
-        """Emerging topics, newest first (the emergence detector over the stored stream)."""
-        from trendwatch.app.trends import TopicSummary, emerging_topics
+    def topics(self, limit: int = 20, *, params: EmergenceParams | None = None) -> pd.DataFrame:
+        """The newest ``limit`` emerging topics, newest first: the emergence detector over the
+        stored stream (``params``: its settings, default the evaluated ones), as the API ranks
+        them. Nothing is written, so a read-only or production warehouse serves as well."""
+        from trendwatch.app.insights import TopicSummary, read_emerging_topics
 
-        found = emerging_topics(self.warehouse, limit=limit)
+        found = read_emerging_topics(self.warehouse, params=params)[:limit]
         return _frame(msgspec.to_builtins(found), TopicSummary.__struct_fields__)
 
     def model_metrics(self, *, latest: bool = True) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 from schemathesis.core.result import Ok
 
+import trendwatch
 from trendwatch.adapters.local.blobstore import LocalBlobStore
 from trendwatch.adapters.local.embedder import WordLlamaEmbedder
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
@@ -393,6 +394,18 @@ def test_the_warehouse_is_only_read(api: Served) -> None:
     assert api.warehouse.query("SELECT COUNT(*) AS n FROM influencers") == before
     with pytest.raises(Exception, match="read-only"):
         api.warehouse.execute("DELETE FROM tweets")
+
+
+def test_notebook_topics_on_the_read_only_warehouse_are_the_apis_newest_first(api: Served) -> None:
+    """``open_warehouse`` opens the file read-only: ranking topics there must store nothing."""
+    with trendwatch.open_warehouse(api.settings.state_dir) as notebook:
+        frame = notebook.topics(limit=5, params=EMERGENCE)
+
+    shown = api.get("/api/v1/topics", limit=5)["items"]
+    assert len(frame) == len(shown) == 5
+    assert list(frame["topic_id"]) == [t["topic_id"] for t in shown]
+    assert [list(terms) for terms in frame["terms"]] == [t["terms"] for t in shown]
+    assert frame["first_detected_at"].is_monotonic_decreasing
 
 
 def test_dashboard_pages_render_on_the_same_data(api: Served) -> None:

@@ -41,12 +41,11 @@ from trendwatch.api.models import (
     Tweet,
 )
 from trendwatch.app.enrich_image import MEDIA_PREFIX
-from trendwatch.app.insights import TOPIC_PREFIX, influencers
+from trendwatch.app.insights import TOPIC_PREFIX, influencers, read_emerging_topics
 from trendwatch.app.saved_searches import SavedSearchNotFound, get_search, list_searches
 from trendwatch.app.search import NoEmbeddings, SearchFilters
 from trendwatch.app.search import search as fused_search
 from trendwatch.app.search_engines import SearchEngine
-from trendwatch.app.trends import find_emergences
 from trendwatch.domain.emergence import EmergenceParams
 from trendwatch.domain.topics import Embed
 from trendwatch.ports import BlobStore, TextEmbedder, Warehouse
@@ -240,13 +239,7 @@ class AnalystReads:
         )
 
     def _compute_emerging(self) -> list[EmergingTopic]:
-        # As ``emerging_topics`` ranks them, but without storing topic membership: this reads only.
-        emergences = find_emergences(
-            self._warehouse, params=self._emergence, embed=self._embed, persist_topics=False
-        )
-        found = sorted(
-            (e.summary for e in emergences), key=lambda t: (t.first_detected_at, t.score), reverse=True
-        )
+        found = read_emerging_topics(self._warehouse, params=self._emergence, embed=self._embed)
         span = self._span()
         if not found or span.first_at is None or span.last_at is None:
             return []

@@ -12,8 +12,10 @@ from datetime import datetime
 
 import msgspec
 
-from trendwatch.app.trends import TOPIC_PREFIX, TopicSummary, emerging_topics
+from trendwatch.app.trends import TOPIC_PREFIX, TopicSummary, emerging_topics, find_emergences
+from trendwatch.domain.emergence import EmergenceParams
 from trendwatch.domain.influence import Edge, Profile, rank_influence
+from trendwatch.domain.topics import Embed
 from trendwatch.ports import Warehouse
 
 __all__ = [
@@ -24,8 +26,19 @@ __all__ = [
     "emerging_topics",
     "first_voices",
     "influencers",
+    "read_emerging_topics",
     "topic_terms",
 ]
+
+
+def read_emerging_topics(
+    warehouse: Warehouse, *, params: EmergenceParams | None = None, embed: Embed | None = None
+) -> list[TopicSummary]:
+    """Every emerging topic, newest first (best score first within a minute), as
+    :func:`emerging_topics` ranks them but storing nothing: for readers (the API, notebooks),
+    who may hold the warehouse read-only and must not write to the production one."""
+    found = find_emergences(warehouse, params=params, embed=embed, persist_topics=False)
+    return sorted((e.summary for e in found), key=lambda t: (t.first_detected_at, t.score), reverse=True)
 
 
 class InfluencerSummary(msgspec.Struct, frozen=True):
