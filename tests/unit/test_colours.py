@@ -6,6 +6,7 @@ import pytest
 from trendwatch.domain.colours import (
     PALETTE,
     NamedColour,
+    cluster,
     colour_name,
     delta_e_2000,
     hex_to_rgb,
@@ -97,3 +98,46 @@ def test_summarise_uses_the_given_total_when_clusters_cover_part_of_the_image() 
 def test_summarise_of_nothing_is_empty() -> None:
     assert summarise(np.zeros((0, 3)), []) == []
     assert summarise([[1, 2, 3]], [0]) == []
+
+
+BLACK, NAVY = (17, 17, 17), (31, 42, 68)
+GREEN, LIGHT_GREEN = (80, 200, 120), (130, 240, 160)
+
+
+def test_clusters_follow_perceptual_distance_not_rgb_distance() -> None:
+    # In RGB the dark pair is the closer one, so three RGB clusters would merge black with navy
+    # and split the greens; to the eye (CIEDE2000) the greens are the closer pair.
+    rgb = np.array([BLACK, NAVY, GREEN, LIGHT_GREEN], dtype=np.float64)
+    assert np.linalg.norm(rgb[0] - rgb[1]) < np.linalg.norm(rgb[2] - rgb[3])
+    lab = srgb_to_lab(rgb)
+    assert float(delta_e_2000(lab[0], lab[1])) > float(delta_e_2000(lab[2], lab[3]))
+
+    means, counts = cluster(np.repeat(rgb, 30, axis=0), 3)
+    found = sorted(zip(map(tuple, means.tolist()), counts.tolist(), strict=True))
+    assert found == [((17.0, 17.0, 17.0), 30), ((31.0, 42.0, 68.0), 30), ((105.0, 220.0, 140.0), 60)]
+    assert {c.name: c.fraction for c in summarise(means, counts)} == {
+        "emerald": 0.5,
+        "black": 0.25,
+        "navy": 0.25,
+    }
+
+
+def test_cluster_finds_each_colour_of_a_noisy_picture_with_its_share() -> None:
+    shares = {BLACK: 0.45, NAVY: 0.35, (255, 255, 255): 0.12, (211, 47, 47): 0.08}
+    rgb = np.repeat(
+        np.array(list(shares), dtype=np.float64), [round(4000 * s) for s in shares.values()], axis=0
+    )
+    noisy = np.clip(rgb + np.random.default_rng(7).normal(0, 6, rgb.shape), 0, 255).round()
+    named = summarise(*cluster(noisy, 8))
+    assert [c.name for c in named] == ["black", "navy", "white", "red"]
+    assert [c.fraction for c in named] == pytest.approx(list(shares.values()), abs=0.01)
+
+
+def test_cluster_keeps_identical_pixels_together_and_counts_every_pixel() -> None:
+    means, counts = cluster([NAVY] * 50 + [BLACK], 8)
+    assert sorted(zip(map(tuple, means.tolist()), counts.tolist(), strict=True)) == [
+        ((17.0, 17.0, 17.0), 1),
+        ((31.0, 42.0, 68.0), 50),
+    ]
+    means, counts = cluster(np.zeros((0, 3)), 8)
+    assert (means.shape, counts.tolist()) == ((0, 3), [])

@@ -44,7 +44,7 @@ def test_solid_png_reports_size_format_hash_and_one_named_colour(analyzer: Image
     assert result.model_versions == {
         "phash": PHASH_MODEL_VERSION,
         "fingerprint": FINGERPRINT_MODEL_VERSION,
-        "colours": "trendwatch-colours-1",
+        "colours": "trendwatch-colours-2",
     }
     assert (result.ocr_text, result.labels) == ("", ())
 

@@ -2,7 +2,10 @@
 
 Colours are compared in CIELAB (D65) with the CIEDE2000 difference, which tracks
 human judgement far better than RGB distance: a dark blue pixel should be called
-"navy", not "black", even when its RGB values sit closer to black.
+"navy", not "black", even when its RGB values sit closer to black. Pixels are grouped
+into dominant colours in CIELAB too (:func:`cluster`), for the same reason: in RGB, dark
+shades that look clearly different sit close together while light greens that look
+alike sit far apart, so RGB clusters merge the former and split the latter.
 """
 
 from __future__ import annotations
@@ -13,10 +16,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-#: Bump when the palette or the matching changes, so stored names can be traced to it.
-COLOUR_MODEL_VERSION = "trendwatch-colours-1"
+#: Bump when the palette, the clustering or the matching changes, so stored names can be traced to it.
+COLOUR_MODEL_VERSION = "trendwatch-colours-2"
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+#: Most k-means rounds after the median cut, and the largest move of a centre (CIELAB units,
+#: far below a visible difference) at which the clusters count as settled.
+_KMEANS_ROUNDS = 10
+_SETTLED = 0.5
 
 #: Retail colour names with a typical sRGB value for each (fashion shades rather than
 #: web primaries: "navy" is the colour of navy clothing, not #000080).
@@ -167,6 +175,66 @@ def nearest_names(rgb: ArrayLike) -> list[str]:
 def colour_name(rgb: Sequence[int]) -> str:
     """The palette name closest to one 8-bit sRGB colour."""
     return nearest_names([rgb])[0]
+
+
+def cluster(rgb: ArrayLike, clusters: int) -> tuple[FloatArray, IntArray]:
+    """Group 8-bit sRGB pixels of shape ``(n, 3)`` into at most ``clusters`` colours in CIELAB.
+
+    Median cut in CIELAB (split the cluster with the largest squared error at the median of
+    its widest axis) gives the starting clusters, then k-means rounds move each pixel to
+    its nearest centre (ΔE*ab) until no centre moves by :data:`_SETTLED` (at most
+    :data:`_KMEANS_ROUNDS` rounds). Deterministic: no random start. Returns the mean sRGB of
+    each cluster's pixels, ``(m, 3)``, and its pixel count, ``(m,)``; clusters left empty
+    by k-means have a count of 0.
+    """
+    pixels = np.asarray(rgb, dtype=np.float64).reshape(-1, 3)
+    if pixels.size == 0:
+        return np.zeros((0, 3)), np.zeros(0, dtype=np.int64)
+    lab = srgb_to_lab(pixels)
+    centres = np.array([lab[box].mean(axis=0) for box in _median_cut(lab, clusters)])
+    for _ in range(_KMEANS_ROUNDS):
+        # Squared distance to each centre, less |lab|^2 (the same for every centre).
+        members = ((centres**2).sum(axis=1) - 2 * lab @ centres.T).argmin(axis=1)
+        counts = np.bincount(members, minlength=len(centres))
+        filled = counts > 0  # an emptied centre stays where it was
+        moved = _sums(members, lab, len(centres))[filled] / counts[filled, None]
+        shift = float(np.abs(moved - centres[filled]).max())
+        centres[filled] = moved
+        if shift < _SETTLED:
+            break
+    means: FloatArray = _sums(members, pixels, len(centres)) / np.maximum(counts, 1)[:, None]
+    return means, counts
+
+
+def _sums(members: IntArray, values: FloatArray, groups: int) -> FloatArray:
+    """Per group, the sum of the rows of ``values`` (shape ``(n, 3)``) whose member is that group."""
+    return np.stack([np.bincount(members, values[:, c], groups) for c in range(3)], axis=1)
+
+
+def _median_cut(lab: FloatArray, clusters: int) -> list[IntArray]:
+    """Indices of ``lab`` in at most ``clusters`` boxes; identical colours never straddle two."""
+
+    def box(indices: IntArray) -> tuple[float, IntArray]:
+        """A box and its squared error (0 when it holds one colour: it cannot be split)."""
+        points = lab[indices]
+        spread = np.ptp(points, axis=0).any()
+        return (float(((points - points.mean(axis=0)) ** 2).sum()) if spread else 0.0), indices
+
+    boxes = [box(np.arange(len(lab)))]
+    while len(boxes) < clusters:
+        worst = max(range(len(boxes)), key=lambda i: boxes[i][0])
+        error, indices = boxes[worst]
+        if error == 0:
+            break
+        del boxes[worst]
+        axis = int(np.ptp(lab[indices], axis=0).argmax())
+        order = indices[np.argsort(lab[indices, axis], kind="stable")]
+        values = lab[order, axis]
+        median = values[len(values) // 2]
+        # Cut before the median's run of equal values, or after it when the run starts the box.
+        cut = int(np.searchsorted(values, median, "left")) or int(np.searchsorted(values, median, "right"))
+        boxes += [box(order[:cut]), box(order[cut:])]
+    return [indices for _, indices in boxes]
 
 
 def summarise(

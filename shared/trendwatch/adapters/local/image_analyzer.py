@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from trendwatch.contracts.events import Colour, ImageAnalysis
-from trendwatch.domain.colours import COLOUR_MODEL_VERSION, NamedColour, srgb_to_lab, summarise
+from trendwatch.domain.colours import COLOUR_MODEL_VERSION, NamedColour, cluster, srgb_to_lab, summarise
 from trendwatch.domain.near_duplicates import GRID, Fingerprint
 from trendwatch.domain.ocr_text import ocr_text
 from trendwatch.observability import get_logger
@@ -36,7 +36,7 @@ FINGERPRINT_MODEL_VERSION = f"dhash2-lab{GRID}-{PHASH_MODEL_VERSION}"
 
 #: Colours are counted on a copy at most this many pixels wide and high.
 _COLOUR_SAMPLE_SIDE = 64
-#: Median-cut clusters before merging by name; more than the names we keep, so that
+#: CIELAB clusters before merging by name; more than the names we keep, so that
 #: a small accent colour is not swallowed by a large neighbour.
 _COLOUR_CLUSTERS = 8
 #: Texts remembered by content digest.
@@ -130,13 +130,8 @@ def dominant_colours(pixels: Image.Image, limit: int = 5) -> list[NamedColour]:
     sample = pixels.reduce(factor) if factor > 1 else pixels  # box average: fast, keeps shares
     array = np.asarray(sample)
     rgb = array[array[..., 3] >= _OPAQUE][:, :3] if sample.mode == "RGBA" else array.reshape(-1, 3)
-    if rgb.size == 0:
-        return []
-    strip = Image.fromarray(np.ascontiguousarray(rgb.reshape(1, -1, 3)), "RGB")
-    quantized = strip.quantize(colors=_COLOUR_CLUSTERS, method=Image.Quantize.MEDIANCUT)
-    palette = np.asarray(quantized.getpalette() or [], dtype=np.float64).reshape(-1, 3)
-    counts = np.bincount(np.asarray(quantized).ravel(), minlength=len(palette))
-    return summarise(palette, counts[: len(palette)], limit=limit)
+    means, counts = cluster(rgb, _COLOUR_CLUSTERS)
+    return summarise(means, counts, limit=limit)
 
 
 def _read_text(ocr: TesseractOcr, pixels: Image.Image) -> str:
