@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import platform
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,11 +24,48 @@ from trendwatch.cli.common import (
 from trendwatch.cli.evaluate import eval_group, write_docs_option
 from trendwatch.reporting import replace_section
 
+if TYPE_CHECKING:
+    from trendwatch.adapters.local.text_analyzer import Profile
+    from trendwatch.evaluation.text import LabelledSet, TextEvaluation
+
+#: Where the labelled tweets are, relative to the repository root (see its README).
+LABELLED_DIR = Path("data/labelled")
+#: ``--profile`` choices and the analyzer profiles each evaluates.
+PROFILES: Mapping[str, Sequence[Profile]] = {
+    "fast": ["fast"],
+    "accurate": ["accurate"],
+    "both": ["fast", "accurate"],
+}
+
+
+def evaluate_profiles(
+    profiles: Sequence[Profile], sets: dict[str, LabelledSet], evaluated_at: datetime
+) -> tuple[list[TextEvaluation], list[dict[str, Any]]]:
+    """Each profile's evaluation on the labelled sets (with a progress bar), and their
+    ``model_metrics`` rows stamped ``evaluated_at``."""
+    from trendwatch.evaluation.text import STEPS, evaluate, model_metric_rows
+
+    with progress("evaluating text models", STEPS * len(profiles)) as advance:
+        evaluations = [evaluate(p, sets, advance) for p in profiles]
+    return evaluations, model_metric_rows(evaluations, evaluated_at)
+
+
+def save_metrics(warehouse_path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Append ``rows`` to the local warehouse's ``model_metrics`` (the dashboard's Models page)."""
+    from trendwatch.adapters.local.warehouse import DuckDBWarehouse
+
+    warehouse = DuckDBWarehouse(warehouse_path)
+    try:
+        warehouse.merge_rows("model_metrics", rows)
+    finally:
+        warehouse.close()
+    console.print(f"[green]saved[/] {len(rows)} rows to model_metrics")
+
 
 @eval_group.command("text")
 @click.option(
     "--profile",
-    type=click.Choice(["fast", "accurate", "both"]),
+    type=click.Choice(list(PROFILES)),
     default="both",
     show_default=True,
     help="Which analyzer profile(s) to evaluate.",
@@ -34,7 +73,7 @@ from trendwatch.reporting import replace_section
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=Path("data/labelled"),
+    default=LABELLED_DIR,
     show_default=True,
     help="Folder with the labelled .tsv files.",
 )
@@ -54,25 +93,16 @@ def eval_text(
 ) -> None:
     """Language-id accuracy, sentiment macro recall per dataset (ours and VADER side by side),
     throughput; results go to model_metrics (model, version, dataset, metric, value, evaluated_at)."""
-    from trendwatch.adapters.local.warehouse import DuckDBWarehouse
-    from trendwatch.evaluation.text import STEPS, evaluate, model_metric_rows, read_sets, render
+    from trendwatch.evaluation.text import read_sets, render
 
     try:
         sets = read_sets(data_dir, limit)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from None
-    profiles = ["fast", "accurate"] if profile == "both" else [profile]
     evaluated_at = datetime.now(UTC)
-    with progress("evaluating text models", STEPS * len(profiles)) as advance:
-        evaluations = [evaluate(p, sets, advance) for p in profiles]  # type: ignore[arg-type]
-    rows = model_metric_rows(evaluations, evaluated_at)
+    evaluations, rows = evaluate_profiles(PROFILES[profile], sets, evaluated_at)
     if not no_save:
-        warehouse = DuckDBWarehouse(settings_for(state_dir).warehouse_path)
-        try:
-            warehouse.merge_rows("model_metrics", rows)
-        finally:
-            warehouse.close()
-        console.print(f"[green]saved[/] {len(rows)} rows to model_metrics")
+        save_metrics(settings_for(state_dir).warehouse_path, rows)
     if as_json:
         print_json(rows)
     else:

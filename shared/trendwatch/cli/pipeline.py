@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -154,7 +154,8 @@ def feed(path: Path, kind: str | None, state_dir: Path | None, as_json: bool) ->
 @click.option("--rate", default=3.0, show_default=True)
 @click.option("--processes", is_flag=True, help="Run the services as separate processes.")
 def demo(state_dir: Path | None, seed: int, minutes: int, rate: float, processes: bool) -> None:
-    """Generate a demo stream, replay it through every service, load the feeds, show what was found."""
+    """Generate a demo stream, replay it through every service, load the feeds, evaluate the text
+    models into model_metrics (as `trendwatch eval text` does, docs untouched), show what was found."""
     from trendwatch.runtime.local import LocalPipeline
 
     settings = settings_for(state_dir)
@@ -175,7 +176,29 @@ def demo(state_dir: Path | None, seed: int, minutes: int, rate: float, processes
         console.print(
             f"{feed_file.parent.name}/{feed_file.name}: {load.rows_loaded} loaded, {load.rows_quarantined} quarantined"
         )
+    console.rule("4. text models: language id, sentiment and speed on the labelled tweets")
+    _evaluate_text_models(settings)
     _print_demo_summary(settings, summary)
+
+
+def _evaluate_text_models(settings: Settings) -> None:
+    """Store both profiles' evaluation in the demo's model_metrics, which the dashboard's Models
+    page shows (about ten seconds). The labelled tweets are a folder of the repository, so a
+    demo started elsewhere skips this step and says why."""
+    from trendwatch.cli.eval_text import LABELLED_DIR, PROFILES, evaluate_profiles, save_metrics
+    from trendwatch.evaluation.text import read_sets
+
+    try:
+        sets = read_sets(LABELLED_DIR)
+    except FileNotFoundError as exc:
+        console.print(f"[yellow]skipped[/] {exc}: start the demo from the repository root to evaluate them")
+        return
+    started = datetime.now(UTC)
+    _, rows = evaluate_profiles(PROFILES["both"], sets, started)
+    console.print(
+        f"fast and accurate profiles evaluated in {(datetime.now(UTC) - started).total_seconds():.1f} s"
+    )
+    save_metrics(settings.warehouse_path, rows)
 
 
 def _print_demo_summary(settings: Settings, summary: Any) -> None:
@@ -188,7 +211,7 @@ def _print_demo_summary(settings: Settings, summary: Any) -> None:
         "(SELECT COUNT(*) FROM interactions) AS interactions, (SELECT COUNT(*) FROM term_windows) AS term_windows, "
         "(SELECT COUNT(*) FROM dead_letters) AS dead_letters"
     )[0]
-    console.rule("4. what was found")
+    console.rule("5. what was found")
     out.print(table("Warehouse", list(counts), [list(counts.values())]))
     found = emerging_topics(warehouse, limit=10)
     out.print(
