@@ -242,14 +242,27 @@ def test_cloud_build_configs_build_the_service_context_and_deploy_what_was_teste
     assert (CLOUDBUILD / "deploy-functions.sh").stat().st_mode & 0o111
 
 
-def test_the_api_reads_the_warehouse_only_and_is_not_public() -> None:
+def test_the_api_reads_the_warehouse_and_the_lake_only_and_is_not_public() -> None:
     api = _blocks(_load(TERRAFORM / "modules/api/main.tf"), "resource")
     service = api["google_cloud_run_v2_service.api"]
     assert _value(service["ingress"]) == "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
     assert _value(api["google_bigquery_dataset_iam_member.api_reads"]["role"]) == "roles/bigquery.dataViewer"
     project_roles = _value(api["google_project_iam_member.api"]["for_each"])
     assert "roles/bigquery.jobUser" in project_roles
-    assert not re.search(r"dataEditor|dataOwner|admin", project_roles)
+    assert not re.search(r"dataEditor|dataOwner|admin|storage", project_roles)
+    # the images it serves: objects of the lake bucket, read on that bucket alone
+    [lake] = [attrs for name, attrs in api.items() if name.startswith("google_storage_bucket_iam")]
+    assert (_value(lake["bucket"]), _value(lake["role"])) == (
+        "${var.lake_bucket}",
+        "roles/storage.objectViewer",
+    )
+    env = {
+        _value(e["name"]): _value(e["value"])
+        for e in _value(_value(service["template"])["containers"])["env"]
+    }
+    assert env["TRENDWATCH_LAKE_BUCKET"] == "${var.lake_bucket}"
+    platform = _blocks(_root(TERRAFORM / "modules" / "platform"), "module")["api"]
+    assert _value(platform["lake_bucket"]) == "${module.storage.lake_bucket}"
     assert _value(api["google_cloud_run_v2_service_iam_member.invokers"]["role"]) == "roles/run.invoker"
     for path in TERRAFORM.rglob("*.tf"):
         assert not re.search(r"allUsers|allAuthenticatedUsers", path.read_text(encoding="utf-8")), path

@@ -1,6 +1,7 @@
 # The analysts' HTTP API and dashboard (`trendwatch serve`) as a Cloud Run service: its own
-# service account that can only read the warehouse, reachable only through the internal load
-# balancer (where IAP authenticates people) and callable only by the listed invokers.
+# service account that can only read the warehouse and the lake's objects (the images it
+# serves), reachable only through the internal load balancer (where IAP authenticates people)
+# and callable only by the listed invokers.
 
 terraform {
   required_version = ">= 1.5"
@@ -13,6 +14,11 @@ variable "project_id" { type = string }
 variable "region" { type = string }
 variable "environment" { type = string }
 variable "dataset_id" { type = string }
+
+variable "lake_bucket" {
+  description = "The lake bucket, whose images the API serves (/api/v1/media/{key}, the dashboard)."
+  type        = string
+}
 
 variable "image" {
   description = "The API container (deploy/api/Dockerfile), pushed to Artifact Registry by CI."
@@ -47,6 +53,13 @@ resource "google_bigquery_dataset_iam_member" "api_reads" {
   dataset_id = var.dataset_id
   role       = "roles/bigquery.dataViewer"
   member     = google_service_account.api.member
+}
+
+# Read-only, on the lake bucket alone: the images the API serves are objects there.
+resource "google_storage_bucket_iam_member" "api_reads_lake" {
+  bucket = var.lake_bucket
+  role   = "roles/storage.objectViewer"
+  member = google_service_account.api.member
 }
 
 resource "google_project_iam_member" "api" {
@@ -95,6 +108,10 @@ resource "google_cloud_run_v2_service" "api" {
       env {
         name  = "TRENDWATCH_DATASET"
         value = var.dataset_id
+      }
+      env {
+        name  = "TRENDWATCH_LAKE_BUCKET"
+        value = var.lake_bucket
       }
     }
   }

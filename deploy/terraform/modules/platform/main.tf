@@ -97,6 +97,7 @@ module "api" {
   region              = var.region
   environment         = var.environment
   dataset_id          = module.warehouse.dataset_id
+  lake_bucket         = module.storage.lake_bucket
   image               = var.api_image
   invokers            = var.api_invokers
   deletion_protection = var.deletion_protection
