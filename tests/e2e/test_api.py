@@ -6,11 +6,15 @@ Expected values come from the warehouse itself (SQL written here) or from the pl
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 import pytest
 import schemathesis
 from fastapi import FastAPI
@@ -20,11 +24,12 @@ from schemathesis.checks import positive_data_acceptance
 from schemathesis.core.result import Ok
 
 import trendwatch
+from tests.fakes.loopback import free_port
 from trendwatch.adapters.local.blobstore import LocalBlobStore
 from trendwatch.adapters.local.embedder import WordLlamaEmbedder
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 from trendwatch.api.app import create_app, open_for_reading
-from trendwatch.api.read import AnalystReads
+from trendwatch.api.read import MEDIA_PATH, AnalystReads
 from trendwatch.app.insights import influencers
 from trendwatch.app.saved_searches import save_search, search_tweets
 from trendwatch.app.search import search
@@ -406,6 +411,56 @@ def test_notebook_topics_on_the_read_only_warehouse_are_the_apis_newest_first(ap
     assert list(frame["topic_id"]) == [t["topic_id"] for t in shown]
     assert [list(terms) for terms in frame["terms"]] == [t["terms"] for t in shown]
     assert frame["first_detected_at"].is_monotonic_decreasing
+
+
+def _until_it_answers(base_url: str, server: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert server.poll() is None, f"the server exited with {server.returncode}"
+        try:
+            if httpx.get(base_url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"nothing answered on {base_url} within {timeout} s")
+
+
+def test_serve_answers_from_the_production_app_factory_in_its_own_process(
+    api: Served, tmp_path: Path
+) -> None:
+    """`trendwatch serve`, the API image's command, builds its app with ``app_from_settings``
+    (read-only warehouse, lake folder, full-text and semantic search): the same answers as the
+    app built here. This process holds the file read-only meanwhile, so the server cannot take
+    its short writable connection and reads the file as it is."""
+    port, state_dir = free_port(), str(api.settings.state_dir)
+    base_url = f"http://127.0.0.1:{port}"
+    with (tmp_path / "serve.log").open("wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "trendwatch.cli", "serve", "--port", str(port), "--state", state_dir],
+            stdout=log,
+            stderr=log,
+        )
+        try:
+            _until_it_answers(base_url, server, timeout=120)
+            with httpx.Client(base_url=base_url, timeout=60) as served:
+                for url, params in [
+                    ("/api/v1/model-metrics", {}),
+                    ("/api/v1/influencers", {}),
+                    ("/api/v1/saved-searches", {}),
+                    ("/api/v1/tweets/search", {"q": "lamp"}),
+                    ("/api/v1/tweets/hybrid-search", {"q": "mushroom lamp"}),
+                ]:
+                    answer = served.get(url, params=params).json()
+                    assert answer == api.get(url, **params), url
+                [media] = api.warehouse.query("SELECT media_key FROM media ORDER BY media_key LIMIT 1")
+                image_url = MEDIA_PATH + quote(media["media_key"], safe="")
+                image = served.get(image_url)
+                assert image.status_code == 200 and image.content == api.client.get(image_url).content
+                assert "sentiment · f1" in served.get("/models").text
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 def test_dashboard_pages_render_on_the_same_data(api: Served) -> None:

