@@ -1,5 +1,7 @@
 """Every SQL statement of the API parses as BigQuery SQL and runs on the local DuckDB schema:
-the fixed ones of :mod:`trendwatch.api.queries` and those compiled from boolean queries."""
+the fixed ones of :mod:`trendwatch.api.queries`, those the topic and influence answers read
+the warehouse with (:mod:`trendwatch.app.trends`, :mod:`trendwatch.app.insights`) and those
+compiled from boolean queries."""
 
 from __future__ import annotations
 
@@ -13,7 +15,16 @@ import sqlglot
 
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 from trendwatch.api import queries
+from trendwatch.app import insights, trends
+from trendwatch.app.insights import (
+    _ALL_EDGES_SQL,
+    _FIRST_VOICES_SQL,
+    _PROFILES_SQL,
+    _TOPIC_EDGES_SQL,
+    _TOPIC_TERMS_SQL,
+)
 from trendwatch.app.saved_searches import SavedSearchNotFound, get_search, list_searches
+from trendwatch.app.trends import _DECIDED_SQL, _FACTS_SQL, _MEMBERS_SQL, _PARENTS_SQL, _POSTS_SQL, _TEXTS_SQL
 from trendwatch.query import CompiledQuery, tweets_statement, volume_statement
 from trendwatch.warehouse.sql import to_duckdb
 
@@ -41,6 +52,24 @@ PARAMS: dict[str, dict[str, Any]] = {
     },
     "MODEL_METRICS": {**RANGE, "model": None, "metric": "f1", "limit": 5, "offset": 0},
 }
+#: The statements emerging topics and influence rankings read with, and their parameters.
+APP_STATEMENTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "trends._FACTS_SQL": (_FACTS_SQL, {}),
+    "trends._POSTS_SQL": (_POSTS_SQL, {}),
+    "trends._MEMBERS_SQL": (_MEMBERS_SQL, {}),
+    "trends._TEXTS_SQL": (_TEXTS_SQL, {"ids": ["T1", "T2"]}),
+    "trends._DECIDED_SQL": (_DECIDED_SQL, {}),
+    "trends._PARENTS_SQL": (_PARENTS_SQL, {}),
+    "insights._ALL_EDGES_SQL": (_ALL_EDGES_SQL, {}),
+    "insights._TOPIC_EDGES_SQL": (_TOPIC_EDGES_SQL, TERMS),
+    "insights._TOPIC_TERMS_SQL": (_TOPIC_TERMS_SQL, {"topic_id": "term:#mushroomlamp"}),
+    "insights._PROFILES_SQL": (_PROFILES_SQL, {}),
+    "insights._FIRST_VOICES_SQL": (_FIRST_VOICES_SQL, {**TERMS, "limit": 10}),
+}
+#: Every statement checked here, by name: its SQL and the parameters its caller passes.
+STATEMENTS = {name: (getattr(queries, name), params) for name, params in PARAMS.items()} | APP_STATEMENTS
+#: Aggregates without GROUP BY: one row even on empty tables.
+ONE_ROW_AGGREGATES = {"SPAN", "TERMS_EXIST", "trends._DECIDED_SQL"}
 
 
 def test_every_statement_of_the_queries_module_has_parameters_here() -> None:
@@ -52,13 +81,23 @@ def test_every_statement_of_the_queries_module_has_parameters_here() -> None:
     assert statements == set(PARAMS)
 
 
-@pytest.mark.parametrize("name", sorted(PARAMS))
+def test_every_statement_of_the_topic_and_influence_modules_is_checked_here() -> None:
+    defined = {
+        f"{module.__name__.rsplit('.', 1)[-1]}.{name}"
+        for module in (trends, insights)
+        for name, value in vars(module).items()
+        if name.endswith("_SQL") and isinstance(value, str)
+    }
+    assert defined == set(APP_STATEMENTS)
+
+
+@pytest.mark.parametrize("name", sorted(STATEMENTS))
 def test_query_parses_as_bigquery_and_transpiles_to_duckdb(name: str) -> None:
-    sql = getattr(queries, name)
+    sql, params = STATEMENTS[name]
     [tree] = sqlglot.parse(sql, read="bigquery")
     assert tree is not None and tree.key == "select"
     parameters = {p.name for p in tree.find_all(sqlglot.exp.Parameter)}
-    assert parameters == set(PARAMS[name])
+    assert parameters == set(params)
     assert "$" in to_duckdb(sql) or not parameters
 
 
@@ -67,11 +106,10 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> DuckDBWarehouse:
     return DuckDBWarehouse(tmp_path_factory.mktemp("schema") / "warehouse.duckdb")
 
 
-@pytest.mark.parametrize("name", sorted(PARAMS))
+@pytest.mark.parametrize("name", sorted(STATEMENTS))
 def test_query_runs_on_the_duckdb_schema(warehouse: DuckDBWarehouse, name: str) -> None:
-    rows = warehouse.query(getattr(queries, name), PARAMS[name])
-    one_row_aggregates = {"SPAN", "TERMS_EXIST"}
-    assert len(rows) == (1 if name in one_row_aggregates else 0)
+    sql, params = STATEMENTS[name]
+    assert len(warehouse.query(sql, params)) == (1 if name in ONE_ROW_AGGREGATES else 0)
 
 
 #: A boolean query with every operator, as the API compiles it for ``/tweets/query``.
