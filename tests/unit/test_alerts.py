@@ -105,7 +105,7 @@ def test_a_new_emergence_after_the_cooldown_is_a_new_alert(tmp_path: Path) -> No
     assert [a.alert_id for a in long_quiet] == ["term:mushroom lamp@2026-11-02T07:15Z"]
     assert [a.alert_id for a in two] == [
         "term:mushroom lamp@2026-11-02T07:15Z",
-        "term:mushroom lamp@2026-11-02T07:58Z",
+        "term:mushroom lamp@2026-11-02T07:47Z",
     ]
 
 

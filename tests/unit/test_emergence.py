@@ -11,7 +11,6 @@ from trendwatch.domain.emergence import (
     detect,
     effective_authors,
     minute_counts,
-    poisson_score,
 )
 
 START = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
@@ -91,15 +90,22 @@ def test_cooldown_prevents_re_alerting_on_a_second_rise() -> None:
 
     assert [a.minute for a in detect(series, _flat(500), START)] == [106]
     short = EmergenceParams(cooldown=30)
-    assert [a.minute for a in detect(series, _flat(500), START, short)] == [106, 167]
+    assert [a.minute for a in detect(series, _flat(500), START, short)] == [106, 161]
 
 
 def test_a_term_that_has_burst_before_needs_a_bigger_burst() -> None:
-    """The first burst raises the term's dispersion: a second burst of 80 a minute stays quiet."""
-    authors = [2] * 100 + [20] * 20 + [2] * 40 + [80] * 20 + [2] * 120
-    series = {"cargo skirt": TermSeries(authors, authors)}
+    """The first burst raises the term's dispersion and baseline: the same burst again stays
+    quiet, while a term that never burst alerts on it."""
+    bursty = [2] * 100 + [20] * 20 + [2] * 40 + [20] * 20 + [2] * 120
+    calm = [2] * 160 + [20] * 20 + [2] * 120
+    short = EmergenceParams(cooldown=30)
 
-    assert [a.minute for a in detect(series, _flat(500), START, EmergenceParams(cooldown=30))] == [106]
+    assert [
+        a.minute for a in detect({"cargo skirt": TermSeries(bursty, bursty)}, _flat(500), START, short)
+    ] == [106]
+    assert [a.minute for a in detect({"cargo skirt": TermSeries(calm, calm)}, _flat(500), START, short)] == [
+        166
+    ]
 
 
 def test_retweet_cascade_of_one_post_does_not_alert() -> None:
@@ -121,12 +127,14 @@ def test_new_sources_cap_the_authors_of_each_minute() -> None:
 
 
 def test_common_word_needs_a_rise_in_proportion_to_its_baseline() -> None:
-    """Doubling a word said by 50 people a minute is far outside Poisson noise, yet below ``min_ratio``."""
+    """Doubling a word said by 50 people a minute is far outside Poisson noise, yet below the
+    rise the CUSUM looks for and below ``min_ratio``; a detector looking for doublings sees it."""
     authors = [50] * 150 + [100] * 150
     series = {"honestly": TermSeries(authors, authors)}
 
     assert detect(series, _flat(500), START) == []
-    assert [a.minute for a in detect(series, _flat(500), START, EmergenceParams(min_ratio=1.5))] == [157]
+    doubling = EmergenceParams(shift=1.5, min_ratio=1.5)
+    assert [a.minute for a in detect(series, _flat(500), START, doubling)] == [157]
 
 
 def test_no_alert_during_warmup() -> None:
@@ -142,8 +150,24 @@ def test_repetitive_authors_are_down_weighted() -> None:
     assert effective_authors(0, 0, 1.5) == 0.0
 
 
-def test_poisson_score_is_signed_and_zero_at_the_mean() -> None:
-    assert poisson_score(10.0, 10.0) == 0.0
-    assert poisson_score(30.0, 10.0) > 4.0
-    assert poisson_score(2.0, 10.0) < 0.0
-    assert poisson_score(0.0, 8.0) == -4.0
+def test_a_long_quiet_past_does_not_delay_a_rise() -> None:
+    """The CUSUM restarts from zero: quiet minutes leave no debt for a rise to pay off, so a
+    step is found as many minutes after it starts whether it comes after 100 or 200 quiet ones."""
+    alerts = []
+    for quiet in (100, 200):
+        authors = [1] * quiet + [8] * (MINUTES - quiet)
+        found = detect({"cargo skirt": TermSeries(authors, authors)}, _flat(500), START)
+        alerts.append(found[0].minute - quiet)
+
+    assert alerts[0] == alerts[1] <= 10
+
+
+def test_an_alert_passes_every_gate() -> None:
+    """A sixfold rise on a quiet term alerts once, when the CUSUM, the window's ratio and its
+    volume all agree."""
+    authors = [1] * 150 + [6] * 150
+    alerts = detect({"mushroom lamp": TermSeries(authors, authors)}, _flat(500), START)
+
+    assert len(alerts) == 1 and 150 < alerts[0].minute <= 165
+    assert alerts[0].score >= PARAMS.threshold
+    assert alerts[0].observed >= PARAMS.min_ratio * alerts[0].expected

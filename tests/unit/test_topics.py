@@ -161,3 +161,72 @@ def test_a_restart_that_reads_the_same_facts_again_changes_no_topic() -> None:
     assert after.members() == before.members()
     assert epochs(after.history) == epochs(before.history)
     assert after.merges == []
+
+
+def test_a_product_named_with_its_brand_does_not_vanish_into_the_brand() -> None:
+    """Brewhaven is talked about for many drinks; its new matcha latte is named with the brand
+    in most tweets. The latte's tweets mostly carry the brand, but the brand's tweets mostly do
+    not carry the latte: the latte is a part of the brand, not a synonym, and keeps its own topic."""
+    grouper = TopicGrouper()
+    for minute in range(60):
+        _chatter(grouper, minute)
+        for drink in ("oat latte", "cold brew", "chai", "espresso"):
+            grouper.observe(minute, ["brewhaven", drink])
+        if minute >= 30:
+            grouper.observe(minute, ["brewhaven", "matcha latte"])
+            grouper.observe(minute, ["brewhaven", "matcha latte"])
+            grouper.observe(minute, ["matcha latte"])
+
+    assert grouper.topic_of("matcha latte") == "term:matcha latte"
+    assert grouper.topic_of("brewhaven") == "term:brewhaven"
+    assert grouper.merges == []
+
+
+def _cottagecore_then_lamp_alone(grouper: TopicGrouper) -> None:
+    """The lamp is first only ever shown with #cottagecore (and joins its topic), then goes
+    viral on its own, in tweets that no longer say #cottagecore."""
+    for minute in range(30):
+        _chatter(grouper, minute)
+        grouper.observe(minute, ["#cottagecore", "mushroom lamp"])
+        grouper.observe(minute, ["#cottagecore", "#mushroomlamp", "mushroom lamp"])
+    for minute in range(30, 60):
+        _chatter(grouper, minute)
+        grouper.observe(minute, ["#cottagecore"])
+        for _ in range(8):
+            grouper.observe(minute, ["mushroom lamp", "#mushroomlamp"])
+
+
+def test_a_term_that_goes_its_own_way_splits_off_with_lineage() -> None:
+    grouper = TopicGrouper()
+    _cottagecore_then_lamp_alone(grouper)
+
+    assert grouper.topic_of("#cottagecore") == "term:#cottagecore"
+    assert grouper.topic_of("mushroom lamp") == "term:mushroom lamp"
+    # the spelling variant goes with it
+    assert grouper.topic_of("#mushroomlamp") == "term:mushroom lamp"
+    assert grouper.members()["term:#cottagecore"] == ["#cottagecore"]
+    [split] = grouper.splits
+    assert (split.parent, split.into, split.term) == (
+        "term:#cottagecore",
+        "term:mushroom lamp",
+        "mushroom lamp",
+    )
+    assert 30 <= split.minute < 60
+    segments = epochs(grouper.history)
+    assert "mushroom lamp" in members_at(segments["term:#cottagecore"], split.minute - 1)
+    assert members_at(segments["term:#cottagecore"], split.minute) == ("#cottagecore",)
+    assert members_at(segments["term:mushroom lamp"], split.minute)[0] == "mushroom lamp"
+    assert {m.reason for m in grouper.history if m.since == split.minute} == {"split"}
+
+
+def test_a_split_survives_a_restart() -> None:
+    before = TopicGrouper()
+    _cottagecore_then_lamp_alone(before)
+
+    after = TopicGrouper()
+    after.restore(before.history)
+    _cottagecore_then_lamp_alone(after)
+
+    assert after.members() == before.members()
+    assert epochs(after.history) == epochs(before.history)
+    assert after.splits == [] and after.merges == []

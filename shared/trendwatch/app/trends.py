@@ -215,7 +215,10 @@ def _emergence(alert: Alert, stream: _Stream, texts: Mapping[str, str], params: 
         version=alert_version(alert),
     )
     explanation = {
-        "method": "quasi-Poisson deviance of a topic's independent voices against its baseline share",
+        "method": "Poisson CUSUM of a topic's independent voices against its baseline share",
+        "cusum": alert.score,
+        "cusum_threshold": params.threshold,
+        "shift": params.shift,
         "observed": alert.peak,
         "expected_at_first_alert": alert.expected,
         "observed_at_first_alert": alert.observed,
@@ -289,20 +292,22 @@ def _topic_rows(
     return rows
 
 
-_PARENTS_SQL = """
-SELECT topic_id, parent_topic_id FROM topic_lineage WHERE kind = 'merge' ORDER BY at, parent_topic_id
-"""
+#: A topic's parents: the topics merged into it and the one it split from.
+_PARENTS_SQL = "SELECT topic_id, parent_topic_id FROM topic_lineage ORDER BY at, parent_topic_id"
 
 
 def _persist(warehouse: Warehouse, stream: _Stream, found: Sequence[Emergence]) -> None:
     """Store membership, lineage and topics. Parents come from the stored lineage, since a
-    restarted grouper does not decide again the merges it restored."""
+    restarted grouper does not decide again the merges and splits it restored."""
     warehouse.merge_rows("topic_terms", _membership_rows(stream))
+    grouper = stream.grouper
+    lineage = [(m.into, m.merged, "merge", m.minute) for m in grouper.merges]
+    lineage += [(s.into, s.parent, "split", s.minute) for s in grouper.splits]
     warehouse.merge_rows(
         "topic_lineage",
         [
-            {"topic_id": m.into, "parent_topic_id": m.merged, "kind": "merge", "at": stream.at(m.minute)}
-            for m in stream.grouper.merges
+            {"topic_id": topic, "parent_topic_id": parent, "kind": kind, "at": stream.at(minute)}
+            for topic, parent, kind, minute in lineage
         ],
     )
     parents: dict[str, list[str]] = defaultdict(list)
