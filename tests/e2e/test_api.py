@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from schemathesis.checks import positive_data_acceptance
 from schemathesis.core.result import Ok
 
 import trendwatch
-from tests.fakes.loopback import free_port
+from tests.fakes.loopback import free_port, wait_until_healthy
 from trendwatch.adapters.local.blobstore import LocalBlobStore
 from trendwatch.adapters.local.embedder import WordLlamaEmbedder
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
@@ -413,19 +412,6 @@ def test_notebook_topics_on_the_read_only_warehouse_are_the_apis_newest_first(ap
     assert frame["first_detected_at"].is_monotonic_decreasing
 
 
-def _until_it_answers(base_url: str, server: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert server.poll() is None, f"the server exited with {server.returncode}"
-        try:
-            if httpx.get(base_url + "/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"nothing answered on {base_url} within {timeout} s")
-
-
 def test_serve_answers_from_the_production_app_factory_in_its_own_process(
     api: Served, tmp_path: Path
 ) -> None:
@@ -442,7 +428,7 @@ def test_serve_answers_from_the_production_app_factory_in_its_own_process(
             stderr=log,
         )
         try:
-            _until_it_answers(base_url, server, timeout=120)
+            wait_until_healthy(base_url, server, timeout=120)
             with httpx.Client(base_url=base_url, timeout=60) as served:
                 for url, params in [
                     ("/api/v1/model-metrics", {}),

@@ -1,18 +1,21 @@
-"""Run a service as if only its declared dependencies were installed.
+"""Run a service, or the analysts' API, as if only its declared dependencies were installed.
 
 The development venv has every extra of the library, so a service whose code imports a
 package its ``requirements.in`` does not name works in every local test and fails only once
 deployed (it happened: aggregate's scheduled jobs needed ``embeddings`` and ``analytics``).
 :func:`install_guard` hides from one process every installed distribution outside the
-service's dependency closure, as its deployed image would lack them.
+service's dependency closure, as its deployed image would lack them. The API (:data:`API`)
+declares its dependencies in its image instead: the extras its Dockerfile installs.
 
-Only imports made *by trendwatch code* are reported as violations; a third-party package that
-probes an optional dependency (``try: import x``) just sees it missing, as it would in the
-deployed image.
+Only imports made *by trendwatch code* (its import statements and ``importlib.import_module``
+calls) are reported as violations; a third-party package that probes an optional dependency
+just sees it missing, as it would in the deployed image: in Python (``try: import x``) or from
+C while trendwatch code calls it (DuckDB looks for pandas when it binds query parameters).
 """
 
 from __future__ import annotations
 
+import dis
 import importlib.abc
 import importlib.machinery
 import importlib.metadata
@@ -31,6 +34,10 @@ LIBRARY = re.compile(r"^\.\./\.\./shared(?:\[(?P<extras>[a-z0-9_,-]+)\])?\s*$")
 REPORT_ENV = "SERVICE_EXTRAS_GUARD_REPORT"
 #: Names the library installs under; the service's requirement on it is rewritten to this.
 LIBRARY_DISTRIBUTION = "trendwatch"
+#: The analysts' API, guarded like a service; its image is built from this Dockerfile.
+API = "api"
+API_DOCKERFILE = Path("deploy") / "api" / "Dockerfile"
+_IMAGE_LIBRARY = re.compile(r"pip install [^\n]*'\./shared\[(?P<extras>[a-z0-9_,-]+)\]'")
 
 
 def service_requirements(service: str, repo: Path = REPO) -> list[Requirement]:
@@ -46,6 +53,19 @@ def service_requirements(service: str, repo: Path = REPO) -> list[Requirement]:
             line = f"{LIBRARY_DISTRIBUTION}[{extras}]" if extras else LIBRARY_DISTRIBUTION
         requirements.append(Requirement(line))
     return requirements
+
+
+def api_requirements(repo: Path = REPO) -> list[Requirement]:
+    """The library with the extras the API image installs (its Dockerfile's ``pip install``)."""
+    found = _IMAGE_LIBRARY.search((repo / API_DOCKERFILE).read_text())
+    if found is None:
+        raise ValueError(f"{API_DOCKERFILE} installs no './shared[extras]'")
+    return [Requirement(f"{LIBRARY_DISTRIBUTION}[{found.group('extras')}]")]
+
+
+def declared_requirements(deployable: str, repo: Path = REPO) -> list[Requirement]:
+    """What a deployable declares: a service's ``requirements.in``, or the API image's extras."""
+    return api_requirements(repo) if deployable == API else service_requirements(deployable, repo)
 
 
 def dependency_closure(requirements: Iterable[Requirement]) -> set[str]:
@@ -101,20 +121,29 @@ class _HideUndeclared(importlib.abc.MetaPathFinder):
         raise ModuleNotFoundError(f"No module named {fullname!r} (not declared by {self.service})")
 
 
+_IMPORT_NAME = dis.opmap["IMPORT_NAME"]
+
+
 def _importing_module() -> str:
-    """The module whose ``import`` statement is being executed (the first frame outside importlib)."""
+    """The module whose ``import`` statement or ``importlib.import_module`` call is being
+    executed, or ``""`` when the first frame outside importlib is doing something else: then
+    C code it called (an extension module) asked for the import."""
     frame = sys._getframe(2)
+    via_import_module = False
     while frame is not None:
         name = str(frame.f_globals.get("__name__", ""))
-        if not name.startswith(("importlib", "_frozen_importlib")) and name != __name__:
-            return name
+        if name == "importlib":  # importlib.import_module, called by the next frame out
+            via_import_module = True
+        elif not name.startswith(("importlib.", "_frozen_importlib")) and name != __name__:
+            executes_import = frame.f_code.co_code[frame.f_lasti] == _IMPORT_NAME
+            return name if via_import_module or executes_import else ""
         frame = frame.f_back  # type: ignore[assignment]
     return ""
 
 
 def install_guard(service: str, report: Path | None = None) -> None:
-    """From now on this process imports only what ``service`` declares (see the module doc)."""
-    hidden = hidden_modules(dependency_closure(service_requirements(service)))
+    """From now on this process imports only what ``service`` (or :data:`API`) declares (see the module doc)."""
+    hidden = hidden_modules(dependency_closure(declared_requirements(service)))
     sys.meta_path.insert(0, _HideUndeclared(service, hidden, report))
 
 

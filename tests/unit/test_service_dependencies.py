@@ -1,4 +1,5 @@
-"""Each service runs with only the dependencies its ``requirements.in`` declares.
+"""Each service runs with only the dependencies its ``requirements.in`` declares, and the
+analysts' API with only the extras its image installs.
 
 The development venv holds every extra, so these tests hide what a service does not declare
 (see ``tests.fakes.service_extras``) in a fresh interpreter, as its deployed image would lack it.
@@ -12,14 +13,18 @@ import sys
 import textwrap
 from pathlib import Path
 
+import httpx
 import pytest
 
-from tests.fakes.service_extras import REPO, dependency_closure, service_requirements
+from tests.fakes import search_corpus
+from tests.fakes.loopback import free_port, wait_until_healthy
+from tests.fakes.service_extras import API, REPO, dependency_closure, service_requirements
 from trendwatch.deploy.build_context import service_names
 
 
-def _run_guarded(service: str, code: str, report: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``code`` in a new interpreter that imports only what ``service`` declares."""
+def _guarded(service: str, code: str, report: Path) -> tuple[list[str], dict[str, str]]:
+    """The command and environment of a new interpreter that runs ``code`` importing only
+    what ``service`` declares, each refused import by trendwatch code noted in ``report``."""
     prelude = textwrap.dedent(
         f"""
         from pathlib import Path
@@ -28,14 +33,13 @@ def _run_guarded(service: str, code: str, report: Path) -> subprocess.CompletedP
         """
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "shared")])}
+    return [sys.executable, "-c", prelude + textwrap.dedent(code)], env
+
+
+def _run_guarded(service: str, code: str, report: Path) -> subprocess.CompletedProcess[str]:
+    command, env = _guarded(service, code, report)
     return subprocess.run(
-        [sys.executable, "-c", prelude + textwrap.dedent(code)],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        command, env=env, cwd=REPO, capture_output=True, text=True, timeout=120, check=False
     )
 
 
@@ -74,3 +78,51 @@ def test_service_builds_its_handlers_with_only_its_declared_extras(service: str,
     assert result.returncode == 0, result.stderr[-3000:]
     assert not report.exists(), report.read_text()
     assert result.stdout.startswith("['on_")
+
+
+#: Every dashboard page and API operation, with the status it answers on the search corpus
+#: (no tweet embedded, so hybrid search is a 409; no image stored, so media is a 404).
+API_REQUESTS = {
+    "/": 200,
+    "/topics/term:robe": 200,
+    "/influencers": 200,
+    "/stock": 200,
+    "/models": 200,
+    "/search?q=robe": 200,
+    "/search?q=robe&mode=meaning": 200,
+    "/queries?q=robe%20OR%20%23summervibes": 200,
+    "/api/v1/topics": 200,
+    "/api/v1/topics/term:robe": 200,
+    "/api/v1/influencers": 200,
+    "/api/v1/tweets/search?q=robe": 200,
+    "/api/v1/tweets/hybrid-search?q=robe": 409,
+    "/api/v1/tweets/query?q=robe%20lang:fr": 200,
+    "/api/v1/saved-searches": 200,
+    "/api/v1/stock-alerts": 200,
+    "/api/v1/model-metrics": 200,
+    "/api/v1/media/1_1": 404,
+    "/openapi.json": 200,
+    "/docs": 200,
+}
+
+
+def test_the_api_serves_every_page_with_only_the_extras_its_image_installs(tmp_path: Path) -> None:
+    """`trendwatch serve` (the image's command) in a guarded process over a small warehouse."""
+    state_dir, report, port = tmp_path / "state", tmp_path / "undeclared.txt", free_port()
+    search_corpus.build(state_dir / "warehouse.duckdb").close()
+    code = f"""
+        from trendwatch.cli import main
+        main(["serve", "--port", "{port}", "--state", {str(state_dir)!r}])
+    """
+    command, env = _guarded(API, code, report)
+    base_url = f"http://127.0.0.1:{port}"
+    with (tmp_path / "serve.log").open("wb") as log:
+        server = subprocess.Popen(command, env=env, cwd=REPO, stdout=log, stderr=log)
+        try:
+            wait_until_healthy(base_url, server, timeout=120)
+            answered = {url: httpx.get(base_url + url, timeout=60).status_code for url in API_REQUESTS}
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    assert not report.exists(), report.read_text()
+    assert answered == API_REQUESTS
