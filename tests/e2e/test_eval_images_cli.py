@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 def test_eval_images_reports_figures_and_writes_its_docs_section(tmp_path: Path) -> None:
     docs = tmp_path / "evaluation.md"
     docs.write_text("# Evaluation\n\n## Images\n\nold figures\n\n## Influential users\n\nkept\n")
-    args = ["eval", "images", "--pictures", "3", "--ocr-samples", "1"]
+    args = ["eval", "images", "--pictures", "3", "--photos", "4", "--ocr-samples", "1"]
     result = CliRunner().invoke(main, [*args, "--json", "--write-docs", str(docs)])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout.strip().splitlines()[-1])
@@ -28,8 +28,11 @@ def test_eval_images_reports_figures_and_writes_its_docs_section(tmp_path: Path)
     assert 3 <= near["groups_found"] <= 4
     assert set(near["recall_by_transformation"]) == {"resize", "crop 5 %", "jpeg", "overlay"}
     assert all(0.0 <= share <= 1.0 for share in near["recall_by_transformation"].values())
-    assert figures["images_per_second_1_process"] > 10
-    assert figures["images_per_second_2_processes"] > 10
+    small, photos = figures["speed"]
+    assert (small["count"], photos["count"]) == (15, 4)
+    assert "1200x900" in photos["images"] and 100 < photos["mean_kilobytes"] < 250  # a phone photo's size
+    for row in (small, photos):
+        assert row["images_per_second_1_process"] > 10 and row["images_per_second_2_processes"] > 10
     assert figures["ocr_engine"].startswith("tesseract-")
     ocr = figures["ocr"]
     assert [(r["lang"], r["style"], r["samples"]) for r in ocr] == [
@@ -45,7 +48,7 @@ def test_eval_images_reports_figures_and_writes_its_docs_section(tmp_path: Path)
     assert "old figures" not in text and "## Influential users\n\nkept" in text
     [section] = re.findall(r"## Images\n.*?(?=\n## )", text, re.DOTALL)
     assert f"Measured {figures['measured_on']} on " in section
-    assert "`trendwatch eval images --seed 1 --pictures 3 --ocr-samples 1`" in section
+    assert "`trendwatch eval images --seed 1 --pictures 3 --photos 4 --ocr-samples 1`" in section
     assert f"**precision {near['precision']:.3f}**, **recall {near['recall']:.3f}**" in section
     assert f"{near['groups_found']} groups found for\n3 pictures" in section
     for name, share in near["recall_by_transformation"].items():
@@ -55,5 +58,6 @@ def test_eval_images_reports_figures_and_writes_its_docs_section(tmp_path: Path)
             f"| {row['lang']} | {row['style']} | {row['recall']:.2f} | {row['seconds_per_image']:.2f} s |"
             in section
         )
-    one, two = figures["images_per_second_1_process"], figures["images_per_second_2_processes"]
-    assert f"{one:.0f}\nimages/s in one process, {two:.0f} images/s with two processes" in section
+    for row in (small, photos):
+        one, two = row["images_per_second_1_process"], row["images_per_second_2_processes"]
+        assert f"| {row['images']} | {row['mean_kilobytes']:.0f} KB | {one:.0f} | {two:.0f} |" in section

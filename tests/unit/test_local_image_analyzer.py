@@ -10,8 +10,11 @@ from trendwatch.adapters.local.image_analyzer import (
     FINGERPRINT_MODEL_VERSION,
     PHASH_MODEL_VERSION,
     LocalImageAnalyzer,
+    dominant_colours,
+    near_duplicate_fingerprint,
 )
 from trendwatch.contracts.events import Colour
+from trendwatch.domain.near_duplicates import Fingerprint, candidate_bits, grid_distance
 from trendwatch.ports import ImageAnalyzer, InvalidImage
 
 NAVY = (31, 42, 68)
@@ -66,6 +69,35 @@ def test_large_jpeg_colours_come_from_a_downscaled_copy(analyzer: ImageAnalyzer)
     assert (result.width, result.height, result.format) == (1024, 768, "jpeg")
     assert [c.name for c in result.colours] == ["navy", "teal"]
     assert [c.fraction for c in result.colours] == pytest.approx([0.625, 0.375], abs=0.03)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "working_size"),
+    [
+        ("JPEG", (300, 225)),  # decoded at 1/4 scale
+        ("PNG", (172, 129)),  # decoded in full, then reduced by 7
+    ],
+)
+def test_large_images_are_hashed_on_a_reduced_copy_and_keep_their_own_size(
+    fmt: str, working_size: tuple[int, int]
+) -> None:
+    image = scene(1200, 900)
+    data = encode(image, fmt, quality=90) if fmt == "JPEG" else encode(image, fmt)
+    analyzer = LocalImageAnalyzer()
+    decoded = analyzer.decode(data)
+    assert (decoded.width, decoded.height, decoded.pixels.size) == (1200, 900, working_size)
+    assert analyzer.decode(data, full_resolution=True).pixels.size == (1200, 900)
+
+    result = analyzer.analyze(data)
+    assert (result.width, result.height, result.format) == (1200, 900, fmt.lower())
+    # The hashes of the reduced copy are those of the full picture, within a few bits.
+    assert imagehash.hex_to_hash(result.phash) - imagehash.phash(image) <= 2
+    reduced, full = Fingerprint.decode(result.fingerprint), near_duplicate_fingerprint(image)
+    assert candidate_bits(reduced, full) <= 3
+    assert grid_distance(reduced, full) < 1.0
+    colours = dominant_colours(image)
+    assert [c.name for c in result.colours] == [c.name for c in colours]
+    assert [c.fraction for c in result.colours] == pytest.approx([c.fraction for c in colours], abs=0.02)
 
 
 def test_phash_survives_recompression_but_separates_different_images(analyzer: ImageAnalyzer) -> None:

@@ -48,3 +48,18 @@ def test_analyzer_without_ocr_leaves_text_empty() -> None:
     analysis = LocalImageAnalyzer().analyze(buffer.getvalue())
     assert analysis.ocr_text == ""
     assert "ocr" not in analysis.model_versions
+
+
+def test_ocr_reads_small_print_of_a_large_jpeg_at_full_resolution() -> None:
+    # Hashes and colours use a copy at 1/8 scale, on which this 20-pixel print is 2-3 pixels high.
+    font = ImageFont.truetype("DejaVuSans.ttf", 20)
+    image = Image.new("RGB", (1600, 1200), (235, 225, 200))
+    ImageDraw.Draw(image).text((40, 40), "Summer sale linen dress", fill=(30, 30, 30), font=font)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=90)
+    with_ocr = LocalImageAnalyzer(ocr=True).analyze(buffer.getvalue())
+    assert with_ocr.ocr_text == "Summer sale linen dress"
+    assert (with_ocr.width, with_ocr.height) == (1600, 1200)
+    # The hashes come from a reduced copy either way.
+    without_ocr = LocalImageAnalyzer().analyze(buffer.getvalue())
+    assert bin(int(with_ocr.phash, 16) ^ int(without_ocr.phash, 16)).count("1") <= 2

@@ -16,19 +16,26 @@ from trendwatch.reporting import replace_section
 @click.option(
     "--pictures", default=150, show_default=True, help="Distinct pictures (each reposted four times)."
 )
+@click.option(
+    "--photos", default=100, show_default=True, help="1200x900 JPEG photos analysed for the second speed row."
+)
 @click.option("--ocr-samples", default=25, show_default=True, help="OCR images per language and style.")
 @write_docs_option("Images")
 @JSON_OPTION
-def eval_images(seed: int, pictures: int, ocr_samples: int, docs: Path | None, as_json: bool) -> None:
+def eval_images(
+    seed: int, pictures: int, photos: int, ocr_samples: int, docs: Path | None, as_json: bool
+) -> None:
     """Near-duplicate precision and recall under resize, crop, JPEG and overlay; OCR word recall
-    in English and French, clean and photographed; images analysed per second."""
+    in English and French, clean and photographed; images analysed per second, small and photo-sized."""
     from trendwatch.evaluation.images import evaluate, render_section, total_steps
 
-    with progress("evaluating images", total_steps(pictures, ocr_samples)) as advance:
-        result = evaluate(seed, pictures, ocr_samples, advance)
-    section = render_section(
-        result, f"trendwatch eval images --seed {seed} --pictures {pictures} --ocr-samples {ocr_samples}"
+    with progress("evaluating images", total_steps(pictures, photos, ocr_samples)) as advance:
+        result = evaluate(seed, pictures, photos, ocr_samples, advance)
+    command = (
+        f"trendwatch eval images --seed {seed} --pictures {pictures} --photos {photos}"
+        f" --ocr-samples {ocr_samples}"
     )
+    section = render_section(result, command)
     if as_json:
         print_json(result)
     else:
