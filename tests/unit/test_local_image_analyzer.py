@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import io
+
 import imagehash
 import numpy as np
 import pytest
@@ -109,11 +111,18 @@ def test_phash_survives_recompression_but_separates_different_images(analyzer: I
     assert original - other >= 20
 
 
-def test_animated_gif_is_analysed_from_its_first_frame(analyzer: ImageAnalyzer) -> None:
+@pytest.mark.parametrize(
+    ("fmt", "options"),
+    [("GIF", {}), ("WEBP", {"lossless": True}), ("PNG", {})],  # PNG with several frames is APNG
+)
+def test_animated_image_is_analysed_from_its_first_frame(
+    analyzer: ImageAnalyzer, fmt: str, options: dict[str, object]
+) -> None:
     frames = [Image.new("RGB", (32, 32), RED), Image.new("RGB", (32, 32), (65, 105, 225))]
-    data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    data = encode(frames[0], fmt, save_all=True, append_images=frames[1:], duration=100, loop=0, **options)
+    assert getattr(Image.open(io.BytesIO(data)), "n_frames", 1) == 2
     result = analyzer.analyze(data)
-    assert result.format == "gif"
+    assert result.format == fmt.lower()
     assert [c.name for c in result.colours] == ["red"]
 
 
