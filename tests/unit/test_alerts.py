@@ -16,6 +16,7 @@ from tests.fakes.trend_facts import ONSET, RISING_AUTHORS, START, Facts, backgro
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 from trendwatch.adapters.webhook import SlackWebhook, slack_payload
 from trendwatch.app.alerts import TrendAlerter
+from trendwatch.app.trends import find_emergences
 from trendwatch.contracts.events import TrendAlert
 from trendwatch.contracts.topology import TREND_ALERTS
 from trendwatch.domain.emergence import EmergenceParams
@@ -68,6 +69,33 @@ def test_an_emergence_is_published_once_then_updated_as_it_grows(facts: Facts, t
     }
     [row] = warehouse.query("SELECT alert_id, version, volume FROM trend_alerts")
     assert (row["version"], row["volume"]) == (2, 15 * RISING_AUTHORS)
+
+
+def test_late_tweets_that_move_the_first_detection_keep_the_alert_id(facts: Facts, tmp_path: Path) -> None:
+    """Tweets of the first risen minutes arrive late, after the alert: the facts now cross a
+    minute earlier, yet it is the same emergence, not a second alert."""
+    warehouse = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
+    publisher = RecordingPublisher()
+    alerter = TrendAlerter(warehouse, publisher)
+    _until(facts, ONSET + 7).store_in(warehouse)
+    [first] = alerter.run()
+
+    late = Facts()
+    for minute in range(ONSET, ONSET + 4):
+        for n in range(3 * RISING_AUTHORS):
+            late.post(minute, f"late-{minute}-{n}", "mushroom lamp")
+    late.tweets = [{**t, "tweet_id": "late-" + t["tweet_id"]} for t in late.tweets]
+    late.terms = [{**t, "tweet_id": "late-" + t["tweet_id"]} for t in late.terms]
+    late.store_in(warehouse)
+    moved = find_emergences(warehouse)
+    again = alerter.run()
+
+    [emergence] = moved
+    assert emergence.first_detected_at < first.first_detected_at
+    assert {a.alert_id for a in again} <= {first.alert_id}
+    [row] = warehouse.query("SELECT alert_id, first_detected_at FROM trend_alerts")
+    assert row["alert_id"] == first.alert_id == "term:mushroom lamp@2026-11-02T07:35Z"
+    assert {a.alert_id for a in _published(publisher)} == {first.alert_id}
 
 
 def test_each_alert_explains_itself(facts: Facts, tmp_path: Path) -> None:

@@ -24,7 +24,16 @@ from trendwatch.app.insights import (
     _TOPIC_TERMS_SQL,
 )
 from trendwatch.app.saved_searches import SavedSearchNotFound, get_search, list_searches
-from trendwatch.app.trends import _DECIDED_SQL, _FACTS_SQL, _MEMBERS_SQL, _PARENTS_SQL, _POSTS_SQL, _TEXTS_SQL
+from trendwatch.app.trends import (
+    _ALERTS_OF_SQL,
+    _DECIDED_SQL,
+    _FACTS_SQL,
+    _LATEST_SQL,
+    _MEMBERS_SQL,
+    _PARENTS_SQL,
+    _POSTS_SQL,
+    _TEXTS_SQL,
+)
 from trendwatch.query import CompiledQuery, tweets_statement, volume_statement
 from trendwatch.warehouse.sql import to_duckdb
 
@@ -54,8 +63,10 @@ PARAMS: dict[str, dict[str, Any]] = {
 }
 #: The statements emerging topics and influence rankings read with, and their parameters.
 APP_STATEMENTS: dict[str, tuple[str, dict[str, Any]]] = {
-    "trends._FACTS_SQL": (_FACTS_SQL, {}),
-    "trends._POSTS_SQL": (_POSTS_SQL, {}),
+    "trends._LATEST_SQL": (_LATEST_SQL, {}),
+    "trends._FACTS_SQL": (_FACTS_SQL, {"since": MOMENT}),
+    "trends._POSTS_SQL": (_POSTS_SQL, {"since": MOMENT}),
+    "trends._ALERTS_OF_SQL": (_ALERTS_OF_SQL, {"topics": ["term:mushroom lamp"]}),
     "trends._MEMBERS_SQL": (_MEMBERS_SQL, {}),
     "trends._TEXTS_SQL": (_TEXTS_SQL, {"ids": ["T1", "T2"]}),
     "trends._DECIDED_SQL": (_DECIDED_SQL, {}),
@@ -69,7 +80,7 @@ APP_STATEMENTS: dict[str, tuple[str, dict[str, Any]]] = {
 #: Every statement checked here, by name: its SQL and the parameters its caller passes.
 STATEMENTS = {name: (getattr(queries, name), params) for name, params in PARAMS.items()} | APP_STATEMENTS
 #: Aggregates without GROUP BY: one row even on empty tables.
-ONE_ROW_AGGREGATES = {"SPAN", "TERMS_EXIST", "trends._DECIDED_SQL"}
+ONE_ROW_AGGREGATES = {"SPAN", "TERMS_EXIST", "trends._DECIDED_SQL", "trends._LATEST_SQL"}
 
 
 def test_every_statement_of_the_queries_module_has_parameters_here() -> None:

@@ -171,3 +171,14 @@ def test_an_alert_passes_every_gate() -> None:
     assert len(alerts) == 1 and 150 < alerts[0].minute <= 165
     assert alerts[0].score >= PARAMS.threshold
     assert alerts[0].observed >= PARAMS.min_ratio * alerts[0].expected
+
+
+def test_an_outage_does_not_make_every_term_new() -> None:
+    """Nothing is stored for a day (ingest was down); afterwards a word said as often as before
+    is no news: minutes without data neither teach nor erase the baseline."""
+    gap = range(100, 100 + 24 * 60)
+    minutes = 100 + 24 * 60 + 120
+    exposure = [0 if m in gap else 500 for m in range(minutes)]
+    authors = [0 if m in gap else 25 for m in range(minutes)]
+
+    assert detect({"coffee": TermSeries(authors, authors)}, exposure, START) == []

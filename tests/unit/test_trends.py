@@ -18,7 +18,7 @@ from tests.fakes.trend_facts import (
     rising_term,
 )
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
-from trendwatch.app.trends import emerging_topics
+from trendwatch.app.trends import emerging_topics, find_emergences
 
 
 @pytest.fixture
@@ -84,3 +84,27 @@ def test_persisting_twice_leaves_one_row_per_alert_with_its_explanation(rising: 
 
 def test_an_empty_warehouse_has_no_topics(tmp_path: Path) -> None:
     assert emerging_topics(DuckDBWarehouse(tmp_path / "warehouse.duckdb")) == []
+
+
+def test_a_run_reads_only_its_look_back_and_keeps_stored_membership_times(tmp_path: Path) -> None:
+    """A day and a half later only coffee is talked about: with a 24-hour look-back the old rise
+    is out of view, while the stored membership keeps the minute the lamp first joined."""
+    facts = Facts()
+    background(facts)
+    rising_term(facts)
+    warehouse = facts.store(tmp_path / "warehouse.duckdb")
+    [first] = find_emergences(warehouse)
+    joined = warehouse.query("SELECT term, joined_at FROM topic_terms ORDER BY term")
+
+    later = Facts()
+    for minute in range(36 * 60, 36 * 60 + MINUTES):
+        for n in range(BACKGROUND_AUTHORS):
+            later.post(minute, f"crowd-{n}", "coffee")
+    later.tweets = [{**t, "tweet_id": "later-" + t["tweet_id"]} for t in later.tweets]
+    later.terms = [{**t, "tweet_id": "later-" + t["tweet_id"]} for t in later.terms]
+    later.store_in(warehouse)
+
+    assert find_emergences(warehouse) == []
+    assert warehouse.query("SELECT term, joined_at FROM topic_terms ORDER BY term") == joined
+    [again] = find_emergences(warehouse, lookback=timedelta(hours=48))
+    assert again.summary.alert_id == first.summary.alert_id

@@ -9,8 +9,10 @@ production (Cloud Scheduler), and locally after each replay or live-stream run o
 is new.
 
 Exactly once, as far as consumers can tell: an emergence has one ``alert_id`` (topic id and
-minute of first detection, derived from the facts, so a replay finds the same one) and a
-``version`` that grows only when its voices double. The job publishes an alert only when
+minute of first detection, derived from the facts, so a replay finds the same one; once stored,
+it stays the emergence's id even if late tweets move the first detection by a minute, see
+:func:`~trendwatch.app.trends.known_alerts`) and a ``version`` that grows only when its voices
+double. The job publishes an alert only when
 ``trend_alerts`` holds no row for it at that version, and stores it after publishing; a rerun
 or a redelivered trigger therefore publishes nothing twice, and a crash between publishing and
 storing republishes the same ``(alert_id, version)``, which consumers deduplicate on.
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from trendwatch.app.trends import Emergence, alert_row, find_emergences
+from trendwatch.app.trends import Emergence, alert_row, find_emergences, known_alerts
 from trendwatch.contracts.events import TrendAlert, encode
 from trendwatch.contracts.topology import TREND_ALERTS
 from trendwatch.domain.emergence import EmergenceParams
@@ -31,8 +33,6 @@ from trendwatch.observability import get_logger
 from trendwatch.ports import Publisher, Warehouse
 
 log = get_logger(__name__)
-
-_STORED_SQL = "SELECT alert_id, version FROM trend_alerts WHERE alert_id IN UNNEST(@ids)"
 
 
 class AlertSink(Protocol):
@@ -80,11 +80,11 @@ class TrendAlerter:
 
     def run(self) -> list[TrendAlert]:
         """Publish new alerts and updates; returns what was published."""
-        found = find_emergences(self._warehouse, params=self._params, embed=self._embed)
+        params = self._params or EmergenceParams()
+        found = find_emergences(self._warehouse, params=params, embed=self._embed)
         if not found:
             return []
-        ids = [e.summary.alert_id for e in found]
-        stored = {r["alert_id"]: r["version"] or 1 for r in self._warehouse.query(_STORED_SQL, {"ids": ids})}
+        found, stored = known_alerts(self._warehouse, found, params.cooldown)
         fresh = [e for e in found if stored.get(e.summary.alert_id, 0) < e.summary.version]
         alerts = [trend_alert(e) for e in fresh]
         if not alerts:

@@ -1,6 +1,9 @@
 """Emerging topics from the warehouse: term facts grouped into topics, scored, explained.
 
-The stored facts (``tweet_terms`` joined with ``tweets``) are read in event order; terms are
+The stored facts (``tweet_terms`` joined with ``tweets``) of the last ``lookback`` (24 hours by
+default: the baseline, with its two-hour half-life, has long forgotten anything older, and a
+cool-down is shorter) are read in event order, so one run costs the same on the first day and
+the hundredth; terms are
 grouped online into topics (:mod:`trendwatch.domain.topics`), starting from the membership
 stored in ``topic_terms`` so that a restart or a replay keeps every topic id; each topic is
 scored with the members it had at each minute (:func:`~trendwatch.domain.topics.detect_topics`):
@@ -32,17 +35,37 @@ from trendwatch.domain.topics import (
 )
 from trendwatch.ports import Warehouse
 
-__all__ = ["TOPIC_PREFIX", "Emergence", "TopicSummary", "alert_row", "emerging_topics", "find_emergences"]
+__all__ = [
+    "DEFAULT_LOOKBACK",
+    "TOPIC_PREFIX",
+    "Emergence",
+    "TopicSummary",
+    "alert_row",
+    "emerging_topics",
+    "find_emergences",
+    "known_alerts",
+]
+
+#: How far back a run reads (see the module's docstring).
+DEFAULT_LOOKBACK = timedelta(hours=24)
+
+_LATEST_SQL = "SELECT MAX(created_at) AS latest FROM tweets"
 
 _FACTS_SQL = """
 SELECT tt.tweet_id, tt.term, tt.lang, tt.author_id, tt.created_at, tt.sentiment_score,
        COALESCE(t.retweet_of, tt.tweet_id) AS source
 FROM tweet_terms AS tt
 LEFT JOIN tweets AS t ON t.tweet_id = tt.tweet_id
+WHERE tt.created_at >= @since
 ORDER BY tt.created_at, tt.tweet_id, tt.term
 """
 
-_POSTS_SQL = "SELECT created_at, author_id FROM tweets"
+_POSTS_SQL = "SELECT created_at, author_id FROM tweets WHERE created_at >= @since"
+
+_ALERTS_OF_SQL = """
+SELECT alert_id, topic_id, first_detected_at, version FROM trend_alerts
+WHERE topic_id IN UNNEST(@topics)
+"""
 
 _MEMBERS_SQL = "SELECT term, topic_id, joined_at, reason FROM topic_terms ORDER BY joined_at, seq, term"
 
@@ -121,12 +144,20 @@ class _Stream(msgspec.Struct):
     bots: dict[str, int]
     grouper: TopicGrouper
     mentions: dict[str, list[Mention]]
+    #: When each restored membership began (the first entries of the grouper's history): it
+    #: may lie before the look-back, where minutes are not counted.
+    restored_at: list[datetime]
 
     def minute(self, at: datetime) -> int:
         return int((at - self.start).total_seconds() // 60)
 
     def at(self, minute: int) -> datetime:
         return self.start + timedelta(minutes=minute)
+
+    def history_times(self) -> list[datetime]:
+        """When each membership of the grouper's history began."""
+        fresh = self.grouper.history[len(self.restored_at) :]
+        return [*self.restored_at, *(self.at(m.since) for m in fresh)]
 
 
 #: The last minute a previous run read (every stored topic row carries it).
@@ -137,11 +168,19 @@ class _Decided(msgspec.Struct):
     until: datetime | None
 
 
-def _load(warehouse: Warehouse, embed: Embed | None, params: TopicParams | None) -> _Stream | None:
+class _Latest(msgspec.Struct):
+    latest: datetime | None
+
+
+def _load(
+    warehouse: Warehouse, embed: Embed | None, params: TopicParams | None, lookback: timedelta
+) -> _Stream | None:
     # convert: timestamps come back as datetimes from BigQuery, as ISO strings from local stores.
-    posts = msgspec.convert(warehouse.query(_POSTS_SQL), list[_Post])
-    if not posts:
+    latest = msgspec.convert(warehouse.query(_LATEST_SQL)[0], _Latest).latest
+    if latest is None:
         return None
+    bounds = {"since": latest - lookback}
+    posts = msgspec.convert(warehouse.query(_POSTS_SQL, bounds), list[_Post])
     first = min(p.created_at for p in posts)
     start = first.replace(second=0, microsecond=0)
     minutes = int((max(p.created_at for p in posts) - start).total_seconds() // 60) + 1
@@ -150,23 +189,28 @@ def _load(warehouse: Warehouse, embed: Embed | None, params: TopicParams | None)
     for minute, author in timed:
         active[minute].add(author)
     grouper = TopicGrouper(params, embed)
-    stored = msgspec.convert(warehouse.query(_MEMBERS_SQL), list[_Stored])
+
+    def since(at: datetime) -> int:
+        return max(0, int((at - start).total_seconds() // 60))
+
+    # in the order restore keeps (stable by minute), so that history and times stay aligned
+    stored = sorted(
+        msgspec.convert(warehouse.query(_MEMBERS_SQL), list[_Stored]), key=lambda s: since(s.joined_at)
+    )
     decided = msgspec.convert(warehouse.query(_DECIDED_SQL)[0], _Decided).until
     grouper.restore(
-        (
-            Membership(s.term, s.topic_id, max(0, int((s.joined_at - start).total_seconds() // 60)), s.reason)
-            for s in stored
-        ),
+        (Membership(s.term, s.topic_id, since(s.joined_at), s.reason) for s in stored),
         decided_until=int((decided - start).total_seconds() // 60) if decided else -1,
     )
     stream = _Stream(
         start,
         minutes,
-        msgspec.convert(warehouse.query(_FACTS_SQL), list[_Fact]),
+        msgspec.convert(warehouse.query(_FACTS_SQL, bounds), list[_Fact]),
         [len(a) for a in active],
         suspected_bots(timed),
         grouper,
         defaultdict(list),
+        [s.joined_at for s in stored],
     )
     tweet: list[str] = []
     for i, fact in enumerate(stream.facts):
@@ -251,6 +295,8 @@ def topic_label(topic_id: str) -> str:
 
 
 def _membership_rows(stream: _Stream) -> list[dict[str, Any]]:
+    """The memberships decided in this run (the restored ones are stored already)."""
+    history = stream.grouper.history
     return [
         {
             "term": m.term,
@@ -259,7 +305,8 @@ def _membership_rows(stream: _Stream) -> list[dict[str, Any]]:
             "reason": m.reason,
             "seq": seq,
         }
-        for seq, m in enumerate(stream.grouper.history)
+        for seq, m in enumerate(history)
+        if seq >= len(stream.restored_at)
     ]
 
 
@@ -271,7 +318,7 @@ def _topic_rows(
     languages: dict[str, set[str]] = defaultdict(set)
     for e in found:
         languages[e.summary.topic_id].update(e.summary.languages)
-    joined = {m.term: m.since for m in stream.grouper.history}
+    joined = {m.term: at for m, at in zip(stream.grouper.history, stream.history_times(), strict=True)}
     updated = stream.at(stream.minutes - 1)
     rows = []
     for topic, terms in stream.grouper.members().items():
@@ -284,7 +331,7 @@ def _topic_rows(
                 "label": terms[0],
                 "terms": ordered,
                 "languages": sorted(languages[topic]),
-                "first_seen_at": stream.at(min(joined[t] for t in terms)),
+                "first_seen_at": min(joined[t] for t in terms),
                 "updated_at": updated,
                 "parent_topic_ids": list(parents.get(topic, ())),
             }
@@ -341,10 +388,12 @@ def find_emergences(
     topic_params: TopicParams | None = None,
     embed: Embed | None = None,
     persist_topics: bool = True,
+    lookback: timedelta = DEFAULT_LOOKBACK,
 ) -> list[Emergence]:
-    """Every emergence over the stored stream, oldest first; stores topic membership and lineage."""
+    """Every emergence over the last ``lookback`` of the stored stream, oldest first; stores
+    topic membership and lineage."""
     chosen = params or EmergenceParams()
-    stream = _load(warehouse, embed, topic_params)
+    stream = _load(warehouse, embed, topic_params, lookback)
     if stream is None:
         return []
     alerts = detect_topics(
@@ -356,6 +405,47 @@ def find_emergences(
     if persist_topics:
         _persist(warehouse, stream, found)
     return found
+
+
+class _StoredAlert(msgspec.Struct, frozen=True):
+    alert_id: str
+    topic_id: str
+    first_detected_at: datetime
+    version: int | None
+
+
+def known_alerts(
+    warehouse: Warehouse, found: Sequence[Emergence], cooldown: int
+) -> tuple[list[Emergence], dict[str, int]]:
+    """``found`` under the ids their emergences were first stored with, and each stored version.
+
+    The minute an emergence is first detected can move between runs: late tweets change the
+    minutes they belong to, and each run reads a sliding look-back. A stored alert of the same
+    topic first detected less than ``cooldown`` minutes away is the same emergence (the detector
+    never raises two within a cool-down), so the emergence keeps that alert's id and first
+    detection instead of becoming a second alert.
+    """
+    topics = sorted({e.summary.topic_id for e in found})
+    rows = warehouse.query(_ALERTS_OF_SQL, {"topics": topics}) if topics else []
+    stored: dict[str, list[_StoredAlert]] = defaultdict(list)
+    for alert in msgspec.convert(rows, list[_StoredAlert]):
+        stored[alert.topic_id].append(alert)
+    window = timedelta(minutes=cooldown)
+    known: list[Emergence] = []
+    for e in found:
+        near = [
+            a for a in stored[e.summary.topic_id] if abs(a.first_detected_at - e.first_detected_at) < window
+        ]
+        if not near:
+            known.append(e)
+            continue
+        same = min(near, key=lambda a: abs(a.first_detected_at - e.first_detected_at))
+        summary = msgspec.structs.replace(
+            e.summary, alert_id=same.alert_id, first_detected_at=same.first_detected_at.isoformat()
+        )
+        known.append(msgspec.structs.replace(e, summary=summary, first_detected_at=same.first_detected_at))
+    versions = {a.alert_id: a.version or 1 for alerts in stored.values() for a in alerts}
+    return known, versions
 
 
 def emerging_topics(
@@ -371,8 +461,10 @@ def emerging_topics(
     ``persist`` also upserts every emergence into ``trend_alerts`` (keyed by :func:`alert_id`).
     Topic membership is stored either way, so that the next call keeps the same topic ids.
     """
-    found = find_emergences(warehouse, params=params, embed=embed)
+    chosen = params or EmergenceParams()
+    found = find_emergences(warehouse, params=chosen, embed=embed)
     if persist:
+        found = known_alerts(warehouse, found, chosen.cooldown)[0]
         warehouse.merge_rows("trend_alerts", [alert_row(e) for e in found])
     newest = sorted((e.summary for e in found), key=lambda t: (t.first_detected_at, t.score), reverse=True)
     return newest[:limit]

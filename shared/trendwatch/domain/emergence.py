@@ -190,11 +190,12 @@ def _scores(
     for minute, (count, active) in enumerate(zip(counts, exposure, strict=True)):
         win_count += count
         win_exposure += active
+        leaving_exposure = exposure[minute - w] if minute >= w else 0
         if minute >= w:
-            leaving_count, leaving_exposure = counts[minute - w], exposure[minute - w]
-            win_count -= leaving_count
+            win_count -= counts[minute - w]
             win_exposure -= leaving_exposure
-            base_count = base_count * decay + leaving_count
+        if leaving_exposure:  # a minute without data (an outage) teaches nothing and forgets nothing
+            base_count = base_count * decay + counts[minute - w]
             base_exposure = base_exposure * decay + leaving_exposure
         share = (base_count + params.prior_authors) / (base_exposure + params.prior_exposure)
         dispersion = max(1.0, spread / spread_weight) if spread_weight else 1.0
@@ -202,7 +203,7 @@ def _scores(
         if minute + 1 < w:
             residuals.append(0.0)
             continue
-        if minute - w >= params.warmup:
+        if minute - w >= params.warmup and leaving_exposure:
             spread = spread * decay + residuals[minute - w]
             spread_weight = spread_weight * decay + 1
         expected = max(share * win_exposure, 1e-9)
