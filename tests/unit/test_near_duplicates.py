@@ -1,21 +1,28 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+import sqlglot
 from PIL import Image, ImageDraw
+from sqlglot import exp
 
+from trendwatch.adapters.gcp.bigquery import query_parameter
 from trendwatch.adapters.local.clock import ManualClock
 from trendwatch.adapters.local.image_analyzer import LocalImageAnalyzer
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 from trendwatch.app.aggregate import AggregateService
 from trendwatch.app.handling import Received
+from trendwatch.app.media_groups import assign_groups
 from trendwatch.contracts.cloudevents import PubSubMessage
 from trendwatch.contracts.events import ImageAnalysis, MediaEnriched
 from trendwatch.domain.near_duplicates import (
+    GRID,
     Fingerprint,
     NearDuplicateIndex,
     candidate_bits,
@@ -28,6 +35,7 @@ from trendwatch.domain.near_duplicates import (
 from trendwatch.evaluation.images import TRANSFORMATIONS, repost
 from trendwatch.generator.catalog import build_catalog
 from trendwatch.generator.images import png_bytes, render
+from trendwatch.ports import Row
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 ANALYZER = LocalImageAnalyzer()
@@ -213,3 +221,60 @@ def test_an_image_without_fingerprint_has_a_group_of_its_own(tmp_path: Path) -> 
     )
     aggregate.add_media([Received(PubSubMessage("m1", b""), bare)])
     assert stored_groups(warehouse) == [("m1", "m1")]
+
+
+class RecordingWarehouse:
+    """Keeps the queries asked and answers none: no image is stored yet."""
+
+    def __init__(self) -> None:
+        self.queries: list[tuple[str, dict[str, Any]]] = []
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        self.queries.append((sql, dict(params or {})))
+        return []
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        raise AssertionError("grouping only reads")
+
+    def merge_rows(
+        self, table: str, rows: Sequence[Row], *, update: bool = True, update_when: str | None = None
+    ) -> None:
+        raise AssertionError("grouping only reads")
+
+
+def test_candidate_lookup_parses_as_bigquery_with_parameters_bigquery_can_type() -> None:
+    # The whole-picture hash has its top bit set: over INT64's range unless passed as signed.
+    whole, centre = 0xFEDCBA9876543210, 0x0123456789ABCDEF
+    fingerprint = Fingerprint((whole, centre), np.full((GRID, GRID, 3), 50.0))
+    event = MediaEnriched(
+        media_key="m1",
+        tweet_id="t1",
+        author_id="u1",
+        created_at=T0,
+        content_sha256="0" * 64,
+        analysis=ImageAnalysis(
+            width=1, height=1, format="png", phash="0" * 16, fingerprint=fingerprint.encode()
+        ),
+    )
+    warehouse = RecordingWarehouse()
+    assert assign_groups(warehouse, [event]) == {"m1": "m1"}
+    [(sql, params)] = warehouse.queries
+
+    tree = sqlglot.parse_one(sql, read="bigquery", error_level=sqlglot.ErrorLevel.RAISE)
+    assert isinstance(tree, exp.Select)
+    assert {p.name for p in tree.find_all(exp.Parameter)} == set(params)
+    assert {"BITWISE_COUNT", "UNNEST", "EXISTS"} <= {f.sql_name() for f in tree.find_all(exp.Func)}
+    assert {c.to.sql("bigquery") for c in tree.find_all(exp.Cast)} == {"INT64"}
+    int64_array = {"type": "ARRAY", "arrayType": {"type": "INT64"}}
+    assert {
+        name: query_parameter(name, value).to_api_repr()["parameterType"] for name, value in params.items()
+    } == {
+        "length": {"type": "INT64"},
+        "since": {"type": "TIMESTAMP"},
+        "until": {"type": "TIMESTAMP"},
+        "bits": {"type": "INT64"},
+        "any_view": int64_array,
+        "whole_view": int64_array,
+    }
+    assert params["whole_view"] == [whole - (1 << 64)]
+    assert params["any_view"] == [whole - (1 << 64), centre]
