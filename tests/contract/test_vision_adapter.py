@@ -13,6 +13,7 @@ from typing import Any
 
 import imagehash
 import pytest
+from click.testing import CliRunner
 from google.api_core import exceptions
 from google.api_core.retry import Retry
 from google.auth.credentials import AnonymousCredentials
@@ -20,9 +21,13 @@ from google.cloud import vision
 from PIL import Image
 
 from tests.fakes.google_rest import FakeGoogleRest
+from trendwatch.adapters.gcp import storage as gcp_storage
+from trendwatch.adapters.gcp import vision as gcp_vision
 from trendwatch.adapters.gcp.metering import is_retryable
 from trendwatch.adapters.gcp.vision import BACKFILL_POLLING, CloudVisionAnalyzer
 from trendwatch.adapters.local.blobstore import LocalBlobStore
+from trendwatch.app.enrich_image import content_name
+from trendwatch.cli import main
 from trendwatch.contracts.events import Colour, ImageAnalysis
 from trendwatch.domain.near_duplicates import FINGERPRINT_LENGTH
 from trendwatch.ports import ImageAnalyzer, InvalidImage
@@ -298,3 +303,59 @@ def test_backfill_runs_one_operation_reading_images_and_answers_from_the_bucket(
     assert outcomes[names[0]].labels == ("sleeve", "dress")  # type: ignore[union-attr]
     assert isinstance(outcomes[names[1]], InvalidImage)
     assert outcomes[names[2]] == cached
+
+
+def test_vision_backfill_command_annotates_the_lake_and_sends_again_only_what_failed(
+    fake: tuple[FakeGoogleRest, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lake = LocalBlobStore(tmp_path / "lake")
+    images = distinct_pngs(3)
+    names = sorted(content_name(image, "png")[0] for image in images)
+    for image in images:
+        lake.write(content_name(image, "png")[0], image, "image/png")
+    lake.write("media/sha256/page.png", b"<html>not found</html>", "image/png")
+    lake.write("raw/media/m1.png", images[0], "image/png")  # not under the default prefix
+    operations: list[list[str]] = []
+
+    def vision_service(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Writes each operation's answers where asked; the first fails on its first image."""
+        if path.startswith("/v1/operations/"):
+            return DONE
+        uris = [r["image"]["source"]["imageUri"] for r in body["requests"]]
+        operations.append(uris)
+        answers = [{**RECORDED_ANSWER, "context": {"uri": uri}} for uri in uris]
+        if len(operations) == 1:
+            answers[0] = {"error": {"code": 14, "message": "Try again."}, "context": {"uri": uris[0]}}
+        destination = body["outputConfig"]["gcsDestination"]["uri"].removeprefix("gs://trendwatch-dev-lake/")
+        lake.write(f"{destination}output-1-to-{len(uris)}.json", json.dumps({"responses": answers}).encode())
+        return RUNNING
+
+    fake[0].default_answer = vision_service
+    monkeypatch.setenv("TRENDWATCH_ENV", "dev")
+    monkeypatch.setattr(gcp_storage, "GcsBlobStore", lambda bucket: lake)
+    monkeypatch.setattr(
+        gcp_vision,
+        "CloudVisionAnalyzer",
+        lambda: CloudVisionAnalyzer(client=client_for(fake[1]), retry=FAST_RETRY, polling=FAST_POLLING),
+    )
+    result = CliRunner().invoke(main, ["vision-backfill", "--json"])
+
+    assert result.exit_code == 1, result.output  # the HTML page is refused
+    uris = [f"gs://trendwatch-dev-lake/{name}" for name in names]
+    assert operations == [uris, uris[:1]]  # the page never reaches Vision
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["name"] for line in lines] == names
+    assert all(line["labels"] == ["sleeve", "dress"] and line["logos"] == ["Nike"] for line in lines)
+    assert "retrying the images that failed" in result.stderr
+    assert "media/sha256/page.png: not an image in an accepted format" in result.stderr
+    # 3 images x 5 features at $1.50 per 1,000; the failed answer is not paid.
+    assert "4 images, 2 operations, estimated cost $0.02" in result.stderr
+
+
+def test_vision_backfill_command_needs_a_cloud_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRENDWATCH_ENV", raising=False)
+    monkeypatch.delenv("TRENDWATCH_ENVIRONMENT", raising=False)
+    monkeypatch.delenv("TRENDWATCH_BACKEND", raising=False)
+    result = CliRunner().invoke(main, ["vision-backfill"])
+    assert result.exit_code == 1
+    assert "vision-backfill reads the cloud lake: set TRENDWATCH_ENV" in result.stderr
