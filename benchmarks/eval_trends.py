@@ -38,6 +38,7 @@ bins are two hours; here they are one minute, as the delay target is minutes.
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import pickle
 import platform
@@ -57,7 +58,15 @@ import msgspec
 from trendwatch.adapters.local.embedder import WordLlamaEmbedder
 from trendwatch.domain.emergence import Alert, EmergenceParams, Mention, TermSeries, detect, suspected_bots
 from trendwatch.domain.text import extract_keyphrases, fold, split_hashtag, strip_elision
-from trendwatch.domain.topics import Embed, Membership, TopicGrouper, detect_topics, epochs, members_at
+from trendwatch.domain.topics import (
+    Catalogue,
+    Embed,
+    Membership,
+    TopicGrouper,
+    detect_topics,
+    epochs,
+    members_at,
+)
 from trendwatch.generator import generate
 from trendwatch.generator.truth import Truth
 from trendwatch.generator.vocabulary import CATEGORIES
@@ -177,11 +186,18 @@ def build_series(
     return series, [len(a) for a in active]
 
 
+def read_catalogue(feed_paths: Iterable[Path]) -> Catalogue:
+    """The catalogue from the generated products feed (as inventory-sync loads it)."""
+    [path] = [p for p in feed_paths if p.name.startswith("products")]
+    with path.open(newline="", encoding="utf-8") as rows:
+        return Catalogue.of((row["brand"], row["keywords"].split("|")) for row in csv.DictReader(rows))
+
+
 def group_topics(
-    posts: Sequence[Post], embed: Embed | None
+    posts: Sequence[Post], embed: Embed | None, catalogue: Catalogue | None = None
 ) -> tuple[list[Membership], dict[str, list[Mention]]]:
     """Terms grouped online into topics in event order, and every term's mentions."""
-    grouper = TopicGrouper(embed=embed)
+    grouper = TopicGrouper(embed=embed, catalogue=catalogue)
     mentions: dict[str, list[Mention]] = defaultdict(list)
     for n, post in enumerate(sorted(posts, key=lambda p: p.minute)):
         terms = extract_keyphrases(post.text, post.lang)
@@ -201,7 +217,7 @@ def load_stream(
     posts = [*read_posts(summary.tweets_path, START), *bot_decoys(random.Random(seed), minutes)]
     series, exposure = build_series(posts, minutes, min_rate)
     started = time.perf_counter()
-    history, mentions = group_topics(posts, embed)
+    history, mentions = group_topics(posts, embed, read_catalogue(summary.feed_paths))
     bots = suspected_bots((p.minute, p.author) for p in posts)
     grouping = time.perf_counter() - started
     # the same volume floor as the term series: a topic is scored when one of its terms is
@@ -463,8 +479,9 @@ def throughput(seed: int, minutes: int, rate: float, embed: Embed) -> str:
     with tempfile.TemporaryDirectory() as scratch:
         summary = generate(seed, minutes, rate, Path(scratch), start=START)
         posts = [*read_posts(summary.tweets_path, START), *bot_decoys(random.Random(seed), minutes)]
+        catalogue = read_catalogue(summary.feed_paths)
     started = time.perf_counter()
-    history, mentions = group_topics(posts, embed)
+    history, mentions = group_topics(posts, embed, catalogue)
     grouped = time.perf_counter()
     active: list[set[str]] = [set() for _ in range(minutes)]
     for post in posts:

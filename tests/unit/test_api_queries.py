@@ -26,6 +26,7 @@ from trendwatch.app.insights import (
 from trendwatch.app.saved_searches import SavedSearchNotFound, get_search, list_searches
 from trendwatch.app.trends import (
     _ALERTS_OF_SQL,
+    _CATALOGUE_SQL,
     _DECIDED_SQL,
     _FACTS_SQL,
     _LATEST_SQL,
@@ -64,6 +65,7 @@ PARAMS: dict[str, dict[str, Any]] = {
 #: The statements emerging topics and influence rankings read with, and their parameters.
 APP_STATEMENTS: dict[str, tuple[str, dict[str, Any]]] = {
     "trends._LATEST_SQL": (_LATEST_SQL, {}),
+    "trends._CATALOGUE_SQL": (_CATALOGUE_SQL, {}),
     "trends._FACTS_SQL": (_FACTS_SQL, {"since": MOMENT}),
     "trends._POSTS_SQL": (_POSTS_SQL, {"since": MOMENT}),
     "trends._ALERTS_OF_SQL": (_ALERTS_OF_SQL, {"topics": ["term:mushroom lamp"]}),

@@ -7,7 +7,15 @@ import numpy as np
 import numpy.typing as npt
 
 from trendwatch.domain.emergence import Mention, suspected_bots
-from trendwatch.domain.topics import Membership, TopicGrouper, detect_topics, epochs, glued, members_at
+from trendwatch.domain.topics import (
+    Catalogue,
+    Membership,
+    TopicGrouper,
+    detect_topics,
+    epochs,
+    glued,
+    members_at,
+)
 
 START = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
 
@@ -230,3 +238,58 @@ def test_a_split_survives_a_restart() -> None:
     assert after.members() == before.members()
     assert epochs(after.history) == epochs(before.history)
     assert after.splits == [] and after.merges == []
+
+
+CATALOGUE = [
+    ("Casa Ondine", ["mushroom lamp", "lampe champignon", "MushroomLamp", "LampeChampignon", "casa ondine"]),
+    ("Nordvik", ["ceramic vase", "vase en céramique", "nordvik"]),
+    ("Casa Ondine", ["ceramic vase", "vase en céramique", "casa ondine"]),
+]
+
+
+def test_catalogue_keywords_of_one_product_share_an_anchor_and_brands_do_not() -> None:
+    catalogue = Catalogue.of(CATALOGUE)
+    anchors = catalogue.anchors
+
+    assert anchors["mushroomlamp"] == anchors["lampechampignon"]
+    assert anchors["ceramicvase"] == anchors["vaseenceramique"] != anchors["mushroomlamp"]
+    assert "casaondine" not in anchors and "nordvik" not in anchors
+    assert catalogue.brands == {"casaondine", "nordvik"}
+    assert catalogue.apart("#MushroomLamp", "Casa Ondine") and catalogue.apart(
+        "mushroom lamp", "ceramic vase"
+    )
+    assert not catalogue.apart("lampe champignon", "mushroom lamp") and not catalogue.apart(
+        "coffee", "nordvik"
+    )
+
+
+def test_names_of_one_catalogue_product_join_one_topic_across_languages() -> None:
+    """English and French tweets about the lamp never share a word or a hashtag; the catalogue
+    lists both names for the same product, so they are one topic. The brand, named with the lamp
+    and with its other products, is not."""
+    grouper = TopicGrouper(catalogue=Catalogue.of(CATALOGUE))
+    for minute in range(20):
+        _chatter(grouper, minute)
+        grouper.observe(minute, ["mushroom lamp", "casa ondine"])
+        grouper.observe(minute, ["lampe champignon", "#lampechampignon"])
+        for other in ("ceramic vase", "linen throw", "rattan chair"):
+            grouper.observe(minute, ["casa ondine", other])
+
+    lamp = grouper.topic_of("mushroom lamp")
+    assert grouper.topic_of("lampe champignon") == grouper.topic_of("#lampechampignon") == lamp
+    assert [m.reason for m in grouper.history if m.term == "#lampechampignon"] == ["catalogue"]
+    assert grouper.topic_of("casa ondine") != lamp
+    assert grouper.topic_of("ceramic vase") != lamp
+
+
+def test_a_listed_product_never_merges_into_its_brand() -> None:
+    """Early on, the lamp is only ever named with its brand and the brand mostly with the lamp:
+    co-occurrence alone would fold the lamp into the brand; the catalogue says they differ."""
+    plain, listed = TopicGrouper(), TopicGrouper(catalogue=Catalogue.of(CATALOGUE))
+    for grouper in (plain, listed):
+        for minute in range(20):
+            _chatter(grouper, minute)
+            grouper.observe(minute, ["casa ondine", "mushroom lamp"])
+
+    assert plain.topic_of("mushroom lamp") == plain.topic_of("casa ondine")
+    assert listed.topic_of("mushroom lamp") == "term:mushroom lamp" != listed.topic_of("casa ondine")

@@ -25,6 +25,7 @@ import msgspec
 from trendwatch.domain.emergence import Alert, EmergenceParams, Mention, suspected_bots
 from trendwatch.domain.topics import (
     TOPIC_PREFIX,
+    Catalogue,
     Embed,
     Membership,
     TopicGrouper,
@@ -61,6 +62,9 @@ ORDER BY tt.created_at, tt.tweet_id, tt.term
 """
 
 _POSTS_SQL = "SELECT created_at, author_id FROM tweets WHERE created_at >= @since"
+
+#: The catalogue's keywords: each product's names in every language it is sold in.
+_CATALOGUE_SQL = "SELECT brand, keywords FROM products"
 
 _ALERTS_OF_SQL = """
 SELECT alert_id, topic_id, first_detected_at, version FROM trend_alerts
@@ -188,7 +192,8 @@ def _load(
     timed = [(int((p.created_at - start).total_seconds() // 60), p.author_id) for p in posts]
     for minute, author in timed:
         active[minute].add(author)
-    grouper = TopicGrouper(params, embed)
+    catalogue = ((r["brand"] or "", r["keywords"] or ()) for r in warehouse.query(_CATALOGUE_SQL))
+    grouper = TopicGrouper(params, embed, Catalogue.of(catalogue))
 
     def since(at: datetime) -> int:
         return max(0, int((at - start).total_seconds() // 60))

@@ -6,7 +6,13 @@ A tweet about a summer dress may say ``#SummerDress``, "summer dress", "floral s
 has been seen in ``min_support`` tweets, one topic, by the first rule that holds:
 
 1. **Same glued form** as a member (``#cargoskirt`` and "cargo skirt"): one spelling, no doubt.
-2. **Co-occurrence**: at least ``cooccurrence`` of the term's tweets also carry the topic's terms,
+2. **Same catalogue entry**: the retailer's catalogue lists each product under keywords in each
+   language it sells in ("mushroom lamp", "lampe champignon", ``#MushroomLamp``); keywords of
+   one product (its brand left out, see below) are one subject, whatever the language. The
+   catalogue is the retailer's own bilingual dictionary of what it sells, which no packaged
+   embedding model here knows; and it knows brands, so a listed product never disappears into
+   its brand's topic or another product's (see :class:`Catalogue`).
+3. **Co-occurrence**: at least ``cooccurrence`` of the term's tweets also carry the topic's terms,
    with a lift of at least ``min_lift`` over chance (so a word said everywhere, such as
    "honestly", joins nothing), and the pull goes both ways: at least ``mutual`` of the topic's
    tweets carry the term. The term must be a near-synonym of the topic, not one of its parts: a
@@ -15,7 +21,7 @@ has been seen in ``min_support`` tweets, one topic, by the first rule that holds
    training streams). This is what joins languages: the static embeddings barely relate
    "robe" and "dress" (cosine about 0.01), but French tweets carry ``#RobeDEte`` next to
    "robe d'été" and often the English hashtag too.
-3. **Embedding**: cosine to the topic's centroid of at least ``similarity`` ("floral summer
+4. **Embedding**: cosine to the topic's centroid of at least ``similarity`` ("floral summer
    dress" to "summer dress" 0.79, while "oat latte" to "matcha latte" is 0.66 and stays apart).
 
 Otherwise the term founds a topic whose id is derived from it (:func:`topic_id_for`): the same
@@ -89,8 +95,53 @@ class Membership(msgspec.Struct, frozen=True):
     topic_id: str
     #: Minute of the stream from which the term counts for the topic.
     since: int
-    #: How it joined: ``founder``, ``spelling``, ``cooccurrence``, ``embedding``, ``merge``, ``split``.
+    #: How it joined: ``founder``, ``spelling``, ``catalogue``, ``cooccurrence``, ``embedding``,
+    #: ``merge``, ``split``.
     reason: str
+
+
+class Catalogue(msgspec.Struct, frozen=True):
+    """What the retailer's catalogue says about terms (spelling keys, see :func:`glued`)."""
+
+    #: Keyword -> anchor: keywords of one product share an anchor, and so do those of products
+    #: sharing a keyword (the same vase sold by several brands).
+    anchors: dict[str, str] = {}
+    brands: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, products: Iterable[tuple[str, Sequence[str]]]) -> Catalogue:
+        """From ``(brand, keywords)`` per product. The brand is no keyword: a new product named
+        with its brand must not pull in all the brand's other products."""
+        parent: dict[str, str] = {}
+        brands: set[str] = set()
+
+        def root(key: str) -> str:
+            while parent[key] != key:
+                parent[key] = parent[parent[key]]
+                key = parent[key]
+            return key
+
+        for brand, keywords in products:
+            brands.add(glued(brand))
+            keys = sorted({k for k in (glued(w) for w in keywords) if k and k != glued(brand)})
+            for key in keys:
+                parent.setdefault(key, key)
+            for key in keys[1:]:
+                a, b = root(keys[0]), root(key)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+        return cls({key: root(key) for key in parent}, frozenset(brands - {""}))
+
+    def apart(self, term: str, other: str) -> bool:
+        """Whether the catalogue says two terms name different things: a listed product is
+        neither a brand nor another listed product."""
+        a, b = glued(term), glued(other)
+        first, second = self.anchors.get(a), self.anchors.get(b)
+        if first is None and second is None:
+            return False
+        if first is not None and second is not None:
+            return first != second
+        return (a if first is None else b) in self.brands
 
 
 def topic_id_for(term: str) -> str:
@@ -112,9 +163,16 @@ def glued(term: str) -> str:
 class TopicGrouper:
     """Online grouping of terms into topics; feed tweets in event order with :meth:`observe`."""
 
-    def __init__(self, params: TopicParams | None = None, embed: Embed | None = None) -> None:
+    def __init__(
+        self,
+        params: TopicParams | None = None,
+        embed: Embed | None = None,
+        catalogue: Catalogue | None = None,
+    ) -> None:
         self.params = params or TopicParams()
         self._embed = embed
+        self._catalogue = catalogue or Catalogue()
+        self._by_anchor: dict[str, str] = {}
         self._tweets = 0
         self._count: dict[str, int] = defaultdict(int)
         self._pairs: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -194,6 +252,8 @@ class TopicGrouper:
             topic = self._topic_of.get(other)
             if topic is not None and topic != self._topic_of.get(term):
                 together[topic] += n
+        for topic in [t for t in together if self._catalogue.apart(term, self._members[t][0])]:
+            del together[topic]
         if not together:
             return None
         topic, n = max(together.items(), key=lambda kv: (kv[1], kv[0]))
@@ -245,6 +305,10 @@ class TopicGrouper:
         if spelled is not None:
             self._join(term, spelled, minute, "spelling", vector)
             return
+        listed = self._by_anchor.get(self._catalogue.anchors.get(glued(term), ""))
+        if listed is not None:
+            self._join(term, listed, minute, "catalogue", vector)
+            return
         together = self._cooccurring_topic(term)
         if together is not None:
             self._join(term, together, minute, "cooccurrence", vector)
@@ -267,9 +331,16 @@ class TopicGrouper:
         self._reason[term] = reason
         self._members.setdefault(topic, []).append(term)
         self._by_spelling.setdefault(glued(term), topic)
+        self._point_anchor(term, topic, replace=False)
         if vector is not None:
             self._add_vector(topic, vector)
         self.history.append(Membership(term, topic, minute, reason))
+
+    def _point_anchor(self, term: str, topic: str, *, replace: bool) -> None:
+        """Terms listed for the same catalogue entry as ``term`` will join ``topic``."""
+        anchor = self._catalogue.anchors.get(glued(term))
+        if anchor is not None and (replace or anchor not in self._by_anchor):
+            self._by_anchor[anchor] = topic
 
     def _consider_merge(self, term: str, minute: int) -> None:
         """Fold a younger topic into an older one when its founding term co-occurs with it."""
@@ -285,6 +356,7 @@ class TopicGrouper:
             self._reason[member] = "merge"
             self._members[older].append(member)
             self._by_spelling[glued(member)] = older
+            self._point_anchor(member, older, replace=True)
             self.history.append(Membership(member, older, minute, "merge"))
         row = self._rows.get(younger)
         if row is not None:
@@ -316,6 +388,7 @@ class TopicGrouper:
             self._reason[member] = "split"
             self._members.setdefault(into, []).append(member)
             self.history.append(Membership(member, into, minute, "split"))
+            self._point_anchor(member, into, replace=True)
             if vectors is not None:
                 self._matrix[self._rows[parent]] -= vectors[i]
                 self._add_vector(into, vectors[i])
