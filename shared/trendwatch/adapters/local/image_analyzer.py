@@ -37,9 +37,6 @@ from .ocr import OcrUnavailable, TesseractOcr
 
 ALLOWED_FORMATS: tuple[str, ...] = ("PNG", "JPEG", "GIF", "WEBP", "BMP")
 MAX_PIXELS = 40_000_000
-PHASH_MODEL_VERSION = f"imagehash-{version('ImageHash')}"
-#: Version of :func:`near_duplicate_fingerprint`, recorded next to the hash versions.
-FINGERPRINT_MODEL_VERSION = f"dhash2-lab{GRID}-{PHASH_MODEL_VERSION}"
 
 #: Shorter side of the working copy (at least this, less than twice this unless the image is
 #: smaller): four times the pHash's 32 pixels. On 1200x900 pictures the copy's pHash is within
@@ -47,6 +44,11 @@ FINGERPRINT_MODEL_VERSION = f"dhash2-lab{GRID}-{PHASH_MODEL_VERSION}"
 #: away on average (a smooth picture's dHash flips bits on any resampling), far inside the
 #: 20 bits of a near-duplicate candidate.
 WORKING_SIDE = 128
+#: Hashes are taken on the working copy (``-w128``), which moves a large picture's hashes by a
+#: few bits from those of its full resolution: a new version.
+PHASH_MODEL_VERSION = f"imagehash-{version('ImageHash')}-w{WORKING_SIDE}"
+#: Version of :func:`near_duplicate_fingerprint`, recorded next to the hash versions.
+FINGERPRINT_MODEL_VERSION = f"dhash2-lab{GRID}-{PHASH_MODEL_VERSION}"
 #: Colours are counted on a copy at most this many pixels wide and high.
 _COLOUR_SAMPLE_SIDE = 64
 #: CIELAB clusters before merging by name; more than the names we keep, so that
