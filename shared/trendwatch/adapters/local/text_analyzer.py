@@ -24,6 +24,7 @@ from trendwatch.adapters.local.sentiment_model import (
 )
 from trendwatch.contracts.events import Entity, Sentiment, SentimentLabel, TextEnrichment
 from trendwatch.domain.language import FUNCTION_WORDS_VERSION, Vote, function_word_vote
+from trendwatch.domain.slang import slang_polarity, slang_version
 from trendwatch.domain.text import (
     categorize_text,
     detection_text,
@@ -69,6 +70,10 @@ _CHUNK = 1024
 EMOJI_KEY = "emoji"
 #: VADER's recommended thresholds on the compound score (also used for emoji-only texts).
 VADER_NEUTRAL_BAND = 0.05
+#: How much one slang cue (:mod:`trendwatch.domain.slang`) multiplies the odds of positive against
+#: neutral and of neutral against negative: enough to outweigh what the models learnt of the
+#: literal sense (the English model gives 🔥 alone P(negative) 0.94, "this jacket is fire" 0.69).
+SLANG_ODDS = 20.0
 
 
 class ModelId(NamedTuple):
@@ -185,6 +190,16 @@ def _vader_sentiment(scores: npt.NDArray[np.float64]) -> Sentiment:
     return Sentiment(_label(compound, VADER_NEUTRAL_BAND), compound)
 
 
+def with_slang(probabilities: npt.NDArray[np.float64], polarities: Sequence[int]) -> npt.NDArray[np.float64]:
+    """The models' class probabilities with each text's slang polarity as further evidence: the
+    odds moved by :data:`SLANG_ODDS` per cue towards positive (or negative when it is negative)."""
+    if not any(polarities):
+        return probabilities
+    direction = np.asarray([{"negative": -1.0, "positive": 1.0}.get(label, 0.0) for label in LABELS])
+    moved = probabilities * SLANG_ODDS ** np.outer(polarities, direction)
+    return moved / moved.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
+
+
 def _model_sentiment(probabilities: npt.NDArray[np.float64]) -> Sentiment:
     """The most probable label, and P(positive) - P(negative) as the polarity."""
     label: SentimentLabel = LABELS[int(probabilities.argmax())]  # type: ignore[assignment]
@@ -197,7 +212,7 @@ class LocalTextAnalyzer:
 
     Language: :class:`LanguageIdentifier`. Sentiment: the profile's packaged model for English
     and French (:data:`SENTIMENT_MODELS`: hashed n-grams with negation marking, a polarity
-    lexicon with emojis and slang, and VADER's scores), the lexicon's emoji cues for a text of emojis only, VADER for other languages
+    lexicon with emojis and slang, and VADER's scores; then :func:`with_slang`), the lexicon's emoji cues for a text of emojis only, VADER for other languages
     (it still reads emojis and English loanwords).
     """
 
@@ -215,7 +230,10 @@ class LocalTextAnalyzer:
             EMOJI_KEY: common | {"sentiment": f"trendwatch-emoji-lexicon-{load_lexicon('*')[0]}"},
         } | {
             lang: common
-            | {"sentiment": sentiment_model_id(model).tag}
+            | {
+                "sentiment": sentiment_model_id(model).tag,
+                "sentiment_slang": f"trendwatch-slang-{slang_version()}",
+            }
             | ({"sentiment_features": model.producers} if model.producers else {})
             for lang, model in self.sentiment_models.items()
         }
@@ -249,7 +267,13 @@ class LocalTextAnalyzer:
             found = (
                 [_vader_sentiment(row) for row in vader_scores(batch)]
                 if key == "*"
-                else [_model_sentiment(row) for row in self.sentiment_models[key].predict_proba(batch)]
+                else [
+                    _model_sentiment(row)
+                    for row in with_slang(
+                        self.sentiment_models[key].predict_proba(batch),
+                        [slang_polarity(t, key) for t in batch],
+                    )
+                ]
             )
             for i, sentiment in zip(indices, found, strict=True):
                 results[i] = (sentiment, key)
