@@ -12,7 +12,7 @@ from datetime import datetime
 
 import msgspec
 
-from trendwatch.app.trends import TOPIC_PREFIX, TopicSummary, emerging_topics, find_emergences
+from trendwatch.app.trends import TOPIC_PREFIX, TopicSummary, emerging_topics, find_emergences, newest_first
 from trendwatch.domain.emergence import EmergenceParams
 from trendwatch.domain.influence import Edge, Profile, rank_influence
 from trendwatch.domain.topics import Embed
@@ -38,7 +38,7 @@ def read_emerging_topics(
     :func:`emerging_topics` ranks them but storing nothing: for readers (the API, notebooks),
     who may hold the warehouse read-only and must not write to the production one."""
     found = find_emergences(warehouse, params=params, embed=embed, persist_topics=False)
-    return sorted((e.summary for e in found), key=lambda t: (t.first_detected_at, t.score), reverse=True)
+    return newest_first(found)
 
 
 class InfluencerSummary(msgspec.Struct, frozen=True):

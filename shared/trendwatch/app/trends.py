@@ -45,6 +45,7 @@ __all__ = [
     "emerging_topics",
     "find_emergences",
     "known_alerts",
+    "newest_first",
 ]
 
 #: How far back a run reads (see the module's docstring).
@@ -471,5 +472,9 @@ def emerging_topics(
     if persist:
         found = known_alerts(warehouse, found, chosen.cooldown)[0]
         warehouse.merge_rows("trend_alerts", [alert_row(e) for e in found])
-    newest = sorted((e.summary for e in found), key=lambda t: (t.first_detected_at, t.score), reverse=True)
-    return newest[:limit]
+    return newest_first(found)[:limit]
+
+
+def newest_first(found: Sequence[Emergence]) -> list[TopicSummary]:
+    """The summaries of ``found``, newest first detection first, the best score first within a minute."""
+    return sorted((e.summary for e in found), key=lambda t: (t.first_detected_at, t.score), reverse=True)
