@@ -116,6 +116,7 @@ def test_generated_tables_keep_partitioning_and_clustering() -> None:
     assert (schema["hashtags"]["type"], schema["hashtags"]["mode"]) == ("STRING", "REPEATED")
     assert tables["users"]["partition_field"] is None
     assert tables["dead_letters"]["analyst_view"] is False
+    assert tables["dead_letter_replays"]["analyst_view"] is False
 
 
 def test_no_primitive_role_appears_in_any_terraform_file() -> None:

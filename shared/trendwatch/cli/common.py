@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,13 @@ STATE_OPTION = click.option(
     help="State folder (lake, warehouse, logs). Default: $TRENDWATCH_STATE_DIR or .trendwatch",
 )
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
+#: A moment on the command line, read as UTC (see :func:`utc`).
+MOMENT = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """A :data:`MOMENT` option's value as an aware UTC datetime."""
+    return moment.replace(tzinfo=UTC) if moment is not None else None
 
 
 def settings_for(state_dir: Path | None) -> Settings:
@@ -39,14 +47,19 @@ def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(msgspec.to_builtins(value), ensure_ascii=False, default=str) + "\n")
 
 
-def open_warehouse(settings: Settings) -> Any:
-    """The local warehouse, or a clear error when nothing has been replayed yet."""
-    from trendwatch.adapters.local.warehouse import DuckDBWarehouse
-
+def require_warehouse(settings: Settings) -> None:
+    """A clear error when the local warehouse does not exist: nothing has been replayed yet."""
     if not settings.warehouse_path.exists():
         raise click.ClickException(
             f"no warehouse at {settings.warehouse_path}: run `trendwatch replay FILE` or `trendwatch demo` first"
         )
+
+
+def open_warehouse(settings: Settings) -> Any:
+    """The local warehouse (see :func:`require_warehouse`)."""
+    from trendwatch.adapters.local.warehouse import DuckDBWarehouse
+
+    require_warehouse(settings)
     return DuckDBWarehouse(settings.warehouse_path)
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from trendwatch.cli.common import (
     JSON_OPTION,
+    MOMENT,
     STATE_OPTION,
     console,
     open_warehouse,
@@ -23,13 +24,8 @@ from trendwatch.cli.common import (
     print_json,
     settings_for,
     table,
+    utc,
 )
-
-_MOMENT = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None else None
 
 
 @contextmanager
@@ -86,8 +82,8 @@ def list_(state_dir: Path | None, as_json: bool) -> None:
 @STATE_OPTION
 @JSON_OPTION
 @click.option("--limit", default=50, show_default=True, help="At most this many tweets.")
-@click.option("--since", type=_MOMENT, default=None, help="Only tweets created at or after (UTC).")
-@click.option("--until", type=_MOMENT, default=None, help="Only tweets created before (UTC).")
+@click.option("--since", type=MOMENT, default=None, help="Only tweets created at or after (UTC).")
+@click.option("--until", type=MOMENT, default=None, help="Only tweets created before (UTC).")
 def run(
     name: str,
     state_dir: Path | None,
@@ -101,7 +97,7 @@ def run(
 
     with _user_errors():
         found = run_search(
-            open_warehouse(settings_for(state_dir)), name, since=_utc(since), until=_utc(until), limit=limit
+            open_warehouse(settings_for(state_dir)), name, since=utc(since), until=utc(until), limit=limit
         )
     if as_json:
         print_json(found)

@@ -10,8 +10,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
-SOURCE = "CloudPubSubDeadLetterSourceSubscription"
-DELIVERY_COUNT = "CloudPubSubDeadLetterSourceDeliveryCount"
+#: Every attribute Pub/Sub adds to a dead letter starts so (subscription, its project, delivery
+#: count, the source topic's publish time...).
+PUBSUB_PREFIX = "CloudPubSubDeadLetterSource"
+SOURCE = f"{PUBSUB_PREFIX}Subscription"
+DELIVERY_COUNT = f"{PUBSUB_PREFIX}DeliveryCount"
 REASON = "dead_letter_reason"
 MAX_REASON_CHARS = 1000
 
@@ -22,6 +25,11 @@ def dead_letter_attributes(
     attributes = dict(original)
     attributes.update({SOURCE: source, DELIVERY_COUNT: str(attempts), REASON: reason[:MAX_REASON_CHARS]})
     return attributes
+
+
+def original_attributes(attributes: Mapping[str, str]) -> dict[str, str]:
+    """The attributes a dead letter had before it was dead-lettered (``traceparent`` included)."""
+    return {k: v for k, v in attributes.items() if k != REASON and not k.startswith(PUBSUB_PREFIX)}
 
 
 def dead_letter_id(source: str, data: bytes, attributes: Mapping[str, str]) -> str:

@@ -174,8 +174,9 @@ def _schema_field(table: Table, index: int) -> dict[str, str]:
     return field
 
 
-#: Tables analysts do not see through the authorized views: raw payloads of failed messages.
-PRIVATE_TABLES = frozenset({"dead_letters"})
+#: Tables analysts do not see through the authorized views: raw payloads of failed messages,
+#: and the operators' record of their replays.
+PRIVATE_TABLES = frozenset({"dead_letters", "dead_letter_replays"})
 
 
 def table_locals(tables: Sequence[Table]) -> dict[str, object]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trendwatch.adapters.local.clock import SystemClock
+from trendwatch.app.dead_letters import DeadLetterKey, DeadLetterReplayer, dead_letter_key
 from trendwatch.app.ingest import IngestReport, IngestService
 from trendwatch.bootstrap import Container, build_handlers, local_container
 from trendwatch.contracts.events import FeedLoadReport, ScheduledJob, encode
@@ -95,6 +96,19 @@ class LocalPipeline:
         """Write an object to the lake (firing its storage triggers) and process what follows."""
         self.container.lake.write(name, data, content_type)
         self.bus.run_until_idle()
+
+    def dead_letter_replayer(self) -> DeadLetterReplayer:
+        """A replayer that sends dead letters back through this pipeline's bus; it runs the bus
+        until idle after publishing, so it sees which of them were dead-lettered again."""
+        again: set[DeadLetterKey] = set()
+        self.bus.on_dead_letter(lambda topic, message: again.add(dead_letter_key(topic, message)))
+
+        def settle() -> set[DeadLetterKey]:
+            again.clear()  # only what the replayed messages bring back
+            self.bus.run_until_idle()
+            return set(again)
+
+        return DeadLetterReplayer(self.container.warehouse, self.bus, self.clock, settle=settle)
 
     def load_feed(self, path: Path, kind: str) -> FeedLoadReport:
         """Drop a feed file under ``feeds/<kind>/dt=<today>/`` and return inventory-sync's load report."""

@@ -463,6 +463,22 @@ TABLES: tuple[Table, ...] = (
         ("subscription",),
         "Every message that could not be processed, with the reason",
     ),
+    # Apart from dead_letters, which only appends (in production a Pub/Sub BigQuery
+    # subscription writes it): a replay is recorded here, never by changing the dead letter.
+    Table(
+        "dead_letter_replays",
+        (
+            _c("subscription"),
+            _c("message_id"),
+            _c("topic", required=True),
+            _c("replay_message_id", required=True),
+            _c("replayed_at", "TIMESTAMP", required=True),
+        ),
+        ("subscription", "message_id"),
+        "replayed_at",
+        ("subscription",),
+        "Dead letters sent back to their topic (trendwatch deadletters replay), so that each is sent once",
+    ),
     Table(
         "saved_searches",
         (
