@@ -60,6 +60,13 @@ def shutdown_metrics() -> None:
         _instruments.provider.shutdown()
 
 
+def flush_metrics(timeout_millis: int) -> None:
+    """Export the measurements of the interval so far (waiting at most ``timeout_millis``);
+    recording goes on."""
+    if isinstance(_instruments.provider, SdkMeterProvider):
+        _instruments.provider.force_flush(timeout_millis)
+
+
 def tweets_ingested(count: int) -> None:
     if count:
         _instruments.tweets_ingested.add(count)

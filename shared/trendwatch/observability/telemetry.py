@@ -6,19 +6,26 @@ backend:
 * ``gcp`` (the default with ``TRENDWATCH_BACKEND=gcp``): spans to Cloud Trace (batched),
   metrics to Cloud Monitoring every minute, tagged with the Cloud Run resource;
 * ``file``: JSON lines under ``<state dir>/telemetry/``, one spans file and one metrics file
-  per process (``spans-<service>-<pid>.jsonl``), spans written as each one ends;
+  per process (``spans-<service>-<pid>.jsonl``), spans batched as in production (written
+  within seconds, and when the process stops);
 * ``console``: the same JSON lines on stdout;
 * ``off`` (the default locally, hence in tests): spans still exist (their ids travel in
   message attributes and log lines) but are not exported; metrics are not recorded.
+
+What is batched is exported when the process exits and when it receives SIGTERM, which
+Cloud Run sends about ten seconds before it stops an instance (see :func:`flush_on_sigterm`).
 """
 
 from __future__ import annotations
 
 import atexit
 import os
+import signal
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import IO
 
 from opentelemetry.metrics import NoOpMeterProvider
@@ -32,7 +39,7 @@ from opentelemetry.sdk.metrics.export import (
 )
 from opentelemetry.sdk.resources import Resource, get_aggregated_resources
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 
 from trendwatch.observability import metrics, trace
 from trendwatch.settings import Settings, TelemetryMode
@@ -41,8 +48,17 @@ TELEMETRY_DIR = "telemetry"
 #: Cloud Monitoring accepts a point per series at most every 5 s; a minute is its usual grain.
 GCP_METRIC_INTERVAL_MS = 60_000
 LOCAL_METRIC_INTERVAL_MS = 10_000
+#: How long the SIGTERM handler may spend flushing: Cloud Run kills the instance 10 s after
+#: SIGTERM, and the previous handler needs some of that time too.
+SIGTERM_FLUSH_TIMEOUT_S = 6.0
+
+#: A Python signal handler, and what ``signal.getsignal`` may answer (``SIG_DFL``, ``SIG_IGN``,
+#: or ``None`` for a handler installed outside Python).
+SignalHandler = Callable[[int, FrameType | None], object]
+InstalledHandler = SignalHandler | int | None
 
 _shutdown_registered = False
+_sigterm_handler_installed = False
 
 
 def telemetry_mode(settings: Settings) -> TelemetryMode:
@@ -69,9 +85,9 @@ def _metrics_line(data: MetricsData) -> str:
 
 
 def _local_exporters(out: IO[str], metrics_out: IO[str]) -> tuple[SpanProcessor, MetricReader]:
-    # Spans are written as each ends: a local service process is stopped with SIGTERM,
-    # which skips exit handlers, so nothing may wait in a batch.
-    spans = SimpleSpanProcessor(ConsoleSpanExporter(out=out, formatter=_span_line))
+    # Batched like Cloud Trace's, so that local runs (the --processes router stops each
+    # service with SIGTERM) go through the flush production depends on.
+    spans = BatchSpanProcessor(ConsoleSpanExporter(out=out, formatter=_span_line))
     exporter: MetricExporter = ConsoleMetricExporter(out=metrics_out, formatter=_metrics_line)
     return spans, PeriodicExportingMetricReader(exporter, export_interval_millis=LOCAL_METRIC_INTERVAL_MS)
 
@@ -132,12 +148,59 @@ def configure_telemetry(settings: Settings, service: str) -> TelemetryMode:
     if not _shutdown_registered:
         atexit.register(_flush_at_exit)
         _shutdown_registered = True
+    flush_on_sigterm()
     return mode
 
 
 def _flush_at_exit() -> None:
     trace.shutdown_tracing()
     metrics.shutdown_metrics()
+
+
+def _flush_now() -> None:
+    timeout_ms = int(SIGTERM_FLUSH_TIMEOUT_S * 1000 / 2)
+    trace.flush_tracing(timeout_ms)
+    metrics.flush_metrics(timeout_ms)
+
+
+def _on_sigterm(previous: InstalledHandler) -> SignalHandler:
+    def handle(signum: int, frame: FrameType | None) -> None:
+        # In a thread of its own: the signal may have interrupted the main thread while it
+        # held a lock the exporters need, and a flush that cannot finish must not keep the
+        # process from stopping.
+        flusher = threading.Thread(target=_flush_now, name="telemetry-sigterm-flush", daemon=True)
+        flusher.start()
+        flusher.join(SIGTERM_FLUSH_TIMEOUT_S)
+        if callable(previous):
+            previous(signum, frame)
+        elif previous != signal.SIG_IGN:
+            # The default action (also for a handler set outside Python): die of SIGTERM as
+            # the process would have, exit status included.
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return handle
+
+
+def flush_on_sigterm() -> bool:
+    """Flush spans and metrics on SIGTERM, then let the handler that was there act.
+
+    A process that keeps SIGTERM's default action dies at once, without exit handlers, and
+    batched spans and the last metric interval are lost. The providers are flushed, not
+    shut down: the previous handler may go on working for a while (a graceful stop). Only
+    the main thread can install a handler: elsewhere this changes nothing and returns
+    False. Under functions-framework the first event (hence :func:`configure_telemetry`)
+    comes on a request thread; its gunicorn worker owns SIGTERM anyway and stops gracefully,
+    which runs the exit handler. Returns True once the handler is installed.
+    """
+    global _sigterm_handler_installed
+    if _sigterm_handler_installed:
+        return True
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    signal.signal(signal.SIGTERM, _on_sigterm(signal.getsignal(signal.SIGTERM)))
+    _sigterm_handler_installed = True
+    return True
 
 
 def reset_telemetry() -> None:

@@ -97,6 +97,11 @@ def shutdown_tracing() -> None:
     _tracing.provider.shutdown()
 
 
+def flush_tracing(timeout_millis: int) -> None:
+    """Export what is batched now (waiting at most ``timeout_millis``); spans go on being exported."""
+    _tracing.provider.force_flush(timeout_millis)
+
+
 def _remote_span_context(header: str | None) -> trace.SpanContext | None:
     if not header:
         return None
