@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,15 @@ import pytest
 import yaml  # type: ignore[import-untyped]  # PyYAML comes with schemathesis; no stubs installed
 from hcl2.api import load as load_hcl
 
+from trendwatch.adapters.local.blobstore import LocalBlobStore
+from trendwatch.adapters.local.clock import ManualClock
+from trendwatch.adapters.local.warehouse import DuckDBWarehouse
+from trendwatch.app.dead_letters import DeadLetterSink
+from trendwatch.contracts.cloudevents import PubSubMessage
+from trendwatch.contracts.dead_letters import dead_letter_attributes
 from trendwatch.contracts.topology import TOPOLOGY
 from trendwatch.deploy.terraform import PROFILES, TABLES_FILE, TOPOLOGY_FILE, render
-from trendwatch.warehouse.schema import TABLES
+from trendwatch.warehouse.schema import TABLES, table
 
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM = REPO / "deploy" / "terraform"
@@ -267,3 +274,127 @@ def test_the_api_reads_the_warehouse_and_the_lake_only_and_is_not_public() -> No
     assert _value(api["google_cloud_run_v2_service_iam_member.invokers"]["role"]) == "roles/run.invoker"
     for path in TERRAFORM.rglob("*.tf"):
         assert not re.search(r"allUsers|allAuthenticatedUsers", path.read_text(encoding="utf-8")), path
+
+
+# -- Dead letters into the warehouse ----------------------------------------------------------------
+
+MESSAGING = TERRAFORM / "modules" / "messaging"
+
+
+def test_every_dead_letter_topic_fills_the_dead_letters_table_through_a_bigquery_subscription() -> None:
+    messaging = _blocks(_load(MESSAGING / "main.tf"), "resource")
+    assert (
+        _value(messaging["google_pubsub_topic.dead_letter"]["for_each"]) == "${toset(var.dead_letter_topics)}"
+    )
+    sink = messaging["google_pubsub_subscription.dead_letter_table"]
+    assert _value(sink["for_each"]) == "${google_pubsub_topic.dead_letter}"
+    assert _value(sink["name"]) == "${each.key}-bigquery"
+    config = _value(sink["bigquery_config"])
+    assert _value(config["use_table_schema"]) is True
+    assert _value(config["table"]).endswith(
+        "${var.dead_letter_table.dataset_id}.${var.dead_letter_table.table_id}"
+    )
+    udf = _value(_value(_value(sink["message_transforms"])["javascript_udf"]))
+    assert _value(udf["function_name"]) == "deadLetterRow"
+    assert "dead_letter_row.js" in _value(udf["code"])
+    assert "google_bigquery_table_iam_member.agent_writes_dead_letters" in _value(sink["depends_on"])
+    # the topics are the topology's, the table the warehouse module's dead_letters
+    platform = _blocks(_root(TERRAFORM / "modules" / "platform"), "module")
+    assert _value(platform["messaging"]["dead_letter_topics"]) == "${module.topology.dead_letter_topics}"
+    assert _value(platform["messaging"]["dead_letter_table"]) == "${module.warehouse.dead_letters_table}"
+    outputs = _blocks(_load(TERRAFORM / "modules/warehouse/main.tf"), "output")
+    table_id = _value(_value(outputs["dead_letters_table"])["value"])["table_id"]
+    assert table_id == '${google_bigquery_table.this["dead_letters"].table_id}'
+    # a sink that stops writing (schema, transform) is a backlog like any route's
+    subscriptions = _value(platform["monitoring"]["subscriptions"])
+    assert "module.messaging.dead_letter_table_subscriptions" in subscriptions
+
+
+def test_the_pubsub_agent_may_only_read_the_schema_of_the_dead_letters_table_and_append_to_it() -> None:
+    messaging = _blocks(_load(MESSAGING / "main.tf"), "resource")
+    role = messaging["google_project_iam_custom_role.dead_letter_writer"]
+    assert [_value(p) for p in role["permissions"]] == ["bigquery.tables.get", "bigquery.tables.updateData"]
+    grant = messaging["google_bigquery_table_iam_member.agent_writes_dead_letters"]
+    assert _value(grant["role"]) == "${google_project_iam_custom_role.dead_letter_writer.id}"
+    assert _value(grant["member"]) == "${local.pubsub_agent}"
+    assert _value(grant["table_id"]) == "${var.dead_letter_table.table_id}"
+    # No other BigQuery grant reaches the agent, in any module.
+    for path in TERRAFORM.rglob("*.tf"):
+        for name, attrs in _blocks(_load(path), "resource").items():
+            member = str(_value(attrs.get("member", "")))
+            if ("pubsub_agent" in member or "gcp-sa-pubsub" in member) and "bigquery" in name:
+                assert name == "google_bigquery_table_iam_member.agent_writes_dead_letters", f"{path}: {name}"
+
+
+def _transform(topic: str, message: dict[str, Any], metadata: dict[str, str]) -> dict[str, Any]:
+    """Run the subscription's transform, as Terraform assembles its code, on one message."""
+    code = f"var TOPIC = {json.dumps(topic)};\n" + (MESSAGING / "dead_letter_row.js").read_text(
+        encoding="utf-8"
+    )
+    driver = 'var input = JSON.parse(require("fs").readFileSync(0, "utf8"));\n'
+    driver += "process.stdout.write(JSON.stringify(deadLetterRow(input.message, input.metadata)));\n"
+    node = shutil.which("node")
+    assert node is not None
+    result = subprocess.run(
+        [node, "-e", code + driver],
+        input=json.dumps({"message": message, "metadata": metadata}),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    transformed = json.loads(result.stdout)
+    assert transformed["attributes"] == message["attributes"]
+    return dict(json.loads(transformed["data"]))
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="runs the JavaScript transform with Node.js")
+@pytest.mark.parametrize(
+    ("topic", "attributes"),
+    [
+        # rejected by a service at once, with the reason (trendwatch.app.handling.DeadLetters)
+        (
+            "enrich-image-tweets-raw-dead-letter",
+            dead_letter_attributes(
+                {"tweet_id": "7", "media_key": "3_1"},
+                source="enrich-image-tweets-raw",
+                reason="media 3_1: not an image",
+            ),
+        ),
+        # forwarded by Pub/Sub after the route's attempts, without a reason
+        (
+            "aggregate-tweets-enriched-dead-letter",
+            {
+                "tweet_id": "7",
+                "CloudPubSubDeadLetterSourceSubscription": "aggregate-tweets-enriched",
+                "CloudPubSubDeadLetterSourceSubscriptionProject": "trendwatch-prod",
+                "CloudPubSubDeadLetterSourceDeliveryCount": "5",
+            },
+        ),
+        # a producer's rejects (ingest) carry no source subscription of Pub/Sub's
+        ("ingest-dead-letter", {"source": "incoming/tweets/a.jsonl"}),
+    ],
+)
+def test_the_transform_writes_the_row_the_local_sink_writes(
+    topic: str, attributes: dict[str, str], tmp_path: Path
+) -> None:
+    data = '{"data": {"id": "7", "text": "robe rouge"}}'
+    published = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    warehouse = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
+    sink = DeadLetterSink(LocalBlobStore(tmp_path / "lake", "lake"), warehouse, ManualClock(published))
+    sink.record(topic, PubSubMessage("1", data.encode(), attributes, published, topic))
+    [local] = warehouse.query("SELECT * FROM dead_letters")
+
+    row = _transform(
+        topic,
+        {"data": data, "attributes": attributes},
+        {"message_id": "11962386521", "publish_time": "2026-03-01T09:30:00Z"},
+    )
+
+    assert set(row) == set(table("dead_letters").column_names)
+    assert (row["message_id"], row["lake_object"]) == ("11962386521", None)  # see dead_letter_row.js
+    assert datetime.fromisoformat(row["dead_lettered_at"]) == published
+    assert datetime.fromisoformat(local["dead_lettered_at"]) == published
+    same = ("subscription", "topic", "reason", "delivery_attempts", "payload")
+    assert {k: row[k] for k in same} == {k: local[k] for k in same}
+    assert row["attributes"] == json.loads(local["attributes"]) == attributes

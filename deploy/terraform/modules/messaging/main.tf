@@ -47,6 +47,11 @@ variable "message_retention" {
   default = "604800s"
 }
 
+variable "dead_letter_table" {
+  description = "Dataset and table id of the dead_letters table (warehouse module)."
+  type        = object({ dataset_id = string, table_id = string })
+}
+
 locals {
   pubsub_agent = "serviceAccount:service-${var.project_number}@gcp-sa-pubsub.iam.gserviceaccount.com"
 }
@@ -107,6 +112,49 @@ resource "google_storage_bucket_iam_member" "agent_archives" {
   member   = local.pubsub_agent
 }
 
+# ...and recorded in the dead_letters table, where `trendwatch deadletters` reads them: a
+# BigQuery subscription per dead-letter topic whose transform turns each message into a row
+# of the table's own schema (the local sink writes the same rows).
+resource "google_pubsub_subscription" "dead_letter_table" {
+  for_each                   = google_pubsub_topic.dead_letter
+  project                    = var.project_id
+  name                       = "${each.key}-bigquery"
+  topic                      = each.value.id
+  message_retention_duration = var.message_retention
+
+  bigquery_config {
+    table            = "${var.project_id}.${var.dead_letter_table.dataset_id}.${var.dead_letter_table.table_id}"
+    use_table_schema = true
+  }
+
+  message_transforms {
+    javascript_udf {
+      function_name = "deadLetterRow"
+      code          = "var TOPIC = ${jsonencode(each.key)};\n${file("${path.module}/dead_letter_row.js")}"
+    }
+  }
+
+  depends_on = [google_bigquery_table_iam_member.agent_writes_dead_letters]
+}
+
+# What a BigQuery subscription needs on its table, and nothing else (no read of the rows,
+# no other table): roles/bigquery.dataEditor would also let the agent read and delete them.
+resource "google_project_iam_custom_role" "dead_letter_writer" {
+  project     = var.project_id
+  role_id     = "trendwatchDeadLetterWriter"
+  title       = "trendwatch dead-letter table writer"
+  description = "Read the dead_letters table's schema and append rows to it (Pub/Sub BigQuery subscriptions)."
+  permissions = ["bigquery.tables.get", "bigquery.tables.updateData"]
+}
+
+resource "google_bigquery_table_iam_member" "agent_writes_dead_letters" {
+  project    = var.project_id
+  dataset_id = var.dead_letter_table.dataset_id
+  table_id   = var.dead_letter_table.table_id
+  role       = google_project_iam_custom_role.dead_letter_writer.id
+  member     = local.pubsub_agent
+}
+
 # Whole-warehouse jobs (trend alerts, influence) run on a timer: Cloud Scheduler publishes
 # {"job": ...} to the scheduled-jobs topic, which the aggregate service consumes. Scheduler's
 # own service agent publishes, and only to the topics of the schedules.
@@ -132,6 +180,11 @@ resource "google_pubsub_topic_iam_member" "scheduler_publishes_ticks" {
   topic    = google_pubsub_topic.business[each.key].name
   role     = "roles/pubsub.publisher"
   member   = "serviceAccount:service-${var.project_number}@gcp-sa-cloudscheduler.iam.gserviceaccount.com"
+}
+
+output "dead_letter_table_subscriptions" {
+  description = "The BigQuery subscriptions filling the dead_letters table (their backlog is alerted on)."
+  value       = [for s in google_pubsub_subscription.dead_letter_table : s.name]
 }
 
 output "topic_ids" {

@@ -19,6 +19,7 @@ module "messaging" {
   schedules          = module.topology.schedules
   region             = var.region
   lake_bucket        = module.storage.lake_bucket
+  dead_letter_table  = module.warehouse.dead_letters_table
   kms_key_name       = var.kms_key_name
 }
 
@@ -68,7 +69,7 @@ module "monitoring" {
   source                = "../monitoring"
   project_id            = var.project_id
   environment           = var.environment
-  subscriptions         = keys(module.topology.subscriptions)
+  subscriptions         = concat(keys(module.topology.subscriptions), module.messaging.dead_letter_table_subscriptions)
   dead_letter_topics    = module.topology.dead_letter_topics
   functions             = flatten([for s in module.services : s.function_names])
   notification_channels = var.notification_channels

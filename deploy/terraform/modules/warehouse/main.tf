@@ -163,4 +163,11 @@ resource "google_project_iam_member" "analysts_run_queries" {
 }
 
 output "dataset_id" { value = google_bigquery_dataset.main.dataset_id }
+output "dead_letters_table" {
+  description = "The table the dead-letter topics' BigQuery subscriptions write (messaging module)."
+  value = {
+    dataset_id = google_bigquery_dataset.main.dataset_id
+    table_id   = google_bigquery_table.this["dead_letters"].table_id
+  }
+}
 output "analyst_dataset_id" { value = google_bigquery_dataset.analyst.dataset_id }
