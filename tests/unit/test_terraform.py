@@ -398,3 +398,38 @@ def test_the_transform_writes_the_row_the_local_sink_writes(
     same = ("subscription", "topic", "reason", "delivery_attempts", "payload")
     assert {k: row[k] for k in same} == {k: local[k] for k in same}
     assert row["attributes"] == json.loads(local["attributes"]) == attributes
+
+
+# -- Alert notifications -----------------------------------------------------------------------------
+
+
+def test_every_alert_policy_notifies_the_environments_channels_and_alert_emails() -> None:
+    monitoring = _load(TERRAFORM / "modules/monitoring/main.tf")
+    resources = _blocks(monitoring, "resource")
+    policies = [name for name in resources if name.startswith("google_monitoring_alert_policy.")]
+    assert len(policies) == 4
+    for name in policies:
+        assert _value(resources[name]["notification_channels"]) == "${local.notification_channels}", name
+    email = resources["google_monitoring_notification_channel.email"]
+    assert (_value(email["type"]), _value(email["for_each"])) == ("email", "${toset(var.alert_emails)}")
+    assert _value(email["labels"]) == {"email_address": "${each.key}"}
+    [channels] = [
+        entry["notification_channels"] for entry in monitoring["locals"] if "notification_channels" in entry
+    ]
+    assert (
+        "var.notification_channels" in channels and "google_monitoring_notification_channel.email" in channels
+    )
+    variables = _blocks(monitoring, "variable")
+    assert _value(_value(variables["alert_emails"])["default"]) == []
+    platform = _blocks(_root(TERRAFORM / "modules" / "platform"), "module")["monitoring"]
+    assert _value(platform["alert_emails"]) == "${var.alert_emails}"
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_each_environment_names_its_alert_emails_and_sends_none_by_default(env: str) -> None:
+    root = TERRAFORM / "envs" / env
+    platform = _blocks(_root(root), "module")["platform"]
+    assert _value(platform["alert_emails"]) == "${var.alert_emails}"
+    variables = _blocks(_load(root / "variables.tf"), "variable")
+    assert _value(_value(variables["alert_emails"])["default"]) == []
+    assert "\nalert_emails = []\n" in (root / "terraform.tfvars").read_text(encoding="utf-8")

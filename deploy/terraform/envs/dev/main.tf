@@ -18,4 +18,7 @@ module "platform" {
 
   # Who may read the analyst views (Looker Studio, notebooks) in this environment.
   analyst_members = var.analyst_members
+
+  # Who is emailed the alerts of this environment (modules/monitoring).
+  alert_emails = var.alert_emails
 }

@@ -42,3 +42,9 @@ variable "analyst_members" {
   type        = list(string)
   default     = []
 }
+
+variable "alert_emails" {
+  description = "Addresses that receive every alert of this environment (an email channel each); empty sends none."
+  type        = list(string)
+  default     = []
+}

@@ -19,6 +19,9 @@ module "platform" {
   # Who may read the analyst views (Looker Studio, notebooks) in this environment.
   analyst_members = var.analyst_members
 
+  # Who is emailed the alerts of this environment (modules/monitoring).
+  alert_emails = var.alert_emails
+
   # Deploys what staging deployed (the same zip), once staging has deployed it.
   promote_from_project = var.promote_from_project
   approval_required    = true

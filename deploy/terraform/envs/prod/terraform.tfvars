@@ -8,3 +8,6 @@ promote_from_project = "trendwatch-staging"
 
 # Readers of the analyst views, e.g. ["group:trend-analysts@example.com"]; none by default.
 analyst_members = []
+
+# Who is emailed every alert, e.g. ["oncall-trendwatch@example.com"]; none by default.
+alert_emails = []

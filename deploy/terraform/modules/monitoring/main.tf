@@ -1,5 +1,6 @@
 # Alert policies for every route, dead-letter topic and function of the topology, and one
-# dashboard. Notification channels are created outside Terraform and passed in by id.
+# dashboard. Alerts go to an email channel per address in alert_emails, and to channels
+# created outside Terraform (Slack, PagerDuty) passed in by id.
 
 terraform {
   required_version = ">= 1.5"
@@ -15,8 +16,30 @@ variable "dead_letter_topics" { type = list(string) }
 variable "functions" { type = list(string) }
 
 variable "notification_channels" {
-  type    = list(string)
-  default = []
+  description = "Ids of notification channels created outside Terraform."
+  type        = list(string)
+  default     = []
+}
+
+variable "alert_emails" {
+  description = "Addresses that receive every alert (one email channel each); none by default."
+  type        = list(string)
+  default     = []
+}
+
+resource "google_monitoring_notification_channel" "email" {
+  for_each     = toset(var.alert_emails)
+  project      = var.project_id
+  display_name = "trendwatch ${var.environment} alerts: ${each.key}"
+  type         = "email"
+  labels       = { email_address = each.key }
+}
+
+locals {
+  notification_channels = concat(
+    var.notification_channels,
+    [for channel in google_monitoring_notification_channel.email : channel.id],
+  )
 }
 
 variable "max_oldest_unacked_age_s" {
@@ -40,7 +63,7 @@ resource "google_monitoring_alert_policy" "backlog" {
   project               = var.project_id
   display_name          = "[${var.environment}] ${each.key}: backlog older than ${var.max_oldest_unacked_age_s}s"
   combiner              = "OR"
-  notification_channels = var.notification_channels
+  notification_channels = local.notification_channels
   conditions {
     display_name = "oldest unacked message age"
     condition_threshold {
@@ -61,7 +84,7 @@ resource "google_monitoring_alert_policy" "dead_letters" {
   project               = var.project_id
   display_name          = "[${var.environment}] ${each.key}: messages dead-lettered"
   combiner              = "OR"
-  notification_channels = var.notification_channels
+  notification_channels = local.notification_channels
   conditions {
     display_name = "messages published to the dead-letter topic"
     condition_threshold {
@@ -82,7 +105,7 @@ resource "google_monitoring_alert_policy" "errors" {
   project               = var.project_id
   display_name          = "[${var.environment}] ${each.key}: error ratio above ${var.max_error_ratio}"
   combiner              = "OR"
-  notification_channels = var.notification_channels
+  notification_channels = local.notification_channels
   conditions {
     display_name = "5xx responses / all responses"
     condition_threshold {
@@ -115,7 +138,7 @@ resource "google_monitoring_alert_policy" "window_lag" {
   project               = var.project_id
   display_name          = "[${var.environment}] trend windows lag more than ${var.max_window_lag_s}s behind"
   combiner              = "OR"
-  notification_channels = var.notification_channels
+  notification_channels = local.notification_channels
   conditions {
     display_name = "p95 of now - newest tweet of each window recompute"
     condition_threshold {

@@ -73,6 +73,7 @@ module "monitoring" {
   dead_letter_topics    = module.topology.dead_letter_topics
   functions             = flatten([for s in module.services : s.function_names])
   notification_channels = var.notification_channels
+  alert_emails          = var.alert_emails
 }
 
 # CI/CD: one trigger per service, filtered on its folder and shared/ (see modules/cicd).

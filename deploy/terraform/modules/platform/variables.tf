@@ -38,8 +38,15 @@ variable "analyst_members" {
 }
 
 variable "notification_channels" {
-  type    = list(string)
-  default = []
+  description = "Ids of notification channels created outside Terraform, added to every alert."
+  type        = list(string)
+  default     = []
+}
+
+variable "alert_emails" {
+  description = "Addresses that receive every alert of the environment (an email channel each)."
+  type        = list(string)
+  default     = []
 }
 
 variable "max_instances_cap" {
