@@ -433,3 +433,32 @@ def test_each_environment_names_its_alert_emails_and_sends_none_by_default(env: 
     variables = _blocks(_load(root / "variables.tf"), "variable")
     assert _value(_value(variables["alert_emails"])["default"]) == []
     assert "\nalert_emails = []\n" in (root / "terraform.tfvars").read_text(encoding="utf-8")
+
+
+# -- Remote state ------------------------------------------------------------------------------------
+
+
+def test_the_bootstrap_root_creates_each_environments_state_bucket_versioned_and_private() -> None:
+    doc = _root(TERRAFORM / "bootstrap")
+    assert "backend" not in json.dumps(doc.get("terraform", []))  # local state: it comes first
+    default = _value(_value(_blocks(doc, "variable")["projects"])["default"])
+    projects = {env: _value(project) for env, project in default.items()}
+    assert projects == {env: f"trendwatch-{env}" for env in ENVS}  # as in envs/<env>/terraform.tfvars
+    bucket = _blocks(doc, "resource")["google_storage_bucket.state"]
+    assert _value(bucket["for_each"]) == "${var.projects}"
+    assert _value(bucket["project"]) == "${each.value}"
+    names = {env: _value(bucket["name"]).replace("${each.key}", env) for env in projects}
+    for env, name in names.items():
+        backend = _value(_value(_root(TERRAFORM / "envs" / env)["terraform"])["backend"])
+        assert _value(backend["gcs"]["bucket"]) == name
+    assert _value(_value(bucket["versioning"])["enabled"]) is True
+    assert _value(bucket["uniform_bucket_level_access"]) is True
+    assert _value(bucket["public_access_prevention"]) == "enforced"
+    assert _value(bucket["force_destroy"]) is False
+    assert _value(_value(bucket["lifecycle"])["prevent_destroy"]) is True
+    # old versions of the state are kept, up to a bound, to recover from a bad apply
+    condition = _value(_value(bucket["lifecycle_rule"])["condition"])
+    assert (_value(condition["with_state"]), _value(condition["num_newer_versions"])) == (
+        "ARCHIVED",
+        "${var.noncurrent_versions_kept}",
+    )

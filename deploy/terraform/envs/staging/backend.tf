@@ -4,8 +4,9 @@ terraform {
     google = { source = "hashicorp/google", version = "~> 6.0" }
   }
 
-  # One state bucket per environment, in that environment's project, created once by hand
-  # (versioned, uniform access) before the first `terraform init`.
+  # One state bucket per environment, in that environment's project, created once by
+  # deploy/terraform/bootstrap (versioned, uniform access, public access prevented) before
+  # the first `terraform init`.
   backend "gcs" {
     bucket = "trendwatch-staging-tfstate"
     prefix = "trendwatch/staging"
