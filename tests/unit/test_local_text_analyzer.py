@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import msgspec
 import pytest
+from lingua import ConfidenceValue, Language
 
 from trendwatch.adapters.local.text_analyzer import (
+    HASHTAG_MIN_CONFIDENCE,
     SENTIMENT_MODELS,
     LocalTextAnalyzer,
     choose_language,
@@ -66,6 +68,42 @@ def test_hashtag_heavy_tweets_are_read_from_their_words(
     analyzer: LocalTextAnalyzer, text: str, lang: str
 ) -> None:
     assert analyze_one(analyzer, text).lang == lang
+
+
+@pytest.mark.parametrize("profile", ["fast", "accurate"])
+@pytest.mark.parametrize("text", ["#SummerDress 🔥", "#RobeDEte ☀️", "#OOTD", "#MadeInFrance", "#Zara #HM 😍"])
+def test_hashtag_only_tweets_without_a_hint_are_undetermined_when_lingua_is_unsure(
+    profile: str, text: str
+) -> None:
+    # lingua alone said nl for #RobeDEte and #OOTD, fr for #MadeInFrance, pt for #Zara #HM
+    [result] = analyzer_for(profile).analyze([TextItem("1", text, "qht")])  # X's "hashtags only"
+    assert (result.lang, result.lang_confidence) == ("und", 0.0)
+
+
+def test_hashtags_name_the_language_when_lingua_is_sure_or_x_hints_it(analyzer: LocalTextAnalyzer) -> None:
+    assert analyze_one(analyzer, "#RentréeDesClasses").lang == "fr"
+    assert analyze_one(analyzer, "#SummerDress 🔥", "en").lang == "en"
+    assert analyze_one(analyzer, "#RobeDEte ☀️", "fr").lang == "fr"
+
+
+def test_only_a_hashtag_only_text_needs_a_sure_guess() -> None:
+    def guess(lang: Language, value: float) -> list[ConfidenceValue]:  # lingua's values add up to 1
+        return [ConfidenceValue(lang, value), ConfidenceValue(Language.ENGLISH, 1 - value)]
+
+    unsure, sure = (
+        guess(Language.DUTCH, HASHTAG_MIN_CONFIDENCE - 0.01),
+        guess(Language.FRENCH, HASHTAG_MIN_CONFIDENCE),
+    )
+    assert choose_language(unsure, None, 1, hashtags_only=True) == ("und", 0.0)
+    assert choose_language(unsure, None, 1)[0] == "nl"
+    assert choose_language(sure, None, 1, hashtags_only=True) == ("fr", HASHTAG_MIN_CONFIDENCE)
+
+
+def test_hashtag_only_tweet_gets_the_sentiment_of_its_emojis(analyzer: LocalTextAnalyzer) -> None:
+    [loved, plain] = analyzer.analyze([TextItem("1", "#SummerDress 🔥"), TextItem("2", "#SummerDress")])
+    assert (loved.lang, loved.sentiment.label) == ("und", "positive")  # VADER reads 🔥 as "fire": negative
+    assert loved.model_versions["sentiment"] == "trendwatch-emoji-lexicon-2"
+    assert (plain.sentiment.label, plain.model_versions["sentiment"]) == ("neutral", "vader-3.3.2")
 
 
 def test_function_words_settle_most_tweets_without_lingua() -> None:

@@ -14,12 +14,14 @@ from trendwatch.domain.text import (
     extract_keyphrases,
     extract_mentions,
     find_brand,
+    has_plain_words,
     readable_text,
     scan,
     split_hashtag,
     stopwords,
     strip_elision,
     taxonomy,
+    without_hashtags,
 )
 
 TWEET = "RT @Zara_Official: Loving my new #SummerDress 😍😍 from @Zara! https://t.co/xyz #OOTD #été2024"
@@ -167,6 +169,12 @@ def test_all_caps_shouting_is_not_an_entity() -> None:
 def test_detection_text_keeps_plain_words_or_falls_back_to_hashtag_words() -> None:
     assert detection_text("@bob I love it 😍 #SummerDress https://x.co") == "I love it"
     assert detection_text("@bob #SummerDress #BeachLife https://x.co") == "summer dress beach life"
+
+
+def test_plain_words_are_letters_outside_hashtags_mentions_and_urls() -> None:
+    assert has_plain_words("#SummerDress so cute")
+    assert not has_plain_words("@bob #SummerDress 🔥 2024 https://x.co")
+    assert without_hashtags("@bob #SummerDress 🔥 #OOTD") == "@bob 🔥"
 
 
 def test_readable_text_drops_urls_mentions_and_retweet_prefix_and_spells_hashtags() -> None:

@@ -157,12 +157,21 @@ def words(text: str) -> list[str]:
     return [strip_elision(t.text) for t in scan(text) if t.kind == "word"]
 
 
+def has_plain_words(text: str) -> bool:
+    """Whether the tweet has words of its own: letters outside its hashtags, mentions and URLs."""
+    return any(c.isalpha() for t in scan(text) if t.kind == "word" for c in t.text)
+
+
 def detection_text(text: str) -> str:
     """What a language detector should read: the plain words, or the hashtags' words if that is all."""
-    plain = [t.text for t in scan(text) if t.kind == "word"]
-    if not any(c.isalpha() for w in plain for c in w):
-        plain = [w for t in scan(text) if t.kind == "hashtag" for w in split_hashtag(t.text[1:])]
-    return " ".join(plain)
+    if has_plain_words(text):
+        return " ".join(t.text for t in scan(text) if t.kind == "word")
+    return " ".join(w for t in scan(text) if t.kind == "hashtag" for w in split_hashtag(t.text[1:]))
+
+
+def without_hashtags(text: str) -> str:
+    """The tweet's tokens but its hashtags, space-separated (``#SummerDress 🔥`` -> ``🔥``)."""
+    return " ".join(t.text for t in scan(text) if t.kind != "hashtag")
 
 
 def readable_text(text: str) -> str:
