@@ -25,7 +25,7 @@ from trendwatch.app.handling import Received
 from trendwatch.contracts.cloudevents import PubSubMessage
 from trendwatch.contracts.events import Sentiment, TextEnrichment, TweetEnriched
 from trendwatch.domain.tweets import Author, Tweet
-from trendwatch.warehouse.schema import TABLES, table
+from trendwatch.warehouse.schema import INDEXES, TABLES, table
 from trendwatch.warehouse.sql import merge_statement
 
 PROJECT, DATASET = "trendwatch-prod", "trendwatch"
@@ -221,13 +221,20 @@ def test_query_returns_rows_as_dicts_of_json_friendly_values(
     ]
 
 
-def test_ensure_schema_creates_every_table_qualified_by_the_dataset(
+def test_ensure_schema_creates_every_table_then_every_index_qualified_by_the_dataset(
     fake: FakeBigQuery, warehouse: BigQueryWarehouse
 ) -> None:
     warehouse.ensure_schema()
 
-    assert [q["query"] for q in fake.queries] == [t.bigquery_ddl(f"{PROJECT}.{DATASET}") for t in TABLES]
-    assert fake.queries[0]["query"].startswith(f"CREATE TABLE IF NOT EXISTS `{PROJECT}.{DATASET}.tweets`")
+    sent = [q["query"] for q in fake.queries]
+    assert sent[: len(TABLES)] == [t.bigquery_ddl(f"{PROJECT}.{DATASET}") for t in TABLES]
+    assert sent[0].startswith(f"CREATE TABLE IF NOT EXISTS `{PROJECT}.{DATASET}.tweets`")
+    assert sent[len(TABLES) :] == [
+        f"CREATE SEARCH INDEX IF NOT EXISTS tweets_text ON `{PROJECT}.{DATASET}.tweets`(text)",
+        f"CREATE VECTOR INDEX IF NOT EXISTS tweet_embeddings_ivf ON `{PROJECT}.{DATASET}.tweet_embeddings`"
+        "(embedding) STORING (model, lang, created_at) OPTIONS (index_type = 'IVF', distance_type = 'COSINE')",
+    ]
+    assert len(sent) == len(TABLES) + len(INDEXES)
 
 
 def test_merge_rows_sends_one_merge_with_the_deduplicated_rows_as_a_struct_array(

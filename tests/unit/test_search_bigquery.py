@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,7 @@ from trendwatch.app.search_engines import (
     search_terms,
 )
 from trendwatch.ports import Row
+from trendwatch.warehouse.schema import INDEXES
 
 ROW = {
     "tweet_id": "1",
@@ -61,6 +63,26 @@ def test_the_keyword_query_parses_as_bigquery_and_uses_search() -> None:
 def test_the_semantic_query_parses_as_bigquery_and_uses_vector_search() -> None:
     assert "VECTOR_SEARCH" in functions(BIGQUERY_SEMANTIC_SQL)
     assert "top_k => @limit" in BIGQUERY_SEMANTIC_SQL
+
+
+def test_the_indexes_serve_what_the_queries_search_and_filter() -> None:
+    [search] = [i for i in INDEXES if i.kind == "SEARCH"]
+    [vector] = [i for i in INDEXES if i.kind == "VECTOR"]
+    keyword = sqlglot.parse_one(BIGQUERY_KEYWORD_SQL, read="bigquery")
+    searched = {f.expressions[0].name for f in keyword.find_all(exp.Anonymous) if f.name.upper() == "SEARCH"}
+    assert searched == {search.column} and f"FROM {search.table} AS t" in BIGQUERY_KEYWORD_SQL
+    semantic = sqlglot.parse_one(BIGQUERY_SEMANTIC_SQL, read="bigquery")
+    # VECTOR_SEARCH's base table: the one inner SELECT that filters
+    [base] = [s for s in semantic.find_all(exp.Select) if s is not semantic and s.args.get("where")]
+    assert {t.name for t in base.find_all(exp.Table)} == {vector.table}
+    filtered = {c.name for c in base.args["where"].find_all(exp.Column)}
+    stored = re.search(r"STORING \(([^)]*)\)", vector.options)
+    # filters on stored columns apply before the search, not after it (fewer than top_k hits)
+    assert stored and filtered == {"model", "lang", "created_at"} <= set(stored[1].split(", "))
+    assert f"'{vector.column}'" in BIGQUERY_SEMANTIC_SQL
+    assert (
+        "distance_type = 'COSINE'" in vector.options and "distance_type => 'COSINE'" in BIGQUERY_SEMANTIC_SQL
+    )
 
 
 def test_queries_are_parameterised_and_every_parameter_has_a_bigquery_type() -> None:

@@ -8,7 +8,8 @@ the query's (semantic side). :func:`trendwatch.app.search.search` fuses the two 
   ``duckdb-ext-fts`` package (DuckDB would otherwise download it), and a brute-force dot
   product over the stored unit vectors (milliseconds for tens of thousands of tweets).
 - :class:`BigQuerySearchEngine` (production): ``SEARCH()`` on the ``tweets`` search index and
-  ``VECTOR_SEARCH`` on the ``tweet_embeddings`` vector index (:data:`BIGQUERY_INDEX_DDL`).
+  ``VECTOR_SEARCH`` on the ``tweet_embeddings`` vector index
+  (:data:`trendwatch.warehouse.schema.INDEXES`).
 """
 
 from __future__ import annotations
@@ -179,13 +180,6 @@ class DuckDBSearchEngine:
         return _candidates(rows)
 
 
-#: Created once per dataset. Below 5,000 rows BigQuery searches without the vector index
-#: (exactly); ``STORING`` lets the index apply the filters before the search, not after.
-BIGQUERY_INDEX_DDL = (
-    "CREATE SEARCH INDEX IF NOT EXISTS tweets_text ON tweets(text)",
-    "CREATE VECTOR INDEX IF NOT EXISTS tweet_embeddings_ivf ON tweet_embeddings(embedding) "
-    "STORING (model, lang, created_at) OPTIONS (index_type = 'IVF', distance_type = 'COSINE')",
-)
 _BIGQUERY_FILTERS = "t.created_at >= @since AND t.created_at < @until AND (@lang IS NULL OR t.lang = @lang)"
 # SEARCH() is a filter, without a relevance score: matches are ranked by how many of the
 # query's words they contain, then the newest first. (Fusion uses only the ranks.)

@@ -1,4 +1,4 @@
-"""Every warehouse table, defined once.
+"""Every warehouse table, defined once, and the BigQuery search and vector indexes on them.
 
 BigQuery DDL (with partitioning and clustering) and the DuckDB DDL used locally are both
 generated from these definitions; the primary key drives every ``MERGE`` upsert.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -495,6 +495,40 @@ TABLES: tuple[Table, ...] = (
 )
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}
+
+
+@dataclass(frozen=True)
+class Index:
+    """A BigQuery search or vector index (locally, DuckDB's full-text index and a brute-force
+    scan stand in: see :mod:`trendwatch.app.search_engines`)."""
+
+    name: str
+    kind: Literal["SEARCH", "VECTOR"]
+    table: str
+    column: str
+    #: What follows ``ON table(column)``: stored columns, options.
+    options: str = ""
+
+    def bigquery_ddl(self, dataset: str | None = None) -> str:
+        """``CREATE ... INDEX IF NOT EXISTS`` (the index lives in its table's dataset)."""
+        qualified = f"`{dataset}.{self.table}`" if dataset else self.table
+        ddl = f"CREATE {self.kind} INDEX IF NOT EXISTS {self.name} ON {qualified}({self.column})"
+        return f"{ddl} {self.options}" if self.options else ddl
+
+
+#: What ``SEARCH()`` and ``VECTOR_SEARCH`` use in BigQuery, created after the tables. Below
+#: 5,000 rows BigQuery searches without the vector index (exactly); ``STORING`` lets the index
+#: apply the filters before the search, not after.
+INDEXES: tuple[Index, ...] = (
+    Index("tweets_text", "SEARCH", "tweets", "text"),
+    Index(
+        "tweet_embeddings_ivf",
+        "VECTOR",
+        "tweet_embeddings",
+        "embedding",
+        "STORING (model, lang, created_at) OPTIONS (index_type = 'IVF', distance_type = 'COSINE')",
+    ),
+)
 
 
 def table(name: str) -> Table:

@@ -22,7 +22,7 @@ from typing import Any
 from google.cloud import bigquery
 
 from trendwatch.ports import Row
-from trendwatch.warehouse.schema import TABLES, Column, table
+from trendwatch.warehouse.schema import INDEXES, TABLES, Column, table
 from trendwatch.warehouse.sql import merge_statement
 
 QueryParameter = bigquery.ScalarQueryParameter | bigquery.ArrayQueryParameter | bigquery.StructQueryParameter
@@ -105,9 +105,12 @@ class BigQueryWarehouse:
             return self._client
 
     def ensure_schema(self) -> None:
-        """Create every missing table (``CREATE TABLE IF NOT EXISTS``, with partitioning and clustering)."""
+        """Create every missing table (``CREATE TABLE IF NOT EXISTS``, with partitioning and
+        clustering), then every missing search and vector index (``IF NOT EXISTS`` too)."""
         for tbl in TABLES:
             self.execute(tbl.bigquery_ddl(self.dataset))
+        for index in INDEXES:
+            self.execute(index.bigquery_ddl(self.dataset))
 
     def _run(self, sql: str, parameters: Sequence[QueryParameter]) -> Any:
         config = bigquery.QueryJobConfig(default_dataset=self.dataset, query_parameters=list(parameters))
