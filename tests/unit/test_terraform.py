@@ -462,3 +462,168 @@ def test_the_bootstrap_root_creates_each_environments_state_bucket_versioned_and
         "ARCHIVED",
         "${var.noncurrent_versions_kept}",
     )
+
+
+# -- The analysts' API image -------------------------------------------------------------------------
+
+
+def test_the_api_image_trigger_fires_for_the_api_and_the_library_and_pushes_to_the_environments_registry() -> (
+    None
+):
+    cicd = _blocks(_load(TERRAFORM / "modules/cicd/main.tf"), "resource")
+    trigger = cicd["google_cloudbuild_trigger.api"]
+    assert [_value(f) for f in trigger["included_files"]] == ["deploy/api/**", "shared/**", "constraints.txt"]
+    assert _value(trigger["service_account"]) == "${google_service_account.deployer.id}"
+    filename = _value(trigger["filename"])
+    assert "deploy/cloudbuild/api-build.yaml" in filename and "deploy/cloudbuild/api-promote.yaml" in filename
+    assert _value(_value(trigger["approval_config"])["approval_required"]) == "${var.approval_required}"
+    substitutions = _value(trigger["substitutions"])
+    assert "_REPOSITORY = local.repository" in substitutions
+    assert "_PROMOTE_FROM_REPOSITORY = local.promote_from_repository" in substitutions
+    # the API service once the environment has one (module api), else images are only pushed
+    assert '_API_SERVICE = var.api_service == null ? "" : var.api_service' in substitutions
+    cicd_module = _blocks(_root(TERRAFORM / "modules" / "platform"), "module")["cicd"]
+    assert _value(cicd_module["api_service"]) == "${one(module.api[*].service_name)}"
+    repository = cicd["google_artifact_registry_repository.images"]
+    assert _value(repository["format"]) == "DOCKER"
+    assert _value(_value(repository["docker_config"])["immutable_tags"]) is True
+    # the deployer writes to this repository and reads the previous environment's, nothing more
+    push = cicd["google_artifact_registry_repository_iam_member.deployer_pushes"]
+    assert (_value(push["role"]), _value(push["repository"])) == (
+        "roles/artifactregistry.writer",
+        "${google_artifact_registry_repository.images.name}",
+    )
+    pull = cicd["google_artifact_registry_repository_iam_member.deployer_pulls_previous"]
+    assert (_value(pull["role"]), _value(pull["project"])) == (
+        "roles/artifactregistry.reader",
+        "${var.promote_from_project}",
+    )
+    assert not re.search(
+        r"artifactregistry|roles/run", _value(cicd["google_project_iam_member.deployer"]["for_each"])
+    )
+
+
+def test_the_deployer_rolls_out_api_images_on_that_service_alone_and_terraform_leaves_the_image_to_it() -> (
+    None
+):
+    api = _blocks(_load(TERRAFORM / "modules/api/main.tf"), "resource")
+    deploys = api["google_cloud_run_v2_service_iam_member.deployer"]
+    assert (_value(deploys["role"]), _value(deploys["name"]), _value(deploys["member"])) == (
+        "roles/run.developer",
+        "${google_cloud_run_v2_service.api.name}",
+        "${var.deployer}",
+    )
+    acts_as = api["google_service_account_iam_member.deployer_acts_as_api"]
+    assert (_value(acts_as["role"]), _value(acts_as["service_account_id"])) == (
+        "roles/iam.serviceAccountUser",
+        "${google_service_account.api.name}",
+    )
+    ignored = _value(_value(api["google_cloud_run_v2_service.api"]["lifecycle"])["ignore_changes"])
+    assert "${template[0].containers[0].image}" in ignored
+    platform = _blocks(_root(TERRAFORM / "modules" / "platform"), "module")["api"]
+    assert _value(platform["deployer"]) == "${module.cicd.deployer_member}"
+
+
+def test_api_build_configs_push_the_tested_image_and_promote_that_same_image() -> None:
+    image = "${_REPOSITORY}/api:${COMMIT_SHA}"
+    build = yaml.safe_load((CLOUDBUILD / "api-build.yaml").read_text(encoding="utf-8"))
+    steps = {s["id"]: s for s in build["steps"]}
+    assert list(steps) == ["test", "build", "push", "deploy"]
+    assert steps["test"]["args"] == ["test"]
+    assert steps["build"]["args"] == ["build", "--file=deploy/api/Dockerfile", f"--tag={image}", "."]
+    assert steps["push"]["args"] == ["push", image]
+    marker = "gs://${_SOURCES_BUCKET}/api/${COMMIT_SHA}.deployed"
+    assert steps["deploy"]["args"] == [
+        "deploy/cloudbuild/deploy-api.sh",
+        "${_API_SERVICE}",
+        "${PROJECT_ID}",
+        "${_REGION}",
+        image,
+        marker,
+    ]
+    promote = yaml.safe_load((CLOUDBUILD / "api-promote.yaml").read_text(encoding="utf-8"))
+    steps = {s["id"]: s for s in promote["steps"]}
+    assert list(steps) == ["wait-for-previous-environment", "copy-image", "deploy"]
+    assert steps["wait-for-previous-environment"]["args"][:2] == [
+        "deploy/cloudbuild/wait-for-marker.sh",
+        "gs://${_PROMOTE_FROM}/api/${COMMIT_SHA}.deployed",
+    ]
+    copy = steps["copy-image"]["args"][-1]
+    assert 'docker pull "${_PROMOTE_FROM_REPOSITORY}/api:${COMMIT_SHA}"' in copy
+    assert f'docker push "{image}"' in copy
+    assert steps["deploy"]["args"][0] == "deploy/cloudbuild/deploy-api.sh"
+    for script in ("deploy-api.sh", "wait-for-marker.sh"):
+        assert (CLOUDBUILD / script).stat().st_mode & 0o111, script
+
+
+_FAKE_GCLOUD = """#!/usr/bin/env bash
+echo "$*" >> "$GCLOUD_LOG"
+case "$1 $2 $3" in
+  "run services describe") echo "$REVISIONS" ;;
+  "storage cp -") cat > "$MARKER_COPY" ;;
+esac
+"""
+IMAGE = "europe-west1-docker.pkg.dev/p/trendwatch/api:abc"
+
+
+def _deploy_api(tmp_path: Path, service: str, revisions: str = "") -> tuple[int, str, list[str], str | None]:
+    """Run deploy-api.sh against a stand-in gcloud: exit status, stderr, gcloud calls, marker text."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "gcloud").write_text(_FAKE_GCLOUD)
+    (bin_dir / "gcloud").chmod(0o755)
+    log, marker = tmp_path / "gcloud.log", tmp_path / "marker"
+    log.touch()
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "GCLOUD_LOG": str(log),
+        "MARKER_COPY": str(marker),
+        "REVISIONS": revisions,
+    }
+    result = subprocess.run(
+        [
+            "bash",
+            str(CLOUDBUILD / "deploy-api.sh"),
+            service,
+            "p",
+            "europe-west1",
+            IMAGE,
+            "gs://b/api/abc.deployed",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    calls = log.read_text().splitlines()
+    return result.returncode, result.stderr, calls, marker.read_text() if marker.exists() else None
+
+
+def test_deploy_api_rolls_out_the_image_checks_the_revision_serves_then_leaves_the_marker(
+    tmp_path: Path,
+) -> None:
+    status, _, calls, marker = _deploy_api(
+        tmp_path, "trendwatch-api", "trendwatch-api-00002 trendwatch-api-00002"
+    )
+    assert status == 0
+    assert (
+        calls[0]
+        == f"run services update trendwatch-api --image={IMAGE} --project=p --region=europe-west1 --quiet"
+    )
+    assert calls[-1] == "storage cp - gs://b/api/abc.deployed"
+    assert marker == IMAGE + "\n"
+
+
+def test_deploy_api_fails_without_a_marker_when_the_new_revision_does_not_serve(tmp_path: Path) -> None:
+    status, stderr, _, marker = _deploy_api(
+        tmp_path, "trendwatch-api", "trendwatch-api-00003 trendwatch-api-00002"
+    )
+    assert (status, marker) == (1, None)
+    assert "trendwatch-api-00003 is not ready" in stderr
+
+
+def test_deploy_api_without_an_api_service_only_marks_the_pushed_image(tmp_path: Path) -> None:
+    status, stderr, calls, marker = _deploy_api(tmp_path, "")
+    assert (status, calls, marker) == (0, ["storage cp - gs://b/api/abc.deployed"], IMAGE + "\n")
+    assert "set api_image" in stderr

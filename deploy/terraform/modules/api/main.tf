@@ -21,7 +21,12 @@ variable "lake_bucket" {
 }
 
 variable "image" {
-  description = "The API container (deploy/api/Dockerfile), pushed to Artifact Registry by CI."
+  description = "The API's first container (deploy/api/Dockerfile), pushed to Artifact Registry by CI; CI deploys the later ones."
+  type        = string
+}
+
+variable "deployer" {
+  description = "The CI/CD deployer (member), which rolls out new images of the API."
   type        = string
 }
 
@@ -115,6 +120,28 @@ resource "google_cloud_run_v2_service" "api" {
       }
     }
   }
+
+  # The image is rolled out by CI (deploy/cloudbuild/deploy-api.sh), which gcloud records as
+  # the service's client: Terraform leaves both alone.
+  lifecycle {
+    ignore_changes = [template[0].containers[0].image, client, client_version]
+  }
+}
+
+# CI owns the image version, Terraform everything else (as for the functions' code).
+resource "google_cloud_run_v2_service_iam_member" "deployer" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloud_run_v2_service.api.name
+  role     = "roles/run.developer"
+  member   = var.deployer
+}
+
+# A new revision runs as tw-api: the deployer may act as that account alone.
+resource "google_service_account_iam_member" "deployer_acts_as_api" {
+  service_account_id = google_service_account.api.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = var.deployer
 }
 
 resource "google_cloud_run_v2_service_iam_member" "invokers" {
@@ -128,3 +155,4 @@ resource "google_cloud_run_v2_service_iam_member" "invokers" {
 
 output "api_service_account" { value = google_service_account.api.email }
 output "api_uri" { value = google_cloud_run_v2_service.api.uri }
+output "service_name" { value = google_cloud_run_v2_service.api.name }

@@ -1,10 +1,13 @@
 # CI/CD of one environment: a Cloud Build trigger per service that fires only when that
-# service's folder or the shared library changes, running as a deployer service account that
-# can update the functions' code and nothing else.
+# service's folder or the shared library changes, and one for the analysts' API image, running
+# as a deployer service account that can update the functions' code and the API's image and
+# nothing else.
 #
 # dev builds, tests and deploys the service (deploy/cloudbuild/build.yaml); staging and prod
 # deploy the zip dev built once the previous environment has deployed the same commit
-# (deploy/cloudbuild/promote.yaml); prod also waits for a manual approval.
+# (deploy/cloudbuild/promote.yaml); prod also waits for a manual approval. The API image goes
+# the same way (api-build.yaml, api-promote.yaml), through each environment's Artifact
+# Registry repository.
 
 terraform {
   required_version = ">= 1.5"
@@ -27,8 +30,20 @@ variable "sources_bucket" {
   type        = string
 }
 
-variable "promote_from_bucket" {
-  description = "The previous environment's function-sources bucket; null in dev, which builds."
+variable "promote_from_project" {
+  description = "The previous environment's project; null in dev, which builds."
+  type        = string
+  default     = null
+}
+
+variable "api_service" {
+  description = "The analysts' API Cloud Run service; null while the environment has none (its images are pushed, not deployed)."
+  type        = string
+  default     = null
+}
+
+variable "kms_key_name" {
+  description = "Customer-managed key of the image repository; null = Google-managed."
   type        = string
   default     = null
 }
@@ -48,7 +63,12 @@ variable "branch" {
 }
 
 locals {
-  builds = var.promote_from_bucket == null
+  builds = var.promote_from_project == null
+  # Named after their project, in every environment (modules/storage, the repository below).
+  promote_from_bucket     = local.builds ? null : "${var.promote_from_project}-function-sources"
+  repository_id           = "trendwatch"
+  repository              = "${var.region}-docker.pkg.dev/${var.project_id}/${local.repository_id}"
+  promote_from_repository = local.builds ? null : "${var.region}-docker.pkg.dev/${var.promote_from_project}/${local.repository_id}"
 }
 
 # The identity every build of this environment runs as.
@@ -85,9 +105,42 @@ resource "google_storage_bucket_iam_member" "deployer_sources" {
 # Promotion reads the zip (and the `.deployed` marker) the previous environment deployed.
 resource "google_storage_bucket_iam_member" "deployer_reads_previous" {
   count  = local.builds ? 0 : 1
-  bucket = var.promote_from_bucket
+  bucket = local.promote_from_bucket
   role   = "roles/storage.objectViewer"
   member = google_service_account.deployer.member
+}
+
+# The analysts' API image (deploy/api/Dockerfile), one tag per commit.
+resource "google_artifact_registry_repository" "images" {
+  project       = var.project_id
+  location      = var.region
+  repository_id = local.repository_id
+  format        = "DOCKER"
+  description   = "trendwatch ${var.environment} container images (the analysts' API)"
+  kms_key_name  = var.kms_key_name
+  labels        = { app = "trendwatch" }
+
+  docker_config {
+    immutable_tags = true # a commit's tag names one image, as a commit's zip is one object
+  }
+}
+
+resource "google_artifact_registry_repository_iam_member" "deployer_pushes" {
+  project    = var.project_id
+  location   = var.region
+  repository = google_artifact_registry_repository.images.name
+  role       = "roles/artifactregistry.writer"
+  member     = google_service_account.deployer.member
+}
+
+# Promotion pulls the image the previous environment deployed.
+resource "google_artifact_registry_repository_iam_member" "deployer_pulls_previous" {
+  count      = local.builds ? 0 : 1
+  project    = var.promote_from_project
+  location   = var.region
+  repository = local.repository_id
+  role       = "roles/artifactregistry.reader"
+  member     = google_service_account.deployer.member
 }
 
 resource "google_cloudbuild_trigger" "service" {
@@ -116,7 +169,48 @@ resource "google_cloudbuild_trigger" "service" {
       _REGION         = var.region
       _SOURCES_BUCKET = var.sources_bucket
     },
-    local.builds ? {} : { _PROMOTE_FROM = var.promote_from_bucket },
+    local.builds ? {} : { _PROMOTE_FROM = local.promote_from_bucket },
+  )
+
+  approval_config {
+    approval_required = var.approval_required
+  }
+
+  depends_on = [google_project_iam_member.deployer]
+}
+
+# The API image, on a push that changes what the image is built from. Markers of deployed
+# commits go to the sources bucket (api/<commit>.deployed), as the services' do.
+resource "google_cloudbuild_trigger" "api" {
+  project         = var.project_id
+  location        = var.region
+  name            = "api-${var.environment}"
+  description     = "${local.builds ? "Build, test, push and deploy" : "Promote"} the analysts' API image in ${var.environment}"
+  service_account = google_service_account.deployer.id
+  filename        = local.builds ? "deploy/cloudbuild/api-build.yaml" : "deploy/cloudbuild/api-promote.yaml"
+
+  # The image holds the library and its constraints, built by deploy/api/.
+  included_files = ["deploy/api/**", "shared/**", "constraints.txt"]
+
+  github {
+    owner = var.github_owner
+    name  = var.github_repository
+    push {
+      branch = var.branch
+    }
+  }
+
+  substitutions = merge(
+    {
+      _REGION         = var.region
+      _REPOSITORY     = local.repository
+      _API_SERVICE    = var.api_service == null ? "" : var.api_service
+      _SOURCES_BUCKET = var.sources_bucket
+    },
+    local.builds ? {} : {
+      _PROMOTE_FROM            = local.promote_from_bucket
+      _PROMOTE_FROM_REPOSITORY = local.promote_from_repository
+    },
   )
 
   approval_config {
@@ -127,4 +221,7 @@ resource "google_cloudbuild_trigger" "service" {
 }
 
 output "deployer_service_account" { value = google_service_account.deployer.email }
-output "trigger_names" { value = [for t in google_cloudbuild_trigger.service : t.name] }
+output "deployer_member" { value = google_service_account.deployer.member }
+output "trigger_names" {
+  value = concat([for t in google_cloudbuild_trigger.service : t.name], [google_cloudbuild_trigger.api.name])
+}

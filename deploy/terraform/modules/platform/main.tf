@@ -76,22 +76,25 @@ module "monitoring" {
   alert_emails          = var.alert_emails
 }
 
-# CI/CD: one trigger per service, filtered on its folder and shared/ (see modules/cicd).
+# CI/CD: one trigger per service, filtered on its folder and shared/, and one for the API
+# image (see modules/cicd).
 module "cicd" {
-  source         = "../cicd"
-  project_id     = var.project_id
-  region         = var.region
-  environment    = var.environment
-  services       = { for name, s in module.services : name => s.runtime_service_account_id }
-  sources_bucket = module.storage.sources_bucket
-  # Function-source buckets are named after their project (modules/storage).
-  promote_from_bucket = var.promote_from_project == null ? null : "${var.promote_from_project}-function-sources"
-  approval_required   = var.approval_required
-  github_owner        = var.github_owner
-  github_repository   = var.github_repository
+  source               = "../cicd"
+  project_id           = var.project_id
+  region               = var.region
+  environment          = var.environment
+  services             = { for name, s in module.services : name => s.runtime_service_account_id }
+  sources_bucket       = module.storage.sources_bucket
+  promote_from_project = var.promote_from_project
+  approval_required    = var.approval_required
+  github_owner         = var.github_owner
+  github_repository    = var.github_repository
+  kms_key_name         = var.kms_key_name
+  api_service          = one(module.api[*].service_name)
 }
 
-# The analysts' API, once its image exists (null until CI has pushed one).
+# The analysts' API, once its image exists (null until CI has pushed one; CI deploys the
+# images after that one).
 module "api" {
   source              = "../api"
   count               = var.api_image == null ? 0 : 1
@@ -102,5 +105,6 @@ module "api" {
   lake_bucket         = module.storage.lake_bucket
   image               = var.api_image
   invokers            = var.api_invokers
+  deployer            = module.cicd.deployer_member
   deletion_protection = var.deletion_protection
 }
