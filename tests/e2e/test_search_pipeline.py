@@ -125,6 +125,18 @@ def test_search_lang_keeps_one_language(replayed: tuple[Path, list[str]]) -> Non
     assert [(h["tweet_id"], h["lang"]) for h in hits] == [("2", "fr")]
 
 
+def test_search_since_and_until_keep_the_tweets_created_in_between(replayed: tuple[Path, list[str]]) -> None:
+    state, _ = replayed
+    query = "linen dress for hot weather"
+    assert [h["tweet_id"] for h in search_json(state, query, "--until", "2026-11-02T10:01")] == ["1"]
+    # the retweeted text is one hit, its earliest tweet in the range: the retweet of minute 4
+    hits = search_json(state, query, "--since", "2026-11-02T10:04", "--until", "2026-11-02T10:09")
+    assert [(h["tweet_id"], h["created_at"]) for h in hits] == [("11", "2026-11-02T10:04:00Z")]
+    empty = ["--since", "2026-11-02T10:05", "--until", "2026-11-02T10:05"]
+    result = CliRunner().invoke(main, ["search", query, *empty, "--state", str(state)])
+    assert result.exit_code == 2 and "--since must be before --until" in result.output
+
+
 def test_search_people_view_is_a_table(replayed: tuple[Path, list[str]]) -> None:
     state, _ = replayed
     result = CliRunner().invoke(main, ["search", "coffee", "--limit", "1", "--state", str(state)])

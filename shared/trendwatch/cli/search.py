@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from trendwatch.cli.common import (
     JSON_OPTION,
+    MOMENT,
     STATE_OPTION,
     open_warehouse,
     out,
     print_json,
     settings_for,
     table,
+    utc,
 )
 
 
@@ -23,8 +26,20 @@ from trendwatch.cli.common import (
 @JSON_OPTION
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--lang", default=None, help="Only tweets in this language (e.g. en, fr).")
-def search(query: str, state_dir: Path | None, as_json: bool, limit: int, lang: str | None) -> None:
-    """Tweets matching QUERY, best first: keyword (BM25) and semantic (embedding) ranks fused."""
+@click.option("--since", type=MOMENT, default=None, help="Only tweets created at or after (UTC).")
+@click.option("--until", type=MOMENT, default=None, help="Only tweets created before (UTC).")
+def search(
+    query: str,
+    state_dir: Path | None,
+    as_json: bool,
+    limit: int,
+    lang: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> None:
+    """Tweets matching QUERY, best first: keyword (BM25) and semantic (embedding) ranks fused.
+
+    A text repeated by many tweets is one hit, shown as its earliest tweet in the time range."""
     from trendwatch.adapters.local.embedder import WordLlamaEmbedder
     from trendwatch.app.search import NoEmbeddings, SearchFilters
     from trendwatch.app.search import search as hybrid_search
@@ -32,11 +47,12 @@ def search(query: str, state_dir: Path | None, as_json: bool, limit: int, lang: 
 
     if not query.strip():
         raise click.BadParameter("the query is empty", param_hint="QUERY")
+    if since is not None and until is not None and since >= until:
+        raise click.BadParameter("--since must be before --until", param_hint="--since")
     engine = DuckDBSearchEngine(open_warehouse(settings_for(state_dir)))
     try:
-        hits = hybrid_search(
-            engine, WordLlamaEmbedder(), query, limit=limit, filters=SearchFilters(lang=lang)
-        )
+        filters = SearchFilters(lang=lang, since=utc(since), until=utc(until))
+        hits = hybrid_search(engine, WordLlamaEmbedder(), query, limit=limit, filters=filters)
     except NoEmbeddings as exc:
         raise click.ClickException(
             f"{exc}: replay tweets (`trendwatch replay FILE` or `trendwatch demo`) to embed them first"
