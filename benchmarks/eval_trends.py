@@ -453,6 +453,7 @@ a topic has a handful of posts in its first ten minutes, which no detector can t
 at this precision; the delay falls as the stream grows (see the rows by rate).
 
 Ours: `trendwatch topics` groups key phrases online into topics (`trendwatch.domain.topics`: spelling,
+the catalogue's names of one product in each language (read from the generated products feed),
 co-occurrence both ways, WordLlama embeddings; a term splits off again when it stops keeping its
 topic's company) and scores each topic's voices (unique authors of all its terms, suspected bots
 left out) with the members it had at each minute, with a Poisson CUSUM against the topic's
