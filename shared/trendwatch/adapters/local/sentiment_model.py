@@ -195,16 +195,17 @@ def feature_matrix(
 
 
 @cache
-def _vader() -> Any:
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+def _vader() -> Callable[[str], tuple[float, float, float, float]]:
+    # vaderSentiment is an optional dependency: imported on first use.
+    from trendwatch.adapters.local.vader import polarity_scores
 
-    return SentimentIntensityAnalyzer()
+    return polarity_scores
 
 
 def vader_scores(texts: Sequence[str]) -> npt.NDArray[np.float64]:
     """VADER's ``neg``, ``neu``, ``pos`` and ``compound`` scores of each text's readable words."""
-    scores = (_vader().polarity_scores(readable_text(text)) for text in texts)
-    rows = [(s["neg"], s["neu"], s["pos"], s["compound"]) for s in scores]
+    polarity_scores = _vader()
+    rows = [polarity_scores(readable_text(text)) for text in texts]
     return np.asarray(rows, dtype=np.float64).reshape(len(texts), 4)
 
 
