@@ -7,7 +7,7 @@ tweets generalise to common words it never saw), optionally followed by dense bl
 (:data:`DENSE_BLOCKS`: VADER's four scores); a linear model maps them to negative /
 neutral / positive probabilities. ``scripts/train_sentiment.py``
 fits the weights with scikit-learn on exactly these features (it imports
-:func:`featurize` from here) and exports them as ``<name>.npz`` + ``<name>.json``
+:func:`feature_matrix` from here) and exports them as ``<name>.npz`` + ``<name>.json``
 under :mod:`trendwatch.models`, so training and inference can never drift apart.
 """
 
@@ -17,8 +17,9 @@ import itertools
 import json
 import re
 import zlib
+from array import array
 from collections.abc import Callable, Sequence
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 from importlib.metadata import version
 from typing import Any, NamedTuple
@@ -78,20 +79,21 @@ class ModelInfo(msgspec.Struct, frozen=True, kw_only=True):
         return f"{self.name}-{self.version}{suffix}"
 
 
-def _hash(feature: str, mask: int) -> int:
-    return zlib.crc32(feature.encode("utf-8")) & mask
-
-
 def tokens(text: str) -> list[str]:
     """Lower-cased tokens with URLs and mentions replaced by placeholders, repeats squeezed,
     and the few words after a negator marked with ``NOT_``; in French also the verb before
     ``pas``/``jamais``/``rien`` and the one after ``n'`` (``n'aime`` -> ``ne``, ``NOT_aime``)."""
-    text = _URL.sub(" http ", text)
-    text = _MENTION.sub(" @user ", text)
+    if "://" in text or "www." in text.lower():  # what any URL has (the substitution costs more)
+        text = _URL.sub(" http ", text)
+    if "@" in text:
+        text = _MENTION.sub(" @user ", text)
     text = _REPEATS.sub(r"\1\1", text.lower().replace("’", "'"))
+    found: list[str] = _TOKEN.findall(text)
+    if "n'" not in text and _NEGATORS.isdisjoint(found):
+        return found  # nothing to mark (the common case, and the loop below is the slow part)
     out: list[str] = []
     scope = 0
-    for token in _TOKEN.findall(text):
+    for token in found:
         if token.startswith("n'") and len(token) > 2:
             out.extend(["ne", "NOT_" + token[2:]])
             scope = _NEGATION_SCOPE
@@ -147,47 +149,118 @@ def load_lexicon(lang: str) -> tuple[int, dict[str, tuple[str | None, str | None
     return raw["version"], cues
 
 
-@lru_cache(maxsize=200_000)
-def _token_features(token: str, mask: int, lexicon: str) -> tuple[int, ...]:
-    """Hashes of one token's unigram, lexicon cue and character n-grams (cached: words recur a lot)."""
-    hashes = [_hash("w|" + token, mask)]
-    bare = token.removeprefix("NOT_")
-    cue = load_lexicon(lexicon)[1].get(fold(strip_elision(bare)), (None, None))[bare != token]
-    if cue:
-        hashes.extend([_hash(cue, mask)] * _CUE_WEIGHT)
-    if token[0].isalnum():
-        padded = f" {bare} "
-        for n in _CHAR_NGRAMS:
-            hashes.extend(_hash("c|" + padded[i : i + n], mask) for i in range(len(padded) - n + 1))
-    return tuple(hashes)
+#: CRC-32 states after each feature kind's prefix: a feature's hash is the CRC-32 of its UTF-8
+#: bytes, e.g. of ``w|great`` for a word, continued here from ``w|``.
+_WORD_STATE, _BIGRAM_STATE, _CHARS_STATE = (zlib.crc32(prefix) for prefix in (b"w|", b"b|", b"c|"))
+#: How many tokens' features a featuriser keeps; beyond that it forgets them all and starts over.
+_MAX_KNOWN_TOKENS = 200_000
+
+
+class _TokenFeatures(NamedTuple):
+    """What one token adds to a text's features."""
+
+    #: Hashes of its unigram, lexicon cue and character n-grams, as C ``int``s: a batch's are
+    #: joined and read by numpy at once.
+    indices: bytes
+    #: The CRC-32 state after ``b|<token> ``: a bigram's hash continues it with the next token.
+    bigram_state: int
+    encoded: bytes
+
+
+class _Featurizer:
+    """:func:`featurize` in one hashing space and lexicon, each token's features computed once
+    (words recur a lot)."""
+
+    def __init__(self, n_features: int, lexicon: str) -> None:
+        if n_features & (n_features - 1) or not 0 < n_features <= 2**31:
+            raise ValueError("n_features must be a power of two, at most 2**31")
+        self.mask = n_features - 1
+        self._cues = {
+            word: tuple(None if cue is None else zlib.crc32(cue.encode()) & self.mask for cue in cues)
+            for word, cues in load_lexicon(lexicon)[1].items()
+        }
+        self._known: dict[str, _TokenFeatures] = {}
+
+    def features(self, text: str) -> list[_TokenFeatures]:
+        """The features of each of :func:`tokens`'s tokens of ``text``."""
+        known = self._known
+        return [known.get(token) or self._learn(token) for token in tokens(text)]
+
+    def bigrams(self, features: Sequence[_TokenFeatures]) -> list[int]:
+        """The hashes of the bigrams of consecutive tokens."""
+        return [zlib.crc32(b.encoded, a.bigram_state) & self.mask for a, b in itertools.pairwise(features)]
+
+    def _learn(self, token: str) -> _TokenFeatures:
+        """Compute a token's features and keep them."""
+        mask = self.mask
+        encoded = token.encode()
+        hashes = [zlib.crc32(encoded, _WORD_STATE) & mask]
+        bare = token.removeprefix("NOT_")
+        cue = self._cues.get(fold(strip_elision(bare)), (None, None))[bare != token]
+        if cue is not None:
+            hashes.extend([cue] * _CUE_WEIGHT)
+        if token[0].isalnum():
+            padded = f" {bare} "
+            if padded.isascii():  # then bytes are characters: slice the encoded word
+                data = padded.encode()
+                grams = [data[i : i + n] for n in _CHAR_NGRAMS for i in range(len(data) - n + 1)]
+            else:
+                grams = [padded[i : i + n].encode() for n in _CHAR_NGRAMS for i in range(len(padded) - n + 1)]
+            hashes.extend([zlib.crc32(gram, _CHARS_STATE) & mask for gram in grams])
+        if len(self._known) >= _MAX_KNOWN_TOKENS:
+            self._known.clear()
+        features = _TokenFeatures(
+            array("i", hashes).tobytes(), zlib.crc32(b" ", zlib.crc32(encoded, _BIGRAM_STATE)), encoded
+        )
+        self._known[token] = features
+        return features
+
+
+@cache
+def _featurizer(n_features: int, lexicon: str) -> _Featurizer:
+    return _Featurizer(n_features, lexicon)
 
 
 def featurize(text: str, n_features: int, lexicon: str) -> list[int]:
-    """Hashed feature indices of ``text`` (with repetitions: a count vector in sparse form)."""
-    if n_features & (n_features - 1):
-        raise ValueError("n_features must be a power of two")
-    mask = n_features - 1
-    toks = tokens(text)
-    indices: list[int] = []
-    for token in toks:
-        indices.extend(_token_features(token, mask, lexicon))
-    indices.extend(_hash(f"b|{a} {b}", mask) for a, b in itertools.pairwise(toks))
-    return indices
+    """Hashed feature indices of ``text`` (with repetitions: a count vector in sparse form): each
+    token's unigram (``w|``), lexicon cue (``lex|pos`` or ``lex|neg``, :data:`_CUE_WEIGHT` times)
+    and character n-grams (``c|``, of the word without ``NOT_``), then each bigram of tokens
+    (``b|<token> <token>``), hashed with CRC-32 modulo ``n_features``."""
+    featurizer = _featurizer(n_features, lexicon)
+    features = featurizer.features(text)
+    indices = [index for feature in features for index in array("i", feature.indices)]
+    return indices + featurizer.bigrams(features)
 
 
 def feature_matrix(
     texts: Sequence[str], n_features: int, lexicon: str
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    """The L2-normalised count matrix of ``texts`` in COO form: ``(rows, cols, values)``."""
-    rows: list[int] = []
-    cols: list[int] = []
-    for row, text in enumerate(texts):
-        indices = featurize(text, n_features, lexicon)
-        cols.extend(indices)
-        rows.extend([row] * len(indices))
-    keys, counts = np.unique(
-        np.asarray(rows, dtype=np.int64) * n_features + np.asarray(cols, dtype=np.int64), return_counts=True
+    """The L2-normalised count matrix of :func:`featurize`'s indices of ``texts`` in COO form:
+    ``(rows, cols, values)``, sorted by row then column.
+
+    Built per batch rather than text by text: the tokens' cached indices are joined as bytes for
+    numpy to read at once, so that a text costs a few Python operations per token.
+    """
+    featurizer = _featurizer(n_features, lexicon)
+    token_indices: list[bytes] = []
+    bigrams: list[int] = []
+    n_bigrams: list[int] = []
+    for text in texts:
+        features = featurizer.features(text)
+        token_indices.append(b"".join([feature.indices for feature in features]))
+        pairs = featurizer.bigrams(features)
+        bigrams.extend(pairs)
+        n_bigrams.append(len(pairs))
+    text_ids = np.arange(len(texts), dtype=np.int64)
+    index_size = np.dtype(np.intc).itemsize
+    keys = np.concatenate(
+        [
+            np.repeat(text_ids, [len(indices) // index_size for indices in token_indices]) * n_features
+            + np.frombuffer(b"".join(token_indices), dtype=np.intc),
+            np.repeat(text_ids, n_bigrams) * n_features + np.asarray(bigrams, dtype=np.int64),
+        ]
     )
+    keys, counts = np.unique(keys, return_counts=True)
     row_ids, col_ids = np.divmod(keys, n_features)
     norms = np.sqrt(np.bincount(row_ids, weights=counts.astype(np.float64) ** 2, minlength=len(texts)))
     values = counts / np.where(norms > 0, norms, 1.0)[row_ids]
@@ -252,7 +325,9 @@ class SentimentModel:
         ):
             raise ValueError(f"{info.tag}: weights of shape {weights.shape} do not match its metadata")
         self.info = info
-        self._weights = weights
+        #: One contiguous row per class: gathering a text's features from each is faster than
+        #: gathering rows of three.
+        self._class_weights = np.ascontiguousarray(weights.T)
         self._bias = bias
         self._dense_weights = dense_weights
 
@@ -279,9 +354,11 @@ class SentimentModel:
         if not texts:
             return np.zeros((0, n_classes))
         rows, cols, values = feature_matrix(texts, self.info.n_features, self.info.lexicon)
-        contributions = self._weights[cols] * values[:, None]
         logits: npt.NDArray[np.float64] = self._bias + np.stack(
-            [np.bincount(rows, weights=contributions[:, k], minlength=len(texts)) for k in range(n_classes)],
+            [
+                np.bincount(rows, weights=np.take(class_weights, cols) * values, minlength=len(texts))
+                for class_weights in self._class_weights
+            ],
             axis=1,
         )
         if self.info.dense:

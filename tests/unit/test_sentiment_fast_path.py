@@ -1,0 +1,161 @@
+"""The batched featuriser and model give exactly what the plain per-text computation gives.
+
+The reference below is the sentiment model's definition written straightforwardly, as it was
+before the hot path was optimised: tokens with negation marking, CRC-32 hashes of each feature's
+name, a count matrix made unique and L2-normalised with numpy, the weights gathered row by row,
+and VADER's scores from the library itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import zlib
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from trendwatch.adapters.local.sentiment_model import (
+    SentimentModel,
+    feature_matrix,
+    featurize,
+    load_lexicon,
+    tokens,
+)
+from trendwatch.adapters.local.text_analyzer import SENTIMENT_MODELS
+from trendwatch.domain.text import fold, readable_text, strip_elision
+from trendwatch.evaluation.text import language_cases, read_sets
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "labelled"
+#: Beyond the labelled tweets (which have ``@user`` and ``http`` already): raw URLs and
+#: mentions, elided negations, repeats, capitals, non-ASCII words and emojis.
+EXTRA = [
+    "RT @Bob: I don't LOVE it!!! https://t.co/x www.shop.fr",
+    "Je n'aime pas ça, j'aime pas, ça n'est jamais top @İstanbul",
+    "soooo goooood 😍😍 naïve café crème brûlée",
+    "not bad at all. never again",
+    "",
+    "😡",
+]
+
+_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+_MENTION = re.compile(r"(?<!\w)@\w+")
+_REPEATS = re.compile(r"(\w)\1{2,}")
+_TOKEN = re.compile(r"@user|\w+(?:['’-]\w+)*|[^\w\s\ufe0f\u200d]")
+_NEGATORS = frozenset(
+    {"not", "no", "never", "nothing", "nobody", "cannot", "cant", "dont", "doesnt", "didnt", "isnt", "wasnt"}
+    | {"arent", "wont", "without", "pas", "jamais", "rien", "personne", "aucun", "aucune", "ni", "sans", "ne"}
+)
+
+
+def reference_tokens(text: str) -> list[str]:
+    text = _URL.sub(" http ", text)
+    text = _MENTION.sub(" @user ", text)
+    text = _REPEATS.sub(r"\1\1", text.lower().replace("’", "'"))
+    out: list[str] = []
+    scope = 0
+    for token in _TOKEN.findall(text):
+        if token.startswith("n'") and len(token) > 2:
+            out.extend(["ne", "NOT_" + token[2:]])
+            scope = 3
+        elif token in _NEGATORS or token.endswith("n't"):
+            previous = out[-1] if out else "-"
+            if token in ("pas", "jamais", "rien") and previous[0].isalnum() and previous not in _NEGATORS:
+                out[-1] = "NOT_" + previous.removeprefix("NOT_")
+            scope = 3
+            out.append(token)
+        elif not token[0].isalnum() and token[0] != "_":
+            scope = 0
+            out.append(token)
+        elif scope:
+            scope -= 1
+            out.append("NOT_" + token)
+        else:
+            out.append(token)
+    return out
+
+
+def reference_features(text: str, n_features: int, lexicon: str) -> list[int]:
+    def index(feature: str) -> int:
+        return zlib.crc32(feature.encode("utf-8")) & (n_features - 1)
+
+    toks = reference_tokens(text)
+    cues = load_lexicon(lexicon)[1]
+    indices: list[int] = []
+    for token in toks:
+        indices.append(index("w|" + token))
+        bare = token.removeprefix("NOT_")
+        cue = cues.get(fold(strip_elision(bare)), (None, None))[bare != token]
+        if cue:
+            indices.extend([index(cue)] * 4)
+        if token[0].isalnum():
+            padded = f" {bare} "
+            for n in (3, 4, 5):
+                indices.extend(index("c|" + padded[i : i + n]) for i in range(len(padded) - n + 1))
+    indices.extend(index(f"b|{a} {b}") for a, b in itertools.pairwise(toks))
+    return indices
+
+
+def reference_probabilities(name: str, texts: list[str]) -> npt.NDArray[np.float64]:
+    model = SentimentModel.load(name)
+    n_features = model.info.n_features
+    with (resources.files("trendwatch.models") / f"{name}.npz").open("rb") as fh, np.load(fh) as arrays:
+        weights = np.zeros((n_features, 3), dtype=np.float32)
+        weights[arrays["rows"]] = arrays["weights"].astype(np.float32)
+        bias = arrays["bias"].astype(np.float64)
+        dense_weights = arrays["dense"].astype(np.float64)
+    rows: list[int] = []
+    cols: list[int] = []
+    for row, text in enumerate(texts):
+        indices = reference_features(text, n_features, model.info.lexicon)
+        cols.extend(indices)
+        rows.extend([row] * len(indices))
+    keys, counts = np.unique(
+        np.asarray(rows, dtype=np.int64) * n_features + np.asarray(cols, dtype=np.int64), return_counts=True
+    )
+    row_ids, col_ids = np.divmod(keys, n_features)
+    norms = np.sqrt(np.bincount(row_ids, weights=counts.astype(np.float64) ** 2, minlength=len(texts)))
+    values = counts / np.where(norms > 0, norms, 1.0)[row_ids]
+    contributions = weights[col_ids] * values[:, None]
+    logits = bias + np.stack(
+        [np.bincount(row_ids, weights=contributions[:, k], minlength=len(texts)) for k in range(3)], axis=1
+    )
+    vader = SentimentIntensityAnalyzer()
+    scores = [vader.polarity_scores(readable_text(text)) for text in texts]
+    logits += np.asarray([[s["neg"], s["neu"], s["pos"], s["compound"]] for s in scores]) @ dense_weights
+    probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return probabilities / probabilities.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    """A fifth of the distinct labelled English and French tweets, and :data:`EXTRA`."""
+    return [text for text, _ in language_cases(read_sets(DATA))][::5] + EXTRA
+
+
+def test_tokens_and_features_are_the_plain_computation(texts: list[str]) -> None:
+    for text in texts:
+        assert tokens(text) == reference_tokens(text), text
+        assert featurize(text, 2**18, "fr") == reference_features(text, 2**18, "fr"), text
+
+
+def test_feature_matrix_is_the_plain_count_matrix(texts: list[str]) -> None:
+    rows, cols, values = feature_matrix(texts, 2**10, "en")
+    dense = np.zeros((len(texts), 2**10))
+    np.add.at(dense, (rows, cols), values)
+    for row, text in enumerate(texts):
+        counts = np.bincount(reference_features(text, 2**10, "en"), minlength=2**10).astype(np.float64)
+        np.testing.assert_array_equal(dense[row], counts / (np.sqrt(np.sum(counts**2)) or 1.0))
+
+
+@pytest.mark.parametrize(
+    "name", sorted({name for models in SENTIMENT_MODELS.values() for name in models.values()})
+)
+def test_model_probabilities_are_exactly_the_plain_computation(name: str, texts: list[str]) -> None:
+    np.testing.assert_array_equal(
+        SentimentModel.load(name).predict_proba(texts), reference_probabilities(name, texts)
+    )
