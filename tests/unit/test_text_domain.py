@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from trendwatch.domain.text import (
@@ -23,7 +25,9 @@ from trendwatch.domain.text import (
     taxonomy,
     without_hashtags,
 )
+from trendwatch.evaluation.text import language_cases, read_sets
 
+DATA = Path(__file__).resolve().parents[2] / "data" / "labelled"
 TWEET = "RT @Zara_Official: Loving my new #SummerDress 😍😍 from @Zara! https://t.co/xyz #OOTD #été2024"
 
 
@@ -72,7 +76,7 @@ def test_mention_of_the_retweeted_author_is_not_a_mention_of_the_text() -> None:
     ],
 )
 def test_hashtags_split_at_case_digit_and_underscore_changes(tag: str, words: list[str]) -> None:
-    assert split_hashtag(tag) == words
+    assert split_hashtag(tag) == tuple(words)
 
 
 def test_keyphrases_split_camelcase_hashtags_and_skip_stopwords_urls_and_emojis() -> None:
@@ -87,6 +91,43 @@ def test_french_keyphrases_drop_elided_articles_and_french_stopwords() -> None:
 def test_keyphrases_are_at_most_three_words_and_never_numbers_only() -> None:
     text = "Vintage leather biker jacket sale 2024 50"
     assert extract_keyphrases(text, "en") == ("vintage leather biker", "jacket sale")
+
+
+def reference_keyphrases(text: str, lang: str | None) -> tuple[str, ...]:
+    """:func:`extract_keyphrases` as first written, word by word with nothing cached."""
+    phrases: dict[str, None] = {}
+    run: list[str] = []
+
+    def flush() -> None:
+        for i in range(0, len(run), 3):
+            phrases[" ".join(run[i : i + 3])] = None
+        run.clear()
+
+    def feed(word: str) -> None:
+        word = strip_elision(word).lower()
+        if len(word) < 2 or word in stopwords(lang) or not any(c.isalpha() for c in word):
+            flush()
+        else:
+            run.append(word)
+
+    for token in scan(text):
+        if token.kind == "word":
+            feed(token.text)
+            continue
+        flush()
+        if token.kind == "hashtag":
+            for word in split_hashtag(token.text[1:]):
+                feed(word)
+            flush()
+    flush()
+    return tuple(phrases)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", None])
+def test_keyphrases_of_the_labelled_tweets_are_those_of_the_plain_computation(lang: str | None) -> None:
+    texts = [text for text, _ in language_cases(read_sets(DATA))] + [TWEET, "#l'été a b c d e f #X1 ok"]
+    for text in texts:
+        assert extract_keyphrases(text, lang) == reference_keyphrases(text, lang), text
 
 
 def test_unknown_language_uses_english_and_french_stopwords() -> None:

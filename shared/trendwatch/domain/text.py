@@ -12,7 +12,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Literal, NamedTuple
@@ -94,7 +94,9 @@ def scan(text: str) -> tuple[Token, ...]:
     A leading ``RT @user:`` is dropped: it restates the retweet, not what the tweet says.
     """
     text = strip_retweet_prefix(text)
-    return tuple(Token(m.lastgroup, m.group()) for m in _SCAN.finditer(text))  # type: ignore[arg-type]
+    # tuple.__new__ rather than Token(): a named tuple's own __new__ is a Python function, and
+    # calling it is a fifth of the cost of a scan.
+    return tuple([tuple.__new__(Token, (m.lastgroup, m.group())) for m in _SCAN.finditer(text)])
 
 
 def stopwords(lang: str | None) -> frozenset[str]:
@@ -117,11 +119,13 @@ def strip_elision(word: str) -> str:
     return word
 
 
-def split_hashtag(tag: str) -> list[str]:
-    """Words of a hashtag body, split at case and letter/digit changes, lower-cased.
+@lru_cache(maxsize=16_384)
+def split_hashtag(tag: str) -> tuple[str, ...]:
+    """Words of a hashtag body, split at case and letter/digit changes, lower-cased (cached:
+    hashtags recur, and several extractors split the same ones).
 
-    ``SummerDress`` -> ``["summer", "dress"]``, ``BlackFriday2024`` -> ``["black", "friday", "2024"]``,
-    ``NYFWLooks`` -> ``["nyfw", "looks"]``; ``summerdress`` stays one word.
+    ``SummerDress`` -> ``("summer", "dress")``, ``BlackFriday2024`` -> ``("black", "friday", "2024")``,
+    ``NYFWLooks`` -> ``("nyfw", "looks")``; ``summerdress`` stays one word.
     """
     words: list[str] = []
     start = 0
@@ -139,7 +143,7 @@ def split_hashtag(tag: str) -> list[str]:
             words.append(tag[start:i])
             start = i
     words.append(tag[start:])
-    return [w.lower() for w in words if w and w != "_"]
+    return tuple(w.lower() for w in words if w and w != "_")
 
 
 def extract_hashtags(text: str) -> tuple[str, ...]:
@@ -186,13 +190,29 @@ def readable_text(text: str) -> str:
     return " ".join(parts)
 
 
+@cache
+def _phrase_words(stop: frozenset[str]) -> Callable[[str], str | None]:
+    """What key phrases make of each word given these stopwords (cached: words recur a lot)."""
+
+    @lru_cache(maxsize=65_536)
+    def phrase_word(word: str) -> str | None:
+        """The word elision dropped and lower-cased, or ``None`` when it ends a run: a stopword,
+        a single letter, a number."""
+        word = strip_elision(word).lower()
+        if len(word) < 2 or word in stop or not any(c.isalpha() for c in word):
+            return None
+        return word
+
+    return phrase_word
+
+
 def extract_keyphrases(text: str, lang: str | None) -> tuple[str, ...]:
     """Candidate key phrases: runs of up to three lower-cased content words.
 
     Stopwords, numbers, single letters, punctuation, emojis, URLs and mentions end a run; a
     hashtag is a run of its own, split into words (``#SummerDress`` -> ``summer dress``).
     """
-    stop = stopwords(lang)
+    phrase_word = _phrase_words(stopwords(lang))
     phrases: dict[str, None] = {}
     run: list[str] = []
 
@@ -201,23 +221,25 @@ def extract_keyphrases(text: str, lang: str | None) -> tuple[str, ...]:
             phrases[" ".join(run[i : i + _MAX_PHRASE_WORDS])] = None
         run.clear()
 
-    def feed(word: str) -> None:
-        word = strip_elision(word).lower()
-        if len(word) < 2 or word in stop or not any(c.isalpha() for c in word):
+    for kind, body in scan(text):
+        if kind == "word":
+            word = phrase_word(body)
+            if word is not None:
+                run.append(word)
+                continue
+        if run:
             flush()
-        else:
-            run.append(word)
-
-    for token in scan(text):
-        if token.kind == "word":
-            feed(token.text)
-            continue
+        if kind == "hashtag":
+            for part in split_hashtag(body[1:]):
+                word = phrase_word(part)
+                if word is not None:
+                    run.append(word)
+                elif run:
+                    flush()
+            if run:
+                flush()
+    if run:
         flush()
-        if token.kind == "hashtag":
-            for word in split_hashtag(token.text[1:]):
-                feed(word)
-            flush()
-    flush()
     return tuple(phrases)
 
 
