@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -220,3 +223,20 @@ def test_plain_words_are_letters_outside_hashtags_mentions_and_urls() -> None:
 
 def test_readable_text_drops_urls_mentions_and_retweet_prefix_and_spells_hashtags() -> None:
     assert readable_text("RT @a: so #GoodVibes!! 😍 @b http://x") == "so good vibes !! 😍"
+
+
+def test_tied_brands_come_in_one_order_whatever_the_hash_seed() -> None:
+    """Brands are found as sets; the entities must not depend on a process's string hashing."""
+    code = "from trendwatch.domain.text import extract_entities; print(extract_entities('Zara et H&M et Sephora'))"
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(6)
+    }
+
+    assert len(outputs) == 1 and "BRAND" in next(iter(outputs))

@@ -409,16 +409,23 @@ def _capitalised_spans(text: str) -> Iterator[str]:
         span = []
 
 
+def _name(brand: Brand) -> str:
+    return brand.name
+
+
 def extract_entities(text: str) -> tuple[EntityMention, ...]:
     """Known brands (in words, hashtags or mentions) and capitalised multi-word names."""
     tax = taxonomy()
     counts: Counter[tuple[str, str]] = Counter()
-    counts.update((brand.name, "BRAND") for brand in _brands_in(" ".join(words(text)), tax))
+    # brands are found as sets: counted in name order, so that ties keep one order in every process
+    counts.update(
+        (brand.name, "BRAND") for brand in sorted(_brands_in(" ".join(words(text)), tax), key=_name)
+    )
     for token in scan(text):
         if token.kind in ("hashtag", "mention"):
             body = token.text[1:]
             found = _brands_in(body, tax) | _brands_in(" ".join(split_hashtag(body)), tax)
-            counts.update((brand.name, "BRAND") for brand in found)
+            counts.update((brand.name, "BRAND") for brand in sorted(found, key=_name))
     brand_names = {fold(name) for name, _ in counts}
     for span in _capitalised_spans(text):
         if fold(span) not in brand_names:
