@@ -158,6 +158,8 @@ def test_cli_lists_selects_and_replays_once(settings: Settings) -> None:
     assert [d["subscription"] for d in replayed["not_replayable"]] == ["ingest"]
 
     code, listed, _ = _cli("list", "--state", state, "--pending", "--json")
-    assert code == 0 and [d["subscription"] for d in json.loads(listed)] == ["ingest"]
+    [pending] = json.loads(listed)
+    assert code == 0 and pending["subscription"] == "ingest" and "malformed JSON" in pending["reason"]
+    # the table for people: its width follows the terminal, so only its rows are checked
     code, table, _ = _cli("list", "--state", state, "--subscription", "ingest")
-    assert code == 0 and "ingest" in table and "malformed JSON" in table
+    assert code == 0 and "Dead letters" in table and table.count("ingest") == 1
