@@ -24,6 +24,7 @@ import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the en
 
 from trendwatch.ports import Warehouse
 from trendwatch.query import TWEET_COLUMNS, Node, tweets_statement
+from trendwatch.settings import DEFAULT_BQ_LOCATION, Settings
 from trendwatch.warehouse.views import view
 
 if TYPE_CHECKING:
@@ -146,13 +147,14 @@ def open_warehouse(
     *,
     project: str | None = None,
     dataset: str | None = None,
-    location: str = "EU",
+    location: str = DEFAULT_BQ_LOCATION,
     client: Any = None,
     read_only: bool = True,
 ) -> Analytics:
     """The local warehouse of ``state_dir`` (default ``$TRENDWATCH_STATE_DIR`` or ``.trendwatch``),
     or with ``project`` and ``dataset`` the BigQuery dataset (application default credentials,
-    or ``client``, a ``google.cloud.bigquery.Client``).
+    or ``client``, a ``google.cloud.bigquery.Client``), whose jobs run in ``location``: the
+    dataset's location.
 
     The local file is opened ``read_only`` by default, so that several notebooks and
     ``trendwatch serve`` can read it at once (DuckDB lets one process write a file, and only
@@ -164,7 +166,6 @@ def open_warehouse(
 
         return Analytics(BigQueryWarehouse(project, dataset, client=client, location=location))
     from trendwatch.adapters.local.warehouse import DuckDBWarehouse
-    from trendwatch.settings import Settings
 
     path = Settings.from_env(state_dir=Path(state_dir) if state_dir is not None else None).warehouse_path
     if not path.exists():

@@ -21,6 +21,10 @@ TextProfile = Literal["fast", "accurate"]
 TelemetryMode = Literal["off", "file", "console", "gcp"]
 #: ``TRENDWATCH_ENV`` is the short name of ``TRENDWATCH_ENVIRONMENT``.
 _ALIASES = {"env": "environment"}
+#: The region every environment deploys to (``region`` in ``deploy/terraform/envs/*``), where
+#: Terraform creates the BigQuery dataset; deployed services get the dataset's actual location
+#: from Terraform as ``TRENDWATCH_BQ_LOCATION``.
+DEFAULT_BQ_LOCATION = "europe-west1"
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -38,6 +42,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     #: the lake folder serves as both.
     landing_bucket: str = "trendwatch-landing"
     dataset: str = "trendwatch"
+    #: Where BigQuery runs query jobs: the dataset's location, or jobs do not find the dataset.
+    bq_location: str = DEFAULT_BQ_LOCATION
     text_profile: TextProfile = "fast"
     #: When set, services publish over HTTP to this local router (``--processes`` mode).
     router_url: str | None = None

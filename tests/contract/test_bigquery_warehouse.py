@@ -144,7 +144,7 @@ def warehouse(fake: FakeBigQuery) -> BigQueryWarehouse:
         credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
         client_options={"api_endpoint": fake.url},
     )
-    return BigQueryWarehouse(PROJECT, DATASET, client=client)
+    return BigQueryWarehouse(PROJECT, DATASET, location="EU", client=client)
 
 
 def scalar(type_: str, value: str | float | None) -> dict[str, Any]:

@@ -13,7 +13,11 @@ from trendwatch.settings import Settings
 
 def test_gcp_backend_builds_each_google_cloud_adapter_once_from_settings() -> None:
     settings = Settings.from_env(
-        {}, backend="gcp", project="trendwatch-prod", lake_bucket="tw-lake", dataset="tw"
+        {"TRENDWATCH_BQ_LOCATION": "us-east1"},
+        backend="gcp",
+        project="trendwatch-prod",
+        lake_bucket="tw-lake",
+        dataset="tw",
     )
 
     container = container_from_env(settings)
@@ -24,7 +28,7 @@ def test_gcp_backend_builds_each_google_cloud_adapter_once_from_settings() -> No
     assert container.lake.bucket == "tw-lake"
     warehouse = container.warehouse
     assert isinstance(warehouse, BigQueryWarehouse)
-    assert (warehouse.dataset, warehouse.location) == ("trendwatch-prod.tw", "EU")
+    assert (warehouse.dataset, warehouse.location) == ("trendwatch-prod.tw", "us-east1")
     assert container.warehouse is warehouse
     assert isinstance(container.text_analyzer, CloudNaturalLanguageAnalyzer)
     assert isinstance(container.image_analyzer, CloudVisionAnalyzer)

@@ -132,7 +132,7 @@ def test_bigquery_is_opened_lazily_with_project_and_dataset() -> None:
     opened = trendwatch.open_warehouse(project="retail-prod", dataset="trendwatch")
 
     assert isinstance(opened.warehouse, BigQueryWarehouse)
-    assert (opened.warehouse.dataset, opened.warehouse.location) == ("retail-prod.trendwatch", "EU")
+    assert (opened.warehouse.dataset, opened.warehouse.location) == ("retail-prod.trendwatch", "europe-west1")
     with pytest.raises(ValueError, match="both project and dataset"):
         trendwatch.open_warehouse(project="retail-prod")
 

@@ -22,6 +22,7 @@ from trendwatch.contracts.cloudevents import PubSubMessage
 from trendwatch.contracts.dead_letters import dead_letter_attributes
 from trendwatch.contracts.topology import TOPOLOGY
 from trendwatch.deploy.terraform import PROFILES, TABLES_FILE, TOPOLOGY_FILE, render
+from trendwatch.settings import Settings
 from trendwatch.warehouse.schema import TABLES, table
 
 REPO = Path(__file__).resolve().parents[2]
@@ -274,6 +275,29 @@ def test_the_api_reads_the_warehouse_and_the_lake_only_and_is_not_public() -> No
     assert _value(api["google_cloud_run_v2_service_iam_member.invokers"]["role"]) == "roles/run.invoker"
     for path in TERRAFORM.rglob("*.tf"):
         assert not re.search(r"allUsers|allAuthenticatedUsers", path.read_text(encoding="utf-8")), path
+
+
+def test_every_function_and_the_api_run_bigquery_jobs_where_terraform_creates_the_dataset() -> None:
+    warehouse = _root(TERRAFORM / "modules" / "warehouse")
+    dataset = _blocks(warehouse, "resource")["google_bigquery_dataset.main"]
+    assert _value(dataset["location"]) == "${var.region}"
+    output = _blocks(warehouse, "output")["dataset_location"]
+    assert _value(output["value"]) == "${google_bigquery_dataset.main.location}"
+    platform = _blocks(_root(TERRAFORM / "modules" / "platform"), "module")
+    assert _value(platform["warehouse"]["region"]) == "${var.region}"
+    for consumer in ("services", "api"):
+        assert _value(platform[consumer]["dataset_location"]) == "${module.warehouse.dataset_location}"
+    [functions_env] = [local["environment"] for local in _root(TERRAFORM / "modules" / "service")["locals"]]
+    assert functions_env["TRENDWATCH_BQ_LOCATION"] == "${var.dataset_location}"
+    api = _blocks(_load(TERRAFORM / "modules/api/main.tf"), "resource")["google_cloud_run_v2_service.api"]
+    api_env = {
+        _value(e["name"]): _value(e["value"]) for e in _value(_value(api["template"])["containers"])["env"]
+    }
+    assert api_env["TRENDWATCH_BQ_LOCATION"] == "${var.dataset_location}"
+    # the settings' default (notebooks, the CLI) is the region every environment deploys to
+    for env in ENVS:
+        tfvars = _load(TERRAFORM / "envs" / env / "terraform.tfvars")
+        assert _value(tfvars["region"]) == Settings().bq_location, env
 
 
 # -- Dead letters into the warehouse ----------------------------------------------------------------

@@ -15,6 +15,11 @@ variable "region" { type = string }
 variable "environment" { type = string }
 variable "dataset_id" { type = string }
 
+variable "dataset_location" {
+  description = "The dataset's location (TRENDWATCH_BQ_LOCATION): BigQuery jobs run there or do not find it."
+  type        = string
+}
+
 variable "lake_bucket" {
   description = "The lake bucket, whose images the API serves (/api/v1/media/{key}, the dashboard)."
   type        = string
@@ -113,6 +118,10 @@ resource "google_cloud_run_v2_service" "api" {
       env {
         name  = "TRENDWATCH_DATASET"
         value = var.dataset_id
+      }
+      env {
+        name  = "TRENDWATCH_BQ_LOCATION"
+        value = var.dataset_location
       }
       env {
         name  = "TRENDWATCH_LAKE_BUCKET"

@@ -56,6 +56,7 @@ module "services" {
   landing_bucket        = module.storage.landing_bucket
   sources_bucket        = module.storage.sources_bucket
   dataset_id            = module.warehouse.dataset_id
+  dataset_location      = module.warehouse.dataset_location
   source_object         = lookup(var.source_objects, each.key, "services/${each.key}.zip")
   max_instances_cap     = var.max_instances_cap
   min_instances_enabled = var.min_instances_enabled
@@ -102,6 +103,7 @@ module "api" {
   region              = var.region
   environment         = var.environment
   dataset_id          = module.warehouse.dataset_id
+  dataset_location    = module.warehouse.dataset_location
   lake_bucket         = module.storage.lake_bucket
   image               = var.api_image
   invokers            = var.api_invokers

@@ -77,6 +77,11 @@ variable "landing_bucket" { type = string }
 variable "sources_bucket" { type = string }
 variable "dataset_id" { type = string }
 
+variable "dataset_location" {
+  description = "The dataset's location (TRENDWATCH_BQ_LOCATION): BigQuery jobs run there or do not find it."
+  type        = string
+}
+
 variable "source_object" {
   description = "Zipped source of this service in the sources bucket (uploaded by CI)."
   type        = string
@@ -114,14 +119,15 @@ locals {
   routes   = { for k, s in var.subscriptions : k => s if s.service == var.name }
   triggers = { for k, t in var.storage_triggers : k => t if t.service == var.name }
   environment = {
-    TRENDWATCH_ENVIRONMENT  = var.environment
-    TRENDWATCH_BACKEND      = "gcp"
-    TRENDWATCH_PROJECT      = var.project_id
-    TRENDWATCH_LAKE_BUCKET  = var.lake_bucket
+    TRENDWATCH_ENVIRONMENT    = var.environment
+    TRENDWATCH_BACKEND        = "gcp"
+    TRENDWATCH_PROJECT        = var.project_id
+    TRENDWATCH_LAKE_BUCKET    = var.lake_bucket
     TRENDWATCH_LANDING_BUCKET = var.landing_bucket
-    TRENDWATCH_DATASET      = var.dataset_id
-    TRENDWATCH_TEXT_PROFILE = var.text_profile
-    TRENDWATCH_LOG_LEVEL    = var.log_level
+    TRENDWATCH_DATASET        = var.dataset_id
+    TRENDWATCH_BQ_LOCATION    = var.dataset_location
+    TRENDWATCH_TEXT_PROFILE   = var.text_profile
+    TRENDWATCH_LOG_LEVEL      = var.log_level
   }
   lake_roles = {
     none         = []

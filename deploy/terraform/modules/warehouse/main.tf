@@ -163,6 +163,10 @@ resource "google_project_iam_member" "analysts_run_queries" {
 }
 
 output "dataset_id" { value = google_bigquery_dataset.main.dataset_id }
+output "dataset_location" {
+  description = "Where the dataset lives: the location every BigQuery client of it runs jobs in."
+  value       = google_bigquery_dataset.main.location
+}
 output "dead_letters_table" {
   description = "The table the dead-letter topics' BigQuery subscriptions write (messaging module)."
   value = {

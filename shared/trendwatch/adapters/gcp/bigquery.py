@@ -86,10 +86,14 @@ def _plain(value: Any) -> Any:
 
 
 class BigQueryWarehouse:
-    """Tables in ``project.dataset``; the client is created on first use (application default credentials)."""
+    """Tables in ``project.dataset``; the client is created on first use (application default credentials).
+
+    ``location`` must be the dataset's: BigQuery runs each job in one location and does not
+    find a dataset that lives in another.
+    """
 
     def __init__(
-        self, project: str, dataset: str, *, client: bigquery.Client | None = None, location: str = "EU"
+        self, project: str, dataset: str, *, location: str, client: bigquery.Client | None = None
     ) -> None:
         self.project = project
         self.dataset = f"{project}.{dataset}"

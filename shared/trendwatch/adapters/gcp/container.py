@@ -22,7 +22,7 @@ def gcp_container(settings: Settings) -> Container:
     def warehouse() -> Warehouse:
         from trendwatch.adapters.gcp.bigquery import BigQueryWarehouse
 
-        return BigQueryWarehouse(settings.project, settings.dataset)
+        return BigQueryWarehouse(settings.project, settings.dataset, location=settings.bq_location)
 
     def text_analyzer() -> TextAnalyzer:
         from trendwatch.adapters.gcp.language import CloudNaturalLanguageAnalyzer
