@@ -7,6 +7,7 @@ so tests swap adapters through the same path production uses.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -274,17 +275,27 @@ def entry_point(service: str, name: str) -> Callable[[CloudEvent], None]:
     """The functions-framework target body for ``service.name``.
 
     The container is built on the first event and reused (clients once per instance); a
-    failed event raises, so the platform answers 5xx and Pub/Sub redelivers it.
+    failed event raises, so the platform answers 5xx and Pub/Sub redelivers it. An instance
+    serves several requests at once (its concurrency), so the first ones of a cold start race
+    to build: a lock lets one build while the others wait, and later events skip the lock.
     """
     handlers: Mapping[str, BatchHandler] | None = None
+    lock = threading.Lock()
+
+    def built() -> Mapping[str, BatchHandler]:
+        nonlocal handlers
+        current = handlers
+        if current is None:
+            with lock:
+                if handlers is None:
+                    container = container_from_env()
+                    configure_telemetry(container.settings, service)
+                    handlers = build_handlers(service, container)
+                current = handlers
+        return current
 
     def deliver(event: CloudEvent) -> None:
-        nonlocal handlers
-        if handlers is None:
-            container = container_from_env()
-            configure_telemetry(container.settings, service)
-            handlers = build_handlers(service, container)
-        outcome = handlers[name]([event])[0]
+        outcome = built()[name]([event])[0]
         if outcome is not None:
             raise outcome
 

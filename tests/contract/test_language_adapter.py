@@ -12,6 +12,7 @@ from google.api_core.retry import Retry
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import language_v2
 
+from tests.fakes.concurrency import at_once, slowly
 from tests.fakes.google_rest import FakeGoogleRest
 from trendwatch.adapters.gcp.language import CloudNaturalLanguageAnalyzer
 from trendwatch.adapters.gcp.metering import is_retryable
@@ -182,3 +183,19 @@ def test_client_is_created_lazily_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert created == []
     assert analyzer.client is analyzer.client
     assert len(created) == 1
+
+
+def test_threads_that_need_the_client_at_once_share_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    created: list[object] = []
+
+    def make_client() -> object:
+        created.append(object())
+        return created[-1]
+
+    monkeypatch.setattr(language_v2, "LanguageServiceClient", slowly(make_client))
+    analyzer = CloudNaturalLanguageAnalyzer()
+
+    clients = at_once(lambda: analyzer.client)
+
+    assert len(created) == 1
+    assert all(client is created[0] for client in clients)

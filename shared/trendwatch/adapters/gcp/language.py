@@ -11,6 +11,7 @@ categories merge the API's content categories with the retail taxonomy.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 
 from google.api_core.retry import Retry
@@ -109,6 +110,7 @@ class CloudNaturalLanguageAnalyzer:
         retry: Retry = DEFAULT_RETRY,
     ) -> None:
         self._client = client
+        self._client_lock = threading.Lock()
         self._cache: ContentCache[language_v2.AnnotateTextResponse] = ContentCache(cache_size)
         self._timeout = timeout
         self._retry = retry
@@ -132,9 +134,11 @@ class CloudNaturalLanguageAnalyzer:
 
     @property
     def client(self) -> language_v2.LanguageServiceClient:
-        if self._client is None:
-            self._client = language_v2.LanguageServiceClient()
-        return self._client
+        """The client, created on first use by one of the threads that need it."""
+        with self._client_lock:
+            if self._client is None:
+                self._client = language_v2.LanguageServiceClient()
+            return self._client
 
     def analyze(self, items: Sequence[TextItem]) -> list[TextEnrichment]:
         units = 0
