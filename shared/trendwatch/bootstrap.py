@@ -37,6 +37,7 @@ from trendwatch.settings import Settings
 
 if TYPE_CHECKING:
     from trendwatch.app.alerts import TrendAlerter
+    from trendwatch.app.ingest import IngestService
 
 
 @dataclass
@@ -97,11 +98,7 @@ def build_handlers(service: str, container: Container) -> dict[str, BatchHandler
     dead = container.dead_letters
     match service:
         case "ingest":
-            from trendwatch.app.ingest import IngestService
-
-            ingest = IngestService(
-                container.lake, container.traced_publisher, dead, landing=container.landing
-            )
+            ingest = ingest_service(container)
             return {
                 "on_replay_file_finalized": storage_handler(
                     route_of["on_replay_file_finalized"], ingest.ingest_object, dead
@@ -170,6 +167,16 @@ def build_handlers(service: str, container: Container) -> dict[str, BatchHandler
                 ),
             }
     raise KeyError(f"unknown service {service!r}")
+
+
+def ingest_service(container: Container) -> IngestService:
+    """Ingest as the deployed services run it: the ingest function (replay files) and the
+    stream reader (``trendwatch stream --publish``) store and publish the same way."""
+    from trendwatch.app.ingest import IngestService
+
+    return IngestService(
+        container.lake, container.traced_publisher, container.dead_letters, landing=container.landing
+    )
 
 
 def offline_text_embedder() -> TextEmbedder:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import signal
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,6 +24,10 @@ from trendwatch.cli.common import (
 )
 from trendwatch.contracts.topology import FEED_KINDS
 from trendwatch.settings import Settings
+
+if TYPE_CHECKING:
+    from trendwatch.adapters.x_stream_client import FilteredStreamClient
+    from trendwatch.app.ingest import IngestReport
 
 
 def generate_with_progress(seed: int, minutes: int, rate: float, out_dir: Path) -> Any:
@@ -96,8 +102,28 @@ def replay(path: Path, state_dir: Path | None, speed: str, processes: bool) -> N
     "--max-tweets", type=int, default=None, help="Stop after this many tweets (default: run until stopped)."
 )
 @click.option("--max-reconnects", type=int, default=None, help="Give up after this many reconnects.")
-def stream(state_dir: Path | None, max_tweets: int | None, max_reconnects: int | None) -> None:
-    """Ingest the live X API v2 filtered stream (needs TRENDWATCH_X_BEARER_TOKEN) through all services."""
+@click.option(
+    "--publish",
+    is_flag=True,
+    help="Store and publish to tweets-raw as the ingest function does, through the environment's "
+    "adapters, instead of running every service here (implied by a cloud TRENDWATCH_ENV).",
+)
+@click.option(
+    "--health-port",
+    type=int,
+    envvar="PORT",
+    default=None,
+    help="With --publish, answer health probes on this port (default: $PORT, which Cloud Run sets).",
+)
+def stream(
+    state_dir: Path | None,
+    max_tweets: int | None,
+    max_reconnects: int | None,
+    publish: bool,
+    health_port: int | None,
+) -> None:
+    """Ingest the live X API v2 filtered stream (needs TRENDWATCH_X_BEARER_TOKEN) through all services,
+    or with --publish (the production reader) only through ingest, publishing to tweets-raw."""
     from trendwatch.adapters.x_stream_client import FilteredStreamClient
     from trendwatch.runtime.local import LocalPipeline
 
@@ -110,14 +136,43 @@ def stream(state_dir: Path | None, max_tweets: int | None, max_reconnects: int |
     lines = client.lines() if max_tweets is None else itertools.islice(client.lines(), max_tweets)
     try:
         with progress("streaming", max_tweets) as advance:
-            report = LocalPipeline(settings).stream(
-                lines, chunk_lines=min(200, max_tweets or 200), progress=advance
-            )
+            if publish or settings.backend == "gcp":
+                report = _publish_stream(settings, client, lines, health_port, advance)
+            else:
+                report = LocalPipeline(settings).stream(
+                    lines, chunk_lines=min(200, max_tweets or 200), progress=advance
+                )
     finally:
         client.close()
     console.print(
         f"[green]ingested[/] {report.tweets} tweets, {report.dead_lettered} rejected to dead letters"
     )
+
+
+def _publish_stream(
+    settings: Settings,
+    client: FilteredStreamClient,
+    lines: Iterable[bytes],
+    health_port: int | None,
+    advance: Callable[[int], None],
+) -> IngestReport:
+    """Run the production reader until the stream ends or SIGTERM (Cloud Run stopping the
+    instance) closes the client; what was read by then is still stored and published."""
+    from trendwatch import bootstrap
+    from trendwatch.observability.telemetry import configure_telemetry
+    from trendwatch.runtime.stream_reader import publish_stream, serve_health
+
+    # Installed before telemetry's handler, which flushes and then calls this one.
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: client.close())
+    health = serve_health(health_port) if health_port is not None else None
+    try:
+        container = bootstrap.container_from_env(settings)
+        configure_telemetry(settings, "stream-reader")
+        return publish_stream(lines, bootstrap.ingest_service(container), progress=advance)
+    finally:
+        if health is not None:
+            health.shutdown()
+        signal.signal(signal.SIGTERM, previous)
 
 
 @click.command()

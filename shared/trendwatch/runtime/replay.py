@@ -53,13 +53,14 @@ def chunked(lines: Iterable[bytes], chunk_lines: int = CHUNK_LINES) -> Iterator[
     for line in lines:
         chunk.append(line.rstrip(b"\r\n"))
         if len(chunk) >= chunk_lines:
-            yield _chunk(chunk)
+            yield named_chunk(chunk)
             chunk = []
     if chunk:
-        yield _chunk(chunk)
+        yield named_chunk(chunk)
 
 
-def _chunk(lines: list[bytes]) -> Chunk:
+def named_chunk(lines: list[bytes]) -> Chunk:
+    """A chunk named after its content, so that ingesting it again rewrites no raw object."""
     digest = hashlib.sha256(b"\n".join(lines)).hexdigest()[:24]
     return Chunk(lines, f"replay:{digest}")
 
