@@ -127,6 +127,24 @@ def test_generated_tables_keep_partitioning_and_clustering() -> None:
     assert tables["dead_letter_replays"]["analyst_view"] is False
 
 
+def test_dead_letters_and_their_replays_expire_with_the_lakes_copies_and_facts_never_do() -> None:
+    tables = _generated(TABLES_FILE)["tables"]
+    expiring = {
+        name: t["partition_expiration_ms"] for name, t in tables.items() if t["partition_expiration_ms"]
+    }
+    ninety_days_ms = 90 * 24 * 3600 * 1000
+    assert expiring == {"dead_letters": ninety_days_ms, "dead_letter_replays": ninety_days_ms}
+    storage = _blocks(_root(TERRAFORM / "modules" / "storage"), "variable")
+    assert _value(storage["transient_expiry_days"]["default"]) == 90
+    warehouse = _blocks(_root(TERRAFORM / "modules" / "warehouse"), "resource")
+    [partitioning] = [
+        d["time_partitioning"]
+        for d in warehouse["google_bigquery_table.this"]["dynamic"]
+        if "time_partitioning" in d
+    ]
+    assert _value(partitioning["content"])["expiration_ms"] == "${each.value.partition_expiration_ms}"
+
+
 def test_no_primitive_role_appears_in_any_terraform_file() -> None:
     files = sorted(TERRAFORM.rglob("*.tf"))
     assert len(files) >= 15  # every module and env root is read

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from trendwatch.contracts.topology import TOPOLOGY, StorageTrigger, Subscription
 from trendwatch.warehouse.schema import TABLES
+from trendwatch.warehouse.schema import table as table_named
 from trendwatch.warehouse.sql import to_duckdb
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
@@ -48,3 +49,7 @@ def test_every_table_has_bigquery_ddl_that_also_runs_on_duckdb() -> None:
         if table.partition_by:
             assert "PARTITION BY" in bigquery
         assert "PARTITION" not in to_duckdb(table.bigquery_ddl(layout=False))
+    assert (
+        table_named("dead_letters").bigquery_ddl("ds").endswith("\nOPTIONS (partition_expiration_days = 90)")
+    )
+    assert "OPTIONS" not in table_named("tweets").bigquery_ddl("ds")

@@ -179,6 +179,9 @@ def _schema_field(table: Table, index: int) -> dict[str, str]:
 PRIVATE_TABLES = frozenset({"dead_letters", "dead_letter_replays"})
 
 
+_DAY_MS = 24 * 60 * 60 * 1000
+
+
 def table_locals(tables: Sequence[Table]) -> dict[str, object]:
     """The ``locals`` of the warehouse module: one entry per table of the schema."""
     return {
@@ -187,6 +190,9 @@ def table_locals(tables: Sequence[Table]) -> dict[str, object]:
                 "description": t.description,
                 "schema": json.dumps([_schema_field(t, i) for i in range(len(t.columns))]),
                 "partition_field": t.partition_by,
+                "partition_expiration_ms": (
+                    None if t.partition_expiration_days is None else t.partition_expiration_days * _DAY_MS
+                ),
                 "clustering": list(t.cluster_by),
                 "analyst_view": t.name not in PRIVATE_TABLES,
             }

@@ -27,6 +27,14 @@ class Table:
     partition_by: str | None = None  # a DATE or TIMESTAMP column: BigQuery partitions by its day
     cluster_by: tuple[str, ...] = ()
     description: str = ""
+    #: Days after which BigQuery drops a partition (with its rows); ``None`` keeps them. Only
+    #: operational tables expire: the facts are the product, and the derived tables (windows,
+    #: topics) are recomputed only where new facts land, so an expired row would not come back.
+    partition_expiration_days: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.partition_expiration_days is not None and self.partition_by is None:
+            raise ValueError(f"{self.name}: partition expiration needs a partition column")
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -56,11 +64,21 @@ class Table:
             )
         if layout and self.cluster_by:
             ddl += f"\nCLUSTER BY {', '.join(self.cluster_by)}"
+        if layout and self.partition_expiration_days is not None:
+            ddl += f"\nOPTIONS (partition_expiration_days = {self.partition_expiration_days})"
         return ddl
 
 
 def _c(name: str, type_: str = "STRING", required: bool = False) -> Column:
     return Column(name, type_, required)
+
+
+#: How long dead letters and their replays are kept: as long as the lake keeps the dead
+#: letters' copies (``deadletter/``, deleted after the storage module's ``transient_expiry_days``).
+#: A dead letter nobody replayed in that time is not going to be, and its row would point to a
+#: deleted object. Both tables use the same span and a replay comes after its dead letter, so a
+#: replay record never expires before its dead letter (which would let it be replayed twice).
+DEAD_LETTER_EXPIRATION_DAYS = 90
 
 
 TABLES: tuple[Table, ...] = (
@@ -462,6 +480,7 @@ TABLES: tuple[Table, ...] = (
         "dead_lettered_at",
         ("subscription",),
         "Every message that could not be processed, with the reason",
+        partition_expiration_days=DEAD_LETTER_EXPIRATION_DAYS,
     ),
     # Apart from dead_letters, which only appends (in production a Pub/Sub BigQuery
     # subscription writes it): a replay is recorded here, never by changing the dead letter.
@@ -478,6 +497,7 @@ TABLES: tuple[Table, ...] = (
         "replayed_at",
         ("subscription",),
         "Dead letters sent back to their topic (trendwatch deadletters replay), so that each is sent once",
+        partition_expiration_days=DEAD_LETTER_EXPIRATION_DAYS,
     ),
     Table(
         "saved_searches",

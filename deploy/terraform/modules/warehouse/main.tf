@@ -60,8 +60,9 @@ resource "google_bigquery_table" "this" {
   dynamic "time_partitioning" {
     for_each = each.value.partition_field == null ? [] : [each.value.partition_field]
     content {
-      type  = "DAY"
-      field = time_partitioning.value
+      type          = "DAY"
+      field         = time_partitioning.value
+      expiration_ms = each.value.partition_expiration_ms
     }
   }
 
