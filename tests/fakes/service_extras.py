@@ -34,9 +34,11 @@ LIBRARY = re.compile(r"^\.\./\.\./shared(?:\[(?P<extras>[a-z0-9_,-]+)\])?\s*$")
 REPORT_ENV = "SERVICE_EXTRAS_GUARD_REPORT"
 #: Names the library installs under; the service's requirement on it is rewritten to this.
 LIBRARY_DISTRIBUTION = "trendwatch"
-#: The analysts' API, guarded like a service; its image is built from this Dockerfile.
+#: The analysts' API and the X stream reader, guarded like services; each image is built
+#: from its Dockerfile.
 API = "api"
-API_DOCKERFILE = Path("deploy") / "api" / "Dockerfile"
+STREAM_READER = "stream-reader"
+IMAGE_DOCKERFILES = {name: Path("deploy") / name / "Dockerfile" for name in (API, STREAM_READER)}
 _IMAGE_LIBRARY = re.compile(r"pip install [^\n]*'\./shared\[(?P<extras>[a-z0-9_,-]+)\]'")
 
 
@@ -55,17 +57,20 @@ def service_requirements(service: str, repo: Path = REPO) -> list[Requirement]:
     return requirements
 
 
-def api_requirements(repo: Path = REPO) -> list[Requirement]:
-    """The library with the extras the API image installs (its Dockerfile's ``pip install``)."""
-    found = _IMAGE_LIBRARY.search((repo / API_DOCKERFILE).read_text())
+def image_requirements(image: str, repo: Path = REPO) -> list[Requirement]:
+    """The library with the extras an image installs (its Dockerfile's ``pip install``)."""
+    dockerfile = IMAGE_DOCKERFILES[image]
+    found = _IMAGE_LIBRARY.search((repo / dockerfile).read_text())
     if found is None:
-        raise ValueError(f"{API_DOCKERFILE} installs no './shared[extras]'")
+        raise ValueError(f"{dockerfile} installs no './shared[extras]'")
     return [Requirement(f"{LIBRARY_DISTRIBUTION}[{found.group('extras')}]")]
 
 
 def declared_requirements(deployable: str, repo: Path = REPO) -> list[Requirement]:
-    """What a deployable declares: a service's ``requirements.in``, or the API image's extras."""
-    return api_requirements(repo) if deployable == API else service_requirements(deployable, repo)
+    """What a deployable declares: a service's ``requirements.in``, or its image's extras."""
+    if deployable in IMAGE_DOCKERFILES:
+        return image_requirements(deployable, repo)
+    return service_requirements(deployable, repo)
 
 
 def dependency_closure(requirements: Iterable[Requirement]) -> set[str]:
@@ -142,7 +147,8 @@ def _importing_module() -> str:
 
 
 def install_guard(service: str, report: Path | None = None) -> None:
-    """From now on this process imports only what ``service`` (or :data:`API`) declares (see the module doc)."""
+    """From now on this process imports only what ``service`` (or an image of
+    :data:`IMAGE_DOCKERFILES`) declares (see the module doc)."""
     hidden = hidden_modules(dependency_closure(declared_requirements(service)))
     sys.meta_path.insert(0, _HideUndeclared(service, hidden, report))
 

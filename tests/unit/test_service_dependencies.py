@@ -18,7 +18,7 @@ import pytest
 
 from tests.fakes import search_corpus
 from tests.fakes.loopback import free_port, wait_until_healthy
-from tests.fakes.service_extras import API, REPO, dependency_closure, service_requirements
+from tests.fakes.service_extras import API, REPO, STREAM_READER, dependency_closure, service_requirements
 from trendwatch.deploy.build_context import service_names
 
 
@@ -126,3 +126,30 @@ def test_the_api_serves_every_page_with_only_the_extras_its_image_installs(tmp_p
             server.wait(timeout=30)
     assert not report.exists(), report.read_text()
     assert answered == API_REQUESTS
+
+
+def test_the_stream_reader_wires_its_cloud_path_with_only_the_extras_its_image_installs(
+    tmp_path: Path,
+) -> None:
+    """What `trendwatch stream --publish` builds with a cloud environment, short of connecting."""
+    report = tmp_path / "undeclared.txt"
+    code = """
+        from trendwatch import bootstrap
+        from trendwatch.adapters.x_stream_client import FilteredStreamClient
+        from trendwatch.cli import main
+        from trendwatch.observability.telemetry import configure_telemetry
+        from trendwatch.runtime.stream_reader import publish_stream
+        from trendwatch.settings import Settings
+
+        settings = Settings.from_env({"TRENDWATCH_ENV": "dev"}, telemetry="off")
+        configure_telemetry(settings, "stream-reader")
+        ingest = bootstrap.ingest_service(bootstrap.container_from_env(settings))
+        FilteredStreamClient("token").close()
+        print(publish_stream([], ingest).tweets)
+        main(["stream", "--help"])
+    """
+    result = _run_guarded(STREAM_READER, code, report)
+    assert result.returncode == 0, result.stderr
+    assert not report.exists(), report.read_text()
+    assert result.stdout.startswith("0\n")
+    assert "--publish" in result.stdout

@@ -20,7 +20,7 @@ from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 from trendwatch.app.dead_letters import DeadLetterSink
 from trendwatch.contracts.cloudevents import PubSubMessage
 from trendwatch.contracts.dead_letters import dead_letter_attributes
-from trendwatch.contracts.topology import TOPOLOGY
+from trendwatch.contracts.topology import INGEST_DEAD_LETTER, TOPOLOGY, TWEETS_RAW
 from trendwatch.deploy.terraform import PROFILES, TABLES_FILE, TOPOLOGY_FILE, render
 from trendwatch.settings import Settings
 from trendwatch.warehouse.schema import TABLES, table
@@ -143,6 +143,45 @@ def test_dead_letters_and_their_replays_expire_with_the_lakes_copies_and_facts_n
         if "time_partitioning" in d
     ]
     assert _value(partitioning["content"])["expiration_ms"] == "${each.value.partition_expiration_ms}"
+
+
+#: Module => (the member given the key, the resources encrypted with it).
+CMEK_AGENTS = {
+    "storage": (
+        "${data.google_storage_project_service_account.agent.member}",
+        ["google_storage_bucket.this"],
+    ),
+    "messaging": (
+        "${local.pubsub_agent}",
+        ["google_pubsub_topic.business", "google_pubsub_topic.dead_letter"],
+    ),
+    "warehouse": (
+        "serviceAccount:${data.google_bigquery_default_service_account.agent[0].email}",
+        ["google_bigquery_dataset.main", "google_bigquery_table.this", "google_bigquery_dataset.analyst"],
+    ),
+}
+
+
+@pytest.mark.parametrize("module", sorted(CMEK_AGENTS))
+def test_with_a_customer_managed_key_the_service_agent_may_use_that_key_alone_before_encrypting(
+    module: str,
+) -> None:
+    doc = _root(TERRAFORM / "modules" / module)
+    resources = _blocks(doc, "resource")
+    member, encrypted = CMEK_AGENTS[module]
+    [grant] = [attrs for name, attrs in resources.items() if name.startswith("google_kms_crypto_key_iam")]
+    assert _value(grant["count"]) == "${var.kms_key_name == null ? 0 : 1}"
+    assert _value(grant["crypto_key_id"]) == "${var.kms_key_name}"
+    assert _value(grant["role"]) == "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+    assert _value(grant["member"]) == member
+    for name in encrypted:
+        assert (
+            _value(resources[name]["depends_on"]) == "${google_kms_crypto_key_iam_member.agent_uses_key}"
+        ), name
+    if module == "messaging":
+        assert _value(doc["locals"][0]["pubsub_agent"]) == (
+            "serviceAccount:service-${var.project_number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+        )
 
 
 def test_no_primitive_role_appears_in_any_terraform_file() -> None:
@@ -316,6 +355,76 @@ def test_every_function_and_the_api_run_bigquery_jobs_where_terraform_creates_th
     for env in ENVS:
         tfvars = _load(TERRAFORM / "envs" / env / "terraform.tfvars")
         assert _value(tfvars["region"]) == Settings().bq_location, env
+
+
+# -- The X stream reader -------------------------------------------------------------------------
+
+STREAM_READER = TERRAFORM / "modules" / "stream_reader" / "main.tf"
+
+
+def test_the_stream_reader_runs_in_exactly_one_always_on_internal_instance() -> None:
+    reader = _blocks(_load(STREAM_READER), "resource")
+    service = reader["google_cloud_run_v2_service.reader"]
+    assert _value(service["ingress"]) == "INGRESS_TRAFFIC_INTERNAL_ONLY"
+    template = _value(service["template"])
+    assert _value(template["service_account"]) == "${google_service_account.reader.email}"
+    scaling = _value(template["scaling"])
+    assert (_value(scaling["min_instance_count"]), _value(scaling["max_instance_count"])) == (1, 1)
+    container = _value(template["containers"])
+    assert [_value(arg) for arg in container["args"]] == ["stream", "--publish"]
+    assert _value(_value(container["resources"])["cpu_idle"]) is False
+    env = {_value(e["name"]): _value(e) for e in container["env"]}
+    assert _value(env["TRENDWATCH_ENV"]["value"]) == "${var.environment}"
+    token = _value(_value(env["TRENDWATCH_X_BEARER_TOKEN"]["value_source"])["secret_key_ref"])
+    assert _value(token["secret"]) == "${var.x_bearer_token_secret_id}"
+    # nobody may invoke it: no invoker binding at all, and no public member anywhere
+    assert not [name for name in reader if "run_v2_service_iam" in name]
+    assert not re.search(r"allUsers|allAuthenticatedUsers", STREAM_READER.read_text(encoding="utf-8"))
+
+
+def test_the_stream_reader_may_only_read_the_token_publish_ingests_topics_and_write_raw_tweets() -> None:
+    reader = _blocks(_load(STREAM_READER), "resource")
+    iam = {name: attrs for name, attrs in reader.items() if "_iam_" in name}
+    assert set(iam) == {
+        "google_secret_manager_secret_iam_member.reader_reads_token",
+        "google_pubsub_topic_iam_member.reader_publishes",
+        "google_storage_bucket_iam_member.reader_writes_raw_tweets",
+        "google_project_iam_member.reader_telemetry",
+    }
+    for attrs in iam.values():
+        assert _value(attrs["member"]) == "${google_service_account.reader.member}"
+    token = iam["google_secret_manager_secret_iam_member.reader_reads_token"]
+    assert (_value(token["secret_id"]), _value(token["role"])) == (
+        "${var.x_bearer_token_secret_id}",
+        "roles/secretmanager.secretAccessor",
+    )
+    publishes = iam["google_pubsub_topic_iam_member.reader_publishes"]
+    assert _value(publishes["role"]) == "roles/pubsub.publisher"
+    assert _value(publishes["topic"]) == "${var.topic_ids[each.key]}"
+    [locals_] = _load(STREAM_READER)["locals"]
+    assert sorted(map(_value, locals_["publishes"])) == sorted([TWEETS_RAW, INGEST_DEAD_LETTER])
+    lake = iam["google_storage_bucket_iam_member.reader_writes_raw_tweets"]
+    assert _value(lake["role"]) == "roles/storage.objectCreator"
+    assert "/objects/raw/tweets/" in _value(_value(lake["condition"])["expression"])
+    assert set(_value(iam["google_project_iam_member.reader_telemetry"]["for_each"]).split('"')[1::2]) == {
+        "roles/logging.logWriter",
+        "roles/monitoring.metricWriter",
+        "roles/cloudtrace.agent",
+    }
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_each_environment_deploys_the_stream_reader_once_its_image_is_set(env: str) -> None:
+    platform = _blocks(_root(TERRAFORM / "envs" / env), "module")["platform"]
+    assert _value(platform["stream_reader_image"]) == "${var.stream_reader_image}"
+    modules = _blocks(_root(TERRAFORM / "modules" / "platform"), "module")
+    reader = modules["stream_reader"]
+    assert _value(reader["source"]) == "../stream_reader"
+    assert _value(reader["image"]) == "${var.stream_reader_image}"
+    assert _value(reader["x_bearer_token_secret_id"]) == "${module.secrets.x_bearer_token_secret_id}"
+    # the functions hold no secret: ingest replays files and never talks to X
+    assert "secret_environment" not in modules["services"]
+    assert "secret" not in (TERRAFORM / "modules" / "service" / "main.tf").read_text(encoding="utf-8")
 
 
 # -- Dead letters into the warehouse ----------------------------------------------------------------

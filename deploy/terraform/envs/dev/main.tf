@@ -16,6 +16,8 @@ module "platform" {
   api_image    = var.api_image
   api_invokers = var.api_invokers
 
+  stream_reader_image = var.stream_reader_image
+
   # Who may read the analyst views (Looker Studio, notebooks) in this environment.
   analyst_members = var.analyst_members
 

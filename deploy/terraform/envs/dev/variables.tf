@@ -31,6 +31,12 @@ variable "api_image" {
   default     = null
 }
 
+variable "stream_reader_image" {
+  description = "Container image of the X stream reader; null deploys no reader yet."
+  type        = string
+  default     = null
+}
+
 variable "api_invokers" {
   description = "Members allowed to call the API (the IAP service agent, analyst groups)."
   type        = list(string)

@@ -56,7 +56,18 @@ locals {
   pubsub_agent = "serviceAccount:service-${var.project_number}@gcp-sa-pubsub.iam.gserviceaccount.com"
 }
 
+# With a customer-managed key, Pub/Sub's service agent encrypts and decrypts the messages: it may
+# use that key and no other, from before the topics are created. (The google provider has no
+# data source for this agent's email, only google-beta; its name is documented and fixed.)
+resource "google_kms_crypto_key_iam_member" "agent_uses_key" {
+  count         = var.kms_key_name == null ? 0 : 1
+  crypto_key_id = var.kms_key_name
+  role          = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+  member        = local.pubsub_agent
+}
+
 resource "google_pubsub_topic" "business" {
+  depends_on                 = [google_kms_crypto_key_iam_member.agent_uses_key]
   for_each                   = var.topics
   project                    = var.project_id
   name                       = each.key
@@ -66,6 +77,7 @@ resource "google_pubsub_topic" "business" {
 }
 
 resource "google_pubsub_topic" "dead_letter" {
+  depends_on                 = [google_kms_crypto_key_iam_member.agent_uses_key]
   for_each                   = toset(var.dead_letter_topics)
   project                    = var.project_id
   name                       = each.key

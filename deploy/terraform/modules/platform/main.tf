@@ -61,9 +61,6 @@ module "services" {
   max_instances_cap     = var.max_instances_cap
   min_instances_enabled = var.min_instances_enabled
   text_profile          = var.text_profile
-  secret_environment = each.key == "ingest" ? {
-    TRENDWATCH_X_BEARER_TOKEN = module.secrets.x_bearer_token_secret_id
-  } : {}
 }
 
 module "monitoring" {
@@ -109,4 +106,18 @@ module "api" {
   invokers            = var.api_invokers
   deployer            = module.cicd.deployer_member
   deletion_protection = var.deletion_protection
+}
+
+# The live X stream reader, once its image exists (null until one is pushed).
+module "stream_reader" {
+  source                   = "../stream_reader"
+  count                    = var.stream_reader_image == null ? 0 : 1
+  project_id               = var.project_id
+  region                   = var.region
+  environment              = var.environment
+  image                    = var.stream_reader_image
+  topic_ids                = module.messaging.topic_ids
+  lake_bucket              = module.storage.lake_bucket
+  x_bearer_token_secret_id = module.secrets.x_bearer_token_secret_id
+  deletion_protection      = var.deletion_protection
 }

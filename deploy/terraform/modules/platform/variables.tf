@@ -97,6 +97,12 @@ variable "api_image" {
   default     = null
 }
 
+variable "stream_reader_image" {
+  description = "Container image of the X stream reader (deploy/stream-reader/Dockerfile); null deploys no reader."
+  type        = string
+  default     = null
+}
+
 variable "api_invokers" {
   description = "Members allowed to call the API (the IAP service agent, analyst groups)."
   type        = list(string)

@@ -37,6 +37,6 @@ resource "google_secret_manager_secret" "x_bearer_token" {
   }
 }
 
-# Accessor rights are granted by the service module of the one service that reads the
-# secret (ingest), on this secret only.
+# Accessor rights are granted by the one module that reads the secret (stream_reader), on
+# this secret only.
 output "x_bearer_token_secret_id" { value = google_secret_manager_secret.x_bearer_token.secret_id }

@@ -1,6 +1,6 @@
 # One trendwatch service: its own service accounts, one Cloud Run function (gen2) per entry
 # point, the Pub/Sub push routes and Eventarc storage triggers that feed it, and least-privilege
-# IAM on exactly the topics, buckets, dataset and secret it uses. No primitive roles.
+# IAM on exactly the topics, buckets and dataset it uses. No primitive roles.
 
 terraform {
   required_version = ">= 1.5"
@@ -109,12 +109,6 @@ variable "log_level" {
   default = "INFO"
 }
 
-variable "secret_environment" {
-  description = "TRENDWATCH_* variable => Secret Manager secret id, read at start-up."
-  type        = map(string)
-  default     = {}
-}
-
 locals {
   routes   = { for k, s in var.subscriptions : k => s if s.service == var.name }
   triggers = { for k, t in var.storage_triggers : k => t if t.service == var.name }
@@ -181,16 +175,6 @@ resource "google_cloudfunctions2_function" "this" {
     ingress_settings                 = "ALLOW_INTERNAL_ONLY"
     all_traffic_on_latest_revision   = true
     environment_variables            = local.environment
-
-    dynamic "secret_environment_variables" {
-      for_each = var.secret_environment
-      content {
-        key        = secret_environment_variables.key
-        project_id = var.project_id
-        secret     = secret_environment_variables.value
-        version    = "latest"
-      }
-    }
   }
 
   # Storage triggers go through Eventarc (bucket filter only: the landing bucket holds just
@@ -216,8 +200,6 @@ resource "google_cloudfunctions2_function" "this" {
   lifecycle {
     ignore_changes = [build_config[0].source]
   }
-
-  depends_on = [google_secret_manager_secret_iam_member.runtime_reads]
 }
 
 resource "google_cloud_run_service_iam_member" "delivery_invokes" {
@@ -322,14 +304,6 @@ resource "google_project_iam_member" "runtime_project" {
   project = var.project_id
   role    = each.key
   member  = google_service_account.runtime.member
-}
-
-resource "google_secret_manager_secret_iam_member" "runtime_reads" {
-  for_each  = var.secret_environment
-  project   = var.project_id
-  secret_id = each.value
-  role      = "roles/secretmanager.secretAccessor"
-  member    = google_service_account.runtime.member
 }
 
 output "runtime_service_account" { value = google_service_account.runtime.email }

@@ -44,8 +44,18 @@ locals {
   }
 }
 
+# With a customer-managed key, Cloud Storage's service agent (the data source below) encrypts and
+# decrypts the objects: it may use that key and no other, from before the buckets are created.
+resource "google_kms_crypto_key_iam_member" "agent_uses_key" {
+  count         = var.kms_key_name == null ? 0 : 1
+  crypto_key_id = var.kms_key_name
+  role          = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+  member        = data.google_storage_project_service_account.agent.member
+}
+
 resource "google_storage_bucket" "this" {
   #checkov:skip=CKV_GCP_62:usage logs go to var.access_log_bucket when set; a log bucket cannot log to itself
+  depends_on                  = [google_kms_crypto_key_iam_member.agent_uses_key]
   for_each                    = local.buckets
   project                     = var.project_id
   name                        = each.value.name

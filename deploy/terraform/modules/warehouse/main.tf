@@ -32,7 +32,22 @@ variable "analyst_members" {
   default     = []
 }
 
+# With a customer-managed key, BigQuery's service agent encrypts and decrypts the tables: it may
+# use that key and no other, from before the dataset and its tables are created.
+data "google_bigquery_default_service_account" "agent" {
+  count   = var.kms_key_name == null ? 0 : 1
+  project = var.project_id
+}
+
+resource "google_kms_crypto_key_iam_member" "agent_uses_key" {
+  count         = var.kms_key_name == null ? 0 : 1
+  crypto_key_id = var.kms_key_name
+  role          = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+  member        = "serviceAccount:${data.google_bigquery_default_service_account.agent[0].email}"
+}
+
 resource "google_bigquery_dataset" "main" {
+  depends_on = [google_kms_crypto_key_iam_member.agent_uses_key]
   project    = var.project_id
   dataset_id = var.dataset_id
   location   = var.region
@@ -47,6 +62,7 @@ resource "google_bigquery_dataset" "main" {
 }
 
 resource "google_bigquery_table" "this" {
+  depends_on          = [google_kms_crypto_key_iam_member.agent_uses_key]
   for_each            = local.tables
   project             = var.project_id
   dataset_id          = google_bigquery_dataset.main.dataset_id
@@ -75,6 +91,7 @@ resource "google_bigquery_table" "this" {
 }
 
 resource "google_bigquery_dataset" "analyst" {
+  depends_on = [google_kms_crypto_key_iam_member.agent_uses_key]
   project    = var.project_id
   dataset_id = "${var.dataset_id}_analyst"
   location   = var.region
