@@ -46,8 +46,10 @@ def container(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> bootstrap.Cont
 
 @pytest.fixture
 def stock_target(container: bootstrap.Container) -> FlaskClient:
-    app = create_app("on_stock_event", str(REPO / "services" / "inventory-sync" / "main.py"), "cloudevent")
-    return app.test_client()
+    main = REPO / "services" / "inventory-sync" / "main.py"
+    app = create_app("on_stock_event", str(main), "cloudevent")  # type: ignore[no-untyped-call]  # unannotated
+    client: FlaskClient = app.test_client()
+    return client
 
 
 def test_a_raw_push_of_a_stock_event_is_stored(
