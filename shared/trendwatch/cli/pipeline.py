@@ -209,28 +209,30 @@ def feed(path: Path, kind: str | None, state_dir: Path | None, as_json: bool) ->
 @click.option("--rate", default=3.0, show_default=True)
 @click.option("--processes", is_flag=True, help="Run the services as separate processes.")
 def demo(state_dir: Path | None, seed: int, minutes: int, rate: float, processes: bool) -> None:
-    """Generate a demo stream, replay it through every service, load the feeds, evaluate the text
-    models into model_metrics (as `trendwatch eval text` does, docs untouched), show what was found."""
+    """Generate a demo stream, load its feeds (the catalogue first, as at a retailer), replay it
+    through every service, evaluate the text models into model_metrics (as `trendwatch eval text` does, docs untouched), show what was found."""
     from trendwatch.runtime.local import LocalPipeline
 
     settings = settings_for(state_dir)
     data_dir = settings.state_dir / "demo-data"
     console.rule("1. generate")
     summary = generate_with_progress(seed, minutes, rate, data_dir)
-    console.rule("2. replay through ingest → enrich-text / enrich-image → aggregate")
-    started = datetime.now()
-    report = _replay(settings, data_dir / "tweets.jsonl", None, processes)
-    elapsed = (datetime.now() - started).total_seconds()
-    console.print(
-        f"{report.ingest.tweets} tweets in {elapsed:.1f} s ({report.ingest.tweets / max(elapsed, 1e-9):,.0f} tweets/s)"
-    )
-    console.rule("3. inventory-sync: products, inventory, orders, deliveries")
+    # the catalogue comes first, as at a retailer: topics read the stream against its products
+    console.rule("2. inventory-sync: products, inventory, orders, deliveries")
     pipeline = LocalPipeline(settings)
     for feed_file in sorted((data_dir / "feeds").rglob("*.*")):
         load = pipeline.load_feed(feed_file, feed_file.parent.name)
         console.print(
             f"{feed_file.parent.name}/{feed_file.name}: {load.rows_loaded} loaded, {load.rows_quarantined} quarantined"
         )
+    pipeline.close()
+    console.rule("3. replay through ingest → enrich-text / enrich-image → aggregate")
+    started = datetime.now()
+    report = _replay(settings, data_dir / "tweets.jsonl", None, processes)
+    elapsed = (datetime.now() - started).total_seconds()
+    console.print(
+        f"{report.ingest.tweets} tweets in {elapsed:.1f} s ({report.ingest.tweets / max(elapsed, 1e-9):,.0f} tweets/s)"
+    )
     console.rule("4. text models: language id, sentiment and speed on the labelled tweets")
     _evaluate_text_models(settings)
     _print_demo_summary(settings, summary)

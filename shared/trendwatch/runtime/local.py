@@ -110,6 +110,13 @@ class LocalPipeline:
 
         return DeadLetterReplayer(self.container.warehouse, self.bus, self.clock, settle=settle)
 
+    def close(self) -> None:
+        """Release the warehouse file: DuckDB lets one process write it, and a ``--processes``
+        run started after this pipeline needs it."""
+        close = getattr(self.container.warehouse, "close", None)
+        if callable(close):
+            close()
+
     def load_feed(self, path: Path, kind: str) -> FeedLoadReport:
         """Drop a feed file under ``feeds/<kind>/dt=<today>/`` and return inventory-sync's load report."""
         name = f"feeds/{kind}/dt={self.clock.now():%Y-%m-%d}/{path.name}"
