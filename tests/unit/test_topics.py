@@ -293,3 +293,27 @@ def test_a_listed_product_never_merges_into_its_brand() -> None:
 
     assert plain.topic_of("mushroom lamp") == plain.topic_of("casa ondine")
     assert listed.topic_of("mushroom lamp") == "term:mushroom lamp" != listed.topic_of("casa ondine")
+
+
+def test_a_phrase_naming_one_listed_product_is_about_it() -> None:
+    catalogue = Catalogue.of(CATALOGUE)
+    lamp = catalogue.anchors["mushroomlamp"]
+
+    assert catalogue.anchor_of("good mushroom lamp") == catalogue.anchor_of("lampe champignon casa") == lamp
+    assert catalogue.anchor_of("#MushroomLamp") == lamp
+    # a single word of a name, a brand, or two products at once name no one product
+    assert catalogue.anchor_of("mushroom") is None
+    assert catalogue.anchor_of("casa ondine") is None
+    assert catalogue.anchor_of("mushroom lamp ceramic vase") is None
+
+
+def test_template_fragments_join_the_product_they_name() -> None:
+    grouper = TopicGrouper(catalogue=Catalogue.of(CATALOGUE))
+    for minute in range(10):
+        _chatter(grouper, minute)
+        grouper.observe(minute, ["mushroom lamp"])
+        grouper.observe(minute, ["mushroom lamp day"])
+        grouper.observe(minute, ["lampe champignon casa"])
+
+    lamp = grouper.topic_of("mushroom lamp")
+    assert grouper.topic_of("mushroom lamp day") == grouper.topic_of("lampe champignon casa") == lamp

@@ -8,7 +8,8 @@ has been seen in ``min_support`` tweets, one topic, by the first rule that holds
 1. **Same glued form** as a member (``#cargoskirt`` and "cargo skirt"): one spelling, no doubt.
 2. **Same catalogue entry**: the retailer's catalogue lists each product under keywords in each
    language it sells in ("mushroom lamp", "lampe champignon", ``#MushroomLamp``); keywords of
-   one product (its brand left out, see below) are one subject, whatever the language. The
+   one product (its brand left out, see below) are one subject, whatever the language, and so
+   is a longer phrase naming exactly one of them ("good mushroom lamp"). The
    catalogue is the retailer's own bilingual dictionary of what it sells, which no packaged
    embedding model here knows; and it knows brands, so a listed product never disappears into
    its brand's topic or another product's (see :class:`Catalogue`).
@@ -131,6 +132,22 @@ class Catalogue(msgspec.Struct, frozen=True):
                 if a != b:
                     parent[max(a, b)] = min(a, b)
         return cls({key: root(key) for key in parent}, frozenset(brands - {""}))
+
+    def anchor_of(self, term: str) -> str | None:
+        """The anchor of a listed keyword, or of the one listed name of two words or more that
+        a longer phrase contains ("good mushroom lamp", "lampe champignon casa"); none when the
+        phrase names several products."""
+        exact = self.anchors.get(glued(term))
+        if exact is not None:
+            return exact
+        parts = [w for w in _GLUE.split(fold(term)) if w]
+        found = {
+            anchor
+            for start in range(len(parts))
+            for end in range(start + 2, len(parts) + 1)
+            if (anchor := self.anchors.get("".join(parts[start:end]))) is not None
+        }
+        return found.pop() if len(found) == 1 else None
 
     def apart(self, term: str, other: str) -> bool:
         """Whether the catalogue says two terms name different things: a listed product is
@@ -305,7 +322,7 @@ class TopicGrouper:
         if spelled is not None:
             self._join(term, spelled, minute, "spelling", vector)
             return
-        listed = self._by_anchor.get(self._catalogue.anchors.get(glued(term), ""))
+        listed = self._by_anchor.get(self._catalogue.anchor_of(term) or "")
         if listed is not None:
             self._join(term, listed, minute, "catalogue", vector)
             return
