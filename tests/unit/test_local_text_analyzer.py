@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from pathlib import Path
+
 import msgspec
 import pytest
 from lingua import ConfidenceValue, Language
@@ -15,9 +18,12 @@ from trendwatch.adapters.local.text_analyzer import (
     vote_confidence,
 )
 from trendwatch.contracts.events import Entity, TextEnrichment
-from trendwatch.domain.language import Vote, function_word_vote
-from trendwatch.domain.text import lemmatize_keyphrase
+from trendwatch.domain.language import Vote, _owners, function_word_vote
+from trendwatch.domain.text import lemmatize_keyphrase, scan
+from trendwatch.evaluation.text import language_cases, read_sets
 from trendwatch.ports import TextAnalyzer, TextItem
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "labelled"
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +117,27 @@ def test_function_words_settle_most_tweets_without_lingua() -> None:
     # "is" is Dutch too, "je" Dutch and French: only "ce" counts
     assert function_word_vote("OMG ce sac is so cute, je l'adore") == Vote("fr", 1, 1)
     assert function_word_vote("la de que en 😍") == Vote(None, 0, 0)  # shared by several languages
+
+
+def reference_vote(text: str) -> Vote:
+    """:func:`function_word_vote` as first written, word by word with nothing cached."""
+    counts: Counter[str] = Counter()
+    for token in scan(text):
+        if token.kind == "word":
+            lang = _owners().get(token.text.lower().replace("’", "'"))
+            if lang:
+                counts[lang] += 1
+    ranked = counts.most_common(2)
+    if not ranked:
+        return Vote(None, 0, 0)
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0
+    return Vote(ranked[0][0], ranked[0][1], ranked[0][1] - runner_up)
+
+
+def test_the_vote_on_the_labelled_tweets_is_that_of_the_plain_computation() -> None:
+    extra = ["THE cat IS on the table", "C’est l’été, c'est TRÈS bien", "der die das the le"]
+    for text in [text for text, _ in language_cases(read_sets(DATA))] + extra:
+        assert function_word_vote(text) == reference_vote(text), text
 
 
 def test_an_x_hint_that_disagrees_with_a_narrow_vote_sends_the_text_to_lingua() -> None:

@@ -40,6 +40,10 @@ EXTRA = [
     "not bad at all. never again",
     "",
     "😡",
+    # a repeat that starts in the last letter of a literal @user (a mention after a letter)
+    "x@userrr ok",
+    "sooo x@userr @userrrr",
+    "BRRR!!! ÇAAA VAAA ’’’ d’oooh",
 ]
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)

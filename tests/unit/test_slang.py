@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import unicodedata
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from trendwatch.adapters.local.text_analyzer import SLANG_ODDS, LocalTextAnalyzer, with_slang
-from trendwatch.domain.slang import slang_polarity, tokens
+from trendwatch.domain.slang import normalize, slang_polarity, tokens
+from trendwatch.domain.text import scan, split_hashtag
+from trendwatch.evaluation.text import language_cases, read_sets
 from trendwatch.ports import TextItem
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "labelled"
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +110,27 @@ def test_slang_moves_the_odds_by_a_fixed_factor_per_cue() -> None:
     assert moved[0, 2] / moved[0, 1] == pytest.approx(SLANG_ODDS * 0.1 / 0.3)
     assert moved[0, 1] / moved[0, 0] == pytest.approx(SLANG_ODDS * 0.3 / 0.6)
     assert moved[1, 0] / moved[1, 2] == pytest.approx(SLANG_ODDS**4 * 0.2 / 0.3)
+
+
+def reference_tokens(text: str) -> list[str | None]:
+    """:func:`tokens` as first written, token by token with nothing cached."""
+    out: list[str | None] = []
+    for token in scan(text):
+        if token.kind == "word":
+            out.append(normalize(token.text))
+        elif token.kind == "hashtag":
+            out.extend([None, *split_hashtag(token.text[1:]), None])
+        elif token.kind == "sep":
+            for char in token.text:
+                category = unicodedata.category(char)
+                if category == "So":
+                    out.append(char)
+                elif category.startswith("P"):
+                    out.append(None)
+    return out
+
+
+def test_tokens_of_the_labelled_tweets_are_those_of_the_plain_computation() -> None:
+    extra = ["this jacket is FIIIRE 🔥🔥, not fire!", "#NoCap c'est pas ouf… @bob https://x.fr"]
+    for text in [text for text, _ in language_cases(read_sets(DATA))] + extra:
+        assert tokens(text) == reference_tokens(text), text

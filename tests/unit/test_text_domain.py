@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,7 @@ from trendwatch.domain.text import (
     split_hashtag,
     stopwords,
     strip_elision,
+    strip_retweet_prefix,
     taxonomy,
     without_hashtags,
 )
@@ -49,6 +51,38 @@ def test_scan_drops_the_retweet_prefix_and_classifies_tokens() -> None:
         ("hashtag", "#OOTD"),
         ("hashtag", "#été2024"),
     ]
+
+
+#: The scanner as first written: one regular expression with a named group per kind, and the
+#: kind of each match read from it.
+_REFERENCE_SCAN = re.compile(
+    r"""
+    (?P<url>https?://\S+|www\.\S+)
+    |(?P<mention>(?<![\w@])@\w+)
+    |(?P<hashtag>(?<![\w#&])[#＃]\w*[^\W\d]\w*)
+    |(?P<word>\w+(?:['’-]\w+)*)
+    |(?P<sep>[^\w\s]+)
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+#: Where the look-behinds and the order of the alternatives matter, and characters that change
+#: when lower-cased or that match ``s`` ignoring case.
+TRICKY = [
+    "a@b @@c x@user #1 ##x a#b &#x; #_ ＃été l'été aujourd’hui well-known",
+    "https://t.co/x HTTP://X.FR httpſ://x www.shop.fr awww.x https http://",
+    "İstanbul K ſ café\u0301 😍\ufe0f👍🏽 …!!! ??",
+    "RT @Bob: RT @Ann: nested",
+    "",
+]
+
+
+def reference_scan(text: str) -> list[tuple[str | None, str]]:
+    return [(m.lastgroup, m.group()) for m in _REFERENCE_SCAN.finditer(strip_retweet_prefix(text))]
+
+
+def test_scan_is_the_plain_scan_of_the_first_version() -> None:
+    for text in [text for text, _ in language_cases(read_sets(DATA))] + [TWEET, *TRICKY]:
+        assert [(t.kind, t.text) for t in scan(text)] == reference_scan(text), text
 
 
 def test_hashtags_are_lowercased_deduplicated_and_keep_accents() -> None:
@@ -128,7 +162,11 @@ def reference_keyphrases(text: str, lang: str | None) -> tuple[str, ...]:
 
 @pytest.mark.parametrize("lang", ["en", "fr", None])
 def test_keyphrases_of_the_labelled_tweets_are_those_of_the_plain_computation(lang: str | None) -> None:
-    texts = [text for text, _ in language_cases(read_sets(DATA))] + [TWEET, "#l'été a b c d e f #X1 ok"]
+    texts = [text for text, _ in language_cases(read_sets(DATA))] + [
+        TWEET,
+        "#l'été a b c d e f #X1 ok",
+        *TRICKY,
+    ]
     for text in texts:
         assert extract_keyphrases(text, lang) == reference_keyphrases(text, lang), text
 

@@ -18,7 +18,7 @@ from collections import Counter
 from functools import cache
 from typing import NamedTuple
 
-from trendwatch.domain.text import scan
+from trendwatch.domain.text import Token, TokenCache, scan
 
 #: Bumped whenever the lists change (it is part of the language model's version).
 FUNCTION_WORDS_VERSION = 1
@@ -60,15 +60,17 @@ def _owners() -> dict[str, str]:
     return {word: lang for lang, words in lists.items() for word in words if counts[word] == 1}
 
 
+def _owner(token: Token) -> str | None:
+    """The language ``token`` is a distinctive function word of, if it is one."""
+    return _owners().get(token.text.lower().replace("’", "'")) if token.kind == "word" else None
+
+
+_OWNER: TokenCache[Token, str | None] = TokenCache(_owner)
+
+
 def function_word_vote(text: str) -> Vote:
     """Count the distinctive function words of each watched language in ``text``."""
-    owners = _owners()
-    counts: Counter[str] = Counter()
-    for token in scan(text):
-        if token.kind == "word":
-            lang = owners.get(token.text.lower().replace("’", "'"))
-            if lang:
-                counts[lang] += 1
+    counts = Counter(filter(None, map(_OWNER.__getitem__, scan(text))))
     ranked = counts.most_common(2)
     if not ranked:
         return Vote(None, 0, 0)

@@ -17,6 +17,7 @@ pattern is only tried at a token that can start it.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ from typing import Literal, NamedTuple
 
 import msgspec
 
-from trendwatch.domain.text import fold, scan, split_hashtag
+from trendwatch.domain.text import Token, TokenCache, fold, scan, split_hashtag
 
 Group = Literal["positive", "negative", "neutral"]
 #: What a match adds to the polarity: (plain, negated). A negated negative ("not trash") says
@@ -91,23 +92,31 @@ def normalize(word: str) -> str:
     return _REPEATS.sub(r"\1", fold(word))
 
 
+def _read(token: Token) -> tuple[str | None, ...]:
+    """What :func:`tokens` makes of one token of a scan."""
+    if token.kind == "word":
+        return (normalize(token.text),)
+    if token.kind == "hashtag":
+        return (None, *split_hashtag(token.text[1:]), None)
+    if token.kind == "sep":
+        out: list[str | None] = []
+        for char in token.text:
+            category = unicodedata.category(char)
+            if category == "So":  # emojis and pictographs, not their skin tones or joiners
+                out.append(char)
+            elif category.startswith("P"):
+                out.append(None)
+        return tuple(out)
+    return ()
+
+
+_READ: TokenCache[Token, tuple[str | None, ...]] = TokenCache(_read)
+
+
 def tokens(text: str) -> list[str | None]:
     """The tweet as :func:`normalize`-d words and emojis, ``None`` where a clause ends (punctuation,
     either side of a hashtag, whose words are read too); URLs and mentions are skipped."""
-    out: list[str | None] = []
-    for token in scan(text):
-        if token.kind == "word":
-            out.append(normalize(token.text))
-        elif token.kind == "hashtag":
-            out.extend([None, *split_hashtag(token.text[1:]), None])
-        elif token.kind == "sep":
-            for char in token.text:
-                category = unicodedata.category(char)
-                if category == "So":  # emojis and pictographs, not their skin tones or joiners
-                    out.append(char)
-                elif category.startswith("P"):
-                    out.append(None)
-    return out
+    return list(itertools.chain.from_iterable(map(_READ.__getitem__, scan(text))))
 
 
 @cache

@@ -12,23 +12,30 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, TypeVar
 
 TokenKind = Literal["url", "mention", "hashtag", "word", "sep"]
 
-_SCAN = re.compile(
-    r"""
-    (?P<url>https?://\S+|www\.\S+)
-    |(?P<mention>(?<![\w@])@\w+)
-    |(?P<hashtag>(?<![\w#&])[#＃]\w*[^\W\d]\w*)
-    |(?P<word>\w+(?:['’-]\w+)*)
-    |(?P<sep>[^\w\s]+)
-    """,
-    re.VERBOSE | re.IGNORECASE,
+#: What each kind of token looks like. The order is the order of the alternatives, which only
+#: matters for URLs (before words: ``https``); words, mentions and hashtags start differently.
+_TOKEN_PATTERNS: tuple[tuple[TokenKind, str], ...] = (
+    ("url", r"https?://\S+|www\.\S+"),
+    ("word", r"\w+(?:['’-]\w+)*"),
+    ("mention", r"(?<![\w@])@\w+"),
+    ("hashtag", r"(?<![\w#&])[#＃]\w*[^\W\d]\w*"),
+    ("sep", r"[^\w\s]+"),
 )
+#: The tokens of a text, without their kinds (``findall`` then returns strings, all in C).
+_TOKENS = re.compile("|".join(f"(?:{pattern})" for _, pattern in _TOKEN_PATTERNS), re.IGNORECASE)
+#: The kind of one token. A token's kind follows from its text alone: a mention or a hashtag
+#: that a look-behind rejects in its text is not one token (``a@b`` is ``a``, ``@``, ``b``), and
+#: separators hold no word characters.
+_KIND = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _TOKEN_PATTERNS), re.IGNORECASE)
+#: How many distinct tokens the caches keyed by token keep; beyond that they start over.
+MAX_CACHED_TOKENS = 200_000
 _RETWEET_PREFIX = re.compile(r"^\s*RT\s+@\w+\s*:\s*", re.IGNORECASE)
 
 
@@ -87,16 +94,46 @@ def strip_retweet_prefix(text: str) -> str:
     return _RETWEET_PREFIX.sub("", text)
 
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class TokenCache(dict[K, V]):
+    """What ``compute`` makes of each token, computed once (tokens recur a lot) and read in C:
+    ``map(cache.__getitem__, tokens)`` calls no Python function for a token seen before.
+    Holds at most :data:`MAX_CACHED_TOKENS` entries, then starts over."""
+
+    def __init__(self, compute: Callable[[K], V]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, key: K) -> V:
+        if len(self) >= MAX_CACHED_TOKENS:
+            self.clear()
+        value = self[key] = self.compute(key)
+        return value
+
+
+def _token(text: str) -> Token:
+    match = _KIND.match(text)
+    assert match is not None and match.lastgroup is not None  # every token is one of the kinds
+    # tuple.__new__ rather than Token(): a named tuple's own __new__ is a Python function.
+    return tuple.__new__(Token, (match.lastgroup, text))
+
+
+#: Each token text's :class:`Token`: a scan finds the texts and looks their tokens up here.
+_TOKEN_OF: TokenCache[str, Token] = TokenCache(_token)
+
+
 @lru_cache(maxsize=4096)
 def scan(text: str) -> tuple[Token, ...]:
     """Split a tweet into URLs, mentions, hashtags, words and separators (punctuation, emojis).
 
     A leading ``RT @user:`` is dropped: it restates the retweet, not what the tweet says.
+    Cached per text, so that the extractors share it; tokens are shared between texts too, so
+    that what others derive from a token can be cached by token (:class:`TokenCache`).
     """
-    text = strip_retweet_prefix(text)
-    # tuple.__new__ rather than Token(): a named tuple's own __new__ is a Python function, and
-    # calling it is a fifth of the cost of a scan.
-    return tuple([tuple.__new__(Token, (m.lastgroup, m.group())) for m in _SCAN.finditer(text)])
+    return tuple(map(_TOKEN_OF.__getitem__, _TOKENS.findall(strip_retweet_prefix(text))))
 
 
 def stopwords(lang: str | None) -> frozenset[str]:
@@ -206,40 +243,46 @@ def _phrase_words(stop: frozenset[str]) -> Callable[[str], str | None]:
     return phrase_word
 
 
+#: Where a run of key-phrase words ends, in the text :func:`extract_keyphrases` joins (no word
+#: holds a line break).
+_BREAK = "\n"
+
+
+@cache
+def _phrase_fragments(stop: frozenset[str]) -> TokenCache[Token, str]:
+    """What each token adds to :func:`extract_keyphrases`'s text given these stopwords: its
+    phrase word, or a break; a hashtag's words between breaks."""
+    phrase_word = _phrase_words(stop)
+
+    def fragment(token: Token) -> str:
+        if token.kind == "word":
+            return phrase_word(token.text) or _BREAK
+        if token.kind == "hashtag":
+            parts = [phrase_word(part) or _BREAK for part in split_hashtag(token.text[1:])]
+            return " ".join([_BREAK, *parts, _BREAK])
+        return _BREAK
+
+    return TokenCache(fragment)
+
+
 def extract_keyphrases(text: str, lang: str | None) -> tuple[str, ...]:
     """Candidate key phrases: runs of up to three lower-cased content words.
 
     Stopwords, numbers, single letters, punctuation, emojis, URLs and mentions end a run; a
     hashtag is a run of its own, split into words (``#SummerDress`` -> ``summer dress``).
     """
-    phrase_word = _phrase_words(stopwords(lang))
+    # The tokens' fragments are joined and split at the breaks: a few operations per run
+    # rather than per token.
+    fragments = _phrase_fragments(stopwords(lang))
     phrases: dict[str, None] = {}
-    run: list[str] = []
-
-    def flush() -> None:
-        for i in range(0, len(run), _MAX_PHRASE_WORDS):
-            phrases[" ".join(run[i : i + _MAX_PHRASE_WORDS])] = None
-        run.clear()
-
-    for kind, body in scan(text):
-        if kind == "word":
-            word = phrase_word(body)
-            if word is not None:
-                run.append(word)
-                continue
-        if run:
-            flush()
-        if kind == "hashtag":
-            for part in split_hashtag(body[1:]):
-                word = phrase_word(part)
-                if word is not None:
-                    run.append(word)
-                elif run:
-                    flush()
-            if run:
-                flush()
-    if run:
-        flush()
+    for run in " ".join(map(fragments.__getitem__, scan(text))).split(_BREAK):
+        run_words = run.split()
+        if len(run_words) <= _MAX_PHRASE_WORDS:
+            if run_words:
+                phrases[" ".join(run_words)] = None
+        else:
+            for i in range(0, len(run_words), _MAX_PHRASE_WORDS):
+                phrases[" ".join(run_words[i : i + _MAX_PHRASE_WORDS])] = None
     return tuple(phrases)
 
 

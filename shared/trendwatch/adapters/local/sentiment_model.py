@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import operator
 import re
 import zlib
 from array import array
@@ -28,7 +29,7 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 
-from trendwatch.domain.text import fold, readable_text, strip_elision
+from trendwatch.domain.text import TokenCache, fold, readable_text, strip_elision
 
 #: Version of the featuriser below; a model trained with another one is refused.
 #: 2: French negation also marks the verb (``n'aime pas``, ``aime pas``).
@@ -79,6 +80,10 @@ class ModelInfo(msgspec.Struct, frozen=True, kw_only=True):
         return f"{self.name}-{self.version}{suffix}"
 
 
+#: Whether a token has a word character three times in a row (what :data:`_REPEATS` squeezes).
+_HAS_REPEATS: TokenCache[str, bool] = TokenCache(lambda token: _REPEATS.search(token) is not None)
+
+
 def tokens(text: str) -> list[str]:
     """Lower-cased tokens with URLs and mentions replaced by placeholders, repeats squeezed,
     and the few words after a negator marked with ``NOT_``; in French also the verb before
@@ -87,8 +92,13 @@ def tokens(text: str) -> list[str]:
         text = _URL.sub(" http ", text)
     if "@" in text:
         text = _MENTION.sub(" @user ", text)
-    text = _REPEATS.sub(r"\1\1", text.lower().replace("’", "'"))
+    text = text.lower().replace("’", "'")
     found: list[str] = _TOKEN.findall(text)
+    # Repeats are squeezed only where there are some (a few percent of tweets): the letters
+    # of a repeat are in one token, unless ``@user`` ends in its first (``x@userrr``).
+    if "@userr" in text or any(map(_HAS_REPEATS.__getitem__, found)):
+        text = _REPEATS.sub(r"\1\1", text)
+        found = _TOKEN.findall(text)
     if "n'" not in text and _NEGATORS.isdisjoint(found):
         return found  # nothing to mark (the common case, and the loop below is the slow part)
     out: list[str] = []
@@ -152,8 +162,6 @@ def load_lexicon(lang: str) -> tuple[int, dict[str, tuple[str | None, str | None
 #: CRC-32 states after each feature kind's prefix: a feature's hash is the CRC-32 of its UTF-8
 #: bytes, e.g. of ``w|great`` for a word, continued here from ``w|``.
 _WORD_STATE, _BIGRAM_STATE, _CHARS_STATE = (zlib.crc32(prefix) for prefix in (b"w|", b"b|", b"c|"))
-#: How many tokens' features a featuriser keeps; beyond that it forgets them all and starts over.
-_MAX_KNOWN_TOKENS = 200_000
 
 
 class _TokenFeatures(NamedTuple):
@@ -165,6 +173,9 @@ class _TokenFeatures(NamedTuple):
     #: The CRC-32 state after ``b|<token> ``: a bigram's hash continues it with the next token.
     bigram_state: int
     encoded: bytes
+
+
+_INDICES = operator.itemgetter(0)  # of a _TokenFeatures: its indices
 
 
 class _Featurizer:
@@ -179,19 +190,18 @@ class _Featurizer:
             word: tuple(None if cue is None else zlib.crc32(cue.encode()) & self.mask for cue in cues)
             for word, cues in load_lexicon(lexicon)[1].items()
         }
-        self._known: dict[str, _TokenFeatures] = {}
+        self._known: TokenCache[str, _TokenFeatures] = TokenCache(self._learn)
 
     def features(self, text: str) -> list[_TokenFeatures]:
         """The features of each of :func:`tokens`'s tokens of ``text``."""
-        known = self._known
-        return [known.get(token) or self._learn(token) for token in tokens(text)]
+        return list(map(self._known.__getitem__, tokens(text)))
 
     def bigrams(self, features: Sequence[_TokenFeatures]) -> list[int]:
         """The hashes of the bigrams of consecutive tokens."""
         return [zlib.crc32(b.encoded, a.bigram_state) & self.mask for a, b in itertools.pairwise(features)]
 
     def _learn(self, token: str) -> _TokenFeatures:
-        """Compute a token's features and keep them."""
+        """Compute a token's features (:attr:`_known` keeps them)."""
         mask = self.mask
         encoded = token.encode()
         hashes = [zlib.crc32(encoded, _WORD_STATE) & mask]
@@ -207,13 +217,9 @@ class _Featurizer:
             else:
                 grams = [padded[i : i + n].encode() for n in _CHAR_NGRAMS for i in range(len(padded) - n + 1)]
             hashes.extend([zlib.crc32(gram, _CHARS_STATE) & mask for gram in grams])
-        if len(self._known) >= _MAX_KNOWN_TOKENS:
-            self._known.clear()
-        features = _TokenFeatures(
+        return _TokenFeatures(
             array("i", hashes).tobytes(), zlib.crc32(b" ", zlib.crc32(encoded, _BIGRAM_STATE)), encoded
         )
-        self._known[token] = features
-        return features
 
 
 @cache
@@ -247,7 +253,7 @@ def feature_matrix(
     n_bigrams: list[int] = []
     for text in texts:
         features = featurizer.features(text)
-        token_indices.append(b"".join([feature.indices for feature in features]))
+        token_indices.append(b"".join(map(_INDICES, features)))
         pairs = featurizer.bigrams(features)
         bigrams.extend(pairs)
         n_bigrams.append(len(pairs))
