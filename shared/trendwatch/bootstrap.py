@@ -20,7 +20,7 @@ from trendwatch.adapters.local.clock import SystemClock
 from trendwatch.app import decoding
 from trendwatch.app.dead_letters import DeadLetterSink
 from trendwatch.app.handling import DeadLetters, pubsub_batch_handler, storage_handler
-from trendwatch.contracts.topology import INFLUENCE_JOB, TREND_ALERTS_JOB
+from trendwatch.contracts.topology import DEDUPLICATE_JOB, INFLUENCE_JOB, TREND_ALERTS_JOB
 from trendwatch.observability import TracedPublisher, configure_logging
 from trendwatch.observability.telemetry import configure_telemetry
 from trendwatch.ports import (
@@ -128,7 +128,7 @@ def build_handlers(service: str, container: Container) -> dict[str, BatchHandler
             }
         case "aggregate":
             from trendwatch.app.aggregate import AggregateService
-            from trendwatch.app.scheduled import InfluenceRecompute, ScheduledJobs
+            from trendwatch.app.scheduled import Deduplicate, InfluenceRecompute, ScheduledJobs
 
             aggregate = AggregateService(container.warehouse, container.clock)
             tweets, media = route_of["on_tweet_enriched"], route_of["on_media_enriched"]
@@ -138,6 +138,7 @@ def build_handlers(service: str, container: Container) -> dict[str, BatchHandler
                     INFLUENCE_JOB: InfluenceRecompute(
                         container.warehouse, embed=container.text_embedder.embed
                     ).run,
+                    DEDUPLICATE_JOB: Deduplicate(container.warehouse, container.clock).run,
                 }
             )
             return {

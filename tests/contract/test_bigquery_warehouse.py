@@ -18,13 +18,15 @@ from google.api_core import exceptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
+from tests.fakes.bigquery_write import FakeBigQueryWrite
 from trendwatch.adapters.gcp.bigquery import BigQueryWarehouse
+from trendwatch.adapters.gcp.bigquery_write import StorageWriteAppender
 from trendwatch.adapters.local.clock import ManualClock
 from trendwatch.app.aggregate import _RECOMPUTE, AggregateService
 from trendwatch.app.handling import Received
 from trendwatch.contracts.cloudevents import PubSubMessage
 from trendwatch.contracts.events import Sentiment, TextEnrichment, TweetEnriched
-from trendwatch.domain.tweets import Author, Tweet
+from trendwatch.domain.tweets import Author, Interaction, Tweet
 from trendwatch.warehouse.schema import INDEXES, TABLES, table
 from trendwatch.warehouse.sql import merge_statement
 
@@ -302,18 +304,34 @@ def test_merge_rows_of_no_rows_sends_nothing(fake: FakeBigQuery, warehouse: BigQ
     assert fake.requests == []
 
 
-def test_aggregate_window_recompute_is_sent_unchanged_in_bigquery_dialect(
+def test_aggregate_appends_facts_and_sends_its_merges_unchanged_in_bigquery_dialect(
     fake: FakeBigQuery, warehouse: BigQueryWarehouse
 ) -> None:
     tweet = TweetEnriched(
-        tweet=Tweet("1", T0, Author("7", username="user7"), "Nouvelles #nike"),
+        tweet=Tweet(
+            "1",
+            T0,
+            Author("7", username="user7"),
+            "Nouvelles #nike @adidas",
+            interactions=(Interaction("mention", "7", "9", "1", T0),),
+        ),
         enrichment=TextEnrichment(lang="fr", sentiment=Sentiment("positive", 0.8), hashtags=("nike",)),
     )
 
-    AggregateService(warehouse, ManualClock(T0)).add_tweets([Received(PubSubMessage("1", b""), tweet)])
+    with FakeBigQueryWrite() as write_service:
+        appending = BigQueryWarehouse(
+            PROJECT,
+            DATASET,
+            location="EU",
+            client=warehouse.client,
+            appender=StorageWriteAppender(PROJECT, DATASET, client=write_service.client()),
+        )
+        AggregateService(appending, ManualClock(T0)).add_tweets([Received(PubSubMessage("1", b""), tweet)])
 
     merges = [q["query"].split(" AS T ")[0] for q in fake.queries[:-2]]
-    assert merges == ["MERGE INTO users", "MERGE INTO tweets", "MERGE INTO tweet_terms"]
+    assert merges == ["MERGE INTO users", "MERGE INTO tweet_terms"]  # no DML for the facts
+    assert [row["tweet_id"] for row in write_service.rows("tweets")] == ["1"]
+    assert [row["target_user_id"] for row in write_service.rows("interactions")] == ["9"]
     recompute = fake.queries[-2:]
     assert [q["query"] for q in recompute] == [_RECOMPUTE["1m"], _RECOMPUTE["1h"]]
     assert {p["name"]: p["parameterType"] for p in recompute[1]["queryParameters"]} == {

@@ -35,6 +35,9 @@ class AnsweringWarehouse:
     ) -> None:
         raise AssertionError("listing only reads")
 
+    def append_rows(self, table: str, rows: Sequence[Row]) -> None:
+        raise AssertionError("listing only reads")
+
 
 def test_every_criterion_is_a_parameter_bigquery_can_type() -> None:
     warehouse = AnsweringWarehouse([])

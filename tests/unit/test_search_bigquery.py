@@ -47,6 +47,9 @@ class RecordingWarehouse:
     ) -> None:
         raise AssertionError("search only reads")
 
+    def append_rows(self, table: str, rows: Sequence[Row]) -> None:
+        raise AssertionError("search only reads")
+
 
 def functions(sql: str) -> set[str]:
     tree = sqlglot.parse_one(sql, read="bigquery", error_level=sqlglot.ErrorLevel.RAISE)

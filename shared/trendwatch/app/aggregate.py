@@ -1,9 +1,11 @@
 """Aggregate: store enriched tweets, media and interaction edges, and keep term windows.
 
-Idempotency by construction: facts (tweets, terms, edges) are upserted by their natural
-keys, and window rows are *recomputed* from the facts for every window a batch touches
-(``MERGE`` of a ``GROUP BY``), never incremented. A redelivered or replayed event
-therefore cannot count twice, and a late event updates the window it belongs to.
+Idempotency by construction: facts that are only ever added (tweets, their embeddings,
+interaction edges) are appended (no DML per message in BigQuery; a retried append's second
+copy is removed by the scheduled ``deduplicate`` job), term facts are upserted by their
+natural keys, and window rows are *recomputed* from the term facts for every window a batch
+touches (``MERGE`` of a ``GROUP BY``), never incremented. A redelivered or replayed event
+therefore cannot count twice in a window, and a late event updates the window it belongs to.
 """
 
 from __future__ import annotations
@@ -74,11 +76,11 @@ class AggregateService:
             sorted((_user_row(e) for e in events), key=lambda row: row["last_seen_at"]),  # last row wins
             update_when="S.last_seen_at > T.last_seen_at",
         )
-        self._warehouse.merge_rows("tweets", [_tweet_row(e, now) for e in events], update=False)
-        self._warehouse.merge_rows(
-            "tweet_embeddings", [_embedding_row(e, e.embedding) for e in events if e.embedding], update=False
+        self._warehouse.append_rows("tweets", [_tweet_row(e, now) for e in events])
+        self._warehouse.append_rows(
+            "tweet_embeddings", [_embedding_row(e, e.embedding) for e in events if e.embedding]
         )
-        self._warehouse.merge_rows(
+        self._warehouse.append_rows(
             "interactions",
             [
                 {
@@ -91,7 +93,6 @@ class AggregateService:
                 for e in events
                 for i in e.tweet.interactions
             ],
-            update=False,
         )
         facts = [f for e in events for f in term_facts(e)]
         self._warehouse.merge_rows(

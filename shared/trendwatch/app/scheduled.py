@@ -15,13 +15,17 @@ ticks of one batch naming the same job run it once.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 
 from trendwatch.app.handling import Received
 from trendwatch.app.insights import emerging_topics, influencers
 from trendwatch.contracts.events import ScheduledJob
+from trendwatch.contracts.topology import DEDUPLICATE_LOOKBACK
 from trendwatch.domain.topics import Embed
 from trendwatch.observability import get_logger
-from trendwatch.ports import Warehouse
+from trendwatch.ports import Clock, Warehouse
+from trendwatch.warehouse.schema import TABLES
+from trendwatch.warehouse.sql import deduplicate_statement, duplicates_statement
 
 log = get_logger(__name__)
 
@@ -58,3 +62,34 @@ class InfluenceRecompute:
         for topic_id in topic_ids:
             influencers(self._warehouse, topic_id=topic_id, limit=self._ranked, persist=True)
         return 1 + len(topic_ids)
+
+
+class Deduplicate:
+    """Keep one row of every key of the append-only tables (written at least once).
+
+    For each table a cheap check reads the key and partition columns of the look-back; only
+    when it finds a key stored twice does one ``MERGE``, bounded to the span of the duplicates'
+    partitions, replace all copies of those keys by one. Most runs therefore read a few
+    columns and write nothing.
+    """
+
+    def __init__(
+        self, warehouse: Warehouse, clock: Clock, *, lookback: timedelta = DEDUPLICATE_LOOKBACK
+    ) -> None:
+        self._warehouse = warehouse
+        self._clock = clock
+        self._lookback = lookback
+
+    def run(self) -> dict[str, int]:
+        """Deduplicate; returns the number of duplicated keys repaired per table (only tables with some)."""
+        since = self._clock.now() - self._lookback
+        repaired: dict[str, int] = {}
+        for tbl in (t for t in TABLES if t.append_only):
+            [found] = self._warehouse.query(duplicates_statement(tbl), {"since": since})
+            if found["duplicated_keys"]:
+                self._warehouse.execute(deduplicate_statement(tbl), {"lo": found["lo"], "hi": found["hi"]})
+                repaired[tbl.name] = found["duplicated_keys"]
+                log.warning(
+                    "duplicated rows removed", extra={"table": tbl.name, "keys": found["duplicated_keys"]}
+                )
+        return repaired

@@ -63,6 +63,16 @@ def open_warehouse(settings: Settings) -> Any:
     return DuckDBWarehouse(settings.warehouse_path)
 
 
+def warehouse_for(settings: Settings) -> Any:
+    """The environment's warehouse: BigQuery with ``TRENDWATCH_ENV`` set to a cloud
+    environment, else the local one of ``--state`` (which must exist)."""
+    if settings.backend == "gcp":
+        from trendwatch.adapters.gcp.container import gcp_container
+
+        return gcp_container(settings).warehouse
+    return open_warehouse(settings)
+
+
 @contextmanager
 def progress(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr; yields ``advance(steps)``."""

@@ -28,15 +28,14 @@ from trendwatch.cli.common import (
     MOMENT,
     STATE_OPTION,
     console,
-    open_warehouse,
     out,
     print_json,
     require_warehouse,
     settings_for,
     table,
     utc,
+    warehouse_for,
 )
-from trendwatch.ports import Warehouse
 from trendwatch.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -61,15 +60,6 @@ def _selection_options(command: F) -> F:
     for option in reversed(_SELECTION_OPTIONS):
         command = option(command)
     return command
-
-
-def _warehouse(settings: Settings) -> Warehouse:
-    if settings.backend == "gcp":
-        from trendwatch.adapters.gcp.container import gcp_container
-
-        return gcp_container(settings).warehouse
-    local: Warehouse = open_warehouse(settings)
-    return local
 
 
 def _replayer(settings: Settings) -> DeadLetterReplayer:
@@ -118,7 +108,7 @@ def list_(
     """The selected dead letters with their reason and when they were replayed, oldest first
     (--json adds their attributes and payload)."""
     selection = DeadLetterSelection(subscriptions, message_ids, utc(since), utc(until), pending=pending)
-    found = find_dead_letters(_warehouse(settings_for(state_dir)), selection, limit=limit)
+    found = find_dead_letters(warehouse_for(settings_for(state_dir)), selection, limit=limit)
     if as_json:
         print_json([{**_summary(d), "attributes": d.attributes, "payload": d.payload} for d in found])
         return
@@ -180,7 +170,7 @@ def replay(
         raise click.UsageError("say which dead letters to replay: --subscription, --id, --since or --until")
     settings = settings_for(state_dir)
     if dry_run:
-        plan = plan_replay(find_dead_letters(_warehouse(settings), selection))
+        plan = plan_replay(find_dead_letters(warehouse_for(settings), selection))
         if as_json:
             print_json(_plan_json(plan))
             return

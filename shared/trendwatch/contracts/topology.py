@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 PUBSUB_MESSAGE_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
 STORAGE_OBJECT_FINALIZED = "google.cloud.storage.object.v1.finalized"
@@ -132,6 +133,11 @@ SCHEDULED_JOBS = "scheduled-jobs"
 #: The jobs of ``scheduled-jobs``: whole-warehouse computations that run on a timer.
 TREND_ALERTS_JOB = "trend-alerts"
 INFLUENCE_JOB = "influence"
+DEDUPLICATE_JOB = "deduplicate"
+#: How far back (event time) the deduplicate job looks: Pub/Sub keeps an unacked message at
+#: most 7 days, so a redelivered fact is at most that old, plus a day of slack for tweets that
+#: were already late. Older duplicates (a backfill replayed twice) need a wider run by hand.
+DEDUPLICATE_LOOKBACK = timedelta(days=8)
 
 FEED_KINDS = ("products", "inventory", "orders", "deliveries")
 
@@ -149,6 +155,12 @@ _SCHEDULES = (
         "trend-alerts-every-minute", TREND_ALERTS_JOB, "* * * * *", "Detect emerging topics, publish alerts"
     ),
     Schedule("influence-every-15-minutes", INFLUENCE_JOB, "*/15 * * * *", "Recompute influencer rankings"),
+    Schedule(
+        "deduplicate-every-10-minutes",
+        DEDUPLICATE_JOB,
+        "*/10 * * * *",
+        "Keep one row of each key of the append-only tables",
+    ),
 )
 
 _SUBSCRIPTIONS = (

@@ -85,6 +85,14 @@ class Warehouse(Protocol):
         them. Duplicated keys inside ``rows`` keep the last row."""
         ...
 
+    def append_rows(self, table: str, rows: Sequence[Row]) -> None:
+        """Add rows to an append-only table (``Table.append_only``: one row per event fact, never
+        updated) without a DML statement. At least once: a retried batch may store a key a second
+        time until the scheduled ``deduplicate`` job keeps one row of it; an engine that can
+        insert only absent keys as cheaply (DuckDB) does so. Raises ``ValueError`` for a table
+        that is not append-only, so that every appended table is one the job deduplicates."""
+        ...
+
 
 @dataclass(frozen=True)
 class TextItem:

@@ -32,6 +32,11 @@ class MergeRequest(msgspec.Struct, frozen=True):
     update_when: str | None = None
 
 
+class AppendRequest(msgspec.Struct, frozen=True):
+    table: str
+    rows: list[dict[str, Any]]
+
+
 class WarehouseServiceError(RuntimeError):
     """The warehouse service answered with an error (the message is the engine's)."""
 
@@ -48,6 +53,10 @@ def serve(warehouse: Warehouse, op: str, body: bytes) -> bytes:
     if op == "merge":
         merge = msgspec.msgpack.decode(body, type=MergeRequest)
         warehouse.merge_rows(merge.table, merge.rows, update=merge.update, update_when=merge.update_when)
+        return msgspec.msgpack.encode(None)
+    if op == "append":
+        append = msgspec.msgpack.decode(body, type=AppendRequest)
+        warehouse.append_rows(append.table, append.rows)
         return msgspec.msgpack.encode(None)
     raise KeyError(op)
 
@@ -82,6 +91,10 @@ class WarehouseClient:
     ) -> None:
         if rows:
             self._call("merge", MergeRequest(table, [dict(r) for r in rows], update, update_when))
+
+    def append_rows(self, table: str, rows: Sequence[Row]) -> None:
+        if rows:
+            self._call("append", AppendRequest(table, [dict(r) for r in rows]))
 
     def close(self) -> None:
         self._http.close()

@@ -31,10 +31,17 @@ class Table:
     #: operational tables expire: the facts are the product, and the derived tables (windows,
     #: topics) are recomputed only where new facts land, so an expired row would not come back.
     partition_expiration_days: int | None = None
+    #: Rows are only ever added, one per event fact, never changed: written with
+    #: :meth:`~trendwatch.ports.Warehouse.append_rows` (BigQuery's Storage Write API in
+    #: production, no DML per message), which is at-least-once, so the scheduled
+    #: ``deduplicate`` job keeps one row per key (see :func:`trendwatch.warehouse.sql.duplicates_statement`).
+    append_only: bool = False
 
     def __post_init__(self) -> None:
         if self.partition_expiration_days is not None and self.partition_by is None:
             raise ValueError(f"{self.name}: partition expiration needs a partition column")
+        if self.append_only and self.partition_by is None:
+            raise ValueError(f"{self.name}: an append-only table is deduplicated by partition, it needs one")
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -108,6 +115,7 @@ TABLES: tuple[Table, ...] = (
         "created_at",
         ("lang", "author_id"),
         "One row per tweet, enriched",
+        append_only=True,
     ),
     Table(
         "tweet_embeddings",
@@ -125,6 +133,7 @@ TABLES: tuple[Table, ...] = (
         ("model", "lang"),
         "Sentence embedding of each tweet's text, per model, for semantic search "
         "(lang and created_at let the vector index pre-filter)",
+        append_only=True,
     ),
     Table(
         "users",
@@ -174,6 +183,7 @@ TABLES: tuple[Table, ...] = (
         "created_at",
         ("target_user_id", "kind"),
         "Retweet, reply, quote and mention edges between users",
+        append_only=True,
     ),
     Table(
         "term_windows",

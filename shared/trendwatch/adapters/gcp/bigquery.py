@@ -9,6 +9,10 @@ unchanged. ``@name`` parameters are typed from their Python values.
 one statement per batch, no load job (seconds of latency and a per-table daily quota) and
 no table to create, expire and drop. Its limit is BigQuery's request size (10 MB), far above
 a delivery batch.
+
+:meth:`BigQueryWarehouse.append_rows` writes append-only tables through the Storage Write API
+(:mod:`trendwatch.adapters.gcp.bigquery_write`): no DML job per message for the facts that are
+only ever added.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 
 from google.cloud import bigquery
 
+from trendwatch.adapters.gcp.bigquery_write import StorageWriteAppender
 from trendwatch.ports import Row
 from trendwatch.warehouse.schema import INDEXES, TABLES, Column, table
 from trendwatch.warehouse.sql import merge_statement
@@ -93,13 +98,20 @@ class BigQueryWarehouse:
     """
 
     def __init__(
-        self, project: str, dataset: str, *, location: str, client: bigquery.Client | None = None
+        self,
+        project: str,
+        dataset: str,
+        *,
+        location: str,
+        client: bigquery.Client | None = None,
+        appender: StorageWriteAppender | None = None,
     ) -> None:
         self.project = project
         self.dataset = f"{project}.{dataset}"
         self.location = location
         self._client = client
         self._client_lock = threading.Lock()
+        self._appender = appender or StorageWriteAppender(project, dataset)
 
     @property
     def client(self) -> bigquery.Client:
@@ -143,3 +155,9 @@ class BigQueryWarehouse:
         )
         source = _source_select(tbl.columns, "rows")
         self._run(merge_statement(tbl, source, update=update, update_when=update_when), [staged])
+
+    def append_rows(self, table_name: str, rows: Sequence[Row]) -> None:
+        tbl = table(table_name)
+        if not tbl.append_only:
+            raise ValueError(f"{table_name} is not an append-only table; use merge_rows")
+        self._appender.append(tbl, tbl.last_row_per_key(rows))

@@ -122,6 +122,13 @@ class DuckDBWarehouse:
 
         self._run(work)
 
+    def append_rows(self, table_name: str, rows: Sequence[Row]) -> None:
+        """Append-only rows inserted where their key is absent: one writer makes that as cheap
+        as an append here, so a retried batch never stores a key twice locally."""
+        if not table(table_name).append_only:
+            raise ValueError(f"{table_name} is not an append-only table; use merge_rows")
+        self.merge_rows(table_name, rows, update=False)
+
     def close(self) -> None:
         with self._lock:
             self._connection.close()
