@@ -9,8 +9,10 @@ and VADER's scores from the library itself.
 from __future__ import annotations
 
 import itertools
+import random
 import re
 import zlib
+from collections import Counter
 from importlib import resources
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from trendwatch.adapters.local.sentiment_model import (
     SentimentModel,
+    _CrcShift,
     feature_matrix,
     featurize,
     load_lexicon,
@@ -154,6 +157,27 @@ def test_feature_matrix_is_the_plain_count_matrix(texts: list[str]) -> None:
     for row, text in enumerate(texts):
         counts = np.bincount(reference_features(text, 2**10, "en"), minlength=2**10).astype(np.float64)
         np.testing.assert_array_equal(dense[row], counts / (np.sqrt(np.sum(counts**2)) or 1.0))
+
+
+def test_feature_matrix_keys_beyond_32_bits_are_the_plain_count_matrix(texts: list[str]) -> None:
+    """Three texts in 2**31 columns: the keys (row * columns + column) are sorted as 64-bit integers."""
+    rows, cols, values = feature_matrix(texts[:3], 2**31, "en")
+    for row, text in enumerate(texts[:3]):
+        counts = Counter(reference_features(text, 2**31, "en"))
+        norm = np.sqrt(np.sum(np.asarray(list(counts.values()), dtype=np.float64) ** 2))
+        assert cols[rows == row].tolist() == sorted(counts)
+        np.testing.assert_array_equal(values[rows == row], [counts[col] / norm for col in sorted(counts)])
+
+
+def test_crc_shift_continues_zlib_crc32_from_any_state() -> None:
+    rng = random.Random(0)
+    data = [rng.randbytes(rng.choice([0, 1, 2, 5, 17, 300])) for _ in range(2000)]
+    states = [rng.randrange(2**32) for _ in data]
+    shifted = _CrcShift()(
+        np.asarray([len(d) for d in data], dtype=np.uint32), np.asarray(states, dtype=np.uint32)
+    )
+    continued = np.asarray([zlib.crc32(d) for d in data], dtype=np.uint32) ^ shifted
+    assert continued.tolist() == [zlib.crc32(d, state) for d, state in zip(data, states, strict=True)]
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,8 @@ RULE_CASES = [
     "sort of nice and kinda cool",
     "good but good but bad",
     "great!!!!!! awful?? bad????",
+    "good? bad?! ok!!! fine???",
+    "nice ok?? ok?",
     "Make sure you :) or :D today!",
     "Catch utf-8 emoji such as 💘 and 💋 and 😁",
     "😁abc 😁😁 x😁 ❤️",

@@ -215,16 +215,20 @@ def without_hashtags(text: str) -> str:
     return " ".join(t.text for t in scan(text) if t.kind != "hashtag")
 
 
+def _readable(token: Token) -> str:
+    """What :func:`readable_text` keeps of a token (nothing: an empty string)."""
+    if token.kind == "hashtag":
+        return " ".join(split_hashtag(token.text[1:]))
+    return token.text if token.kind in ("word", "sep") else ""
+
+
+_READABLE: TokenCache[Token, str] = TokenCache(_readable)
+
+
 def readable_text(text: str) -> str:
     """The tweet without its URLs, mentions and retweet prefix, hashtags turned into words:
     what a lexicon-based sentiment scorer should read (punctuation and emojis kept)."""
-    parts: list[str] = []
-    for token in scan(text):
-        if token.kind == "hashtag":
-            parts.extend(split_hashtag(token.text[1:]))
-        elif token.kind in ("word", "sep"):
-            parts.append(token.text)
-    return " ".join(parts)
+    return " ".join(filter(None, map(_READABLE.__getitem__, scan(text))))
 
 
 @cache

@@ -173,9 +173,52 @@ class _TokenFeatures(NamedTuple):
     #: The CRC-32 state after ``b|<token> ``: a bigram's hash continues it with the next token.
     bigram_state: int
     encoded: bytes
+    #: ``(number of indices, bigram_state, CRC-32 of encoded, length of encoded)`` as four C
+    #: ``unsigned int``s, for :func:`feature_matrix` to hash a batch's bigrams with numpy.
+    record: bytes
 
 
-_INDICES = operator.itemgetter(0)  # of a _TokenFeatures: its indices
+_INDICES = operator.itemgetter(0)  # of a _TokenFeatures
+_RECORD = operator.itemgetter(3)
+
+
+class _CrcShift:
+    """CRC-32 continued over many texts at once: ``zlib.crc32(data, state)`` is
+    ``zlib.crc32(data) ^ shift(len(data), state)``, where ``shift(n, state)`` (the state run
+    through ``n`` zero bytes, without the CRC's final inversions) is linear in ``state``: the
+    XOR of one table entry per byte of ``state``, for each ``n``."""
+
+    def __init__(self) -> None:
+        # tables[n, j, b]: shift(n, b << 8j); shift(0, x) is x, shift(1, x) taken from zlib itself
+        zero, one = (
+            np.asarray(
+                [
+                    [zlib.crc32(b"\0" * n, b << 8 * j) ^ zlib.crc32(b"\0" * n) for b in range(256)]
+                    for j in range(4)
+                ],
+                dtype=np.uint32,
+            )
+            for n in (0, 1)
+        )
+        self.tables = np.stack([zero, one])
+
+    def __call__(
+        self, lengths: npt.NDArray[np.uint32], states: npt.NDArray[np.uint32]
+    ) -> npt.NDArray[np.uint32]:
+        """``shift(lengths[i], states[i])`` for each ``i``."""
+        longest = int(lengths.max(initial=0))
+        if longest >= len(self.tables):
+            grown = list(self.tables)
+            while len(grown) <= longest:  # shift(n + 1, x) = shift(1, shift(n, x))
+                grown.append(self._apply(1, grown[-1]))
+            self.tables = np.stack(grown)
+        return self._apply(lengths, states)
+
+    def _apply(self, n: npt.NDArray[np.uint32] | int, x: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+        t = self.tables
+        return (  # type: ignore[no-any-return]
+            t[n, 0, x & 0xFF] ^ t[n, 1, (x >> 8) & 0xFF] ^ t[n, 2, (x >> 16) & 0xFF] ^ t[n, 3, x >> 24]
+        )
 
 
 class _Featurizer:
@@ -190,18 +233,20 @@ class _Featurizer:
             word: tuple(None if cue is None else zlib.crc32(cue.encode()) & self.mask for cue in cues)
             for word, cues in load_lexicon(lexicon)[1].items()
         }
-        self._known: TokenCache[str, _TokenFeatures] = TokenCache(self._learn)
+        #: Each token's features.
+        self.known: TokenCache[str, _TokenFeatures] = TokenCache(self._learn)
+        self.shift = _CrcShift()
 
     def features(self, text: str) -> list[_TokenFeatures]:
         """The features of each of :func:`tokens`'s tokens of ``text``."""
-        return list(map(self._known.__getitem__, tokens(text)))
+        return list(map(self.known.__getitem__, tokens(text)))
 
     def bigrams(self, features: Sequence[_TokenFeatures]) -> list[int]:
         """The hashes of the bigrams of consecutive tokens."""
         return [zlib.crc32(b.encoded, a.bigram_state) & self.mask for a, b in itertools.pairwise(features)]
 
     def _learn(self, token: str) -> _TokenFeatures:
-        """Compute a token's features (:attr:`_known` keeps them)."""
+        """Compute a token's features (:attr:`known` keeps them)."""
         mask = self.mask
         encoded = token.encode()
         hashes = [zlib.crc32(encoded, _WORD_STATE) & mask]
@@ -217,9 +262,9 @@ class _Featurizer:
             else:
                 grams = [padded[i : i + n].encode() for n in _CHAR_NGRAMS for i in range(len(padded) - n + 1)]
             hashes.extend([zlib.crc32(gram, _CHARS_STATE) & mask for gram in grams])
-        return _TokenFeatures(
-            array("i", hashes).tobytes(), zlib.crc32(b" ", zlib.crc32(encoded, _BIGRAM_STATE)), encoded
-        )
+        bigram_state = zlib.crc32(b" ", zlib.crc32(encoded, _BIGRAM_STATE))
+        record = array("I", [len(hashes), bigram_state, zlib.crc32(encoded), len(encoded)])
+        return _TokenFeatures(array("i", hashes).tobytes(), bigram_state, encoded, record.tobytes())
 
 
 @cache
@@ -244,30 +289,39 @@ def feature_matrix(
     """The L2-normalised count matrix of :func:`featurize`'s indices of ``texts`` in COO form:
     ``(rows, cols, values)``, sorted by row then column.
 
-    Built per batch rather than text by text: the tokens' cached indices are joined as bytes for
-    numpy to read at once, so that a text costs a few Python operations per token.
+    Built per batch rather than text by text: the tokens' cached indices and records are joined
+    as bytes for numpy to read at once, and the bigrams hashed by numpy (:class:`_CrcShift`), so
+    that a text costs a few Python operations, none per token.
     """
     featurizer = _featurizer(n_features, lexicon)
-    token_indices: list[bytes] = []
-    bigrams: list[int] = []
-    n_bigrams: list[int] = []
+    batch_tokens: list[str] = []
+    n_tokens: list[int] = []
     for text in texts:
-        features = featurizer.features(text)
-        token_indices.append(b"".join(map(_INDICES, features)))
-        pairs = featurizer.bigrams(features)
-        bigrams.extend(pairs)
-        n_bigrams.append(len(pairs))
-    text_ids = np.arange(len(texts), dtype=np.int64)
-    index_size = np.dtype(np.intc).itemsize
+        found = tokens(text)
+        batch_tokens.extend(found)
+        n_tokens.append(len(found))
+    features = list(map(featurizer.known.__getitem__, batch_tokens))
+    records = np.frombuffer(b"".join(map(_RECORD, features)), dtype=np.uintc).reshape(-1, 4)
+    indices = np.frombuffer(b"".join(map(_INDICES, features)), dtype=np.intc)
+    # Small enough keys are sorted as 32-bit integers, twice as fast.
+    key_type = np.dtype(np.uint32 if len(texts) * n_features <= 2**32 else np.int64)
+    token_rows = np.repeat(np.arange(len(texts), dtype=key_type), n_tokens)
+    # a bigram: two consecutive tokens of one text
+    pairs = np.flatnonzero(token_rows[1:] == token_rows[:-1])
+    first, second = records[pairs], records[pairs + 1]
+    bigrams = (second[:, 2] ^ featurizer.shift(second[:, 3], first[:, 1])) & featurizer.mask
     keys = np.concatenate(
         [
-            np.repeat(text_ids, [len(indices) // index_size for indices in token_indices]) * n_features
-            + np.frombuffer(b"".join(token_indices), dtype=np.intc),
-            np.repeat(text_ids, n_bigrams) * n_features + np.asarray(bigrams, dtype=np.int64),
+            np.repeat(token_rows, records[:, 0]) * key_type.type(n_features) + indices.astype(key_type),
+            token_rows[pairs + 1] * key_type.type(n_features) + bigrams.astype(key_type),
         ]
     )
-    keys, counts = np.unique(keys, return_counts=True)
-    row_ids, col_ids = np.divmod(keys, n_features)
+    keys.sort()
+    # np.unique(keys, return_counts=True), without its extra passes
+    starts = np.flatnonzero(np.concatenate([keys[:1] == keys[:1], keys[1:] != keys[:-1]]))
+    counts = np.diff(np.append(starts, len(keys)))
+    unique = keys[starts].astype(np.int64)
+    row_ids, col_ids = unique >> (n_features.bit_length() - 1), unique & (n_features - 1)  # a power of two
     norms = np.sqrt(np.bincount(row_ids, weights=counts.astype(np.float64) ** 2, minlength=len(texts)))
     values = counts / np.where(norms > 0, norms, 1.0)[row_ids]
     return row_ids, col_ids, values

@@ -219,11 +219,13 @@ def with_slang(probabilities: npt.NDArray[np.float64], polarities: Sequence[int]
     return moved / moved.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
 
 
-def _model_sentiment(probabilities: npt.NDArray[np.float64]) -> Sentiment:
-    """The most probable label, and P(positive) - P(negative) as the polarity."""
-    label: SentimentLabel = LABELS[int(probabilities.argmax())]  # type: ignore[assignment]
-    polarity = probabilities[LABELS.index("positive")] - probabilities[LABELS.index("negative")]
-    return Sentiment(label, round(float(polarity), 4))
+def _model_sentiments(probabilities: npt.NDArray[np.float64]) -> list[Sentiment]:
+    """Per row: the most probable label, and P(positive) - P(negative) as the polarity."""
+    labels: list[SentimentLabel] = [LABELS[i] for i in probabilities.argmax(axis=1).tolist()]  # type: ignore[misc]
+    polarities: list[float] = (
+        probabilities[:, LABELS.index("positive")] - probabilities[:, LABELS.index("negative")]
+    ).tolist()
+    return [Sentiment(label, round(polarity, 4)) for label, polarity in zip(labels, polarities, strict=True)]
 
 
 class LocalTextAnalyzer:
@@ -286,13 +288,12 @@ class LocalTextAnalyzer:
             found = (
                 [_vader_sentiment(row) for row in vader_scores(batch)]
                 if key == "*"
-                else [
-                    _model_sentiment(row)
-                    for row in with_slang(
+                else _model_sentiments(
+                    with_slang(
                         self.sentiment_models[key].predict_proba(batch),
                         [slang_polarity(t, key) for t in batch],
                     )
-                ]
+                )
             )
             for i, sentiment in zip(indices, found, strict=True):
                 results[i] = (sentiment, key)

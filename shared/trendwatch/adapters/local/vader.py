@@ -7,17 +7,19 @@ emojis, and lower-cases every word of the text again for each check around each 
 :func:`polarity_scores` runs the same rules on one lower-cased copy of the words (each word read
 once, cached), only around lexicon words, replaces emojis with a regular expression, and reuses
 the library's lexicons, constants and the rules that are cheap enough as they are
-(``scalar_inc_dec``, ``_least_check``, ``_but_check``, ``score_valence``).
+(``scalar_inc_dec``, ``_least_check``, ``_but_check``); ``score_valence`` is ported too (the same
+operations in the same order, without building a dict).
 A unit test holds it to the library's output on every labelled tweet.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import string
 from collections.abc import Sequence
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any, NamedTuple
 
 from vaderSentiment.vaderSentiment import (
@@ -29,6 +31,9 @@ from vaderSentiment.vaderSentiment import (
     SentimentIntensityAnalyzer,
     scalar_inc_dec,
 )
+from vaderSentiment.vaderSentiment import normalize as vader_normalize
+
+from trendwatch.domain.text import TokenCache
 
 _NEGATIONS = frozenset(NEGATE)
 _EMPHASIS_WORDS = ("so", "this")
@@ -80,7 +85,6 @@ class _Word(NamedTuple):
     scored: bool
 
 
-@lru_cache(maxsize=100_000)
 def _word(token: str) -> _Word:
     stripped = token.strip(string.punctuation)
     text = token if len(stripped) <= 2 else stripped
@@ -88,10 +92,13 @@ def _word(token: str) -> _Word:
     return _Word(text, lower, text.isupper(), lower in _analyzer().lexicon and lower not in BOOSTER_DICT)
 
 
+_WORDS: TokenCache[str, _Word] = TokenCache(_word)
+
+
 def polarity_scores(text: str) -> tuple[float, float, float, float]:
     """``SentimentIntensityAnalyzer().polarity_scores(text)`` as ``(neg, neu, pos, compound)``."""
     text = _describe_emojis(text).strip()
-    read = [_word(token) for token in text.split()]
+    read = list(map(_WORDS.__getitem__, text.split()))
     if not read:
         return 0.0, 0.0, 0.0, 0.0
     words, lowered, upper, scored = zip(*read, strict=True)
@@ -104,8 +111,44 @@ def polarity_scores(text: str) -> tuple[float, float, float, float]:
             sentiments[i] = _valence(words, lowered, i, is_cap_diff)
     if "but" in lowered:
         sentiments = SentimentIntensityAnalyzer._but_check(words, sentiments)
-    result = _analyzer().score_valence(sentiments, text)
-    return result["neg"], result["neu"], result["pos"], result["compound"]
+    return _score_valence(sentiments, text)
+
+
+def _score_valence(sentiments: Sequence[float], text: str) -> tuple[float, float, float, float]:
+    """``SentimentIntensityAnalyzer.score_valence`` of at least one word, the same operations
+    in the same order, as a tuple rather than a dict."""
+    sum_s = float(sum(sentiments))
+    # _punctuation_emphasis: up to four "!", and two or three "?" (more count as three)
+    question_marks = text.count("?")
+    punct_emph_amplifier = min(text.count("!"), 4) * 0.292 + (
+        0 if question_marks <= 1 else question_marks * 0.18 if question_marks <= 3 else 0.96
+    )
+    if sum_s > 0:
+        sum_s += punct_emph_amplifier
+    elif sum_s < 0:
+        sum_s -= punct_emph_amplifier
+    compound = vader_normalize(sum_s)
+    # _sift_sentiment_scores, on the words that score (the others count as neutral)
+    pos_sum = 0.0
+    neg_sum = 0.0
+    scoring = [score for score in sentiments if score]
+    neu_count = len(sentiments) - len(scoring)
+    for score in scoring:
+        if score > 0:
+            pos_sum += float(score) + 1
+        elif score < 0:
+            neg_sum += float(score) - 1
+    if pos_sum > math.fabs(neg_sum):
+        pos_sum += punct_emph_amplifier
+    elif pos_sum < math.fabs(neg_sum):
+        neg_sum -= punct_emph_amplifier
+    total = pos_sum + math.fabs(neg_sum) + neu_count
+    return (
+        round(math.fabs(neg_sum / total), 3),
+        round(math.fabs(neu_count / total), 3),
+        round(math.fabs(pos_sum / total), 3),
+        round(compound, 4),
+    )
 
 
 def _valence(words: Sequence[str], lowered: Sequence[str], i: int, is_cap_diff: bool) -> float:
