@@ -5,6 +5,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from tests.fakes.publisher import RecordingPublisher
+from tests.fakes.tweets import BASE_TIME, stream_line
+from trendwatch.adapters.local.blobstore import LocalBlobStore
 from trendwatch.app.handling import DeadLetters, Received, pubsub_batch_handler
+from trendwatch.app.ingest import IngestService
 from trendwatch.contracts.cloudevents import InvalidEvent, PubSubMessage, pubsub_cloudevent
 from trendwatch.observability import (
     TraceContext,
@@ -40,6 +44,7 @@ from trendwatch.observability.telemetry import (
 from trendwatch.observability.trace import set_tracer_provider, unexported_provider
 from trendwatch.ports import Message
 from trendwatch.runtime.delivery import Route, routes
+from trendwatch.runtime.stream_reader import publish_stream
 from trendwatch.settings import Settings
 
 PARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -234,6 +239,26 @@ def test_metrics_count_ingested_tweets_and_window_lag(metric_reader: InMemoryMet
     assert [p.value for p in points[metrics.TWEETS_INGESTED]] == [5]
     (lag,) = points[metrics.WINDOW_LAG]
     assert (lag.sum, lag.count, dict(lag.attributes)) == (12.5, 1, {"window_size": "1m"})
+
+
+def test_the_stream_reader_records_how_far_behind_live_its_newest_published_tweet_is(
+    metric_reader: InMemoryMetricReader, tmp_path: Path
+) -> None:
+    publisher = RecordingPublisher()
+    ingest = IngestService(LocalBlobStore(tmp_path / "lake"), publisher, DeadLetters(publisher))
+    now_minute = (datetime.now(UTC) - BASE_TIME).total_seconds() / 60
+    lines = [
+        stream_line("1", "older", minute=now_minute - 5),
+        stream_line("2", "newer", minute=now_minute - 1.5),
+    ]
+
+    ingest.ingest_lines(lines, "replayed-file")  # a replay: old tweets, no live lag
+    assert metrics.INGEST_LAG not in _points(metric_reader)
+    publish_stream(lines, ingest, max_wait_s=0.01)
+
+    (lag,) = _points(metric_reader)[metrics.INGEST_LAG]
+    assert lag.count == 1  # one chunk
+    assert 90 <= lag.sum < 150  # the newer tweet's age, not the older one's (300 s)
 
 
 def test_log_lines_inside_continue_trace_carry_the_continued_span() -> None:

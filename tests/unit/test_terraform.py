@@ -22,6 +22,7 @@ from trendwatch.contracts.cloudevents import PubSubMessage
 from trendwatch.contracts.dead_letters import dead_letter_attributes
 from trendwatch.contracts.topology import INGEST_DEAD_LETTER, TOPOLOGY, TWEETS_RAW
 from trendwatch.deploy.terraform import PROFILES, TABLES_FILE, TOPOLOGY_FILE, render
+from trendwatch.observability import metrics
 from trendwatch.settings import Settings
 from trendwatch.warehouse.schema import TABLES, table
 
@@ -558,7 +559,14 @@ def test_every_alert_policy_notifies_the_environments_channels_and_alert_emails(
     monitoring = _load(TERRAFORM / "modules/monitoring/main.tf")
     resources = _blocks(monitoring, "resource")
     policies = [name for name in resources if name.startswith("google_monitoring_alert_policy.")]
-    assert len(policies) == 4
+    assert sorted(p.split(".")[1] for p in policies) == [
+        "backlog",
+        "dead_letters",
+        "errors",
+        "ingest_lag",
+        "ingest_silence",
+        "window_lag",
+    ]
     for name in policies:
         assert _value(resources[name]["notification_channels"]) == "${local.notification_channels}", name
     email = resources["google_monitoring_notification_channel.email"]
@@ -778,3 +786,15 @@ def test_deploy_api_without_an_api_service_only_marks_the_pushed_image(tmp_path:
     status, stderr, calls, marker = _deploy_api(tmp_path, "")
     assert (status, calls, marker) == (0, ["storage cp - gs://b/api/abc.deployed"], IMAGE + "\n")
     assert "set api_image" in stderr
+
+
+def test_the_custom_metrics_monitored_are_those_the_services_record() -> None:
+    """A renamed instrument would leave its chart empty and its alert silent: names must agree."""
+    text = (TERRAFORM / "modules/monitoring/main.tf").read_text()
+    referenced = set(re.findall(r"\$\{local\.custom\}\.([a-z_.]+)", text))
+    recorded = {
+        getattr(metrics, name).removeprefix("trendwatch.")
+        for name in ("TWEETS_INGESTED", "EVENT_LATENCY", "WINDOW_LAG", "INGEST_LAG", "DEAD_LETTERS")
+    }
+    assert referenced == recorded
+    assert 'custom = "workload.googleapis.com/trendwatch"' in text

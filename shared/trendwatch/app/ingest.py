@@ -13,6 +13,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import msgspec
 
@@ -37,6 +38,8 @@ class IngestReport:
     with_media: int = 0
     dead_lettered: int = 0
     raw_objects: list[str] = field(default_factory=list)
+    #: The latest ``created_at`` among the tweets published (how far behind live ingest is).
+    newest_created_at: datetime | None = None
 
     def add(self, other: IngestReport) -> None:
         self.lines += other.lines
@@ -45,6 +48,10 @@ class IngestReport:
         self.with_media += other.with_media
         self.dead_lettered += other.dead_lettered
         self.raw_objects += other.raw_objects
+        if other.newest_created_at and (
+            self.newest_created_at is None or other.newest_created_at > self.newest_created_at
+        ):
+            self.newest_created_at = other.newest_created_at
 
 
 def parse_line(line: bytes) -> XStreamMessage:
@@ -118,6 +125,7 @@ class IngestService:
         self._publisher.publish_many(TWEETS_RAW, outgoing)
         metrics.tweets_ingested(len(outgoing))
         report.tweets = len(outgoing)
+        report.newest_created_at = max((message.data.created_at for _, message in accepted), default=None)
         return report
 
     def _store_raw(self, accepted: list[tuple[bytes, XStreamMessage]], source: str) -> list[str]:

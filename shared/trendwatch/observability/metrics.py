@@ -18,6 +18,7 @@ from opentelemetry.sdk.metrics import MeterProvider as SdkMeterProvider
 TWEETS_INGESTED = "trendwatch.tweets.ingested"
 EVENT_LATENCY = "trendwatch.event.latency"
 WINDOW_LAG = "trendwatch.window.lag"
+INGEST_LAG = "trendwatch.ingest.lag"
 DEAD_LETTERS = "trendwatch.dead_letters"
 
 
@@ -37,6 +38,11 @@ class _Instruments:
             WINDOW_LAG,
             unit="s",
             description="How far behind the clock the newest tweet of a window recompute is.",
+        )
+        self.ingest_lag: Histogram = meter.create_histogram(
+            INGEST_LAG,
+            unit="s",
+            description="How far behind the clock the newest tweet of each live-stream chunk published is.",
         )
         self.dead_letters: Counter = meter.create_counter(
             DEAD_LETTERS, unit="{message}", description="Messages rejected to a dead-letter topic."
@@ -79,6 +85,11 @@ def event_handled(service: str, route: str, latency_s: float) -> None:
 
 def window_lag(window_size: str, lag_s: float) -> None:
     _instruments.window_lag.record(max(lag_s, 0.0), {"window_size": window_size})
+
+
+def ingest_lag(lag_s: float) -> None:
+    """The live stream reader published a chunk whose newest tweet is ``lag_s`` old."""
+    _instruments.ingest_lag.record(max(lag_s, 0.0))
 
 
 def dead_lettered(source: str) -> None:

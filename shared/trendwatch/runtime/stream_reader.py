@@ -16,11 +16,12 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from trendwatch.app.ingest import IngestReport, IngestService
-from trendwatch.observability import get_logger
+from trendwatch.observability import get_logger, metrics
 from trendwatch.runtime.replay import Chunk, named_chunk
 
 log = get_logger(__name__)
@@ -94,7 +95,10 @@ def publish_stream(
     """
     report = IngestReport()
     for chunk in timed_chunks(lines, chunk_lines, max_wait_s):
-        report.add(ingest.ingest_lines(chunk.lines, chunk.source))
+        published = ingest.ingest_lines(chunk.lines, chunk.source)
+        if published.newest_created_at is not None:
+            metrics.ingest_lag((datetime.now(UTC) - published.newest_created_at).total_seconds())
+        report.add(published)
         if progress:
             progress(len(chunk.lines))
     log.info(

@@ -53,6 +53,18 @@ variable "max_window_lag_s" {
   default     = 900
 }
 
+variable "max_ingest_lag_s" {
+  description = "Alert when the live stream reader publishes tweets this long after they were posted."
+  type        = number
+  default     = 300
+}
+
+variable "max_ingest_silence_s" {
+  description = "Alert when no tweet at all has been ingested for this long: the stream reader is down, or X's stream (or its rules) matches nothing."
+  type        = number
+  default     = 1800
+}
+
 variable "max_error_ratio" {
   type    = number
   default = 0.05
@@ -155,6 +167,46 @@ resource "google_monitoring_alert_policy" "window_lag" {
   }
 }
 
+resource "google_monitoring_alert_policy" "ingest_lag" {
+  project               = var.project_id
+  display_name          = "[${var.environment}] live tweets ingested more than ${var.max_ingest_lag_s}s after they were posted"
+  combiner              = "OR"
+  notification_channels = local.notification_channels
+  conditions {
+    display_name = "p95 of now - newest tweet of each published stream chunk"
+    condition_threshold {
+      filter          = "resource.type = \"generic_task\" AND metric.type = \"${local.custom}.ingest.lag\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = var.max_ingest_lag_s
+      duration        = "600s"
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_PERCENTILE_95"
+        cross_series_reducer = "REDUCE_MAX"
+      }
+    }
+  }
+}
+
+resource "google_monitoring_alert_policy" "ingest_silence" {
+  project               = var.project_id
+  display_name          = "[${var.environment}] no tweet ingested for ${var.max_ingest_silence_s}s"
+  combiner              = "OR"
+  notification_channels = local.notification_channels
+  conditions {
+    display_name = "tweets published to tweets-raw, absent"
+    condition_absent {
+      filter   = "resource.type = \"generic_task\" AND metric.type = \"${local.custom}.tweets.ingested\""
+      duration = "${var.max_ingest_silence_s}s"
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_RATE"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+    }
+  }
+}
+
 locals {
   # title, resource type, metric, aligner, reducer, group by
   chart = {
@@ -163,6 +215,7 @@ locals {
     requests     = ["Function requests by response class", "cloud_run_revision", "run.googleapis.com/request_count", "ALIGN_RATE", "REDUCE_SUM", "metric.label.response_code_class"]
     tweets       = ["Tweets ingested per second", "generic_task", "${local.custom}.tweets.ingested", "ALIGN_RATE", "REDUCE_SUM", "resource.label.namespace"]
     latency      = ["Publish-to-handled latency p95 by route (s): enrichment on enrich-*", "generic_task", "${local.custom}.event.latency", "ALIGN_PERCENTILE_95", "REDUCE_MAX", "metric.label.route"]
+    ingest_lag   = ["Live ingest lag p95 (s)", "generic_task", "${local.custom}.ingest.lag", "ALIGN_PERCENTILE_95", "REDUCE_MAX", "resource.label.namespace"]
     window_lag   = ["Trend window lag p95 (s)", "generic_task", "${local.custom}.window.lag", "ALIGN_PERCENTILE_95", "REDUCE_MAX", "metric.label.window_size"]
     rejected     = ["Messages rejected to dead letters by source", "generic_task", "${local.custom}.dead_letters", "ALIGN_RATE", "REDUCE_SUM", "metric.label.source"]
   }
