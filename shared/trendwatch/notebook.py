@@ -2,7 +2,7 @@
 
     >>> import trendwatch
     >>> wh = trendwatch.open_warehouse()                      # .trendwatch/warehouse.duckdb
-    >>> wh = trendwatch.open_warehouse(project="p", dataset="trendwatch")   # BigQuery
+    >>> wh = trendwatch.open_warehouse(project="p", dataset="trendwatch")   # BigQuery (extra gcp-bigquery)
     >>> wh.tweets('"robe rouge" OR #soldes lang:fr', limit=200)
     >>> wh.term_series("#soldes", window="1h")
 

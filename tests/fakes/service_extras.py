@@ -22,6 +22,7 @@ import importlib.metadata
 import re
 import sys
 import types
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -98,13 +99,30 @@ def dependency_closure(requirements: Iterable[Requirement]) -> set[str]:
     return closure
 
 
+def _module_providers() -> dict[str, set[str]]:
+    """Every importable module and package, by dotted name, with the distributions whose files
+    provide it. Dotted names, not only top-level ones: namespace packages (``google``,
+    ``google.cloud``) are shared by many distributions, and ``google.cloud.language_v2`` is
+    the Natural Language client's alone."""
+    providers: dict[str, set[str]] = defaultdict(set)
+    for module, distributions in importlib.metadata.packages_distributions().items():
+        providers[module].update(canonicalize_name(d) for d in distributions)
+    for distribution in importlib.metadata.distributions():
+        name = canonicalize_name(distribution.metadata["Name"])
+        for file in distribution.files or ():
+            parts = file.parts
+            if file.suffix not in (".py", ".so", ".pyd") or parts[0] == ".." or "__pycache__" in parts:
+                continue
+            stem = parts[-1].split(".", 1)[0]
+            names = [*parts[:-1], *([] if stem == "__init__" else [stem])]
+            for depth in range(1, len(names) + 1):
+                providers[".".join(names[:depth])].add(name)
+    return providers
+
+
 def hidden_modules(allowed: set[str]) -> set[str]:
-    """Top-level modules whose every providing distribution is outside ``allowed``."""
-    return {
-        module
-        for module, distributions in importlib.metadata.packages_distributions().items()
-        if not any(canonicalize_name(d) in allowed for d in distributions)
-    }
+    """Modules (top-level or dotted) whose every providing distribution is outside ``allowed``."""
+    return {module for module, distributions in _module_providers().items() if not distributions & allowed}
 
 
 class _HideUndeclared(importlib.abc.MetaPathFinder):
@@ -117,7 +135,7 @@ class _HideUndeclared(importlib.abc.MetaPathFinder):
         path: Sequence[str] | None,
         target: types.ModuleType | None = None,
     ) -> importlib.machinery.ModuleSpec | None:
-        if path is not None or fullname not in self.hidden:
+        if fullname not in self.hidden:
             return None
         importer = _importing_module()
         if self.report is not None and importer.startswith(LIBRARY_DISTRIBUTION):

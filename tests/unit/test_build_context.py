@@ -41,7 +41,7 @@ def test_the_context_holds_the_service_entry_point_requirements_and_library(
     } <= set(files)
     requirements = (out / "requirements.txt").read_text().splitlines()
     assert requirements[0] == "-c constraints.txt"
-    assert "./shared[text,gcp,http,observability]" in requirements
+    assert "./shared[text,gcp,gcp-language,http,observability]" in requirements
 
 
 def test_the_context_leaves_out_tests_docs_other_services_and_local_state(
@@ -65,9 +65,13 @@ def test_each_service_installs_only_its_own_extras() -> None:
         )
         for name in service_names()
     }
-    assert extras["enrich-image"] == "./shared[image,gcp,http,observability]"
+    assert extras["enrich-image"] == "./shared[image,gcp,gcp-vision,http,observability]"
     assert extras["ingest"] == "./shared[gcp,http,observability]"
     assert all("text" not in e for name, e in extras.items() if name != "enrich-text")
+    # Each Google API's client only where the service calls it.
+    assert [n for n, e in extras.items() if "gcp-language" in e] == ["enrich-text"]
+    assert [n for n, e in extras.items() if "gcp-vision" in e] == ["enrich-image"]
+    assert sorted(n for n, e in extras.items() if "gcp-bigquery" in e) == ["aggregate", "inventory-sync"]
 
 
 def test_requirements_without_the_library_are_refused() -> None:

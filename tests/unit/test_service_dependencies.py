@@ -80,6 +80,42 @@ def test_service_builds_its_handlers_with_only_its_declared_extras(service: str,
     assert result.stdout.startswith("['on_")
 
 
+@pytest.mark.parametrize("service", service_names())
+def test_service_wires_its_google_cloud_adapters_with_only_its_declared_extras(
+    service: str, tmp_path: Path
+) -> None:
+    """With a cloud environment every handler is built on the Google Cloud adapters (whose
+    clients connect on first use, so nothing is called here): a service declares the client
+    libraries of the APIs it calls, and no others are installed in its image."""
+    report = tmp_path / "undeclared.txt"
+    code = f"""
+        from trendwatch.bootstrap import build_handlers, container_from_env
+        from trendwatch.settings import Settings
+
+        settings = Settings.from_env({{"TRENDWATCH_ENV": "dev"}}, telemetry="off")
+        print(sorted(build_handlers({service!r}, container_from_env(settings))))
+    """
+    result = _run_guarded(service, code, report)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert not report.exists(), report.read_text()
+    assert result.stdout.startswith("['on_")
+
+
+def test_the_api_wires_bigquery_with_only_the_extras_its_image_installs(tmp_path: Path) -> None:
+    report = tmp_path / "undeclared.txt"
+    code = """
+        from trendwatch.bootstrap import container_from_env
+        from trendwatch.settings import Settings
+
+        settings = Settings.from_env({"TRENDWATCH_ENV": "prod"}, telemetry="off")
+        print(type(container_from_env(settings).warehouse).__name__)
+    """
+    result = _run_guarded(API, code, report)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert not report.exists(), report.read_text()
+    assert result.stdout == "BigQueryWarehouse\n"
+
+
 #: Every dashboard page and API operation, with the status it answers on the search corpus
 #: (no tweet embedded, so hybrid search is a 409; no image stored, so media is a 404).
 API_REQUESTS = {
