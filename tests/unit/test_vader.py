@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from trendwatch.adapters.local.vader import polarity_scores
+from trendwatch.adapters.local.vader import polarity_scores, readable_polarity_scores
 from trendwatch.domain.text import readable_text
 from trendwatch.evaluation.text import language_cases, read_sets
 
@@ -61,3 +61,10 @@ def test_every_labelled_tweet_scores_as_in_the_library() -> None:
     texts = [text for text, _ in language_cases(read_sets(DATA))]
     for text in [*texts, *map(readable_text, texts)]:
         assert polarity_scores(text) == library_scores(text), text
+
+
+def test_readable_scores_from_the_tokens_are_those_of_the_readable_text() -> None:
+    texts = [text for text, _ in language_cases(read_sets(DATA))]
+    extra = ["#LoveIt😍 😍#HateIt x😍y 😍 😍😍!!! @bob 💘https://t.co/x ❤️?? #ok", "RT @a: 😍", "@a http://x"]
+    for text in [*texts, *RULE_CASES, *extra]:
+        assert readable_polarity_scores(text) == polarity_scores(readable_text(text)), text

@@ -70,8 +70,12 @@ _OWNER: TokenCache[Token, str | None] = TokenCache(_owner)
 
 def function_word_vote(text: str) -> Vote:
     """Count the distinctive function words of each watched language in ``text``."""
-    counts = Counter(filter(None, map(_OWNER.__getitem__, scan(text))))
-    ranked = counts.most_common(2)
+    found = list(filter(None, map(_OWNER.__getitem__, scan(text))))
+    if not found:
+        return Vote(None, 0, 0)
+    if found.count(found[0]) == len(found):  # one language only (most texts): no need to rank
+        return Vote(found[0], len(found), len(found))
+    ranked = Counter(found).most_common(2)
     if not ranked:
         return Vote(None, 0, 0)
     runner_up = ranked[1][1] if len(ranked) > 1 else 0

@@ -174,6 +174,14 @@ def rules(lang: str) -> Rules:
     )
 
 
+@cache
+def _anchored(lang: str) -> TokenCache[Token, bool]:
+    """Whether a token of a scan reads as (or, a hashtag, contains) the last word of one of the
+    patterns of ``lang``: a text without any such token has no slang (most texts)."""
+    anchors = rules(lang).anchors
+    return TokenCache(lambda token: not anchors.isdisjoint(_READ[token]))
+
+
 def _is_negator(token: str | None, rules: Rules) -> bool:
     return token is not None and (token in rules.negators or token.startswith(rules.negator_prefixes))
 
@@ -212,10 +220,10 @@ def slang_polarity(text: str, lang: str | None) -> int:
     At each token the longest pattern that matches wins, and its words are not read again: the
     ``no`` of ``no cap`` negates nothing.
     """
+    if not any(map(_anchored(lang or "").__getitem__, scan(text))):
+        return 0
     slang = rules(lang or "")
     toks = tokens(text)
-    if slang.anchors.isdisjoint(toks):
-        return 0
     polarity = scope = 0
     at = 0
     while at < len(toks):

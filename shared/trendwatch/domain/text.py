@@ -144,6 +144,8 @@ def stopwords(lang: str | None) -> frozenset[str]:
 @cache
 def fold(word: str) -> str:
     """Lower-case and strip accents: ``Été`` -> ``ete``."""
+    if word.isascii():  # nothing to decompose
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.lower().replace("’", "'"))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -215,14 +217,14 @@ def without_hashtags(text: str) -> str:
     return " ".join(t.text for t in scan(text) if t.kind != "hashtag")
 
 
-def _readable(token: Token) -> str:
+def readable_part(token: Token) -> str:
     """What :func:`readable_text` keeps of a token (nothing: an empty string)."""
     if token.kind == "hashtag":
         return " ".join(split_hashtag(token.text[1:]))
     return token.text if token.kind in ("word", "sep") else ""
 
 
-_READABLE: TokenCache[Token, str] = TokenCache(_readable)
+_READABLE: TokenCache[Token, str] = TokenCache(readable_part)
 
 
 def readable_text(text: str) -> str:

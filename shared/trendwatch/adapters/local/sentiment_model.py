@@ -29,7 +29,7 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 
-from trendwatch.domain.text import TokenCache, fold, readable_text, strip_elision
+from trendwatch.domain.text import TokenCache, fold, strip_elision
 
 #: Version of the featuriser below; a model trained with another one is refused.
 #: 2: French negation also marks the verb (``n'aime pas``, ``aime pas``).
@@ -256,15 +256,30 @@ class _Featurizer:
             hashes.extend([cue] * _CUE_WEIGHT)
         if token[0].isalnum():
             padded = f" {bare} "
+            crc32 = zlib.crc32
             if padded.isascii():  # then bytes are characters: slice the encoded word
                 data = padded.encode()
-                grams = [data[i : i + n] for n in _CHAR_NGRAMS for i in range(len(data) - n + 1)]
+                hashes.extend(
+                    [
+                        crc32(data[i : i + n], _CHARS_STATE) & mask
+                        for n in _CHAR_NGRAMS
+                        for i in range(len(data) - n + 1)
+                    ]
+                )
             else:
-                grams = [padded[i : i + n].encode() for n in _CHAR_NGRAMS for i in range(len(padded) - n + 1)]
-            hashes.extend([zlib.crc32(gram, _CHARS_STATE) & mask for gram in grams])
+                hashes.extend(
+                    [
+                        crc32(padded[i : i + n].encode(), _CHARS_STATE) & mask
+                        for n in _CHAR_NGRAMS
+                        for i in range(len(padded) - n + 1)
+                    ]
+                )
         bigram_state = zlib.crc32(b" ", zlib.crc32(encoded, _BIGRAM_STATE))
         record = array("I", [len(hashes), bigram_state, zlib.crc32(encoded), len(encoded)])
-        return _TokenFeatures(array("i", hashes).tobytes(), bigram_state, encoded, record.tobytes())
+        # tuple.__new__ rather than _TokenFeatures(): a named tuple's own __new__ is a Python function
+        return tuple.__new__(
+            _TokenFeatures, (array("i", hashes).tobytes(), bigram_state, encoded, record.tobytes())
+        )
 
 
 @cache
@@ -330,15 +345,15 @@ def feature_matrix(
 @cache
 def _vader() -> Callable[[str], tuple[float, float, float, float]]:
     # vaderSentiment is an optional dependency: imported on first use.
-    from trendwatch.adapters.local.vader import polarity_scores
+    from trendwatch.adapters.local.vader import readable_polarity_scores
 
-    return polarity_scores
+    return readable_polarity_scores
 
 
 def vader_scores(texts: Sequence[str]) -> npt.NDArray[np.float64]:
-    """VADER's ``neg``, ``neu``, ``pos`` and ``compound`` scores of each text's readable words."""
-    polarity_scores = _vader()
-    rows = [polarity_scores(readable_text(text)) for text in texts]
+    """VADER's ``neg``, ``neu``, ``pos`` and ``compound`` scores of each text's readable words
+    (:func:`~trendwatch.domain.text.readable_text`)."""
+    rows = list(map(_vader(), texts))
     return np.asarray(rows, dtype=np.float64).reshape(len(texts), 4)
 
 

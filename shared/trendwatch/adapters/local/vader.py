@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 import re
 import string
 from collections.abc import Sequence
@@ -33,7 +34,7 @@ from vaderSentiment.vaderSentiment import (
 )
 from vaderSentiment.vaderSentiment import normalize as vader_normalize
 
-from trendwatch.domain.text import TokenCache
+from trendwatch.domain.text import Token, TokenCache, readable_part, scan
 
 _NEGATIONS = frozenset(NEGATE)
 _EMPHASIS_WORDS = ("so", "this")
@@ -99,19 +100,58 @@ def polarity_scores(text: str) -> tuple[float, float, float, float]:
     """``SentimentIntensityAnalyzer().polarity_scores(text)`` as ``(neg, neu, pos, compound)``."""
     text = _describe_emojis(text).strip()
     read = list(map(_WORDS.__getitem__, text.split()))
-    if not read:
-        return 0.0, 0.0, 0.0, 0.0
-    words, lowered, upper, scored = zip(*read, strict=True)
+    sentiments = _sentiments(read)
+    if sentiments is None:
+        return _UNSCORED if read else _NO_WORDS
+    return _score_valence(sentiments, text)
+
+
+def _token_words(token: Token) -> tuple[str, tuple[_Word, ...]]:
+    """The part of :func:`~trendwatch.domain.text.readable_text` that a token makes, its emojis
+    described, and its words."""
+    described = _describe_emojis(readable_part(token))
+    return described, tuple(map(_WORDS.__getitem__, described.split()))
+
+
+_TOKEN_WORDS: TokenCache[Token, tuple[str, tuple[_Word, ...]]] = TokenCache(_token_words)
+_DESCRIBED = operator.itemgetter(0)
+_READ = operator.itemgetter(1)
+
+
+def readable_polarity_scores(text: str) -> tuple[float, float, float, float]:
+    """``polarity_scores(readable_text(text))``, from the words of each token of the text's scan
+    (cached per token). The readable text joins its tokens' parts with spaces, so that its words
+    are theirs, and an emoji that starts a part is not preceded by another space either way."""
+    parts = list(map(_TOKEN_WORDS.__getitem__, scan(text)))
+    read = list(itertools.chain.from_iterable(map(_READ, parts)))
+    sentiments = _sentiments(read)
+    if sentiments is None:
+        return _UNSCORED if read else _NO_WORDS
+    # the text only counts its "!" and "?": no need to strip it
+    return _score_valence(sentiments, " ".join(map(_DESCRIBED, parts)))
+
+
+#: The library's scores of a text without words, and of one whose words all score 0.
+_NO_WORDS = (0.0, 0.0, 0.0, 0.0)
+_UNSCORED = (0.0, 1.0, 0.0, 0.0)
+_TEXT, _LOWER, _UPPER, _SCORED = (operator.itemgetter(i) for i in range(4))
+
+
+def _sentiments(read: list[_Word]) -> list[float] | None:
+    """The valence of each word ``read``; ``None`` when none is in the lexicon (or none is read)."""
+    scored = list(map(_SCORED, read))
     if not any(scored):
-        return 0.0, 1.0, 0.0, 0.0  # what the library makes of a score of 0 for every word
+        return None
+    words = list(map(_TEXT, read))
+    lowered = list(map(_LOWER, read))
     sentiments: list[float] = [0] * len(read)  # the library's integer 0 for unscored words
-    is_cap_diff = 0 < len(read) - sum(upper) < len(read)
+    is_cap_diff = 0 < len(read) - sum(map(_UPPER, read)) < len(read)
     for i in itertools.compress(range(len(read)), scored):
         if not (lowered[i] == "kind" and i < len(read) - 1 and lowered[i + 1] == "of"):
             sentiments[i] = _valence(words, lowered, i, is_cap_diff)
     if "but" in lowered:
         sentiments = SentimentIntensityAnalyzer._but_check(words, sentiments)
-    return _score_valence(sentiments, text)
+    return sentiments
 
 
 def _score_valence(sentiments: Sequence[float], text: str) -> tuple[float, float, float, float]:
