@@ -1,57 +1,19 @@
-"""The Pub/Sub publisher through the real client library, over gRPC to a local fake Publisher service.
-
-The client reaches the fake the way it reaches the Pub/Sub emulator (``PUBSUB_EMULATOR_HOST``:
-an insecure channel, anonymous credentials), so batching, serialization and the gRPC call
-are the library's own.
-"""
+"""What only the Pub/Sub publisher does (batching across threads, one client, errors), through
+the real client library over gRPC to a local fake Publisher service; what every publisher does
+is in ``test_publisher_contract.py``."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from concurrent import futures
 
 import grpc  # type: ignore[import-untyped]
 import pytest
 from google.api_core import exceptions
-from google.pubsub_v1.types import PublishRequest, PublishResponse
 
+from tests.fakes.pubsub_server import FakePublisherService
 from trendwatch.adapters.gcp.pubsub import PubSubPublisher
 from trendwatch.ports import Publisher
-
-
-class FakePublisherService:
-    """Records each ``Publish`` request and answers ids ``m<n>`` numbered across requests."""
-
-    def __init__(self) -> None:
-        self.requests: list[PublishRequest] = []
-        self.fail_with: grpc.StatusCode | None = None
-        self._lock = threading.Lock()
-        self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-        handler = grpc.unary_unary_rpc_method_handler(
-            self._publish,
-            request_deserializer=PublishRequest.deserialize,
-            response_serializer=PublishResponse.serialize,
-        )
-        self._server.add_generic_rpc_handlers(
-            (grpc.method_handlers_generic_handler("google.pubsub.v1.Publisher", {"Publish": handler}),)
-        )
-        self.port = self._server.add_insecure_port("127.0.0.1:0")
-
-    def _publish(self, request: PublishRequest, context: grpc.ServicerContext) -> PublishResponse:
-        if self.fail_with is not None:
-            context.abort(self.fail_with, "Resource not found (resource=tweets-raw).")
-        with self._lock:
-            self.requests.append(request)
-            first = sum(len(r.messages) for r in self.requests) - len(request.messages)
-        return PublishResponse(message_ids=[f"m{first + i}" for i in range(len(request.messages))])
-
-    def __enter__(self) -> FakePublisherService:
-        self._server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.stop(grace=None)
 
 
 @pytest.fixture
