@@ -8,7 +8,7 @@ so tests swap adapters through the same path production uses.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -32,6 +32,7 @@ from trendwatch.ports import (
     TextEmbedder,
     Warehouse,
 )
+from trendwatch.runtime.coalesce import Coalescer
 from trendwatch.runtime.delivery import BatchHandler, routes
 from trendwatch.settings import Settings
 
@@ -286,24 +287,32 @@ def entry_point(service: str, name: str) -> Callable[[CloudEvent], None]:
     failed event raises, so the platform answers 5xx and Pub/Sub redelivers it. An instance
     serves several requests at once (its concurrency), so the first ones of a cold start race
     to build: a lock lets one build while the others wait, and later events skip the lock.
+    With ``TRENDWATCH_BATCH_WINDOW_S`` above 0, events that arrive together are handled as one
+    batch (:class:`~trendwatch.runtime.coalesce.Coalescer`).
     """
-    handlers: Mapping[str, BatchHandler] | None = None
+    handle: Callable[[CloudEvent], BaseException | None] | None = None
     lock = threading.Lock()
 
-    def built() -> Mapping[str, BatchHandler]:
-        nonlocal handlers
-        current = handlers
+    def built() -> Callable[[CloudEvent], BaseException | None]:
+        nonlocal handle
+        current = handle
         if current is None:
             with lock:
-                if handlers is None:
+                if handle is None:
                     container = container_from_env()
                     configure_telemetry(container.settings, service)
-                    handlers = build_handlers(service, container)
-                current = handlers
+                    handler = build_handlers(service, container)[name]
+                    window = container.settings.batch_window_s
+                    handle = (
+                        Coalescer(handler, max_wait_s=window).deliver
+                        if window > 0
+                        else lambda event: handler([event])[0]
+                    )
+                current = handle
         return current
 
     def deliver(event: CloudEvent) -> None:
-        outcome = built()[name]([event])[0]
+        outcome = built()(event)
         if outcome is not None:
             raise outcome
 

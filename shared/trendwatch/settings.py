@@ -59,6 +59,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     alert_webhook_url: str | None = None
     #: ``None`` = ``gcp`` with the gcp backend, else ``off``.
     telemetry: TelemetryMode | None = None
+    #: Deployed functions: how long the first of the events that reach an instance together
+    #: waits for others, to be handled with them as one batch (one set of warehouse writes);
+    #: 0 handles each request alone. See :mod:`trendwatch.runtime.coalesce`.
+    batch_window_s: float = 0.0
 
     @property
     def lake_dir(self) -> Path:

@@ -798,3 +798,17 @@ def test_the_custom_metrics_monitored_are_those_the_services_record() -> None:
     }
     assert referenced == recorded
     assert 'custom = "workload.googleapis.com/trendwatch"' in text
+
+
+def test_functions_read_their_batch_window_and_only_the_warehouse_writer_batches() -> None:
+    """Aggregate's pushes are batched (BigQuery's DML queue per table is short); the others,
+    whose work is per event, handle each push alone."""
+    services = _generated(TOPOLOGY_FILE)["services"]
+    assert {name: s["batch_window_s"] for name, s in services.items()} == {
+        name: (2.0 if name == "aggregate" else 0.0) for name in PROFILES
+    }
+    assert services["aggregate"]["concurrency"] >= 50 and services["aggregate"]["max_instances"] <= 3
+    service = _load(TERRAFORM / "modules/service/main.tf")
+    [environment] = [entry["environment"] for entry in service["locals"] if "environment" in entry]
+    assert environment["TRENDWATCH_BATCH_WINDOW_S"] == "${tostring(var.config.batch_window_s)}"
+    assert "batch_window_s" in Settings.__struct_fields__

@@ -49,6 +49,8 @@ class ServiceProfile:
     memory: str
     cpu: str
     timeout_s: int
+    #: ``TRENDWATCH_BATCH_WINDOW_S``: events arriving together are handled as one batch.
+    batch_window_s: float = 0.0
 
 
 # Sizing, with the reason for each choice. Concurrency above 1 needs cpu >= 1 (Cloud Run).
@@ -62,10 +64,13 @@ PROFILES: Mapping[str, ServiceProfile] = {
     # CPU and memory heavy (image decoding, perceptual hash): low concurrency, more memory;
     # only media tweets arrive (subscription filter), so min 0.
     "enrich-image": ServiceProfile((MEDIA_ENRICHED,), "read", False, 0, 20, 4, "2Gi", "2", 120),
-    # Warehouse MERGEs: a small max bounds concurrent DML on the same tables (BigQuery
-    # serialises conflicting MERGEs); moderate concurrency per instance; min 1 for latency.
-    # It also runs the scheduled jobs, which publish trend alerts.
-    "aggregate": ServiceProfile((TREND_ALERTS,), "none", True, 1, 10, 10, "1Gi", "1", 300),
+    # Warehouse MERGEs: BigQuery runs a couple of mutating DML statements per table at once and
+    # queues a few dozen, so writes are batched: each instance takes many pushes at once (80)
+    # and handles those arriving within 2 s as one batch (one set of MERGEs), and at most 3
+    # instances write, so each table sees about one MERGE per second and route at most,
+    # whatever the tweet rate. Min 1 for latency. It also runs the scheduled jobs, which
+    # publish trend alerts.
+    "aggregate": ServiceProfile((TREND_ALERTS,), "none", True, 1, 3, 80, "2Gi", "1", 300, batch_window_s=2.0),
     # Daily feeds plus a trickle of stock events: min 0, few instances, files one at a time.
     "inventory-sync": ServiceProfile((), "write", True, 0, 5, 1, "1Gi", "1", 540),
 }
@@ -139,6 +144,7 @@ def topology_locals(topology: Topology, profiles: Mapping[str, ServiceProfile]) 
             "memory": profile.memory,
             "cpu": profile.cpu,
             "timeout_seconds": profile.timeout_s,
+            "batch_window_s": profile.batch_window_s,
         }
     schedules = {
         s.name: {"job": s.job, "cron": s.cron, "description": s.description, "topic": SCHEDULED_JOBS}

@@ -34,6 +34,7 @@ variable "config" {
     memory           = string
     cpu              = string
     timeout_seconds  = number
+    batch_window_s   = number
   })
 }
 
@@ -122,6 +123,7 @@ locals {
     TRENDWATCH_BQ_LOCATION    = var.dataset_location
     TRENDWATCH_TEXT_PROFILE   = var.text_profile
     TRENDWATCH_LOG_LEVEL      = var.log_level
+    TRENDWATCH_BATCH_WINDOW_S = tostring(var.config.batch_window_s)
   }
   lake_roles = {
     none         = []
