@@ -811,4 +811,9 @@ def test_functions_read_their_batch_window_and_only_the_warehouse_writer_batches
     service = _load(TERRAFORM / "modules/service/main.tf")
     [environment] = [entry["environment"] for entry in service["locals"] if "environment" in entry]
     assert environment["TRENDWATCH_BATCH_WINDOW_S"] == "${tostring(var.config.batch_window_s)}"
+    # the functions framework's server runs as many threads as the instance takes requests
+    assert environment["THREADS"] == "${tostring(var.config.concurrency)}"
+    function = _blocks(service, "resource")["google_cloudfunctions2_function.this"]
+    config = _value(function["service_config"])
+    assert config["max_instance_request_concurrency"] == "${var.config.concurrency}"
     assert "batch_window_s" in Settings.__struct_fields__

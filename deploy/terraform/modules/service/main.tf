@@ -124,6 +124,9 @@ locals {
     TRENDWATCH_TEXT_PROFILE   = var.text_profile
     TRENDWATCH_LOG_LEVEL      = var.log_level
     TRENDWATCH_BATCH_WINDOW_S = tostring(var.config.batch_window_s)
+    # The functions framework serves THREADS requests at once (default: 4 per CPU), whatever
+    # Cloud Run's concurrency lets in: without it the others wait in the instance's queue.
+    THREADS = tostring(var.config.concurrency)
   }
   lake_roles = {
     none         = []
