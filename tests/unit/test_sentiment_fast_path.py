@@ -24,6 +24,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from trendwatch.adapters.local.sentiment_model import (
     SentimentModel,
     _CrcShift,
+    _scanned_tokens,
     feature_matrix,
     featurize,
     load_lexicon,
@@ -47,6 +48,8 @@ EXTRA = [
     "x@userrr ok",
     "sooo x@userr @userrrr",
     "BRRR!!! ÇAAA VAAA ’’’ d’oooh",
+    # letters of two, three and four UTF-8 bytes, and one-letter words
+    "𝓯𝓪𝓫 日本語 ﬁne ça a é 😍x",
 ]
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
@@ -148,6 +151,28 @@ def test_tokens_and_features_are_the_plain_computation(texts: list[str]) -> None
     for text in texts:
         assert tokens(text) == reference_tokens(text), text
         assert featurize(text, 2**18, "fr") == reference_features(text, 2**18, "fr"), text
+
+
+#: Where the scan's tokens and the models' part (see ``_scanned_tokens``): a capital sigma, URLs
+#: inside words and after a colon, hashtags that go on as words, ``@`` in separators, retweets.
+TOKEN_CASES = [
+    "ΟΔΟΣ:Α ΣΑΣ. σας",
+    "xhttp://a.fr b https://t.co/x,http://y RT @a:http://z www.X.fr awww.x",
+    "#tag's #Cap-Ferret #The70's ＃été’s #x-",
+    '".@user "@bob (@ann x@user a@b @@c #@d @user\'s @bob-x',
+    "RT @bob: I don’t like it, n’importe quoi",
+    " rt @a : j'aime pas ça ; RT @b: c",
+    "a\u200db 👍🏽\ufe0f🇫🇷 Ⓐⓐ Ⅰ İstanbul ſ K",
+    "soooo gooood BRRR!!! l'ééééé n'aiiime paaas",
+]
+
+
+def test_tokens_of_every_labelled_tweet_are_the_plain_computation() -> None:
+    texts = [text for text, _ in language_cases(read_sets(DATA))]
+    for text in [*texts, *EXTRA, *TOKEN_CASES]:
+        assert tokens(text) == reference_tokens(text), text
+    # and most come from the scan's tokens, not from the regular expressions
+    assert sum(_scanned_tokens(text) is not None for text in texts) > 0.95 * len(texts)
 
 
 def test_feature_matrix_is_the_plain_count_matrix(texts: list[str]) -> None:

@@ -36,7 +36,8 @@ _TOKENS = re.compile("|".join(f"(?:{pattern})" for _, pattern in _TOKEN_PATTERNS
 _KIND = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _TOKEN_PATTERNS), re.IGNORECASE)
 #: How many distinct tokens the caches keyed by token keep; beyond that they start over.
 MAX_CACHED_TOKENS = 200_000
-_RETWEET_PREFIX = re.compile(r"^\s*RT\s+@\w+\s*:\s*", re.IGNORECASE)
+#: ``RT @user:`` at the start of a retweet's text.
+RETWEET_PREFIX = re.compile(r"^\s*RT\s+@\w+\s*:\s*", re.IGNORECASE)
 
 
 def _wordset(text: str) -> frozenset[str]:
@@ -91,7 +92,7 @@ class EntityMention(NamedTuple):
 
 def strip_retweet_prefix(text: str) -> str:
     """``RT @user: what was said`` -> ``what was said``; any other text unchanged."""
-    return _RETWEET_PREFIX.sub("", text)
+    return RETWEET_PREFIX.sub("", text)
 
 
 K = TypeVar("K", bound=Hashable)

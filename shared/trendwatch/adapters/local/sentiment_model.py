@@ -29,7 +29,7 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 
-from trendwatch.domain.text import TokenCache, fold, strip_elision
+from trendwatch.domain.text import RETWEET_PREFIX, Token, TokenCache, fold, scan, strip_elision
 
 #: Version of the featuriser below; a model trained with another one is refused.
 #: 2: French negation also marks the verb (``n'aime pas``, ``aime pas``).
@@ -82,12 +82,17 @@ class ModelInfo(msgspec.Struct, frozen=True, kw_only=True):
 
 #: Whether a token has a word character three times in a row (what :data:`_REPEATS` squeezes).
 _HAS_REPEATS: TokenCache[str, bool] = TokenCache(lambda token: _REPEATS.search(token) is not None)
+_WORD_CHAR = re.compile(r"\w")
+#: A hashtag followed by what continues a word (``#tag's``, ``#tag-line``): here the scan ends
+#: the hashtag where the tokens below go on.
+_HASHTAG_GOES_ON = re.compile(r"[#＃]\w*['’-]\w")
+#: What the tokens of a retweet's ``RT @user:`` are.
+_RETWEET_TOKENS = ("rt", "@user", ":")
 
 
-def tokens(text: str) -> list[str]:
-    """Lower-cased tokens with URLs and mentions replaced by placeholders, repeats squeezed,
-    and the few words after a negator marked with ``NOT_``; in French also the verb before
-    ``pas``/``jamais``/``rien`` and the one after ``n'`` (``n'aime`` -> ``ne``, ``NOT_aime``)."""
+def _plain_tokens(text: str) -> list[str]:
+    """The tokens of ``text`` before negation marking: URLs and mentions replaced, the text
+    lower-cased, repeats squeezed, then split."""
     if "://" in text or "www." in text.lower():  # what any URL has (the substitution costs more)
         text = _URL.sub(" http ", text)
     if "@" in text:
@@ -99,29 +104,101 @@ def tokens(text: str) -> list[str]:
     if "@userr" in text or any(map(_HAS_REPEATS.__getitem__, found)):
         text = _REPEATS.sub(r"\1\1", text)
         found = _TOKEN.findall(text)
-    if "n'" not in text and _NEGATORS.isdisjoint(found):
-        return found  # nothing to mark (the common case, and the loop below is the slow part)
-    out: list[str] = []
+    return found
+
+
+def _scanned(token: Token) -> tuple[str, ...] | None:
+    """What :func:`_plain_tokens` makes of one token of :func:`~trendwatch.domain.text.scan`;
+    ``None`` for a separator with ``@`` (``#@x``, ``a@b``: a mention there, or ``@user``, for
+    :func:`_plain_tokens`) or one that lower-cases to a word character."""
+    if token.kind == "url":
+        return ("http",)
+    if token.kind == "mention":
+        return ("@user",)
+    lowered = token.text.lower().replace("’", "'")
+    if token.kind == "sep":
+        if "@" in lowered or _WORD_CHAR.search(lowered):
+            return None
+        return tuple(_TOKEN.findall(lowered))
+    return tuple(_TOKEN.findall(_REPEATS.sub(r"\1\1", lowered)))
+
+
+_SCANNED: TokenCache[Token, tuple[str, ...] | None] = TokenCache(_scanned)
+
+
+def _scanned_tokens(text: str) -> list[str] | None:
+    """:func:`_plain_tokens` from the tokens of the text's scan (shared with the other
+    extractors) and what each makes (cached per token), without running a regular expression
+    over the text; ``None`` for the few texts where the two tokenisations part: a capital sigma
+    (lower-cased by its context), a URL that does not start a token (``xhttp://``), a hashtag
+    that goes on as a word, a separator that :func:`_scanned` turns down."""
+    if "Σ" in text:
+        return None
+    if "://" in text or "www." in text.lower():
+        for url in _URL.finditer(text):
+            if url.start() and not text[url.start() - 1].isspace():
+                return None
+    if ("#" in text or "＃" in text) and _HASHTAG_GOES_ON.search(text):
+        return None
+    parts = list(map(_SCANNED.__getitem__, scan(text)))
+    if None in parts:
+        return None
+    found = list(itertools.chain.from_iterable(parts))  # type: ignore[arg-type]
+    return [*_RETWEET_TOKENS, *found] if RETWEET_PREFIX.match(text) else found
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased tokens with URLs and mentions replaced by placeholders, repeats squeezed,
+    and the few words after a negator marked with ``NOT_``; in French also the verb before
+    ``pas``/``jamais``/``rien`` and the one after ``n'`` (``n'aime`` -> ``ne``, ``NOT_aime``)."""
+    found = _scanned_tokens(text)
+    if found is None:
+        found = _plain_tokens(text)
+    # What each token is to the negation marking, one letter each (see _negation_role): only
+    # from the first negator on can a token differ from ``found`` (in most texts there is none).
+    roles = "".join(map(_NEGATION_ROLES.__getitem__, found))
+    first = _NEGATOR_ROLE.search(roles)
+    if first is None:
+        return found
+    out = found[: first.start()]
     scope = 0
-    for token in found:
-        if token.startswith("n'") and len(token) > 2:
+    for token, role in zip(found[first.start() :], roles[first.start() :], strict=True):
+        if role == "w":
+            if scope:
+                scope -= 1
+                out.append("NOT_" + token)
+            else:
+                out.append(token)
+        elif role == "s":
+            scope = 0
+            out.append(token)
+        elif role == "e":
             out.extend(["ne", "NOT_" + token[2:]])
             scope = _NEGATION_SCOPE
-        elif token in _NEGATORS or token.endswith("n't"):
+        else:
             previous = out[-1] if out else "-"
-            if token in _POSTPOSED_NEGATORS and previous[0].isalnum() and previous not in _NEGATORS:
+            if role == "p" and previous[0].isalnum() and previous not in _NEGATORS:
                 out[-1] = "NOT_" + previous.removeprefix("NOT_")
             scope = _NEGATION_SCOPE
             out.append(token)
-        elif not token[0].isalnum() and token[0] != "_":
-            scope = 0
-            out.append(token)
-        elif scope:
-            scope -= 1
-            out.append("NOT_" + token)
-        else:
-            out.append(token)
     return out
+
+
+def _negation_role(token: str) -> str:
+    """``e`` for an elided negator (``n'aime``), ``p`` for a negator that follows its verb,
+    ``n`` for another negator, ``s`` for punctuation or an emoji (it ends a negation's scope),
+    ``w`` for any other word."""
+    if token.startswith("n'") and len(token) > 2:
+        return "e"
+    if token in _NEGATORS or token.endswith("n't"):
+        return "p" if token in _POSTPOSED_NEGATORS else "n"
+    if not token[0].isalnum() and token[0] != "_":
+        return "s"
+    return "w"
+
+
+_NEGATION_ROLES: TokenCache[str, str] = TokenCache(_negation_role)
+_NEGATOR_ROLE = re.compile("[enp]")
 
 
 def emoji_sentiment(text: str) -> float | None:
