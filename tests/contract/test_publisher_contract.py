@@ -37,7 +37,7 @@ ROUTE = "enrich-text-tweets-raw"
 @dataclass
 class Subject:
     publisher: Publisher
-    #: What reached ``tweets-raw`` so far, in publish order.
+    #: What reached ``tweets-raw`` so far.
     received: Callable[[], Received]
 
 
@@ -102,13 +102,15 @@ def test_a_message_reaches_its_topic_with_its_bytes_and_attributes_unchanged(sub
     assert subject.received() == [(data, attributes)]
 
 
-def test_a_batch_gets_one_distinct_id_per_message_and_arrives_in_order(subject: Subject) -> None:
-    batch = [(f"tweet-{n}".encode(), {"n": str(n)}) for n in range(25)]
+def test_a_batch_gets_one_distinct_id_per_message_and_every_message_arrives(subject: Subject) -> None:
+    batch = [(f"tweet-{n:02}".encode(), {"n": str(n)}) for n in range(25)]
 
     ids = subject.publisher.publish_many(TWEETS_RAW, batch)
 
     assert len(ids) == len(set(ids)) == 25
-    assert subject.received() == batch
+    # Delivery order is not part of the contract: Pub/Sub keeps it only with ordering keys,
+    # and the router pushes a route's messages several at a time.
+    assert sorted(subject.received()) == batch
 
 
 def test_ids_are_not_reused_across_calls(subject: Subject) -> None:
