@@ -12,6 +12,7 @@ from cloudevents.http import CloudEvent
 
 from trendwatch import bootstrap
 from trendwatch.runtime.coalesce import Coalescer
+from trendwatch.runtime.processes import local_concurrency, local_sizing
 
 
 def _event(n: int) -> CloudEvent:
@@ -111,3 +112,11 @@ def test_the_function_entry_point_batches_when_the_environment_sets_a_window(
 
     assert len(handler.batches) == 1
     assert [o is not None for o in outcomes] == [False, True, False, False]
+
+
+def test_processes_mode_sizes_each_service_like_its_deployment_scaled_to_one_machine() -> None:
+    aggregate, enrich_image = local_sizing("aggregate"), local_sizing("enrich-image")
+
+    assert aggregate == {"THREADS": "16", "TRENDWATCH_BATCH_WINDOW_S": "0.1"}  # 80 and 2 s deployed
+    assert enrich_image == {"THREADS": "4", "TRENDWATCH_BATCH_WINDOW_S": "0"}
+    assert local_concurrency("enrich-text") == 16

@@ -39,6 +39,7 @@ from trendwatch.contracts.topology import (
     TREND_ALERTS_JOB,
     TWEETS_RAW,
 )
+from trendwatch.deploy.terraform import PROFILES
 from trendwatch.observability import get_logger
 from trendwatch.ports import Clock
 from trendwatch.runtime.delivery import routes
@@ -69,6 +70,24 @@ def _free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+#: The deployed sizing (``PROFILES``), scaled to one machine: at most this many requests at
+#: once per service, and batch windows no longer than this, so that a replay's chunks do not wait.
+LOCAL_MAX_CONCURRENCY = 16
+LOCAL_MAX_BATCH_WINDOW_S = 0.1
+
+
+def local_concurrency(service: str) -> int:
+    """How many pushes the router sends a service's route at once."""
+    return min(PROFILES[service].concurrency, LOCAL_MAX_CONCURRENCY)
+
+
+def local_sizing(service: str) -> dict[str, str]:
+    """The variables Terraform sets per service, with local values: the functions framework's
+    server threads (one per request taken at once) and the batch window."""
+    window = min(PROFILES[service].batch_window_s, LOCAL_MAX_BATCH_WINDOW_S)
+    return {"THREADS": str(local_concurrency(service)), f"{ENV_PREFIX}BATCH_WINDOW_S": f"{window:g}"}
 
 
 @dataclass
@@ -178,7 +197,10 @@ class ProcessPipeline:
     def __enter__(self) -> ProcessPipeline:
         by_entry = {(p.service, p.entry_point): p for p in self.processes}
         endpoints = {r.name: by_entry[(r.service, r.entry_point)].url for r in routes().values()}
-        self._router = Router(self.settings, endpoints, backoff_scale=self._backoff_scale)
+        concurrency = {r.name: local_concurrency(r.service) for r in routes().values()}
+        self._router = Router(
+            self.settings, endpoints, backoff_scale=self._backoff_scale, concurrency=concurrency
+        )
         self._router.start()
         try:
             self._start_services()
@@ -200,7 +222,7 @@ class ProcessPipeline:
         env.update(msgspec.structs.replace(self.settings, router_url=self.router.url).to_env())
         folder = services_dir()
         for process in self.processes:
-            process.start(folder / process.service / "main.py", env)
+            process.start(folder / process.service / "main.py", {**env, **local_sizing(process.service)})
         deadline = time.monotonic() + self._startup_timeout_s
         for process in self.processes:
             process.wait_until_serving(deadline)

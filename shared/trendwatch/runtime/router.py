@@ -175,7 +175,7 @@ class Router:
         host: str = "127.0.0.1",
         port: int = 0,
         backoff_scale: float = 0.001,
-        concurrency: int = 4,
+        concurrency: int | Mapping[str, int] = 4,
         delivery_timeout_s: float = 300.0,
         topology: Topology = TOPOLOGY,
     ) -> None:
@@ -221,7 +221,9 @@ class Router:
         self._threads += [
             threading.Thread(target=self._work, args=(route,), name=f"router-{route.name}")
             for route in self._routes.values()
-            for _ in range(self._concurrency)
+            for _ in range(
+                self._concurrency if isinstance(self._concurrency, int) else self._concurrency[route.name]
+            )
         ]
         for thread in self._threads:
             thread.daemon = True  # an interrupted run must not hang on them
