@@ -279,15 +279,15 @@ def extract_keyphrases(text: str, lang: str | None) -> tuple[str, ...]:
     hashtag is a run of its own, split into words (``#SummerDress`` -> ``summer dress``).
     """
     # The tokens' fragments are joined and split at the breaks: a few operations per run
-    # rather than per token.
+    # rather than per token. A run's words are one space apart (no word holds a space).
     fragments = _phrase_fragments(stopwords(lang))
     phrases: dict[str, None] = {}
-    for run in " ".join(map(fragments.__getitem__, scan(text))).split(_BREAK):
-        run_words = run.split()
-        if len(run_words) <= _MAX_PHRASE_WORDS:
-            if run_words:
-                phrases[" ".join(run_words)] = None
+    for run in map(str.strip, " ".join(map(fragments.__getitem__, scan(text))).split(_BREAK)):
+        if run.count(" ") < _MAX_PHRASE_WORDS:
+            if run:
+                phrases[run] = None
         else:
+            run_words = run.split(" ")
             for i in range(0, len(run_words), _MAX_PHRASE_WORDS):
                 phrases[" ".join(run_words[i : i + _MAX_PHRASE_WORDS])] = None
     return tuple(phrases)

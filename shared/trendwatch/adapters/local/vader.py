@@ -211,7 +211,13 @@ def _valence(words: Sequence[str], lowered: Sequence[str], i: int, is_cap_diff: 
             valence -= C_INCR
     for start_i in range(3):
         if i > start_i and lowered[i - (start_i + 1)] not in lexicon:
-            s = scalar_inc_dec(words[i - (start_i + 1)], valence, is_cap_diff)
+            # scalar_inc_dec is 0.0 but for a booster
+            before = i - (start_i + 1)
+            s = (
+                scalar_inc_dec(words[before], valence, is_cap_diff)
+                if lowered[before] in BOOSTER_DICT
+                else 0.0
+            )
             if start_i == 1 and s != 0:
                 s = s * 0.95
             if start_i == 2 and s != 0:
@@ -220,9 +226,11 @@ def _valence(words: Sequence[str], lowered: Sequence[str], i: int, is_cap_diff: 
             valence = _negation_check(valence, lowered, start_i, i)
             if start_i == 2:
                 valence = _special_idioms_check(valence, lowered, i)
-    # Not float(): a special case can set an integer valence, and the library keeps it so.
-    least_checked: float = _analyzer()._least_check(valence, words, i)
-    return least_checked
+    if i > 0 and lowered[i - 1] == "least":  # what _least_check looks for
+        # Not float(): a special case can set an integer valence, and the library keeps it so.
+        least_checked: float = _analyzer()._least_check(valence, words, i)
+        return least_checked
+    return valence
 
 
 def _negated(word: str) -> bool:
@@ -253,8 +261,17 @@ def _negation_check(valence: float, lowered: Sequence[str], start_i: int, i: int
     return valence
 
 
+#: The words of the special cases and boosters of several words: the idioms below can only
+#: match where the words at ``i`` or ``i - 2`` are among them (every sequence holds one of the two).
+_IDIOM_WORDS = frozenset(
+    word for key in (*SPECIAL_CASES, *BOOSTER_DICT) if " " in key for word in key.split(" ")
+)
+
+
 def _special_idioms_check(valence: float, lowered: Sequence[str], i: int) -> float:
     """``SentimentIntensityAnalyzer._special_idioms_check`` on already lower-cased words."""
+    if lowered[i] not in _IDIOM_WORDS and lowered[i - 2] not in _IDIOM_WORDS:
+        return valence
     one_zero = f"{lowered[i - 1]} {lowered[i]}"
     two_one_zero = f"{lowered[i - 2]} {lowered[i - 1]} {lowered[i]}"
     two_one = f"{lowered[i - 2]} {lowered[i - 1]}"
