@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Wait until the previous environment has deployed a commit, that is until the `.deployed`
-# marker its deploy leaves (deploy-functions.sh, deploy-api.sh) exists; fail after MINUTES.
+# marker its deploy leaves (deploy-functions.sh, deploy-image.sh) exists; fail after MINUTES.
 #
 #   wait-for-marker.sh gs://BUCKET/PATH/COMMIT.deployed MINUTES
 set -euo pipefail

@@ -378,14 +378,18 @@ def test_the_stream_reader_runs_in_exactly_one_always_on_internal_instance() -> 
     assert _value(env["TRENDWATCH_ENV"]["value"]) == "${var.environment}"
     token = _value(_value(env["TRENDWATCH_X_BEARER_TOKEN"]["value_source"])["secret_key_ref"])
     assert _value(token["secret"]) == "${var.x_bearer_token_secret_id}"
-    # nobody may invoke it: no invoker binding at all, and no public member anywhere
-    assert not [name for name in reader if "run_v2_service_iam" in name]
+    # nobody may invoke it: no binding on the service but CI's deployer's, none public
+    bindings = [attrs for name, attrs in reader.items() if "run_v2_service_iam" in name]
+    assert [(_value(b["role"]), _value(b["member"])) for b in bindings] == [
+        ("roles/run.developer", "${var.deployer}")
+    ]
     assert not re.search(r"allUsers|allAuthenticatedUsers", STREAM_READER.read_text(encoding="utf-8"))
 
 
 def test_the_stream_reader_may_only_read_the_token_publish_ingests_topics_and_write_raw_tweets() -> None:
     reader = _blocks(_load(STREAM_READER), "resource")
-    iam = {name: attrs for name, attrs in reader.items() if "_iam_" in name}
+    # what the reader's own account may do (the deployer's rights on it: the images' tests)
+    iam = {name: attrs for name, attrs in reader.items() if "_iam_" in name and ".deployer" not in name}
     assert set(iam) == {
         "google_secret_manager_secret_iam_member.reader_reads_token",
         "google_pubsub_topic_iam_member.reader_publishes",
@@ -623,95 +627,130 @@ def test_the_bootstrap_root_creates_each_environments_state_bucket_versioned_and
     )
 
 
-# -- The analysts' API image -------------------------------------------------------------------------
+# -- Container images: the analysts' API and the X stream reader ----------------------------------
+
+IMAGES = ("api", "stream-reader")
 
 
-def test_the_api_image_trigger_fires_for_the_api_and_the_library_and_pushes_to_the_environments_registry() -> (
+def test_each_image_has_a_trigger_for_its_folder_and_the_library_pushing_to_the_environments_registry() -> (
     None
 ):
-    cicd = _blocks(_load(TERRAFORM / "modules/cicd/main.tf"), "resource")
-    trigger = cicd["google_cloudbuild_trigger.api"]
-    assert [_value(f) for f in trigger["included_files"]] == ["deploy/api/**", "shared/**", "constraints.txt"]
+    cicd = _load(TERRAFORM / "modules/cicd/main.tf")
+    resources = _blocks(cicd, "resource")
+    trigger = resources["google_cloudbuild_trigger.image"]
+    assert _value(trigger["for_each"]) == "${var.cloud_run_services}"
+    assert [_value(f) for f in trigger["included_files"]] == [
+        "deploy/${each.key}/**",
+        "shared/**",
+        "constraints.txt",
+    ]
     assert _value(trigger["service_account"]) == "${google_service_account.deployer.id}"
     filename = _value(trigger["filename"])
-    assert "deploy/cloudbuild/api-build.yaml" in filename and "deploy/cloudbuild/api-promote.yaml" in filename
+    assert (
+        "deploy/cloudbuild/image-build.yaml" in filename
+        and "deploy/cloudbuild/image-promote.yaml" in filename
+    )
     assert _value(_value(trigger["approval_config"])["approval_required"]) == "${var.approval_required}"
     substitutions = _value(trigger["substitutions"])
+    assert "_IMAGE = each.key" in substitutions
     assert "_REPOSITORY = local.repository" in substitutions
     assert "_PROMOTE_FROM_REPOSITORY = local.promote_from_repository" in substitutions
-    # the API service once the environment has one (module api), else images are only pushed
-    assert '_API_SERVICE = var.api_service == null ? "" : var.api_service' in substitutions
+    # the image's service once the environment has one, else images are only pushed
+    assert '_CLOUD_RUN_SERVICE = each.value == null ? "" : each.value' in substitutions
     cicd_module = _blocks(_root(TERRAFORM / "modules" / "platform"), "module")["cicd"]
-    assert _value(cicd_module["api_service"]) == "${one(module.api[*].service_name)}"
-    repository = cicd["google_artifact_registry_repository.images"]
+    assert _value(cicd_module["cloud_run_services"]) == {
+        "api": "${one(module.api[*].service_name)}",
+        "stream-reader": "${one(module.stream_reader[*].service_name)}",
+    }
+    # one image per deploy/<image>/Dockerfile, and the API's trigger keeps its state
+    assert sorted(p.parent.name for p in (TERRAFORM.parent).glob("*/Dockerfile")) == sorted(IMAGES)
+    [moved] = [_value(m) for m in cicd["moved"]]
+    assert (moved["from"], moved["to"]) == (
+        "${google_cloudbuild_trigger.api}",
+        '${google_cloudbuild_trigger.image["api"]}',
+    )
+    repository = resources["google_artifact_registry_repository.images"]
     assert _value(repository["format"]) == "DOCKER"
     assert _value(_value(repository["docker_config"])["immutable_tags"]) is True
     # the deployer writes to this repository and reads the previous environment's, nothing more
-    push = cicd["google_artifact_registry_repository_iam_member.deployer_pushes"]
+    push = resources["google_artifact_registry_repository_iam_member.deployer_pushes"]
     assert (_value(push["role"]), _value(push["repository"])) == (
         "roles/artifactregistry.writer",
         "${google_artifact_registry_repository.images.name}",
     )
-    pull = cicd["google_artifact_registry_repository_iam_member.deployer_pulls_previous"]
+    pull = resources["google_artifact_registry_repository_iam_member.deployer_pulls_previous"]
     assert (_value(pull["role"]), _value(pull["project"])) == (
         "roles/artifactregistry.reader",
         "${var.promote_from_project}",
     )
     assert not re.search(
-        r"artifactregistry|roles/run", _value(cicd["google_project_iam_member.deployer"]["for_each"])
+        r"artifactregistry|roles/run", _value(resources["google_project_iam_member.deployer"]["for_each"])
     )
 
 
-def test_the_deployer_rolls_out_api_images_on_that_service_alone_and_terraform_leaves_the_image_to_it() -> (
-    None
-):
-    api = _blocks(_load(TERRAFORM / "modules/api/main.tf"), "resource")
-    deploys = api["google_cloud_run_v2_service_iam_member.deployer"]
+@pytest.mark.parametrize(
+    ("module", "service", "account"),
+    [
+        ("api", "google_cloud_run_v2_service.api", "google_service_account.api"),
+        ("stream_reader", "google_cloud_run_v2_service.reader", "google_service_account.reader"),
+    ],
+)
+def test_the_deployer_rolls_out_images_on_that_service_alone_and_terraform_leaves_the_image_to_it(
+    module: str, service: str, account: str
+) -> None:
+    resources = _blocks(_load(TERRAFORM / f"modules/{module}/main.tf"), "resource")
+    deploys = resources["google_cloud_run_v2_service_iam_member.deployer"]
     assert (_value(deploys["role"]), _value(deploys["name"]), _value(deploys["member"])) == (
         "roles/run.developer",
-        "${google_cloud_run_v2_service.api.name}",
+        f"${{{service}.name}}",
         "${var.deployer}",
     )
-    acts_as = api["google_service_account_iam_member.deployer_acts_as_api"]
+    [acts_as] = [
+        v for k, v in resources.items() if k.startswith("google_service_account_iam_member.deployer_acts")
+    ]
     assert (_value(acts_as["role"]), _value(acts_as["service_account_id"])) == (
         "roles/iam.serviceAccountUser",
-        "${google_service_account.api.name}",
+        f"${{{account}.name}}",
     )
-    ignored = _value(_value(api["google_cloud_run_v2_service.api"]["lifecycle"])["ignore_changes"])
+    ignored = _value(_value(resources[service]["lifecycle"])["ignore_changes"])
     assert "${template[0].containers[0].image}" in ignored
-    platform = _blocks(_root(TERRAFORM / "modules" / "platform"), "module")["api"]
+    platform = _blocks(_root(TERRAFORM / "modules" / "platform"), "module")[module]
     assert _value(platform["deployer"]) == "${module.cicd.deployer_member}"
 
 
-def test_api_build_configs_push_the_tested_image_and_promote_that_same_image() -> None:
-    image = "${_REPOSITORY}/api:${COMMIT_SHA}"
-    build = yaml.safe_load((CLOUDBUILD / "api-build.yaml").read_text(encoding="utf-8"))
+def test_image_build_configs_push_the_tested_image_and_promote_that_same_image() -> None:
+    image = "${_REPOSITORY}/${_IMAGE}:${COMMIT_SHA}"
+    build = yaml.safe_load((CLOUDBUILD / "image-build.yaml").read_text(encoding="utf-8"))
     steps = {s["id"]: s for s in build["steps"]}
     assert list(steps) == ["test", "build", "push", "deploy"]
     assert steps["test"]["args"] == ["test"]
-    assert steps["build"]["args"] == ["build", "--file=deploy/api/Dockerfile", f"--tag={image}", "."]
+    assert steps["build"]["args"] == ["build", "--file=deploy/${_IMAGE}/Dockerfile", f"--tag={image}", "."]
     assert steps["push"]["args"] == ["push", image]
-    marker = "gs://${_SOURCES_BUCKET}/api/${COMMIT_SHA}.deployed"
+    marker = "gs://${_SOURCES_BUCKET}/${_IMAGE}/${COMMIT_SHA}.deployed"
     assert steps["deploy"]["args"] == [
-        "deploy/cloudbuild/deploy-api.sh",
-        "${_API_SERVICE}",
+        "deploy/cloudbuild/deploy-image.sh",
+        "${_CLOUD_RUN_SERVICE}",
         "${PROJECT_ID}",
         "${_REGION}",
         image,
         marker,
     ]
-    promote = yaml.safe_load((CLOUDBUILD / "api-promote.yaml").read_text(encoding="utf-8"))
+    promote = yaml.safe_load((CLOUDBUILD / "image-promote.yaml").read_text(encoding="utf-8"))
     steps = {s["id"]: s for s in promote["steps"]}
     assert list(steps) == ["wait-for-previous-environment", "copy-image", "deploy"]
     assert steps["wait-for-previous-environment"]["args"][:2] == [
         "deploy/cloudbuild/wait-for-marker.sh",
-        "gs://${_PROMOTE_FROM}/api/${COMMIT_SHA}.deployed",
+        "gs://${_PROMOTE_FROM}/${_IMAGE}/${COMMIT_SHA}.deployed",
     ]
     copy = steps["copy-image"]["args"][-1]
-    assert 'docker pull "${_PROMOTE_FROM_REPOSITORY}/api:${COMMIT_SHA}"' in copy
+    assert 'docker pull "${_PROMOTE_FROM_REPOSITORY}/${_IMAGE}:${COMMIT_SHA}"' in copy
     assert f'docker push "{image}"' in copy
-    assert steps["deploy"]["args"][0] == "deploy/cloudbuild/deploy-api.sh"
-    for script in ("deploy-api.sh", "wait-for-marker.sh"):
+    assert steps["deploy"]["args"] == steps["deploy"]["args"][:1] + build["steps"][-1]["args"][1:]
+    for config in (build, promote):  # every substitution the trigger sets is declared
+        assert {"_IMAGE", "_CLOUD_RUN_SERVICE", "_REPOSITORY", "_SOURCES_BUCKET"} <= set(
+            config["substitutions"]
+        )
+    for script in ("deploy-image.sh", "wait-for-marker.sh"):
         assert (CLOUDBUILD / script).stat().st_mode & 0o111, script
 
 
@@ -722,11 +761,13 @@ case "$1 $2 $3" in
   "storage cp -") cat > "$MARKER_COPY" ;;
 esac
 """
-IMAGE = "europe-west1-docker.pkg.dev/p/trendwatch/api:abc"
+REGISTRY = "europe-west1-docker.pkg.dev/p/trendwatch"
 
 
-def _deploy_api(tmp_path: Path, service: str, revisions: str = "") -> tuple[int, str, list[str], str | None]:
-    """Run deploy-api.sh against a stand-in gcloud: exit status, stderr, gcloud calls, marker text."""
+def _deploy_image(
+    tmp_path: Path, service: str, image: str, revisions: str = ""
+) -> tuple[int, str, list[str], str | None]:
+    """Run deploy-image.sh against a stand-in gcloud: exit status, stderr, gcloud calls, marker text."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "gcloud").write_text(_FAKE_GCLOUD)
@@ -739,15 +780,16 @@ def _deploy_api(tmp_path: Path, service: str, revisions: str = "") -> tuple[int,
         "MARKER_COPY": str(marker),
         "REVISIONS": revisions,
     }
+    name = image.rsplit("/", 1)[-1].split(":")[0]
     result = subprocess.run(
         [
             "bash",
-            str(CLOUDBUILD / "deploy-api.sh"),
+            str(CLOUDBUILD / "deploy-image.sh"),
             service,
             "p",
             "europe-west1",
-            IMAGE,
-            "gs://b/api/abc.deployed",
+            image,
+            f"gs://b/{name}/abc.deployed",
         ],
         env=env,
         capture_output=True,
@@ -759,33 +801,39 @@ def _deploy_api(tmp_path: Path, service: str, revisions: str = "") -> tuple[int,
     return result.returncode, result.stderr, calls, marker.read_text() if marker.exists() else None
 
 
-def test_deploy_api_rolls_out_the_image_checks_the_revision_serves_then_leaves_the_marker(
-    tmp_path: Path,
+@pytest.mark.parametrize("name", IMAGES)
+def test_deploy_image_rolls_out_the_image_checks_the_revision_serves_then_leaves_the_marker(
+    tmp_path: Path, name: str
 ) -> None:
-    status, _, calls, marker = _deploy_api(
-        tmp_path, "trendwatch-api", "trendwatch-api-00002 trendwatch-api-00002"
-    )
+    image, service = f"{REGISTRY}/{name}:abc", f"trendwatch-{name}"
+    status, _, calls, marker = _deploy_image(tmp_path, service, image, f"{service}-00002 {service}-00002")
     assert status == 0
     assert (
-        calls[0]
-        == f"run services update trendwatch-api --image={IMAGE} --project=p --region=europe-west1 --quiet"
+        calls[0] == f"run services update {service} --image={image} --project=p --region=europe-west1 --quiet"
     )
-    assert calls[-1] == "storage cp - gs://b/api/abc.deployed"
-    assert marker == IMAGE + "\n"
+    assert calls[-1] == f"storage cp - gs://b/{name}/abc.deployed"
+    assert marker == image + "\n"
 
 
-def test_deploy_api_fails_without_a_marker_when_the_new_revision_does_not_serve(tmp_path: Path) -> None:
-    status, stderr, _, marker = _deploy_api(
-        tmp_path, "trendwatch-api", "trendwatch-api-00003 trendwatch-api-00002"
+def test_deploy_image_fails_without_a_marker_when_the_new_revision_does_not_serve(tmp_path: Path) -> None:
+    status, stderr, _, marker = _deploy_image(
+        tmp_path, "trendwatch-api", f"{REGISTRY}/api:abc", "trendwatch-api-00003 trendwatch-api-00002"
     )
     assert (status, marker) == (1, None)
     assert "trendwatch-api-00003 is not ready" in stderr
 
 
-def test_deploy_api_without_an_api_service_only_marks_the_pushed_image(tmp_path: Path) -> None:
-    status, stderr, calls, marker = _deploy_api(tmp_path, "")
-    assert (status, calls, marker) == (0, ["storage cp - gs://b/api/abc.deployed"], IMAGE + "\n")
-    assert "set api_image" in stderr
+@pytest.mark.parametrize(
+    ("name", "variable"), [("api", "api_image"), ("stream-reader", "stream_reader_image")]
+)
+def test_deploy_image_without_its_service_only_marks_the_pushed_image(
+    tmp_path: Path, name: str, variable: str
+) -> None:
+    image = f"{REGISTRY}/{name}:abc"
+    status, stderr, calls, marker = _deploy_image(tmp_path, "", image)
+    assert (status, calls, marker) == (0, [f"storage cp - gs://b/{name}/abc.deployed"], image + "\n")
+    assert f"set {variable} = " in stderr
+    assert variable in (TERRAFORM / "modules/platform/variables.tf").read_text()
 
 
 def test_the_custom_metrics_monitored_are_those_the_services_record() -> None:

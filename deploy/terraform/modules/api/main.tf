@@ -130,7 +130,7 @@ resource "google_cloud_run_v2_service" "api" {
     }
   }
 
-  # The image is rolled out by CI (deploy/cloudbuild/deploy-api.sh), which gcloud records as
+  # The image is rolled out by CI (deploy/cloudbuild/deploy-image.sh), which gcloud records as
   # the service's client: Terraform leaves both alone.
   lifecycle {
     ignore_changes = [template[0].containers[0].image, client, client_version]

@@ -1,12 +1,12 @@
 # CI/CD of one environment: a Cloud Build trigger per service that fires only when that
-# service's folder or the shared library changes, and one for the analysts' API image, running
-# as a deployer service account that can update the functions' code and the API's image and
-# nothing else.
+# service's folder or the shared library changes, and one per container image (the analysts'
+# API, the X stream reader), running as a deployer service account that can update the
+# functions' code and those services' images and nothing else.
 #
 # dev builds, tests and deploys the service (deploy/cloudbuild/build.yaml); staging and prod
 # deploy the zip dev built once the previous environment has deployed the same commit
-# (deploy/cloudbuild/promote.yaml); prod also waits for a manual approval. The API image goes
-# the same way (api-build.yaml, api-promote.yaml), through each environment's Artifact
+# (deploy/cloudbuild/promote.yaml); prod also waits for a manual approval. The images go the
+# same way (image-build.yaml, image-promote.yaml), through each environment's Artifact
 # Registry repository.
 
 terraform {
@@ -36,10 +36,13 @@ variable "promote_from_project" {
   default     = null
 }
 
-variable "api_service" {
-  description = "The analysts' API Cloud Run service; null while the environment has none (its images are pushed, not deployed)."
-  type        = string
-  default     = null
+variable "cloud_run_services" {
+  description = "Image (deploy/<image>/Dockerfile) => its Cloud Run service, null while the environment has none (its images are pushed, not deployed)."
+  type        = map(string)
+  validation {
+    condition     = toset(keys(var.cloud_run_services)) == toset(["api", "stream-reader"])
+    error_message = "One entry per image of deploy/: api and stream-reader."
+  }
 }
 
 variable "kms_key_name" {
@@ -179,18 +182,25 @@ resource "google_cloudbuild_trigger" "service" {
   depends_on = [google_project_iam_member.deployer]
 }
 
-# The API image, on a push that changes what the image is built from. Markers of deployed
-# commits go to the sources bucket (api/<commit>.deployed), as the services' do.
-resource "google_cloudbuild_trigger" "api" {
+# Each image, on a push that changes what it is built from. Markers of deployed commits go to
+# the sources bucket (<image>/<commit>.deployed), as the services' do.
+# The API's trigger was a resource of its own before the reader's image had one.
+moved {
+  from = google_cloudbuild_trigger.api
+  to   = google_cloudbuild_trigger.image["api"]
+}
+
+resource "google_cloudbuild_trigger" "image" {
+  for_each        = var.cloud_run_services
   project         = var.project_id
   location        = var.region
-  name            = "api-${var.environment}"
-  description     = "${local.builds ? "Build, test, push and deploy" : "Promote"} the analysts' API image in ${var.environment}"
+  name            = "${each.key}-${var.environment}"
+  description     = "${local.builds ? "Build, test, push and deploy" : "Promote"} the ${each.key} image in ${var.environment}"
   service_account = google_service_account.deployer.id
-  filename        = local.builds ? "deploy/cloudbuild/api-build.yaml" : "deploy/cloudbuild/api-promote.yaml"
+  filename        = local.builds ? "deploy/cloudbuild/image-build.yaml" : "deploy/cloudbuild/image-promote.yaml"
 
-  # The image holds the library and its constraints, built by deploy/api/.
-  included_files = ["deploy/api/**", "shared/**", "constraints.txt"]
+  # The image holds the library and its constraints, built by deploy/<image>/.
+  included_files = ["deploy/${each.key}/**", "shared/**", "constraints.txt"]
 
   github {
     owner = var.github_owner
@@ -202,10 +212,11 @@ resource "google_cloudbuild_trigger" "api" {
 
   substitutions = merge(
     {
-      _REGION         = var.region
-      _REPOSITORY     = local.repository
-      _API_SERVICE    = var.api_service == null ? "" : var.api_service
-      _SOURCES_BUCKET = var.sources_bucket
+      _IMAGE             = each.key
+      _REGION            = var.region
+      _REPOSITORY        = local.repository
+      _CLOUD_RUN_SERVICE = each.value == null ? "" : each.value
+      _SOURCES_BUCKET    = var.sources_bucket
     },
     local.builds ? {} : {
       _PROMOTE_FROM            = local.promote_from_bucket
@@ -223,5 +234,5 @@ resource "google_cloudbuild_trigger" "api" {
 output "deployer_service_account" { value = google_service_account.deployer.email }
 output "deployer_member" { value = google_service_account.deployer.member }
 output "trigger_names" {
-  value = concat([for t in google_cloudbuild_trigger.service : t.name], [google_cloudbuild_trigger.api.name])
+  value = concat([for t in google_cloudbuild_trigger.service : t.name], [for t in google_cloudbuild_trigger.image : t.name])
 }

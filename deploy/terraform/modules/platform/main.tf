@@ -88,7 +88,10 @@ module "cicd" {
   github_owner         = var.github_owner
   github_repository    = var.github_repository
   kms_key_name         = var.kms_key_name
-  api_service          = one(module.api[*].service_name)
+  cloud_run_services = {
+    api           = one(module.api[*].service_name)
+    stream-reader = one(module.stream_reader[*].service_name)
+  }
 }
 
 # The analysts' API, once its image exists (null until CI has pushed one; CI deploys the
@@ -119,5 +122,6 @@ module "stream_reader" {
   topic_ids                = module.messaging.topic_ids
   lake_bucket              = module.storage.lake_bucket
   x_bearer_token_secret_id = module.secrets.x_bearer_token_secret_id
+  deployer                 = module.cicd.deployer_member
   deletion_protection      = var.deletion_protection
 }

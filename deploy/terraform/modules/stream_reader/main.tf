@@ -35,6 +35,11 @@ variable "x_bearer_token_secret_id" {
   type        = string
 }
 
+variable "deployer" {
+  description = "CI's deployer (cicd module output): it rolls out new images of the reader, and nothing else here."
+  type        = string
+}
+
 variable "deletion_protection" {
   type    = bool
   default = true
@@ -138,12 +143,30 @@ resource "google_cloud_run_v2_service" "reader" {
     }
   }
 
-  # gcloud (restarts, rollbacks: docs/operations.md) records itself as the service's client.
+  # The image is rolled out by CI (deploy/cloudbuild/deploy-image.sh), and gcloud (CI,
+  # restarts, rollbacks: docs/operations.md) records itself as the service's client:
+  # Terraform leaves those alone.
   lifecycle {
-    ignore_changes = [client, client_version]
+    ignore_changes = [template[0].containers[0].image, client, client_version]
   }
 
   depends_on = [google_secret_manager_secret_iam_member.reader_reads_token]
+}
+
+# CI owns the image version, Terraform everything else (as for the functions' code).
+resource "google_cloud_run_v2_service_iam_member" "deployer" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloud_run_v2_service.reader.name
+  role     = "roles/run.developer"
+  member   = var.deployer
+}
+
+# A new revision runs as the reader's account: the deployer may act as that account alone.
+resource "google_service_account_iam_member" "deployer_acts_as_reader" {
+  service_account_id = google_service_account.reader.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = var.deployer
 }
 
 output "service_account" { value = google_service_account.reader.email }
