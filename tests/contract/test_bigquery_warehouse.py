@@ -24,11 +24,12 @@ from trendwatch.adapters.gcp.bigquery_write import StorageWriteAppender
 from trendwatch.adapters.local.clock import ManualClock
 from trendwatch.app.aggregate import _RECOMPUTE, AggregateService
 from trendwatch.app.handling import Received
+from trendwatch.app.scheduled import Deduplicate
 from trendwatch.contracts.cloudevents import PubSubMessage
 from trendwatch.contracts.events import Sentiment, TextEnrichment, TweetEnriched
 from trendwatch.domain.tweets import Author, Interaction, Tweet
 from trendwatch.warehouse.schema import INDEXES, TABLES, table
-from trendwatch.warehouse.sql import merge_statement
+from trendwatch.warehouse.sql import deduplicate_statement, duplicates_statement, merge_statement
 
 PROJECT, DATASET = "trendwatch-prod", "trendwatch"
 T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -350,3 +351,50 @@ def test_a_refused_statement_raises_bad_request(fake: FakeBigQuery, warehouse: B
 
     with pytest.raises(exceptions.BadRequest, match="Unrecognized name: nope"):
         warehouse.execute("SELECT nope")
+
+
+def test_the_deduplicate_job_checks_each_append_only_table_and_repairs_with_typed_timestamps(
+    fake: FakeBigQuery, warehouse: BigQueryWarehouse
+) -> None:
+    def check_answer(keys: int) -> dict[str, Any]:
+        return {
+            "kind": "bigquery#queryResponse",
+            "jobReference": JOB,
+            "jobComplete": True,
+            "schema": {
+                "fields": [
+                    {"name": "duplicated_keys", "type": "INTEGER", "mode": "NULLABLE"},
+                    {"name": "lo", "type": "TIMESTAMP", "mode": "NULLABLE"},
+                    {"name": "hi", "type": "TIMESTAMP", "mode": "NULLABLE"},
+                ]
+            },
+            "totalRows": "1",
+            "rows": [
+                {
+                    "f": [
+                        {"v": str(keys)},
+                        {"v": "1793613600000000" if keys else None},
+                        {"v": "1793617200000000" if keys else None},
+                    ]
+                }
+            ],
+        }
+
+    appended = [t.name for t in TABLES if t.append_only]
+    # the first table has a duplicated key, the others none
+    fake.answers.extend(
+        [(200, check_answer(1)), (200, DML_ANSWER)] + [(200, check_answer(0))] * (len(appended) - 1)
+    )
+
+    repaired = Deduplicate(warehouse, ManualClock(T0)).run()
+
+    assert repaired == {appended[0]: 1}
+    queries = [q["query"] for q in fake.queries]
+    assert queries[0] == duplicates_statement(table(appended[0]))
+    assert queries[1] == deduplicate_statement(table(appended[0]))
+    assert queries[2:] == [duplicates_statement(table(name)) for name in appended[1:]]
+    span = {p["name"]: p for p in fake.queries[1]["queryParameters"]}
+    assert span == {
+        "lo": scalar("TIMESTAMP", "2026-11-02 10:00:00+00:00") | {"name": "lo"},
+        "hi": scalar("TIMESTAMP", "2026-11-02 11:00:00+00:00") | {"name": "hi"},
+    }

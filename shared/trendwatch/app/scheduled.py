@@ -15,7 +15,7 @@ ticks of one batch naming the same job run it once.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from trendwatch.app.handling import Received
 from trendwatch.app.insights import emerging_topics, influencers
@@ -87,7 +87,9 @@ class Deduplicate:
         for tbl in (t for t in TABLES if t.append_only):
             [found] = self._warehouse.query(duplicates_statement(tbl), {"since": since})
             if found["duplicated_keys"]:
-                self._warehouse.execute(deduplicate_statement(tbl), {"lo": found["lo"], "hi": found["hi"]})
+                # Rows come back JSON-friendly (ISO text); parameters must be typed TIMESTAMP again.
+                span = {end: datetime.fromisoformat(str(found[end])) for end in ("lo", "hi")}
+                self._warehouse.execute(deduplicate_statement(tbl), span)
                 repaired[tbl.name] = found["duplicated_keys"]
                 log.warning(
                     "duplicated rows removed", extra={"table": tbl.name, "keys": found["duplicated_keys"]}
