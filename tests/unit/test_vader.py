@@ -34,6 +34,7 @@ RULE_CASES = [
     "great!!!!!! awful?? bad????",
     "good? bad?! ok!!! fine???",
     "nice ok?? ok?",
+    "good, great. Good GREAT love it so much, hate this, bad of them",
     "Make sure you :) or :D today!",
     "Catch utf-8 emoji such as 💘 and 💋 and 😁",
     "😁abc 😁😁 x😁 ❤️",
@@ -68,3 +69,9 @@ def test_readable_scores_from_the_tokens_are_those_of_the_readable_text() -> Non
     extra = ["#LoveIt😍 😍#HateIt x😍y 😍 😍😍!!! @bob 💘https://t.co/x ❤️?? #ok", "RT @a: 😍", "@a http://x"]
     for text in [*texts, *RULE_CASES, *extra]:
         assert readable_polarity_scores(text) == polarity_scores(readable_text(text)), text
+
+
+def test_no_lexicon_word_has_a_valence_of_zero() -> None:
+    """A lexicon word that no rule reads around keeps its valence as it is (see ``_RULE_WORDS``):
+    the library adds 0.0 to it, which changes nothing but the sign of a zero."""
+    assert all(valence != 0 for valence in LIBRARY.lexicon.values())

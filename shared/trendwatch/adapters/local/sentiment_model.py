@@ -120,7 +120,9 @@ def _scanned(token: Token) -> tuple[str, ...] | None:
         if "@" in lowered or _WORD_CHAR.search(lowered):
             return None
         return tuple(_TOKEN.findall(lowered))
-    return tuple(_TOKEN.findall(_REPEATS.sub(r"\1\1", lowered)))
+    if _REPEATS.search(lowered):  # (cheaper than a substitution that finds nothing)
+        lowered = _REPEATS.sub(r"\1\1", lowered)
+    return tuple(_TOKEN.findall(lowered))
 
 
 _SCANNED: TokenCache[Token, tuple[str, ...] | None] = TokenCache(_scanned)

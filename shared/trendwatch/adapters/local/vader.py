@@ -61,6 +61,8 @@ def _emoji_candidates() -> re.Pattern[str]:
 
 def _describe_emojis(text: str) -> str:
     """Emojis replaced by their descriptions, preceded by a space unless one is there."""
+    if text.isascii():  # no emoji, nor any of the few other characters the library replaces
+        return text
     emojis: dict[str, str] = _analyzer().emojis
 
     def description(match: re.Match[str]) -> str:
@@ -84,13 +86,18 @@ class _Word(NamedTuple):
     upper: bool
     #: In the lexicon and not a booster: the rules run around it; any other word scores 0.
     scored: bool
+    #: A word some rule reads around a lexicon word (see :data:`_RULE_WORDS`).
+    rule: bool
 
 
 def _word(token: str) -> _Word:
     stripped = token.strip(string.punctuation)
     text = token if len(stripped) <= 2 else stripped
     lower = text.lower()
-    return _Word(text, lower, text.isupper(), lower in _analyzer().lexicon and lower not in BOOSTER_DICT)
+    rule = lower in _RULE_WORDS or lower in BOOSTER_DICT or _negated(lower)
+    return _Word(
+        text, lower, text.isupper(), lower in _analyzer().lexicon and lower not in BOOSTER_DICT, rule
+    )
 
 
 _WORDS: TokenCache[str, _Word] = TokenCache(_word)
@@ -134,7 +141,7 @@ def readable_polarity_scores(text: str) -> tuple[float, float, float, float]:
 #: The library's scores of a text without words, and of one whose words all score 0.
 _NO_WORDS = (0.0, 0.0, 0.0, 0.0)
 _UNSCORED = (0.0, 1.0, 0.0, 0.0)
-_TEXT, _LOWER, _UPPER, _SCORED = (operator.itemgetter(i) for i in range(4))
+_TEXT, _LOWER, _UPPER, _SCORED, _RULE = (operator.itemgetter(i) for i in range(5))
 
 
 def _sentiments(read: list[_Word]) -> list[float] | None:
@@ -145,10 +152,16 @@ def _sentiments(read: list[_Word]) -> list[float] | None:
     words = list(map(_TEXT, read))
     lowered = list(map(_LOWER, read))
     sentiments: list[float] = [0] * len(read)  # the library's integer 0 for unscored words
-    is_cap_diff = 0 < len(read) - sum(map(_UPPER, read)) < len(read)
+    upper = list(map(_UPPER, read))
+    is_cap_diff = 0 < len(read) - sum(upper) < len(read)
+    rules = list(map(_RULE, read))
+    lexicon: dict[str, float] = _analyzer().lexicon
     for i in itertools.compress(range(len(read)), scored):
         if not (lowered[i] == "kind" and i < len(read) - 1 and lowered[i + 1] == "of"):
-            sentiments[i] = _valence(words, lowered, i, is_cap_diff)
+            if (upper[i] and is_cap_diff) or any(rules[max(i - 3, 0) : i + 3]):
+                sentiments[i] = _valence(words, lowered, i, is_cap_diff)
+            else:  # no rule applies: its lexicon valence (plus 0.0 for each word before it)
+                sentiments[i] = lexicon[lowered[i]]
     if "but" in lowered:
         sentiments = SentimentIntensityAnalyzer._but_check(words, sentiments)
     return sentiments
@@ -171,7 +184,7 @@ def _score_valence(sentiments: Sequence[float], text: str) -> tuple[float, float
     # _sift_sentiment_scores, on the words that score (the others count as neutral)
     pos_sum = 0.0
     neg_sum = 0.0
-    scoring = [score for score in sentiments if score]
+    scoring = list(itertools.compress(sentiments, sentiments))
     neu_count = len(sentiments) - len(scoring)
     for score in scoring:
         if score > 0:
@@ -266,6 +279,27 @@ def _negation_check(valence: float, lowered: Sequence[str], start_i: int, i: int
 _IDIOM_WORDS = frozenset(
     word for key in (*SPECIAL_CASES, *BOOSTER_DICT) if " " in key for word in key.split(" ")
 )
+
+
+#: Words that the rules of :func:`_valence` look for within three words before a lexicon word,
+#: the word itself and two after it, besides boosters and negations: "no" (and "or", "nor"
+#: after one), "never", "without", "doubt", "so" and "this" of the negation checks, "least",
+#: "kind" and "of", and the words of idioms. A lexicon word without any of them around it (nor
+#: capitals that stand out) keeps its lexicon valence, as every rule leaves it as it is (the
+#: lexicon holds no valence of zero, whose sign adding 0.0 could change).
+_RULE_WORDS = _IDIOM_WORDS | {
+    "no",
+    "or",
+    "nor",
+    "never",
+    "without",
+    "doubt",
+    "so",
+    "this",
+    "least",
+    "kind",
+    "of",
+}
 
 
 def _special_idioms_check(valence: float, lowered: Sequence[str], i: int) -> float:
