@@ -72,6 +72,7 @@ TRICKY = [
     "https://t.co/x HTTP://X.FR httpſ://x www.shop.fr awww.x https http://",
     "İstanbul K ſ café\u0301 😍\ufe0f👍🏽 …!!! ??",
     "RT @Bob: RT @Ann: nested",
+    "vintage leather biker jacket summer sale collection #SummerDressCollectionNewSeason2024Edition x",
     "",
 ]
 

@@ -100,9 +100,9 @@ V = TypeVar("V")
 
 
 class TokenCache(dict[K, V]):
-    """What ``compute`` makes of each token, computed once (tokens recur a lot) and read in C:
-    ``map(cache.__getitem__, tokens)`` calls no Python function for a token seen before.
-    Holds at most :data:`MAX_CACHED_TOKENS` entries, then starts over."""
+    """What ``compute`` makes of each token (or other small key), computed once (tokens recur a
+    lot) and read in C: ``map(cache.__getitem__, tokens)`` calls no Python function for a token
+    seen before. Holds at most :data:`MAX_CACHED_TOKENS` entries, then starts over."""
 
     def __init__(self, compute: Callable[[K], V]) -> None:
         super().__init__()
@@ -278,19 +278,14 @@ def extract_keyphrases(text: str, lang: str | None) -> tuple[str, ...]:
     Stopwords, numbers, single letters, punctuation, emojis, URLs and mentions end a run; a
     hashtag is a run of its own, split into words (``#SummerDress`` -> ``summer dress``).
     """
-    # The tokens' fragments are joined and split at the breaks: a few operations per run
-    # rather than per token. A run's words are one space apart (no word holds a space).
+    # The tokens' fragments joined: a run's words are one space apart (no word holds a space),
+    # a break between runs is a line break; a regular expression cuts the runs into phrases.
     fragments = _phrase_fragments(stopwords(lang))
-    phrases: dict[str, None] = {}
-    for run in map(str.strip, " ".join(map(fragments.__getitem__, scan(text))).split(_BREAK)):
-        if run.count(" ") < _MAX_PHRASE_WORDS:
-            if run:
-                phrases[run] = None
-        else:
-            run_words = run.split(" ")
-            for i in range(0, len(run_words), _MAX_PHRASE_WORDS):
-                phrases[" ".join(run_words[i : i + _MAX_PHRASE_WORDS])] = None
-    return tuple(phrases)
+    return tuple(dict.fromkeys(_PHRASES.findall(" ".join(map(fragments.__getitem__, scan(text))))))
+
+
+#: Up to :data:`_MAX_PHRASE_WORDS` words of one run, one space apart, the first ones first.
+_PHRASES = re.compile(rf"\S+(?: \S+){{0,{_MAX_PHRASE_WORDS - 1}}}")
 
 
 def _french_singular(word: str) -> str:

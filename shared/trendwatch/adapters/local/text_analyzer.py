@@ -26,6 +26,7 @@ from trendwatch.contracts.events import Entity, Sentiment, SentimentLabel, TextE
 from trendwatch.domain.language import FUNCTION_WORDS_VERSION, Vote, function_word_vote
 from trendwatch.domain.slang import slang_polarity, slang_version
 from trendwatch.domain.text import (
+    TokenCache,
     categorize_text,
     detection_text,
     extract_entities,
@@ -163,6 +164,16 @@ def vote_confidence(vote: Vote) -> float:
     return round(vote.votes / (vote.votes + others + 1), 4)
 
 
+def _settled(vote_and_hint: tuple[Vote, str | None]) -> tuple[str, float] | None:
+    """The language and confidence of a vote that settles the language, else ``None``."""
+    vote, hint = vote_and_hint
+    return (str(vote.lang), vote_confidence(vote)) if settled_by_vote(vote, hint) else None
+
+
+#: :func:`_settled` of each vote and hint (there are few different ones).
+_SETTLED: TokenCache[tuple[Vote, str | None], tuple[str, float] | None] = TokenCache(_settled)
+
+
 class LanguageIdentifier:
     """Language of short noisy texts, X's hint as a prior.
 
@@ -183,12 +194,11 @@ class LanguageIdentifier:
 
     def identify(self, texts: Sequence[str], hints: Sequence[str | None]) -> list[tuple[str, float]]:
         """``(iso code, confidence)`` per text, in order."""
-        results: list[tuple[str, float] | None] = [None] * len(texts)
-        if self._vote:
-            for i, (text, hint) in enumerate(zip(texts, hints, strict=True)):
-                vote = function_word_vote(text)
-                if settled_by_vote(vote, hint):
-                    results[i] = (str(vote.lang), vote_confidence(vote))
+        results: list[tuple[str, float] | None] = (
+            list(map(_SETTLED.__getitem__, zip(map(function_word_vote, texts), hints, strict=True)))
+            if self._vote
+            else [None] * len(texts)
+        )
         open_ = [i for i, result in enumerate(results) if result is None]
         plain = [detection_text(texts[i]) for i in open_]
         confidences = self._detector.compute_language_confidence_values_in_parallel(plain)
