@@ -142,10 +142,10 @@ def _scanned_tokens(text: str) -> list[str] | None:
                 return None
     if ("#" in text or "＃" in text) and _HASHTAG_GOES_ON.search(text):
         return None
-    parts = list(map(_SCANNED.__getitem__, scan(text)))
-    if None in parts:
+    try:
+        found = list(itertools.chain.from_iterable(map(_SCANNED.__getitem__, scan(text))))  # type: ignore[arg-type]
+    except TypeError:  # a token _scanned turns down (None)
         return None
-    found = list(itertools.chain.from_iterable(parts))  # type: ignore[arg-type]
     return [*_RETWEET_TOKENS, *found] if RETWEET_PREFIX.match(text) else found
 
 

@@ -95,9 +95,9 @@ def _word(token: str) -> _Word:
     text = token if len(stripped) <= 2 else stripped
     lower = text.lower()
     rule = lower in _RULE_WORDS or lower in BOOSTER_DICT or _negated(lower)
-    return _Word(
-        text, lower, text.isupper(), lower in _analyzer().lexicon and lower not in BOOSTER_DICT, rule
-    )
+    scored = lower in _analyzer().lexicon and lower not in BOOSTER_DICT
+    # tuple.__new__ rather than _Word(): a named tuple's own __new__ is a Python function
+    return tuple.__new__(_Word, (text, lower, text.isupper(), scored, rule))
 
 
 _WORDS: TokenCache[str, _Word] = TokenCache(_word)
