@@ -68,13 +68,17 @@ def _owner(token: Token) -> str | None:
 _OWNER: TokenCache[Token, str | None] = TokenCache(_owner)
 
 
+_NO_VOTE = Vote(None, 0, 0)
+
+
 def function_word_vote(text: str) -> Vote:
     """Count the distinctive function words of each watched language in ``text``."""
     found = list(filter(None, map(_OWNER.__getitem__, scan(text))))
     if not found:
-        return Vote(None, 0, 0)
+        return _NO_VOTE
     if found.count(found[0]) == len(found):  # one language only (most texts): no need to rank
-        return Vote(found[0], len(found), len(found))
+        # tuple.__new__ rather than Vote(): a named tuple's own __new__ is a Python function
+        return tuple.__new__(Vote, (found[0], len(found), len(found)))
     ranked = Counter(found).most_common(2)
     if not ranked:
         return Vote(None, 0, 0)

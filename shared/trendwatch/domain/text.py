@@ -92,6 +92,8 @@ class EntityMention(NamedTuple):
 
 def strip_retweet_prefix(text: str) -> str:
     """``RT @user: what was said`` -> ``what was said``; any other text unchanged."""
+    if text[:2].lower() != "rt" and not text[:1].isspace():  # what the prefix starts with
+        return text
     return RETWEET_PREFIX.sub("", text)
 
 
