@@ -20,7 +20,12 @@ from trendwatch.adapters.local.clock import SystemClock
 from trendwatch.app import decoding
 from trendwatch.app.dead_letters import DeadLetterSink
 from trendwatch.app.handling import DeadLetters, pubsub_batch_handler, storage_handler
-from trendwatch.contracts.topology import DEDUPLICATE_JOB, INFLUENCE_JOB, TREND_ALERTS_JOB
+from trendwatch.contracts.topology import (
+    DEDUPLICATE_JOB,
+    INFLUENCE_JOB,
+    TREND_ALERTS_JOB,
+    WAREHOUSE_INDEXES_JOB,
+)
 from trendwatch.observability import TracedPublisher, configure_logging
 from trendwatch.observability.telemetry import configure_telemetry
 from trendwatch.ports import (
@@ -129,7 +134,7 @@ def build_handlers(service: str, container: Container) -> dict[str, BatchHandler
             }
         case "aggregate":
             from trendwatch.app.aggregate import AggregateService
-            from trendwatch.app.scheduled import Deduplicate, InfluenceRecompute, ScheduledJobs
+            from trendwatch.app.scheduled import Deduplicate, EnsureIndexes, InfluenceRecompute, ScheduledJobs
 
             aggregate = AggregateService(container.warehouse, container.clock)
             tweets, media = route_of["on_tweet_enriched"], route_of["on_media_enriched"]
@@ -140,6 +145,7 @@ def build_handlers(service: str, container: Container) -> dict[str, BatchHandler
                         container.warehouse, embed=container.text_embedder.embed
                     ).run,
                     DEDUPLICATE_JOB: Deduplicate(container.warehouse, container.clock).run,
+                    WAREHOUSE_INDEXES_JOB: EnsureIndexes(container.warehouse).run,
                 }
             )
             return {

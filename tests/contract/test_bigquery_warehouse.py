@@ -24,7 +24,7 @@ from trendwatch.adapters.gcp.bigquery_write import StorageWriteAppender
 from trendwatch.adapters.local.clock import ManualClock
 from trendwatch.app.aggregate import _RECOMPUTE, AggregateService
 from trendwatch.app.handling import Received
-from trendwatch.app.scheduled import Deduplicate
+from trendwatch.app.scheduled import Deduplicate, EnsureIndexes
 from trendwatch.contracts.cloudevents import PubSubMessage
 from trendwatch.contracts.events import Sentiment, TextEnrichment, TweetEnriched
 from trendwatch.domain.tweets import Author, Interaction, Tweet
@@ -227,7 +227,7 @@ def test_query_returns_rows_as_dicts_of_json_friendly_values(
 def test_ensure_schema_creates_every_table_then_every_index_qualified_by_the_dataset(
     fake: FakeBigQuery, warehouse: BigQueryWarehouse
 ) -> None:
-    warehouse.ensure_schema()
+    assert warehouse.ensure_schema() == []
 
     sent = [q["query"] for q in fake.queries]
     assert sent[: len(TABLES)] == [t.bigquery_ddl(f"{PROJECT}.{DATASET}") for t in TABLES]
@@ -238,6 +238,34 @@ def test_ensure_schema_creates_every_table_then_every_index_qualified_by_the_dat
         "(embedding) STORING (model, lang, created_at) OPTIONS (index_type = 'IVF', distance_type = 'COSINE')",
     ]
     assert len(sent) == len(TABLES) + len(INDEXES)
+
+
+def test_the_daily_index_job_creates_what_it_can_and_names_the_index_bigquery_refused(
+    fake: FakeBigQuery, warehouse: BigQueryWarehouse
+) -> None:
+    # BigQuery refuses the vector index while the table is too small to train it.
+    refusal = {
+        "code": 400,
+        "message": "Not enough rows to train the vector index",
+        "status": "INVALID_ARGUMENT",
+    }
+    fake.answers.extend(
+        [
+            (200, DML_ANSWER),
+            (
+                400,
+                {"error": {**refusal, "errors": [{"reason": "invalidQuery", "message": refusal["message"]}]}},
+            ),
+        ]
+    )
+
+    pending = EnsureIndexes(warehouse).run()
+
+    assert pending == ["tweet_embeddings_ivf"]
+    assert [q["query"].split(" ON ")[0] for q in fake.queries] == [
+        "CREATE SEARCH INDEX IF NOT EXISTS tweets_text",
+        "CREATE VECTOR INDEX IF NOT EXISTS tweet_embeddings_ivf",
+    ]
 
 
 def test_merge_rows_sends_one_merge_with_the_deduplicated_rows_as_a_struct_array(

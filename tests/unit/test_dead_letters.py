@@ -38,6 +38,9 @@ class AnsweringWarehouse:
     def append_rows(self, table: str, rows: Sequence[Row]) -> None:
         raise AssertionError("listing only reads")
 
+    def ensure_indexes(self) -> list[str]:
+        raise AssertionError("listing only reads")
+
 
 def test_every_criterion_is_a_parameter_bigquery_can_type() -> None:
     warehouse = AnsweringWarehouse([])

@@ -244,6 +244,9 @@ class RecordingWarehouse:
     def append_rows(self, table: str, rows: Sequence[Row]) -> None:
         raise AssertionError("grouping only reads")
 
+    def ensure_indexes(self) -> list[str]:
+        raise AssertionError("grouping only reads")
+
 
 def test_candidate_lookup_parses_as_bigquery_with_parameters_bigquery_can_type() -> None:
     # The whole-picture hash has its top bit set: over INT64's range unless passed as signed.

@@ -16,6 +16,7 @@ from trendwatch.contracts.cloudevents import PubSubMessage, StorageObject
 from trendwatch.runtime.delivery import Delivery, routes
 from trendwatch.runtime.router import DeliveryStore, Router
 from trendwatch.runtime.router_client import RouterClient, RouterError, RouterUnavailableError
+from trendwatch.runtime.warehouse_http import WarehouseClient, WarehouseServiceError
 from trendwatch.settings import Settings
 
 PROJECT = "test-project"
@@ -169,3 +170,25 @@ def test_client_says_clearly_when_the_router_is_unreachable() -> None:
         pytest.raises(RouterUnavailableError, match=r"router at http://127\.0\.0\.1:9 is unreachable"),
     ):
         client.publish("tweets-raw", b"x")
+
+
+def test_service_processes_reach_the_one_warehouse_through_the_router(
+    settings: Settings, services: FakeServices
+) -> None:
+    edge = {"tweet_id": "1", "kind": "mention", "source_user_id": "7", "target_user_id": "9"}
+    with Router(settings, services.endpoints) as router:
+        client = WarehouseClient(router.url)
+        try:
+            client.append_rows("interactions", [edge | {"created_at": "2026-11-02T10:00:00+00:00"}])
+            client.append_rows(
+                "interactions", [edge | {"created_at": "2026-11-02T10:00:00+00:00"}]
+            )  # a retry
+            rows = client.query("SELECT tweet_id, target_user_id FROM interactions")
+            pending = client.ensure_indexes()
+            with pytest.raises(WarehouseServiceError, match="not an append-only table"):
+                client.append_rows("users", [{"user_id": "7"}])
+        finally:
+            client.close()
+
+    assert rows == [{"tweet_id": "1", "target_user_id": "9"}]
+    assert pending == []

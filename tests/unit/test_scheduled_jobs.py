@@ -13,7 +13,7 @@ from trendwatch.adapters.local.clock import ManualClock
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 from trendwatch.app.decoding import scheduled_job
 from trendwatch.app.handling import Received
-from trendwatch.app.scheduled import Deduplicate, ScheduledJobs
+from trendwatch.app.scheduled import Deduplicate, EnsureIndexes, ScheduledJobs
 from trendwatch.cli import main
 from trendwatch.contracts.cloudevents import InvalidEvent, PubSubMessage
 from trendwatch.contracts.events import ScheduledJob
@@ -163,3 +163,7 @@ def test_the_deduplicate_command_explains_a_missing_warehouse(tmp_path: Path) ->
 
     assert result.exit_code == 1
     assert "no warehouse at" in result.output
+
+
+def test_the_index_job_has_nothing_to_create_on_the_local_warehouse(warehouse: DuckDBWarehouse) -> None:
+    assert EnsureIndexes(warehouse).run() == []

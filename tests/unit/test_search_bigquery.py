@@ -50,6 +50,9 @@ class RecordingWarehouse:
     def append_rows(self, table: str, rows: Sequence[Row]) -> None:
         raise AssertionError("search only reads")
 
+    def ensure_indexes(self) -> list[str]:
+        raise AssertionError("search only reads")
+
 
 def functions(sql: str) -> set[str]:
     tree = sqlglot.parse_one(sql, read="bigquery", error_level=sqlglot.ErrorLevel.RAISE)

@@ -100,7 +100,12 @@ def test_every_schedule_ticks_the_scheduled_jobs_topic_that_aggregate_consumes()
         s.name: {"job": s.job, "cron": s.cron, "description": s.description, "topic": "scheduled-jobs"}
         for s in TOPOLOGY.schedules
     }
-    assert {s.job for s in TOPOLOGY.schedules} == {"trend-alerts", "influence", "deduplicate"}
+    assert {s.job for s in TOPOLOGY.schedules} == {
+        "trend-alerts",
+        "influence",
+        "deduplicate",
+        "warehouse-indexes",
+    }
     assert locals_["subscriptions"]["aggregate-scheduled-jobs"]["topic"] == "scheduled-jobs"
     assert "trend-alerts" in locals_["services"]["aggregate"]["publishes"]
 

@@ -95,3 +95,23 @@ class Deduplicate:
                     "duplicated rows removed", extra={"table": tbl.name, "keys": found["duplicated_keys"]}
                 )
         return repaired
+
+
+class EnsureIndexes:
+    """The warehouse's search and vector indexes, created once their tables can hold them.
+
+    Terraform creates the tables but cannot create indexes (a ``google_bigquery_job`` id is
+    unique forever, so its DDL could never run again), and BigQuery builds a vector index only
+    from enough rows: a daily ``IF NOT EXISTS`` creates what is missing, costs nothing once
+    everything exists, and recreates an index someone dropped.
+    """
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self._warehouse = warehouse
+
+    def run(self) -> list[str]:
+        """Returns the indexes still missing (logged; tried again on the next run)."""
+        pending = self._warehouse.ensure_indexes()
+        if pending:
+            log.warning("indexes not created yet", extra={"indexes": pending})
+        return pending

@@ -134,6 +134,7 @@ SCHEDULED_JOBS = "scheduled-jobs"
 TREND_ALERTS_JOB = "trend-alerts"
 INFLUENCE_JOB = "influence"
 DEDUPLICATE_JOB = "deduplicate"
+WAREHOUSE_INDEXES_JOB = "warehouse-indexes"
 #: How far back (event time) the deduplicate job looks: Pub/Sub keeps an unacked message at
 #: most 7 days, so a redelivered fact is at most that old, plus a day of slack for tweets that
 #: were already late. Older duplicates (a backfill replayed twice) need a wider run by hand.
@@ -160,6 +161,12 @@ _SCHEDULES = (
         DEDUPLICATE_JOB,
         "*/10 * * * *",
         "Keep one row of each key of the append-only tables",
+    ),
+    Schedule(
+        "warehouse-indexes-daily",
+        WAREHOUSE_INDEXES_JOB,
+        "17 3 * * *",
+        "Create the search and vector indexes that do not exist yet",
     ),
 )
 

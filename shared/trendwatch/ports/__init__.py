@@ -93,6 +93,13 @@ class Warehouse(Protocol):
         that is not append-only, so that every appended table is one the job deduplicates."""
         ...
 
+    def ensure_indexes(self) -> list[str]:
+        """Create the search and vector indexes that do not exist yet (BigQuery: ``INDEXES``,
+        ``IF NOT EXISTS``); returns the names of those that could not be created now (a vector
+        index needs rows to train on), to be tried again. DuckDB has none to create: local
+        search builds its own full-text index."""
+        ...
+
 
 @dataclass(frozen=True)
 class TextItem:

@@ -54,6 +54,8 @@ def serve(warehouse: Warehouse, op: str, body: bytes) -> bytes:
         merge = msgspec.msgpack.decode(body, type=MergeRequest)
         warehouse.merge_rows(merge.table, merge.rows, update=merge.update, update_when=merge.update_when)
         return msgspec.msgpack.encode(None)
+    if op == "indexes":
+        return msgspec.msgpack.encode(warehouse.ensure_indexes())
     if op == "append":
         append = msgspec.msgpack.decode(body, type=AppendRequest)
         warehouse.append_rows(append.table, append.rows)
@@ -95,6 +97,10 @@ class WarehouseClient:
     def append_rows(self, table: str, rows: Sequence[Row]) -> None:
         if rows:
             self._call("append", AppendRequest(table, [dict(r) for r in rows]))
+
+    def ensure_indexes(self) -> list[str]:
+        pending: list[str] = self._call("indexes", QueryRequest(""))
+        return pending
 
     def close(self) -> None:
         self._http.close()

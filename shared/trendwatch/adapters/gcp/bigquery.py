@@ -23,12 +23,16 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from google.api_core import exceptions
 from google.cloud import bigquery
 
 from trendwatch.adapters.gcp.bigquery_write import StorageWriteAppender
+from trendwatch.observability import get_logger
 from trendwatch.ports import Row
 from trendwatch.warehouse.schema import INDEXES, TABLES, Column, table
 from trendwatch.warehouse.sql import merge_statement
+
+log = get_logger(__name__)
 
 QueryParameter = bigquery.ScalarQueryParameter | bigquery.ArrayQueryParameter | bigquery.StructQueryParameter
 
@@ -120,13 +124,25 @@ class BigQueryWarehouse:
                 self._client = bigquery.Client(project=self.project, location=self.location)
             return self._client
 
-    def ensure_schema(self) -> None:
+    def ensure_schema(self) -> list[str]:
         """Create every missing table (``CREATE TABLE IF NOT EXISTS``, with partitioning and
-        clustering), then every missing search and vector index (``IF NOT EXISTS`` too)."""
+        clustering), then every missing index (:meth:`ensure_indexes`, whose result it returns)."""
         for tbl in TABLES:
             self.execute(tbl.bigquery_ddl(self.dataset))
+        return self.ensure_indexes()
+
+    def ensure_indexes(self) -> list[str]:
+        """``CREATE ... INDEX IF NOT EXISTS`` for every index; one BigQuery refuses (a vector
+        index on a table with too few rows to train it) is logged and named in the result,
+        and the others are still created."""
+        pending = []
         for index in INDEXES:
-            self.execute(index.bigquery_ddl(self.dataset))
+            try:
+                self.execute(index.bigquery_ddl(self.dataset))
+            except exceptions.GoogleAPICallError as exc:
+                log.warning("index not created yet", extra={"index": index.name, "error": str(exc)})
+                pending.append(index.name)
+        return pending
 
     def _run(self, sql: str, parameters: Sequence[QueryParameter]) -> Any:
         config = bigquery.QueryJobConfig(default_dataset=self.dataset, query_parameters=list(parameters))

@@ -129,6 +129,10 @@ class DuckDBWarehouse:
             raise ValueError(f"{table_name} is not an append-only table; use merge_rows")
         self.merge_rows(table_name, rows, update=False)
 
+    def ensure_indexes(self) -> list[str]:
+        """Nothing to create: local search builds DuckDB's full-text index itself."""
+        return []
+
     def close(self) -> None:
         with self._lock:
             self._connection.close()
