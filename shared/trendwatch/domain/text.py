@@ -1,7 +1,9 @@
 """Tweet text, taken apart: tokens, hashtags, mentions, keyphrases, retail categories, brands.
 
 Pure and fast (it runs on thousands of tweets a second): one regular-expression scan per
-text (cached, so the extractors below share it), per-word normalisation cached too. The
+text (cached, so the extractors below share it), and what each extractor makes of a token
+cached per token (:class:`TokenCache`), so that a text costs a few operations in C per
+extractor rather than a Python loop over its tokens. The
 retail taxonomy (categories with English and French keywords, and known brands) ships as
 ``trendwatch/data/taxonomy.json`` and is read once.
 """
