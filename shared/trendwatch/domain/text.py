@@ -1,9 +1,10 @@
 """Tweet text, taken apart: tokens, hashtags, mentions, keyphrases, retail categories, brands.
 
 Pure and fast (it runs on thousands of tweets a second): one regular-expression scan per
-text (cached, so the extractors below share it), and what each extractor makes of a token
-cached per token (:class:`TokenCache`), so that a text costs a few operations in C per
-extractor rather than a Python loop over its tokens. The
+text (cached, so the extractors below share it); on the enrichment's hot path (key phrases,
+the readable text, and the language vote, slang and sentiment tokens built on the scan) what is
+made of a token is cached per token (:class:`TokenCache`), so that a text costs a few
+operations in C rather than a Python loop over its tokens. The
 retail taxonomy (categories with English and French keywords, and known brands) ships as
 ``trendwatch/data/taxonomy.json`` and is read once.
 """
