@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from trendwatch.adapters.local.text_analyzer import SLANG_ODDS, LocalTextAnalyzer, with_slang
+from trendwatch.adapters.local.sentiment_model import vader_scores
+from trendwatch.adapters.local.text_analyzer import SLANG_ODDS, SLANG_VALENCE, LocalTextAnalyzer, with_slang
 from trendwatch.domain.slang import normalize, slang_polarity, tokens
 from trendwatch.domain.text import scan, split_hashtag
 from trendwatch.evaluation.text import language_cases, read_sets
@@ -134,3 +136,31 @@ def test_tokens_of_the_labelled_tweets_are_those_of_the_plain_computation() -> N
     extra = ["this jacket is FIIIRE 🔥🔥, not fire!", "#NoCap c'est pas ouf… @bob https://x.fr"]
     for text in [text for text, _ in language_cases(read_sets(DATA))] + extra:
         assert tokens(text) == reference_tokens(text), text
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"), [("esta chaqueta es 🔥🔥 de verdad", "es"), ("diese Jacke ist 🔥", "de")]
+)
+def test_languages_without_a_model_of_ours_read_emoji_slang_as_slang(
+    analyzer: LocalTextAnalyzer, text: str, hint: str
+) -> None:
+    [result] = analyzer.analyze([TextItem("1", text, hint)])
+
+    assert result.lang == hint
+    assert result.sentiment.label == "positive"  # VADER alone spells 🔥 "fire": negative
+    assert result.model_versions["sentiment"].startswith("vader-")
+    assert result.model_versions["sentiment_slang"].startswith("trendwatch-slang-")
+
+
+def test_for_vader_each_cue_adds_the_valence_of_good_to_the_text_read_without_it(
+    analyzer: LocalTextAnalyzer,
+) -> None:
+    with_cue, without = "esta chaqueta es terrible 💯", "esta chaqueta es terrible"
+    [plain] = analyzer.analyze([TextItem("1", without, "es")])
+    [slang] = analyzer.analyze([TextItem("2", with_cue, "es")])
+
+    compound = float(vader_scores([without])[0][-1])
+    valence = compound * math.sqrt(15 / (1 - compound**2)) + SLANG_VALENCE
+    assert plain.sentiment.score == round(compound, 4) < 0  # no cue: VADER's own score
+    assert slang.sentiment.score == round(valence / math.sqrt(valence**2 + 15), 4)
+    assert plain.sentiment.score < slang.sentiment.score

@@ -132,6 +132,13 @@ def slang_version() -> int:
     return _slang_file().version
 
 
+@cache
+def language_neutral_cues() -> tuple[str, ...]:
+    """The emojis of ``slang.json``'s language-neutral section (🔥, 💯…): slang in any language."""
+    section = _slang_file().languages["*"]
+    return tuple(cue for group in _POLARITY for cue in getattr(section, group))
+
+
 def _parse(pattern: str, classes: dict[str, frozenset[str]]) -> tuple[Item, ...]:
     return tuple(
         classes[item[1:-1]] if item.startswith("<") else item if item == _END else normalize(item)

@@ -7,6 +7,7 @@ Everything it uses ships inside PyPI wheels or this package; nothing is download
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from importlib.metadata import version
 from typing import Literal, NamedTuple
@@ -24,7 +25,7 @@ from trendwatch.adapters.local.sentiment_model import (
 )
 from trendwatch.contracts.events import Entity, Sentiment, SentimentLabel, TextEnrichment
 from trendwatch.domain.language import FUNCTION_WORDS_VERSION, Vote, function_word_vote
-from trendwatch.domain.slang import slang_polarity, slang_version
+from trendwatch.domain.slang import language_neutral_cues, slang_polarity, slang_version
 from trendwatch.domain.text import (
     TokenCache,
     categorize_text,
@@ -80,6 +81,10 @@ VADER_NEUTRAL_BAND = 0.05
 #: neutral and of neutral against negative: enough to outweigh what the models learnt of the
 #: literal sense (the English model gives 🔥 alone P(negative) 0.94, "this jacket is fire" 0.69).
 SLANG_ODDS = 20.0
+#: VADER turns the sum of its words' valences into the compound score as x / sqrt(x² + alpha).
+_VADER_ALPHA = 15.0
+#: The valence one language-neutral slang cue adds for VADER: that of "good" in its lexicon.
+SLANG_VALENCE = 1.9
 
 
 class ModelId(NamedTuple):
@@ -219,6 +224,33 @@ def _vader_sentiment(scores: npt.NDArray[np.float64]) -> Sentiment:
     return Sentiment(_label(compound, VADER_NEUTRAL_BAND), compound)
 
 
+def _vader_sentiments(texts: Sequence[str]) -> list[Sentiment]:
+    """VADER for languages without a model of ours, with the language-neutral slang read as slang.
+
+    VADER spells 🔥 "fire" and reads it as negative, so "esta chaqueta es 🔥" came out negative. A
+    text with such cues is scored without them, and each cue then adds :data:`SLANG_VALENCE` to
+    VADER's summed valence (recovered from the compound by inverting its normalisation)."""
+    polarities = [slang_polarity(text, None) for text in texts]
+    cues = language_neutral_cues()
+
+    def without_cues(text: str) -> str:
+        for cue in cues:
+            text = text.replace(cue, " ")
+        return text
+
+    scored = [without_cues(t) if p else t for t, p in zip(texts, polarities, strict=True)]
+    sentiments = []
+    for row, polarity in zip(vader_scores(scored), polarities, strict=True):
+        if not polarity:
+            sentiments.append(_vader_sentiment(row))
+            continue
+        compound = min(max(float(row[-1]), -0.9999), 0.9999)
+        valence = compound * math.sqrt(_VADER_ALPHA / (1 - compound * compound)) + polarity * SLANG_VALENCE
+        score = round(valence / math.sqrt(valence * valence + _VADER_ALPHA), 4)
+        sentiments.append(Sentiment(_label(score, VADER_NEUTRAL_BAND), score))
+    return sentiments
+
+
 def with_slang(probabilities: npt.NDArray[np.float64], polarities: Sequence[int]) -> npt.NDArray[np.float64]:
     """The models' class probabilities with each text's slang polarity as further evidence: the
     odds moved by :data:`SLANG_ODDS` per cue towards positive (or negative when it is negative)."""
@@ -257,7 +289,7 @@ class LocalTextAnalyzer:
         common = {"lang": self.language.model.tag, "taxonomy": f"trendwatch-taxonomy-{taxonomy().version}"}
         #: What ``model_versions`` holds for a text, by the key :meth:`sentiments` gives.
         self.model_versions = {
-            "*": common | {"sentiment": VADER.tag},
+            "*": common | {"sentiment": VADER.tag, "sentiment_slang": f"trendwatch-slang-{slang_version()}"},
             EMOJI_KEY: common | {"sentiment": f"trendwatch-emoji-lexicon-{load_lexicon('*')[0]}"},
         } | {
             lang: common
@@ -296,7 +328,7 @@ class LocalTextAnalyzer:
         for key, indices in groups.items():
             batch = [texts[i] for i in indices]
             found = (
-                [_vader_sentiment(row) for row in vader_scores(batch)]
+                _vader_sentiments(batch)
                 if key == "*"
                 else _model_sentiments(
                     with_slang(
