@@ -457,9 +457,11 @@ the catalogue's names of one product in each language (read from the generated p
 co-occurrence both ways, WordLlama embeddings; a term splits off again when it stops keeping its
 topic's company) and scores each topic's voices (unique authors of all its terms, suspected bots
 left out) with the members it had at each minute, with a Poisson CUSUM against the topic's
-baseline share of all active authors, gated by the last {params.window} minutes' ratio to the
-expected volume; a topic alert is true when a term of the topic then shares a distinctive word
-with a planted topic. `trendwatch terms` is the same detector per term, without grouping.
+baseline share of all active authors (the mean of the share's posterior plus {params.baseline_sd:g}
+standard deviation, so that a baseline learnt from a few voices is not taken at its word), alerting
+once the CUSUM passes its threshold while the last {params.window} minutes' own evidence favours the rise
+(their voices at least (shift - 1) / ln(shift) times the expected ones); a topic alert is true when a
+term of the topic then shares a distinctive word with a planted topic. `trendwatch terms` is the same detector per term, without grouping.
 Detector defaults: {_params_text(params)}.
 Gnip-Trend-Detection 0.6: `models.Poisson` {GNIP_POISSON} and `models.WeightedDataTemplates`
 {GNIP_TEMPLATES} (its example configuration; the library is built from the labelled series of training

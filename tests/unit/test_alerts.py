@@ -54,16 +54,16 @@ def test_an_emergence_is_published_once_then_updated_as_it_grows(facts: Facts, t
     facts.store_in(warehouse)
     grown = alerter.run()
 
-    assert [(a.alert_id, a.version) for a in first] == [("term:mushroom lamp@2026-11-02T07:35Z", 1)]
+    assert [(a.alert_id, a.version) for a in first] == [("term:mushroom lamp@2026-11-02T07:33Z", 1)]
     assert again == []
-    assert [(a.alert_id, a.version) for a in grown] == [("term:mushroom lamp@2026-11-02T07:35Z", 2)]
+    assert [(a.alert_id, a.version) for a in grown] == [("term:mushroom lamp@2026-11-02T07:33Z", 2)]
     assert [(a.alert_id, a.version) for a in _published(publisher)] == [
-        ("term:mushroom lamp@2026-11-02T07:35Z", 1),
-        ("term:mushroom lamp@2026-11-02T07:35Z", 2),
+        ("term:mushroom lamp@2026-11-02T07:33Z", 1),
+        ("term:mushroom lamp@2026-11-02T07:33Z", 2),
     ]
     [attributes] = [m.attributes for m in publisher.on(TREND_ALERTS)][:1]
     assert attributes == {
-        "alert_id": "term:mushroom lamp@2026-11-02T07:35Z",
+        "alert_id": "term:mushroom lamp@2026-11-02T07:33Z",
         "version": "1",
         "topic_id": "term:mushroom lamp",
     }
@@ -94,7 +94,7 @@ def test_late_tweets_that_move_the_first_detection_keep_the_alert_id(facts: Fact
     assert emergence.first_detected_at < first.first_detected_at
     assert {a.alert_id for a in again} <= {first.alert_id}
     [row] = warehouse.query("SELECT alert_id, first_detected_at FROM trend_alerts")
-    assert row["alert_id"] == first.alert_id == "term:mushroom lamp@2026-11-02T07:35Z"
+    assert row["alert_id"] == first.alert_id == "term:mushroom lamp@2026-11-02T07:33Z"
     assert {a.alert_id for a in _published(publisher)} == {first.alert_id}
 
 
@@ -103,8 +103,8 @@ def test_each_alert_explains_itself(facts: Facts, tmp_path: Path) -> None:
     why = alert.explanation
 
     assert (alert.label, alert.terms, alert.languages) == ("mushroom lamp", ("mushroom lamp",), ("en", "fr"))
-    assert why["observed"] == 180.0 and why["observed_at_first_alert"] == 81.0
-    assert why["expected_at_first_alert"] < 81.0 / 5
+    assert why["observed"] == 180.0 and why["observed_at_first_alert"] == 59.0
+    assert why["expected_at_first_alert"] < 59.0 / 3
     assert why["baseline"]["half_life_minutes"] == 120.0
     assert (why["top_terms"], why["retweet_share"], why["suspected_bot_share"]) == (
         ["mushroom lamp"],
@@ -130,10 +130,10 @@ def test_a_new_emergence_after_the_cooldown_is_a_new_alert(tmp_path: Path) -> No
     facts.store_in(DuckDBWarehouse(tmp_path / "w2.duckdb"))
     two = short.run()
 
-    assert [a.alert_id for a in long_quiet] == ["term:mushroom lamp@2026-11-02T07:15Z"]
+    assert [a.alert_id for a in long_quiet] == ["term:mushroom lamp@2026-11-02T07:13Z"]
     assert [a.alert_id for a in two] == [
-        "term:mushroom lamp@2026-11-02T07:15Z",
-        "term:mushroom lamp@2026-11-02T07:47Z",
+        "term:mushroom lamp@2026-11-02T07:13Z",
+        "term:mushroom lamp@2026-11-02T07:46Z",
     ]
 
 

@@ -148,12 +148,12 @@ def _topic_alerts(per_variant: int, bots: bool = False) -> list[str]:
 
 def test_a_topic_adds_the_voices_of_its_variants() -> None:
     """Two authors a minute per variant: the topic's four a minute alert, one variant's two alone later."""
-    assert _topic_alerts(2) == ["term:matcha latte@158"]
+    assert _topic_alerts(2) == ["term:matcha latte@156"]
 
 
 def test_a_bot_farm_posting_a_topic_does_not_alert_it() -> None:
     assert _topic_alerts(6, bots=True) == []
-    assert _topic_alerts(6) == ["term:matcha latte@152"]
+    assert _topic_alerts(6) == ["term:matcha latte@151"]
 
 
 def test_a_restart_that_reads_the_same_facts_again_changes_no_topic() -> None:
