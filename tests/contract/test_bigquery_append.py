@@ -13,6 +13,7 @@ import pytest
 from google.cloud.bigquery_storage_v1 import types
 
 from tests.fakes.bigquery_write import FakeBigQueryWrite
+from tests.fakes.warehouse_rows import tweet_row as shared_tweet_row
 from trendwatch.adapters.gcp.bigquery import BigQueryWarehouse
 from trendwatch.adapters.gcp.bigquery_write import AppendError, StorageWriteAppender
 from trendwatch.warehouse.schema import table
@@ -33,27 +34,7 @@ def appender(fake: FakeBigQueryWrite, **options: int) -> StorageWriteAppender:
 
 
 def tweet_row(tweet_id: str, **changes: object) -> dict[str, object]:
-    row: dict[str, object] = {
-        "tweet_id": tweet_id,
-        "created_at": T0,
-        "author_id": "7",
-        "text": "Lampe champignon 🍄 #déco",
-        "lang": "fr",
-        "lang_hint": None,
-        "sentiment_label": "positive",
-        "sentiment_score": 1,
-        "hashtags": ["déco"],
-        "keyphrases": [],
-        "categories": ["home"],
-        "entities": [{"text": "Lampe champignon", "type": "PRODUCT"}],
-        "retweet_of": None,
-        "has_media": False,
-        "retweet_count": 3,
-        "like_count": 0,
-        "model_versions": {"sentiment": "fr-1"},
-        "ingested_at": "2026-11-02T10:00:01+00:00",
-    }
-    return row | changes
+    return shared_tweet_row(tweet_id, T0, **changes)
 
 
 def test_rows_reach_the_tables_default_stream_encoded_as_bigquery_reads_them(

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.bigquery_write import FakeBigQueryWrite
+from tests.fakes.warehouse_rows import tweet_row
 from trendwatch.adapters.gcp.bigquery import BigQueryWarehouse
 from trendwatch.adapters.gcp.bigquery_write import StorageWriteAppender
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
@@ -74,27 +75,7 @@ def subject(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Subject]
 
 
 def _tweet(tweet_id: str, **changes: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "tweet_id": tweet_id,
-        "created_at": T0,
-        "author_id": "7",
-        "text": "Robe d'été 👗 #SummerDress",
-        "lang": "fr",
-        "lang_hint": None,
-        "sentiment_label": "positive",
-        "sentiment_score": 0.75,
-        "hashtags": ["summerdress"],
-        "keyphrases": ["robe d'été"],
-        "categories": [],
-        "entities": [{"text": "robe", "type": "CONSUMER_GOOD"}],
-        "retweet_of": None,
-        "has_media": True,
-        "retweet_count": 2,
-        "like_count": 5,
-        "model_versions": {"sentiment": "fr-1"},
-        "ingested_at": T0 + timedelta(seconds=3),
-    }
-    return row | changes
+    return tweet_row(tweet_id, T0, **changes)
 
 
 def test_every_value_of_an_appended_row_is_stored_as_given(subject: Subject) -> None:
