@@ -6,6 +6,7 @@ import csv
 import hashlib
 import json
 import os
+import random
 import subprocess
 import sys
 from collections import Counter
@@ -13,11 +14,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from PIL import Image
 
 from trendwatch.contracts.x_stream import XStreamMessage, decode_stream_message
 from trendwatch.generator import DEFAULT_START, GenerationSummary, generate
+from trendwatch.generator.topics import plan_topics
 
 MINUTES, RATE = 10, 5.0
 
@@ -292,3 +295,26 @@ def test_progress_is_reported_every_thousand_tweets(tmp_path: Path) -> None:
     seen: list[int] = []
     generate(5, 5, 8.0, tmp_path, progress=seen.append)
     assert seen == [1000, 2000, 2400]
+
+
+def test_onset_sizes_make_a_step_where_asked_and_change_nothing_else(tmp_path: Path) -> None:
+    start_ms, hour = 0, 3_600_000
+    gradual = plan_topics(random.Random(7), start_ms, 8 * hour, 3)
+    sized = plan_topics(random.Random(7), start_ms, 8 * hour, 3, onset_fractions=(0.03, 0.3, 1.0))
+
+    assert sorted(t.onset_fraction for t in sized) == [0.03, 0.3, 1.0]
+    for before, after in zip(gradual, sized, strict=True):
+        assert msgspec.structs.replace(after, onset_fraction=before.onset_fraction) == before
+        just_after = after.onset_ms + 1
+        assert after.share_at(after.onset_ms - 1) == before.share_at(before.onset_ms - 1)  # same background
+        assert after.share_at(just_after) == pytest.approx(after.peak_share * after.onset_fraction, rel=1e-3)
+        assert after.share_at(after.onset_ms + after.ramp_ms) == after.peak_share
+    with pytest.raises(ValueError, match="onset fractions"):
+        plan_topics(random.Random(7), start_ms, 8 * hour, 3, onset_fractions=(2.0,))
+
+
+def test_the_truth_file_records_each_topics_onset_size(tmp_path: Path) -> None:
+    summary = generate(5, 60, 1.0, tmp_path, onset_fractions=(1.0,))
+    topics = json.loads(summary.truth_path.read_bytes())["topics"]
+
+    assert [t["onset_fraction"] for t in topics] == [1.0] * len(topics)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,10 +56,14 @@ class _Plan(msgspec.Struct, frozen=True):
     people: Population
 
 
-def _plan(seed: int, minutes: int, rate: float, start: datetime, tweets: int) -> _Plan:
+def _plan(
+    seed: int, minutes: int, rate: float, start: datetime, tweets: int, onset_fractions: Sequence[float]
+) -> _Plan:
     start_ms = to_ms(start if start.tzinfo else start.replace(tzinfo=UTC))
     end_ms = start_ms + minutes * MS_PER_MINUTE
-    topics = plan_topics(_rng(seed, "topics"), start_ms, end_ms - start_ms, topic_count(minutes))
+    topics = plan_topics(
+        _rng(seed, "topics"), start_ms, end_ms - start_ms, topic_count(minutes), onset_fractions
+    )
     return _Plan(
         seed=seed,
         minutes=minutes,
@@ -111,17 +115,19 @@ def generate(
     *,
     start: datetime | None = None,
     progress: Callable[[int], None] | None = None,
+    onset_fractions: Sequence[float] = (),
 ) -> GenerationSummary:
     """Write ``minutes`` of stream at ``rate`` tweets per second on average into ``out_dir``.
 
     Writes ``tweets.jsonl`` (X API v2 filtered-stream lines, in time order), ``media/``,
     ``feeds/`` and ``truth.json``. ``progress`` is called with the number of tweets written
-    every thousand tweets and at the end.
+    every thousand tweets and at the end. ``onset_fractions``: the planted topics' onset sizes
+    (see :func:`~trendwatch.generator.topics.plan_topics`); by default each rises gradually.
     """
     if minutes <= 0 or rate <= 0:
         raise ValueError("minutes and rate must be positive")
     count = max(1, round(rate * minutes * 60))
-    plan = _plan(seed, minutes, rate, start or DEFAULT_START, count)
+    plan = _plan(seed, minutes, rate, start or DEFAULT_START, count, onset_fractions)
     media_dir = out_dir / "media"
     media_dir.mkdir(parents=True, exist_ok=True)
     media = MediaLibrary(_rng(seed, "media"), media_dir)

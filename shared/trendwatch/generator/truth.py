@@ -40,6 +40,8 @@ class TopicTruth(msgspec.Struct, frozen=True):
     onset: datetime
     ramp_minutes: float
     peak_share: float
+    #: The share it jumped to at onset, as a fraction of its peak (0.03: a gradual rise).
+    onset_fraction: float
     #: Tweets of any kind about the topic, before and after onset.
     tweets: int
     linked_skus: tuple[str, ...]
@@ -103,6 +105,7 @@ def topic_truth(
         onset=from_ms(topic.onset_ms),
         ramp_minutes=topic.ramp_ms / 60_000,
         peak_share=round(topic.peak_share, 4),
+        onset_fraction=topic.onset_fraction,
         tweets=stats.topic_tweets[spec.topic_id],
         linked_skus=tuple(p.sku for p in catalog if p.topic_id == spec.topic_id),
         influencer_ids=(influencer.user_id,),
