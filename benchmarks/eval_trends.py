@@ -463,6 +463,8 @@ once the CUSUM passes its threshold while the last {params.window} minutes' own 
 (their voices at least (shift - 1) / ln(shift) times the expected ones); a topic alert is true when a
 term of the topic then shares a distinctive word with a planted topic. `trendwatch terms` is the same detector per term, without grouping.
 Detector defaults: {_params_text(params)}.
+Parameters are chosen with `python -m benchmarks.tune_trends` on training seeds 101-110 (never on the
+evaluated ones); the docstring of `trendwatch.domain.emergence` gives the alternatives tried there.
 Gnip-Trend-Detection 0.6: `models.Poisson` {GNIP_POISSON} and `models.WeightedDataTemplates`
 {GNIP_TEMPLATES} (its example configuration; the library is built from the labelled series of training
 seeds {", ".join(map(str, TRAINING_SEEDS))} at {TRAINING_RATE:g} tweets/s, which are not evaluated),
