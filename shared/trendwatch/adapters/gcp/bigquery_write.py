@@ -41,6 +41,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _PACKAGE = "trendwatch.rows"
 #: BigQuery refuses an append request of 10 MB or more; rows are sent in requests below this.
 MAX_REQUEST_BYTES = 9_000_000
+#: An append call that has not answered by then fails (and its batch is redelivered) rather
+#: than hold the request past Pub/Sub's acknowledgement deadline (60 s for aggregate's routes).
+APPEND_TIMEOUT_S = 30.0
 
 
 class AppendError(RuntimeError):
@@ -180,7 +183,9 @@ class StorageWriteAppender:
         ]
         # A streaming call carries no request to route by: the header names the stream.
         responses = self.client.append_rows(
-            iter(requests), metadata=(("x-goog-request-params", f"write_stream={stream}"),)
+            iter(requests),
+            timeout=APPEND_TIMEOUT_S,
+            metadata=(("x-goog-request-params", f"write_stream={stream}"),),
         )
         answered = 0
         for response in responses:
