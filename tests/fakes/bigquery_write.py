@@ -48,6 +48,7 @@ class FakeBigQueryWrite:
         #: When set, every request is answered with this per-row error message.
         self.refuse_rows_with: str | None = None
         self._lock = threading.Lock()
+        self._channels: list[grpc.Channel] = []
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
         handler = grpc.stream_stream_rpc_method_handler(
             self._append_rows,
@@ -95,8 +96,9 @@ class FakeBigQueryWrite:
                 yield types.AppendRowsResponse(append_result=types.AppendRowsResponse.AppendResult())
 
     def client(self) -> BigQueryWriteClient:
-        """The real client library, over an insecure channel to this fake."""
+        """The real client library, over an insecure channel to this fake (closed with it)."""
         channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
+        self._channels.append(channel)
         return BigQueryWriteClient(transport=BigQueryWriteGrpcTransport(channel=channel))  # type: ignore[no-untyped-call]
 
     def __enter__(self) -> FakeBigQueryWrite:
@@ -104,4 +106,6 @@ class FakeBigQueryWrite:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        for channel in self._channels:
+            channel.close()
         self._server.stop(grace=None)
