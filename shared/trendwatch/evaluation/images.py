@@ -386,7 +386,7 @@ image (Tesseract, sparse-text page segmentation, English and French together):
 {ocr_rows}
 
 **Speed** of `LocalImageAnalyzer.analyze` without OCR (decode, pHash, near-duplicate fingerprint,
-colours), in images per second. The photos are the generator's pictures enlarged to the size X
+colours), in images per second (two processes: worker processes started before timing). The photos are the generator's pictures enlarged to the size X
 serves a 4:3 phone photo, with sensor-like grain. Hashes and colours are computed on a copy
 reduced to a shorter side of {WORKING_SIDE}-{2 * WORKING_SIDE - 1} pixels (a JPEG is decoded straight at 1/2,
 1/4 or 1/8 scale); OCR reads the full-resolution image, with one Tesseract process per image,
