@@ -69,7 +69,7 @@ class WarehouseClient:
     def __init__(self, url: str, *, timeout: float = 120.0) -> None:
         self._http = httpx.Client(base_url=url.rstrip("/"), timeout=httpx.Timeout(timeout, connect=5.0))
 
-    def _call(self, op: str, request: msgspec.Struct) -> Any:
+    def _call(self, op: str, request: msgspec.Struct | None = None) -> Any:
         response = self._http.post(
             WAREHOUSE_PATH.format(op=op),
             content=msgspec.msgpack.encode(request),
@@ -99,7 +99,7 @@ class WarehouseClient:
             self._call("append", AppendRequest(table, [dict(r) for r in rows]))
 
     def ensure_indexes(self) -> list[str]:
-        pending: list[str] = self._call("indexes", QueryRequest(""))
+        pending: list[str] = self._call("indexes")
         return pending
 
     def close(self) -> None:
