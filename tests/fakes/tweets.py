@@ -66,7 +66,7 @@ def stream_line(
 MALFORMED_LINES: dict[str, bytes] = {
     "truncated JSON": b'{"data": {"id": "1", "text": "cut',
     "wrong field type": json.dumps(
-        {"data": {"id": 5, "text": "x", "created_at": "2026-11-02T10:00:00.000Z", "author_id": "1"}}
+        {"data": {"id": "5", "text": 5, "created_at": "2026-11-02T10:00:00.000Z", "author_id": "1"}}
     ).encode(),
     "invalid UTF-8": b'{"data": {"id": "2", "text": "\xff\xfe", "created_at": "2026-11-02T10:00:00.000Z", "author_id": "1"}}',
     "message without data": b'{"errors": [{"title": "operational-disconnect"}]}',

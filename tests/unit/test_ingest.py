@@ -47,7 +47,7 @@ def test_malformed_line_is_dead_lettered_with_reason_and_the_rest_goes_on(
     assert dead.data == MALFORMED_LINES[case]
     expected = {
         "truncated JSON": "malformed JSON",
-        "wrong field type": "Expected `str`, got `int` - at `$.data.id`",
+        "wrong field type": "Expected `str`, got `int` - at `$.data.text`",
         "invalid UTF-8": "invalid UTF-8",
         "message without data": "missing required field `data`",
     }[case]

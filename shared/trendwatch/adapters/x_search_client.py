@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +27,7 @@ from trendwatch.adapters.x_api import (
     auth_headers,
     classify_status,
 )
+from trendwatch.contracts.x_pages import page_to_stream_lines
 
 logger = logging.getLogger(__name__)
 
@@ -130,41 +131,6 @@ class RecentSearchClient:
         if response.status_code != 429 or reset is None or not reset.isdigit():
             return None
         return max(int(reset) - self._clock(), 0.0) + _RESET_MARGIN_S
-
-
-def page_to_stream_lines(page: JsonObject) -> list[bytes]:
-    """Split a search page into ``{"data": tweet, "includes": {...}}`` lines, one per tweet.
-
-    ``includes`` keeps only what the tweet needs: its author, the user it replies to, the
-    users it mentions, its media, the tweets it references and their authors and media.
-    """
-    includes = page.get("includes", {})
-    users: list[JsonObject] = includes.get("users", [])
-    media: list[JsonObject] = includes.get("media", [])
-    tweets_by_id = {t["id"]: t for t in includes.get("tweets", [])}
-    lines = []
-    for tweet in page.get("data", []):
-        referenced = [
-            tweets_by_id[ref["id"]] for ref in tweet.get("referenced_tweets", []) if ref["id"] in tweets_by_id
-        ]
-        related = [tweet, *referenced]
-        user_ids = {t["author_id"] for t in related if "author_id" in t}
-        if "in_reply_to_user_id" in tweet:
-            user_ids.add(tweet["in_reply_to_user_id"])
-        mentioned = {m["username"].casefold() for m in tweet.get("entities", {}).get("mentions", [])}
-        media_keys = {key for t in related for key in t.get("attachments", {}).get("media_keys", [])}
-        needed = {
-            "users": [u for u in users if u["id"] in user_ids or u["username"].casefold() in mentioned],
-            "media": [m for m in media if m["media_key"] in media_keys],
-            "tweets": referenced,
-        }
-        lines.append(msgspec.json.encode({"data": tweet, "includes": _non_empty(needed)}))
-    return lines
-
-
-def _non_empty(lists: Mapping[str, Sequence[JsonObject]]) -> dict[str, Sequence[JsonObject]]:
-    """Drop empty lists, as X does in its own ``includes``."""
-    return {key: value for key, value in lists.items() if value}
 
 
 def _rfc3339(moment: datetime) -> str:

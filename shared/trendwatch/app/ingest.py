@@ -19,6 +19,7 @@ import msgspec
 
 from trendwatch.contracts.cloudevents import InvalidEvent, StorageObject
 from trendwatch.contracts.topology import INGEST_DEAD_LETTER, TWEETS_RAW
+from trendwatch.contracts.x_pages import as_stream_lines
 from trendwatch.contracts.x_stream import XStreamMessage, decode_stream_message
 from trendwatch.observability import current_span, get_logger, inject_traceparent, metrics, trace_scope
 from trendwatch.ports import BlobExists, BlobStore, Message, Publisher
@@ -67,10 +68,11 @@ def parse_line(line: bytes) -> XStreamMessage:
 
 
 def read_lines(data: bytes) -> Iterator[bytes]:
-    """Lines of a (possibly gzipped) JSONL object, without their line endings."""
+    """Stream lines of a (possibly gzipped) JSONL object, without their line endings; response
+    pages in it are split one tweet per line."""
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
-    yield from data.splitlines()
+    yield from as_stream_lines(data.splitlines())
 
 
 class IngestService:

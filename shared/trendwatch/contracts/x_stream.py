@@ -1,8 +1,11 @@
 """The X API v2 filtered-stream message, as X sends it (one JSON object per line).
 
 Only the fields trendwatch reads are declared; unknown fields are ignored so that any
-real stream file replays. Types are checked on decode: a message with a wrong type
-fails with a :class:`msgspec.ValidationError` naming the path of the bad field.
+real stream file replays. A message that does not fit the declared types as X documents
+them is read leniently (:mod:`trendwatch.contracts.lenient`): ids given as numbers, as
+capture tools write them, are read as strings, and a non-essential value of an odd type
+is left out. Only a message without a usable tweet id, text, creation time or author id
+fails, with a :class:`msgspec.ValidationError` naming the path of the bad field.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from datetime import datetime
 from typing import Literal
 
 import msgspec
+
+from .lenient import decode_leniently
 
 
 class _X(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -125,7 +130,14 @@ class XStreamMessage(_X, frozen=True):
 
 _decoder = msgspec.json.Decoder(XStreamMessage)
 
+#: What the pipeline cannot do without: a message missing one of these is rejected.
+ESSENTIAL_PATHS = frozenset({".data.id", ".data.text", ".data.created_at", ".data.author_id"})
+
 
 def decode_stream_message(payload: bytes) -> XStreamMessage:
-    """Decode and type-check one stream line; raises :class:`msgspec.DecodeError` if malformed."""
-    return _decoder.decode(payload)
+    """Decode one stream line, strictly first (the fast path for X's own lines), leniently
+    when that fails; raises :class:`msgspec.DecodeError` if malformed or missing an essential value."""
+    try:
+        return _decoder.decode(payload)
+    except msgspec.ValidationError:
+        return decode_leniently(payload, XStreamMessage, ESSENTIAL_PATHS)

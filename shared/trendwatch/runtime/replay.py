@@ -10,6 +10,7 @@ from pathlib import Path
 
 import msgspec
 
+from trendwatch.contracts.x_pages import as_stream_lines
 from trendwatch.ports import BlobStore, Clock
 
 CHUNK_LINES = 2000
@@ -66,8 +67,9 @@ def named_chunk(lines: list[bytes]) -> Chunk:
 
 
 def read_chunks(path: Path, chunk_lines: int = CHUNK_LINES) -> Iterator[Chunk]:
+    """Chunks of a replay file's stream lines; response pages in it are split one tweet per line."""
     with path.open("rb") as handle:
-        yield from chunked(handle, chunk_lines)
+        yield from chunked(as_stream_lines(handle), chunk_lines)
 
 
 class Pacer:
