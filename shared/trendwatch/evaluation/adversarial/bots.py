@@ -77,7 +77,7 @@ class Bots:
         self._copy_next += 1
         lang = self._plan.copy_lang
         link = f"https://{COPY_DOMAIN}/claim"
-        content = TextBuilder().text(self._plan.copy_text.name(lang) + " ").url(link).build()
+        content = TextBuilder().text(self._plan.copy_text.text.name(lang) + " ").url(link).build()
         self._writer.original(ms, account, content, lang, "copy_paste")
 
     def promo(self, ms: int) -> None:

@@ -127,8 +127,8 @@ def _decoys(plan: Plan, writer: StreamWriter, population_ids: dict[str, tuple[st
     n = writer.counts
     return [
         DecoyTruth("bot_ring", f"#{plan.ring_hashtag}", (f"#{plan.ring_hashtag}",), iso(plan.ring.start_ms), None, population_ids["ring"], n["bot_ring"]),
-        DecoyTruth("copy_paste", plan.copy_text.name(plan.copy_lang), (" ".join(plan.copy_text.name(plan.copy_lang).split()[3:6]),), iso(plan.copy.start_ms), iso(plan.copy.end_ms or plan.end_ms), population_ids["copy_paste"], n["copy_paste"]),
-        DecoyTruth("promo", plan.promo_product, (plan.promo_product, plan.promo_code), iso(plan.promo.start_ms), iso(plan.promo.end_ms or plan.end_ms), population_ids["promo"], n["promo"]),
+        DecoyTruth("copy_paste", plan.copy_text.text.name(plan.copy_lang), plan.copy_text.marks, iso(plan.copy.start_ms), iso(plan.copy.end_ms or plan.end_ms), population_ids["copy_paste"], n["copy_paste"]),
+        DecoyTruth("promo", plan.promo_product, (*plan.promo_product.split(), plan.promo_code), iso(plan.promo.start_ms), iso(plan.promo.end_ms or plan.end_ms), population_ids["promo"], n["promo"]),
         DecoyTruth("steady", f"#{plan.steady_hashtag}", (f"#{plan.steady_hashtag}",), iso(plan.start_ms), None, (), n["steady"]),
         DecoyTruth("surge", f"volume x{plan.surge.factor:.1f}", (), iso(plan.surge.start_ms), iso(plan.surge.end_ms)),
         DecoyTruth("celebrity", "retweet cascade", (), iso(plan.celebrity_ms), iso(plan.celebrity_ms + 12 * MS_PER_MINUTE), population_ids["celebrities"], n["celebrity"]),

@@ -23,7 +23,7 @@ from trendwatch.evaluation.adversarial.vocabulary import (
     RING_HASHTAGS,
     STEADY_HASHTAGS,
     Lang,
-    Named,
+    Repeated,
     TrendSubject,
 )
 
@@ -55,7 +55,7 @@ class Plan(msgspec.Struct, frozen=True):
     surge: Surge
     ring_hashtag: str
     ring: Ramp
-    copy_text: Named
+    copy_text: Repeated
     copy_lang: Lang
     copy: Ramp
     promo_product: str

@@ -236,15 +236,30 @@ RING_TEXT: dict[Lang, tuple[str, ...]] = {
     "en": ("{filler} {feel}", "can't stop {filler}", "the {thing} and {filler}", "{feel} {feel}"),
     "fr": ("{filler} {feel}", "{thing} et {filler}", "{feel} franchement"),
 }
-#: Posted word for word by many accounts (one text per stream).
-COPY_PASTE: tuple[Named, ...] = (
-    Named(
-        "I just got my free Lumora skin kit, claim yours before midnight",
-        "J'ai reçu mon coffret Lumora gratuit, réclame le tien avant minuit",
+
+
+class Repeated(msgspec.Struct, frozen=True):
+    """A text posted word for word by many accounts, and the words that name it."""
+
+    text: Named
+    marks: tuple[str, ...]
+
+
+#: One of these is posted word for word by many accounts in each stream.
+COPY_PASTE: tuple[Repeated, ...] = (
+    Repeated(
+        Named(
+            "I just got my free Lumora skin kit, claim yours before midnight",
+            "J'ai reçu mon coffret Lumora gratuit, réclame le tien avant minuit",
+        ),
+        ("Lumora", "skin kit", "coffret", "claim", "réclame"),
     ),
-    Named(
-        "Best giveaway ever: Zentri smartwatch for the first 500, just follow",
-        "Meilleur concours : montre Zentri pour les 500 premiers, suivez",
+    Repeated(
+        Named(
+            "Best giveaway ever: Zentri smartwatch for the first 500, just follow",
+            "Meilleur concours : montre Zentri pour les 500 premiers, suivez",
+        ),
+        ("Zentri", "smartwatch", "giveaway", "concours"),
     ),
 )
 #: What promotion accounts push (one per stream): a product, a code, a link.
