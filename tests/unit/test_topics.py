@@ -63,7 +63,7 @@ def test_variants_of_one_subject_join_one_topic_and_unrelated_terms_do_not() -> 
     }
     assert grouper.topic_of("coffee") == "term:coffee"
     assert grouper.topic_of("linen shirt") == "term:linen shirt"
-    assert grouper.topic_of("honestly") not in (dress, None)
+    assert grouper.topic_of("honestly") is None  # a filler word is no subject: in no topic
 
 
 def test_reasons_record_how_each_term_joined() -> None:

@@ -22,6 +22,7 @@ from typing import Any
 
 import msgspec
 
+from trendwatch.domain.coordination import copy_sources, promotional_accounts
 from trendwatch.domain.emergence import Alert, EmergenceParams, Mention, suspected_bots
 from trendwatch.domain.topics import (
     TOPIC_PREFIX,
@@ -62,7 +63,17 @@ WHERE tt.created_at >= @since
 ORDER BY tt.created_at, tt.tweet_id, tt.term
 """
 
-_POSTS_SQL = "SELECT created_at, author_id FROM tweets WHERE created_at >= @since"
+_POSTS_SQL = """
+SELECT tweet_id, created_at, author_id, text, retweet_of FROM tweets
+WHERE created_at >= @since
+ORDER BY created_at, tweet_id
+"""
+
+#: Quotes of the look-back and the account each one quotes (retweets carry their source in ``tweets``).
+_QUOTES_SQL = """
+SELECT tweet_id, target_user_id FROM interactions
+WHERE kind = 'quote' AND created_at >= @since
+"""
 
 #: The catalogue's keywords: each product's names in every language it is sold in.
 _CATALOGUE_SQL = "SELECT brand, keywords FROM products"
@@ -118,8 +129,11 @@ class _Fact(msgspec.Struct, frozen=True):
 
 
 class _Post(msgspec.Struct, frozen=True):
+    tweet_id: str
     created_at: datetime
     author_id: str
+    text: str | None
+    retweet_of: str | None
 
 
 class _Stored(msgspec.Struct, frozen=True):
@@ -149,6 +163,8 @@ class _Stream(msgspec.Struct):
     bots: dict[str, int]
     grouper: TopicGrouper
     mentions: dict[str, list[Mention]]
+    #: Tweet id -> the account it retweets or quotes (amplifier rings are one voice).
+    amplified: dict[str, str]
     #: When each restored membership began (the first entries of the grouper's history): it
     #: may lie before the look-back, where minutes are not counted.
     restored_at: list[datetime]
@@ -208,14 +224,20 @@ def _load(
         (Membership(s.term, s.topic_id, since(s.joined_at), s.reason) for s in stored),
         decided_until=int((decided - start).total_seconds() // 60) if decided else -1,
     )
+    originals = [p for p in posts if p.retweet_of is None]
+    copies = copy_sources((p.tweet_id, p.author_id, p.text or "") for p in originals)
     stream = _Stream(
         start,
         minutes,
-        msgspec.convert(warehouse.query(_FACTS_SQL, bounds), list[_Fact]),
+        [
+            msgspec.structs.replace(f, source=copies[f.tweet_id]) if f.tweet_id in copies else f
+            for f in msgspec.convert(warehouse.query(_FACTS_SQL, bounds), list[_Fact])
+        ],
         [len(a) for a in active],
-        suspected_bots(timed),
+        _bots(timed, originals),
         grouper,
         defaultdict(list),
+        _amplified(warehouse, posts, bounds),
         [s.joined_at for s in stored],
     )
     tweet: list[str] = []
@@ -227,6 +249,25 @@ def _load(
             grouper.observe(minute, tweet)
             tweet = []
     return stream
+
+
+def _bots(timed: Sequence[tuple[int, str]], originals: Sequence[_Post]) -> dict[str, int]:
+    """Accounts whose voices count for nothing, from the minute they do: those posting at an
+    inhuman rate, and promotion accounts from the start."""
+    bots = suspected_bots(timed)
+    for account in promotional_accounts((p.author_id, p.text or "") for p in originals):
+        bots[account] = 0
+    return bots
+
+
+def _amplified(warehouse: Warehouse, posts: Sequence[_Post], bounds: Mapping[str, Any]) -> dict[str, str]:
+    """Tweet id -> the account it retweets (source in the look-back) or quotes."""
+    author = {p.tweet_id: p.author_id for p in posts}
+    amplified = {
+        p.tweet_id: author[p.retweet_of] for p in posts if p.retweet_of is not None and p.retweet_of in author
+    }
+    amplified.update((r["tweet_id"], r["target_user_id"]) for r in warehouse.query(_QUOTES_SQL, bounds))
+    return amplified
 
 
 def _emergence(alert: Alert, stream: _Stream, texts: Mapping[str, str], params: EmergenceParams) -> Emergence:
@@ -253,7 +294,7 @@ def _emergence(alert: Alert, stream: _Stream, texts: Mapping[str, str], params: 
     window_start, window_end = stream.at(first), stream.at(alert.peak_minute)
     summary = TopicSummary(
         topic_id=topic,
-        label=stream.grouper.members()[topic][0] if topic in stream.grouper.members() else topic_label(topic),
+        label=_subject(top_terms, stream.grouper.members().get(topic), topic),
         terms=top_terms[:10],
         score=alert.score,
         volume=len(tweets),
@@ -294,6 +335,13 @@ def _emergence(alert: Alert, stream: _Stream, texts: Mapping[str, str], params: 
     return Emergence(
         summary, alert.at, window_start, window_end, stream.at(stream.minutes - 1), samples, explanation
     )
+
+
+def _subject(top_terms: Sequence[str], members: Sequence[str] | None, topic: str) -> str:
+    """What a topic is called: the term said most in its window, or its founding term."""
+    if top_terms:
+        return top_terms[0]
+    return members[0] if members else topic_label(topic)
 
 
 def topic_label(topic_id: str) -> str:
@@ -403,7 +451,13 @@ def find_emergences(
     if stream is None:
         return []
     alerts = detect_topics(
-        stream.grouper.history, stream.mentions, stream.exposure, stream.start, stream.bots, chosen
+        stream.grouper.history,
+        stream.mentions,
+        stream.exposure,
+        stream.start,
+        stream.bots,
+        chosen,
+        stream.amplified,
     )
     ids = sorted({f.tweet_id for f in stream.facts if f.source == f.tweet_id})
     texts = {r["tweet_id"]: r["text"] for r in warehouse.query(_TEXTS_SQL, {"ids": ids})} if alerts else {}

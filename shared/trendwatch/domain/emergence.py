@@ -167,18 +167,40 @@ def suspected_bots(
     return flagged
 
 
-def voices(mentions: Iterable[Mention], minutes: int, bots: Mapping[str, int]) -> TermSeries:
+def voices(
+    mentions: Iterable[Mention],
+    minutes: int,
+    bots: Mapping[str, int],
+    *,
+    groups: Mapping[str, str] | None = None,
+    recount_after: int = 0,
+) -> TermSeries:
     """Per-minute authors, tweets and new sources of ``mentions`` (of one term or a topic's
     terms), leaving out suspected bots from their flagged minute; a tweet or a source carrying
-    several of the terms counts once."""
+    several of the terms counts once.
+
+    ``groups`` maps accounts that act together to one voice (see
+    :mod:`trendwatch.domain.coordination`); with ``recount_after``, such a group counts again
+    only that many minutes after it last counted (its tweets in between count for nothing), so
+    that a ring posting every minute is not a crowd either. A person counts in every minute they
+    post, as before: their baseline share is learnt the same way, while a gap-aware recount
+    would make everyone new again after an outage.
+    """
     authors: list[set[str]] = [set() for _ in range(minutes)]
     tweets: list[set[str]] = [set() for _ in range(minutes)]
     sources = [0] * minutes
     seen: set[str] = set()
+    counted: dict[str, int] = {}
     for m in sorted(mentions):
         if not 0 <= m.minute < minutes or m.minute >= bots.get(m.author, minutes):
             continue
-        authors[m.minute].add(m.author)
+        voice = groups.get(m.author, m.author) if groups else m.author
+        if voice != m.author:
+            last = counted.get(voice)
+            if last is not None and last != m.minute and m.minute - last < recount_after:
+                continue
+            counted[voice] = m.minute
+        authors[m.minute].add(voice)
         tweets[m.minute].add(m.tweet)
         if m.source not in seen:
             seen.add(m.source)

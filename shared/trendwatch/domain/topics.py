@@ -52,7 +52,9 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 
+from trendwatch.domain.coordination import amplifier_groups
 from trendwatch.domain.emergence import Alert, EmergenceParams, Mention, detect_segments, voices
+from trendwatch.domain.generic_words import is_generic
 from trendwatch.domain.text import fold
 
 Embed = Callable[[Sequence[str]], npt.NDArray[np.float32]]
@@ -240,8 +242,8 @@ class TopicGrouper:
     # -- input -------------------------------------------------------------------------------
 
     def observe(self, minute: int, terms: Iterable[str]) -> None:
-        """One tweet's distinct terms."""
-        present = sorted(set(terms))
+        """One tweet's distinct terms; generic ones (:func:`is_generic`) are no subject and are ignored."""
+        present = sorted({t for t in terms if not is_generic(t)})
         self._tweets += 1
         for topic in {self._topic_of[t] for t in present if t in self._topic_of}:
             self._topic_tweets[topic] += 1
@@ -464,19 +466,79 @@ def detect_topics(
     start: datetime,
     bots: Mapping[str, int],
     params: EmergenceParams | None = None,
+    amplified: Mapping[str, str] | None = None,
 ) -> list[Alert]:
     """Emergence alerts of every topic (``Alert.term`` is the topic id), ordered by time then id.
 
     Each minute is scored with the members the topic had then (:func:`epochs`); the voices of
-    a topic are the unique authors of all its terms, suspected bots left out.
+    a topic are the unique authors of all its terms, suspected bots left out, accounts that
+    amplified one another within the topic counted as one (``amplified``: tweet id -> the
+    account it retweets or quotes; see :func:`~trendwatch.domain.coordination.amplifier_groups`),
+    and each voice counted at most once per ``params.window`` minutes.
     """
     chosen = params or EmergenceParams()
     minutes = len(exposure)
     alerts: list[Alert] = []
     for topic, segments in epochs(history).items():
+        every = {t for _, members in segments for t in members}
+        groups = _amplifier_groups([m for t in every for m in mentions.get(t, ())], amplified or {})
         series = [
-            (first, voices([m for t in members for m in mentions.get(t, ())], minutes, bots))
+            (
+                first,
+                voices(
+                    [m for t in members for m in mentions.get(t, ())],
+                    minutes,
+                    bots,
+                    groups=groups,
+                    recount_after=chosen.window,
+                ),
+            )
             for first, members in segments
         ]
         alerts += detect_segments(topic, series, exposure, start, chosen)
-    return sorted(alerts, key=lambda a: (a.minute, a.term))
+    return fold_fragments(sorted(alerts, key=lambda a: (a.minute, a.term)), history, mentions, chosen)
+
+
+def _amplifier_groups(mentions: Sequence[Mention], amplified: Mapping[str, str]) -> dict[str, str]:
+    """Groups of accounts that amplified one another in these mentions (one topic's)."""
+    return amplifier_groups((m.author, amplified[m.tweet]) for m in mentions if m.tweet in amplified)
+
+
+#: Share of a topic's tweets during its emergence that carry a bigger emerging topic's terms,
+#: from which its rise is that topic's, not its own.
+FRAGMENT_SHARE = 0.5
+
+
+def fold_fragments(
+    alerts: Sequence[Alert],
+    history: Sequence[Membership],
+    mentions: Mapping[str, Sequence[Mention]],
+    params: EmergenceParams,
+) -> list[Alert]:
+    """The alerts that are not fragments of a bigger emergence, in their order.
+
+    A word said around a trending product ("latte" beside "matcha latte", a brand beside its
+    product, "lin préférée" beside "chemise en lin") rises with it, and may not join its topic
+    because it is said elsewhere too. An alerted topic whose tweets, from the start of its window
+    to its peak, mostly (:data:`FRAGMENT_SHARE`) carry a term that a bigger topic alerted within
+    a cool-down had at that time, is that topic's fragment, and is not reported on its own.
+    """
+    segments = epochs(history)
+
+    def tweets(topic: str, at: int, first: int, last: int) -> set[str]:
+        members = members_at(segments.get(topic, ()), at)
+        return {m.tweet for t in members for m in mentions.get(t, ()) if first <= m.minute <= last}
+
+    kept: list[Alert] = []
+    for alert in sorted(alerts, key=lambda a: (-a.peak, a.minute, a.term)):
+        first = max(0, alert.minute - params.window + 1)
+        last = max(alert.minute, alert.peak_minute)
+        own = tweets(alert.term, alert.minute, first, last)
+        bigger = (k for k in kept if k.term != alert.term and abs(k.minute - alert.minute) <= params.cooldown)
+        if own and any(
+            len(own & tweets(k.term, alert.minute, first, last)) >= FRAGMENT_SHARE * len(own) for k in bigger
+        ):
+            continue
+        kept.append(alert)
+    order = {id(a): i for i, a in enumerate(alerts)}
+    return sorted(kept, key=lambda a: order[id(a)])
