@@ -9,12 +9,18 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from trendwatch.adapters.local.ocr import DEFAULT_PASSES
 from trendwatch.cli import main
+from trendwatch.evaluation.ocr_photos import ENVIRONMENT_VARIABLE
+from trendwatch.evaluation.ocr_renders import CONDITIONS
 
 pytestmark = pytest.mark.e2e
 
 
-def test_eval_images_reports_figures_and_writes_its_docs_section(tmp_path: Path) -> None:
+def test_eval_images_reports_figures_and_writes_its_docs_section(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENVIRONMENT_VARIABLE, str(tmp_path))
     docs = tmp_path / "evaluation.md"
     docs.write_text("# Evaluation\n\n## Images\n\nold figures\n\n## Influential users\n\nkept\n")
     args = ["eval", "images", "--pictures", "3", "--photos", "4", "--ocr-samples", "1"]
@@ -35,14 +41,20 @@ def test_eval_images_reports_figures_and_writes_its_docs_section(tmp_path: Path)
         assert row["images_per_second_1_process"] > 10 and row["images_per_second_2_processes"] > 10
     assert figures["ocr_engine"].startswith("tesseract-")
     ocr = figures["ocr"]
-    assert [(r["lang"], r["style"], r["samples"]) for r in ocr] == [
-        ("en", "clean", 1),
-        ("en", "photographed", 1),
-        ("fr", "clean", 1),
-        ("fr", "photographed", 1),
-    ]
-    assert all(0.0 <= r["recall"] <= 1.0 and 0.0 < r["seconds_per_image"] < 5.0 for r in ocr)
-    assert [r["recall"] for r in ocr if r["style"] == "clean"] == [1.0, 1.0]  # clean words are all read
+    assert [(r["set"], r["condition"], r["images"]) for r in ocr] == [
+        ("one-line labels", "en clean", 1),
+        ("one-line labels", "en photographed", 1),
+        ("one-line labels", "fr clean", 1),
+        ("one-line labels", "fr photographed", 1),
+        *[("held-out renders", condition, 1) for condition in CONDITIONS],
+    ]  # no photographs: the cache folder is empty
+    assert figures["ocr_photos"] == f"0 of 2 labelled pictures found in {tmp_path}"
+    assert all(0.0 <= r["recall"] <= 1.0 and 0.0 <= r["precision"] <= 1.0 for r in ocr)
+    assert all(
+        0.0 < r["seconds_per_image"] < 5.0 and 1 <= r["passes_per_image"] <= len(DEFAULT_PASSES) for r in ocr
+    )
+    assert [r["recall"] for r in ocr if r["condition"].endswith("clean")] == [1.0, 1.0]
+    assert next(r for r in ocr if r["condition"] == "issue")["recall"] == 1.0  # two words on a white band
 
     text = docs.read_text()
     assert "old figures" not in text and "## Influential users\n\nkept" in text
@@ -55,7 +67,7 @@ def test_eval_images_reports_figures_and_writes_its_docs_section(tmp_path: Path)
         assert f"| {name} | {share:.3f} |" in section
     for row in ocr:
         assert (
-            f"| {row['lang']} | {row['style']} | {row['recall']:.2f} | {row['seconds_per_image']:.2f} s |"
+            f"| {row['set']} | {row['condition']} | {row['images']} | {row['words']} | {row['recall']:.2f} |"
             in section
         )
     for row in (small, photos):

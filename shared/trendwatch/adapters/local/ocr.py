@@ -1,8 +1,21 @@
 """OCR with the Tesseract command-line engine, English and French, run as a subprocess.
 
-The image goes to Tesseract's standard input as PNG and the text comes back on standard
-output: no temporary files and no wrapper library. Small images are enlarged first, since
-Tesseract reads glyphs of 20-40 pixels best and product photos often carry smaller text.
+The image goes to Tesseract's standard input as PNG and words come back on standard output
+as TSV, each with its confidence: no temporary files and no wrapper library.
+
+What the engine is given matters as much as its settings. Before recognition the image is
+turned grey, its contrast stretched, and enlarged when small (Tesseract reads glyphs of 20-40
+pixels best and product photos often carry smaller text). Tesseract's default binarisation is
+one global Otsu threshold, and with sparse-text segmentation it fails on the pictures people
+post: black type on a white band across a coloured picture came back empty. So the first pass
+segments the page automatically and binarises with Sauvola's local threshold. Until a pass
+reads a plausible word with high confidence, the next one looks again: the same on the image
+with its background removed (type over photos and gradients), then sparse text with the
+global threshold (some light-on-dark and low-contrast type). Words of later passes are added
+to those already read, without repeats; words below a confidence floor are dropped. French
+is the first language: with English first, "château" came back as "chateau". All choices were
+measured on the tuning split of :mod:`trendwatch.evaluation.ocr_renders` only; see
+``docs/evaluation.md``.
 """
 
 from __future__ import annotations
@@ -11,22 +24,69 @@ import io
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 
-from PIL import Image
+import numpy as np
+from PIL import Image, ImageFilter, ImageOps
 
-#: Tesseract page segmentation mode 11, "sparse text": find as much text as possible in no
-#: particular order. Product photos carry a few short lines (names, prices, slogans) placed
-#: anywhere, not paragraphs; see ``docs/evaluation.md`` for the comparison with mode 6.
-SPARSE_TEXT = 11
-DEFAULT_LANGUAGES = "eng+fra"
+from trendwatch.domain.ocr_text import ocr_words
+
+DEFAULT_LANGUAGES = "fra+eng"
 DEFAULT_TIMEOUT_SECONDS = 10.0
 #: Images whose longer side is below this are enlarged (by an integer factor) before OCR.
 _MIN_SIDE = 1000
+#: Share of the darkest and of the lightest pixels clipped when the contrast is stretched.
+_CONTRAST_CUTOFF_PERCENT = 1
+#: Words Tesseract is less sure of than this (0-100) are dropped: on photos, below it are
+#: mostly edges and textures read as letters.
+MIN_CONFIDENCE = 40.0
+#: The next pass runs unless a plausible word was read with at least this confidence.
+STOP_CONFIDENCE = 90.0
+#: Contrast gain of the strokes left by :func:`without_background`.
+_STROKE_GAIN = 3.0
+
+AUTOMATIC = 3
+SPARSE_TEXT = 11
+OTSU = 0
+SAUVOLA = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Pass:
+    """One Tesseract run: page segmentation mode, binarisation method, and background removal.
+
+    With ``background_radius``, the image is replaced by its difference from a Gaussian blur of
+    that radius, drawn dark on white: thin strokes of either polarity stay, smooth or blurred
+    backgrounds (photos, gradients, drop shadows' halos) fade out.
+    """
+
+    segmentation: int
+    thresholding: int
+    background_radius: float = 0.0
+
+
+#: Automatic page segmentation with a local threshold; while no word is sure, the same with the
+#: background removed (photos, gradients), then sparse text ("as much text as possible in no
+#: particular order") with the global threshold.
+DEFAULT_PASSES = (
+    Pass(AUTOMATIC, SAUVOLA),
+    Pass(AUTOMATIC, SAUVOLA, background_radius=6.0),
+    Pass(SPARSE_TEXT, OTSU),
+)
 
 
 class OcrUnavailable(RuntimeError):
     """The OCR engine or its language data is not installed, or it failed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Text read from an image (lines of words) and the number of passes it took."""
+
+    text: str
+    passes: int
 
 
 @cache
@@ -42,29 +102,82 @@ def tesseract_version(binary: str = "tesseract") -> str:
     return first_line.replace(" ", "-")
 
 
-def _prepared(pixels: Image.Image) -> bytes:
-    grey = pixels.convert("L")
+def prepared(pixels: Image.Image) -> Image.Image:
+    """Grey, contrast stretched, and enlarged by a whole factor when the longer side is small."""
+    grey = ImageOps.autocontrast(pixels.convert("L"), cutoff=_CONTRAST_CUTOFF_PERCENT)
     factor = max(1, _MIN_SIDE // max(grey.size))
     if factor > 1:
         grey = grey.resize((grey.width * factor, grey.height * factor), Image.Resampling.LANCZOS)
+    return grey
+
+
+def without_background(grey: Image.Image, radius: float) -> Image.Image:
+    """Strokes of ``grey`` as dark on white: its absolute difference from a blur of ``radius``."""
+    pixels = np.asarray(grey, dtype=np.float32)
+    blurred = np.asarray(grey.filter(ImageFilter.GaussianBlur(radius)), dtype=np.float32)
+    strokes = np.clip(np.abs(pixels - blurred) * _STROKE_GAIN, 0, 255)
+    return Image.fromarray((255 - strokes).astype(np.uint8))
+
+
+def _png(grey: Image.Image) -> bytes:
     buffer = io.BytesIO()
     grey.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
 
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str
+    confidence: float
+
+
+Line = list[Word]
+
+
+def confident_lines(tsv: str, min_confidence: float) -> list[Line]:
+    """Words of Tesseract's TSV output at or above ``min_confidence``, grouped by text line."""
+    lines: dict[tuple[str, str, str], Line] = {}
+    for row in tsv.splitlines()[1:]:
+        fields = row.split("\t")
+        if len(fields) != 12 or fields[0] != "5" or not fields[11].strip():
+            continue
+        if (confidence := float(fields[10])) >= min_confidence:
+            lines.setdefault((fields[2], fields[3], fields[4]), []).append(
+                Word(fields[11].strip(), confidence)
+            )
+    return list(lines.values())
+
+
+def merged(first: list[Line], second: list[Line]) -> list[Line]:
+    """``first``, then the lines of ``second`` less the words already read (ignoring case)."""
+    seen = {word.text.casefold() for line in first for word in line}
+    extra = [[word for word in line if word.text.casefold() not in seen] for line in second]
+    return first + [line for line in extra if line]
+
+
+def sure(lines: list[Line], confidence: float) -> bool:
+    """Whether ``lines`` hold a plausible word (see :func:`ocr_words`) read with ``confidence``."""
+    return any(word.confidence >= confidence and ocr_words(word.text) for line in lines for word in line)
+
+
 class TesseractOcr:
-    """Raw text of an image; one Tesseract process per call (about 0.1-0.5 s per image)."""
+    """Text of an image; one Tesseract process per pass (about 0.1-0.5 s per image and pass)."""
 
     def __init__(
         self,
         *,
         languages: str = DEFAULT_LANGUAGES,
-        page_segmentation: int = SPARSE_TEXT,
+        passes: Sequence[Pass] = DEFAULT_PASSES,
+        min_confidence: float = MIN_CONFIDENCE,
+        stop_confidence: float = STOP_CONFIDENCE,
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
         binary: str = "tesseract",
     ) -> None:
         self.version = tesseract_version(binary)
-        self._command = [binary, "stdin", "stdout", "-l", languages, "--psm", str(page_segmentation)]
+        self._command = [binary, "stdin", "stdout", "-l", languages]
+        self._passes = tuple(passes)
+        self._min_confidence = min_confidence
+        self._stop_confidence = stop_confidence
         self._timeout = timeout_seconds
         # One thread per process: Tesseract's OpenMP threads slow small images down, and
         # workers already run images in parallel.
@@ -72,10 +185,27 @@ class TesseractOcr:
 
     def read(self, pixels: Image.Image) -> str:
         """Text found in ``pixels``; raises :class:`OcrUnavailable` on engine failure or timeout."""
+        return self.reading(pixels).text
+
+    def reading(self, pixels: Image.Image) -> Reading:
+        """:meth:`read` with the number of passes run: the next runs only while no word is sure."""
+        grey = prepared(pixels)
+        lines: list[Line] = []
+        runs = 0
+        for step in self._passes:
+            runs += 1
+            lines = merged(lines, self._run(step, grey))
+            if sure(lines, self._stop_confidence):
+                break
+        return Reading("\n".join(" ".join(word.text for word in line) for line in lines), runs)
+
+    def _run(self, step: Pass, grey: Image.Image) -> list[Line]:
+        image = without_background(grey, step.background_radius) if step.background_radius else grey
+        options = ["--psm", str(step.segmentation), "-c", f"thresholding_method={step.thresholding}"]
         try:
             done = subprocess.run(
-                self._command,
-                input=_prepared(pixels),
+                [*self._command, *options, "tsv"],
+                input=_png(image),
                 capture_output=True,
                 timeout=self._timeout,
                 env=self._env,
@@ -86,4 +216,4 @@ class TesseractOcr:
         if done.returncode != 0:
             message = done.stderr.decode(errors="replace").strip()
             raise OcrUnavailable(f"tesseract failed ({done.returncode}): {message}")
-        return done.stdout.decode(errors="replace")
+        return confident_lines(done.stdout.decode(errors="replace"), self._min_confidence)
