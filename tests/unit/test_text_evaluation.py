@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
@@ -17,6 +18,7 @@ from trendwatch.evaluation.text import (
     TextEvaluation,
     macro_recall,
     model_metric_rows,
+    read_held_out,
     read_sets,
     sentiment_cases,
 )
@@ -95,3 +97,58 @@ def test_eval_text_without_saving_leaves_no_warehouse(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "macro_recall" in result.stdout
     assert not (tmp_path / "state").exists()
+
+
+def _write_held_out(folder: Path, texts: list[str], labels: list[int]) -> Path:
+    """A held-out folder in TweetEval's layout: one file of texts, one of labels."""
+    split = folder / "tweeteval_sentiment"
+    split.mkdir(parents=True)
+    (split / "test_text.txt").write_text("".join(f"{text}\n" for text in texts), "utf-8")
+    (split / "test_labels.txt").write_text("".join(f"{label}\n" for label in labels), "utf-8")
+    return folder
+
+
+HELD_OUT_TWEETS = (
+    [
+        "I love this jacket so much, best buy ever!",
+        "The store opens at 9 tomorrow",
+        "Worst service, never again",
+    ],
+    [2, 1, 0],
+)
+
+
+def test_held_out_sets_are_read_from_a_folder_and_absent_ones_skipped(tmp_path: Path) -> None:
+    assert read_held_out(tmp_path) == {}
+    found = read_held_out(_write_held_out(tmp_path / "heldout", *HELD_OUT_TWEETS), limit=2)
+    test = found["tweeteval_sentiment_test"]
+    assert (test.texts, test.labels) == (HELD_OUT_TWEETS[0][:2], HELD_OUT_TWEETS[1][:2])
+    cases = {case.dataset: case for case in sentiment_cases(read_sets(DATA, limit=5), found)}
+    assert cases["tweeteval_sentiment_test"].lang == "en"
+
+
+def test_a_held_out_set_whose_labels_do_not_match_its_texts_is_refused(tmp_path: Path) -> None:
+    folder = _write_held_out(tmp_path, HELD_OUT_TWEETS[0], HELD_OUT_TWEETS[1][:2])
+    with pytest.raises(ValueError, match="3 texts but"):
+        read_held_out(folder)
+
+
+def test_eval_text_scores_the_held_out_set_given_and_documents_it(tmp_path: Path) -> None:
+    folder = _write_held_out(tmp_path / "heldout", *HELD_OUT_TWEETS)
+    docs = tmp_path / "evaluation.md"
+    docs.write_text("# Evaluation\n", "utf-8")
+    args = ["eval", "text", "--profile", "fast", "--data-dir", str(DATA), "--limit", "6", "--no-save"]
+    result = CliRunner().invoke(main, [*args, "--heldout", str(folder), "--json", "--write-docs", str(docs)])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout.splitlines()[-1])
+    scored = {r["model"]: r["value"] for r in rows if r["dataset"] == "tweeteval_sentiment_test"}
+    assert set(scored) == {"trendwatch-sentiment-en", "vader"}
+    assert scored["trendwatch-sentiment-en"] == 1.0  # three plain tweets, one of each class
+    assert "| tweeteval_sentiment_test | yes" in docs.read_text("utf-8")
+
+
+def test_eval_text_refuses_a_held_out_folder_without_any_set(tmp_path: Path) -> None:
+    args = ["eval", "text", "--profile", "fast", "--data-dir", str(DATA), "--limit", "3", "--no-save"]
+    result = CliRunner().invoke(main, [*args, "--heldout", str(tmp_path)])
+    assert result.exit_code != 0
+    assert "none of the held-out test sets" in result.output

@@ -39,14 +39,17 @@ PROFILES: Mapping[str, Sequence[Profile]] = {
 
 
 def evaluate_profiles(
-    profiles: Sequence[Profile], sets: dict[str, LabelledSet], evaluated_at: datetime
+    profiles: Sequence[Profile],
+    sets: dict[str, LabelledSet],
+    evaluated_at: datetime,
+    held_out: Mapping[str, LabelledSet] | None = None,
 ) -> tuple[list[TextEvaluation], list[dict[str, Any]]]:
-    """Each profile's evaluation on the labelled sets (with a progress bar), and their
-    ``model_metrics`` rows stamped ``evaluated_at``."""
+    """Each profile's evaluation on the labelled sets and the ``held_out`` test sets (with a
+    progress bar), and their ``model_metrics`` rows stamped ``evaluated_at``."""
     from trendwatch.evaluation.text import STEPS, evaluate, model_metric_rows
 
     with progress("evaluating text models", STEPS * len(profiles)) as advance:
-        evaluations = [evaluate(p, sets, advance) for p in profiles]
+        evaluations = [evaluate(p, sets, advance, held_out) for p in profiles]
     return evaluations, model_metric_rows(evaluations, evaluated_at)
 
 
@@ -77,6 +80,13 @@ def save_metrics(warehouse_path: Path, rows: Sequence[Mapping[str, Any]]) -> Non
     show_default=True,
     help="Folder with the labelled .tsv files.",
 )
+@click.option(
+    "--heldout",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder with the held-out test sets, which are not committed (docs/evaluation.md "
+    "says how to get them), e.g. .trendwatch/heldout.",
+)
 @click.option("--limit", type=int, default=None, help="Read only the first N lines of each file.")
 @click.option("--no-save", is_flag=True, help="Do not append the results to the model_metrics table.")
 @write_docs_option("Text")
@@ -85,6 +95,7 @@ def save_metrics(warehouse_path: Path, rows: Sequence[Mapping[str, Any]]) -> Non
 def eval_text(
     profile: str,
     data_dir: Path,
+    heldout: Path | None,
     limit: int | None,
     no_save: bool,
     docs: Path | None,
@@ -93,14 +104,17 @@ def eval_text(
 ) -> None:
     """Language-id accuracy, sentiment macro recall per dataset (ours and VADER side by side),
     throughput; results go to model_metrics (model, version, dataset, metric, value, evaluated_at)."""
-    from trendwatch.evaluation.text import read_sets, render
+    from trendwatch.evaluation.text import read_held_out, read_sets, render
 
     try:
         sets = read_sets(data_dir, limit)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from None
+    held_out = read_held_out(heldout, limit) if heldout else {}
+    if heldout and not held_out:
+        raise click.ClickException(f"{heldout} holds none of the held-out test sets (see docs/evaluation.md)")
     evaluated_at = datetime.now(UTC)
-    evaluations, rows = evaluate_profiles(PROFILES[profile], sets, evaluated_at)
+    evaluations, rows = evaluate_profiles(PROFILES[profile], sets, evaluated_at, held_out)
     if not no_save:
         save_metrics(settings_for(state_dir).warehouse_path, rows)
     if as_json:
@@ -109,7 +123,11 @@ def eval_text(
         columns = ["model", "version", "dataset", "metric", "value"]
         out.print(table("Text models", columns, [[row[c] for c in columns] for row in rows]))
     if docs:
-        command = f"trendwatch eval text --profile {profile}" + (f" --limit {limit}" if limit else "")
+        command = (
+            f"trendwatch eval text --profile {profile}"
+            + (f" --heldout {heldout}" if heldout else "")
+            + (f" --limit {limit}" if limit else "")
+        )
         measured_on = (
             f"{evaluated_at:%Y-%m-%d} on {platform.system()} {platform.machine()}, "
             f"{os.cpu_count()} CPUs, Python {platform.python_version()},"

@@ -1,10 +1,11 @@
-"""Text models on the labelled tweets of ``data/labelled``: language id, sentiment, speed."""
+"""Text models on the labelled tweets of ``data/labelled``: language id, sentiment, speed; and
+sentiment on held-out test sets kept outside the repository (:data:`HELD_OUT_FILES`)."""
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -42,6 +43,19 @@ class LabelledSet(msgspec.Struct, frozen=True):
             texts.append(text)
         return cls(path.name, hashlib.sha256(raw).hexdigest(), labels, texts)
 
+    @classmethod
+    def read_split(
+        cls, name: str, text_path: Path, label_path: Path, limit: int | None = None
+    ) -> LabelledSet:
+        """A split kept as one file of texts and one of labels, line by line (TweetEval's layout);
+        its sha256 is that of the texts file."""
+        raw = text_path.read_bytes()
+        texts = raw.decode("utf-8").splitlines()[:limit]
+        labels = [int(label) for label in label_path.read_text("utf-8").split()[:limit]]
+        if len(labels) != len(texts):
+            raise ValueError(f"{text_path} has {len(texts)} texts but {label_path} {len(labels)} labels")
+        return cls(name, hashlib.sha256(raw).hexdigest(), labels, texts)
+
 
 #: The labelled files and their language; ``trendwatch eval text`` reads them from ``data/labelled``.
 DATA_FILES = {
@@ -54,6 +68,14 @@ DATA_FILES = {
 LANGUAGE_SET = "labelled-en-fr"
 #: The TweetEval tweets that are not in the English training file: held out, unlike the others.
 TWEETEVAL_HELD_OUT = "tweeteval_sentiment_val-heldout"
+#: English test sets no model of ours is trained or tuned on, each as (texts file, labels file)
+#: in the folder given to ``trendwatch eval text --heldout`` (such as ``.trendwatch/heldout``).
+#: They are not committed (test splits stay out of reach of training): docs/evaluation.md says
+#: where to get them. ``tweeteval_sentiment_test``: TweetEval's sentiment test split, the
+#: SemEval-2017 Task 4A test set (12,284 tweets).
+HELD_OUT_FILES = {
+    "tweeteval_sentiment_test": ("tweeteval_sentiment/test_text.txt", "tweeteval_sentiment/test_labels.txt"),
+}
 SHORT_TEXT_CHARS = 60
 SECTION = "## Text"
 
@@ -88,12 +110,24 @@ def read_sets(data_dir: Path, limit: int | None = None) -> dict[str, LabelledSet
     return {name: LabelledSet.read(data_dir / name, limit) for name in DATA_FILES}
 
 
-def sentiment_cases(sets: dict[str, LabelledSet]) -> list[SentimentCase]:
-    """The validation splits, TweetEval's held-out part, and TweetEval whole (for comparison with
-    published figures: 1,430 of its tweets are in the English training file)."""
+def read_held_out(directory: Path, limit: int | None = None) -> dict[str, LabelledSet]:
+    """Each set of :data:`HELD_OUT_FILES` whose files are in ``directory`` (none if it is absent)."""
+    return {
+        name: LabelledSet.read_split(name, directory / texts, directory / labels, limit)
+        for name, (texts, labels) in HELD_OUT_FILES.items()
+        if (directory / texts).exists() and (directory / labels).exists()
+    }
+
+
+def sentiment_cases(
+    sets: dict[str, LabelledSet], held_out: Mapping[str, LabelledSet] | None = None
+) -> list[SentimentCase]:
+    """The validation splits, TweetEval's held-out part, TweetEval whole (for comparison with
+    published figures: 1,430 of its tweets are in the English training file), then each
+    ``held_out`` test set (English)."""
     tweeteval = sets["tweeteval_sentiment_val.tsv"]
     trained = set(sets["umsab_english_train.tsv"].texts)
-    held_out = [
+    untrained = [
         (label, text)
         for label, text in zip(tweeteval.labels, tweeteval.texts, strict=True)
         if text not in trained
@@ -105,11 +139,12 @@ def sentiment_cases(sets: dict[str, LabelledSet]) -> list[SentimentCase]:
             sets["umsab_english_val.tsv"].texts,
             sets["umsab_english_val.tsv"].labels,
         ),
-        SentimentCase(TWEETEVAL_HELD_OUT, "en", [t for _, t in held_out], [label for label, _ in held_out]),
+        SentimentCase(TWEETEVAL_HELD_OUT, "en", [t for _, t in untrained], [label for label, _ in untrained]),
         SentimentCase("tweeteval_sentiment_val", "en", tweeteval.texts, tweeteval.labels),
         SentimentCase(
             "umsab_french_val", "fr", sets["umsab_french_val.tsv"].texts, sets["umsab_french_val.tsv"].labels
         ),
+        *(SentimentCase(name, "en", test.texts, test.labels) for name, test in (held_out or {}).items()),
     ]
     return [case for case in cases if case.texts]
 
@@ -198,14 +233,18 @@ def _throughput(analyzer: LocalTextAnalyzer, texts: list[str]) -> list[Metric]:
 
 
 def evaluate(
-    profile: Profile, sets: dict[str, LabelledSet], advance: Callable[[int], None] = lambda _: None
+    profile: Profile,
+    sets: dict[str, LabelledSet],
+    advance: Callable[[int], None] = lambda _: None,
+    held_out: Mapping[str, LabelledSet] | None = None,
 ) -> TextEvaluation:
-    """Every text metric of one profile; ``advance`` is called after each of :data:`STEPS` steps."""
+    """Every text metric of one profile, sentiment also on the ``held_out`` test sets;
+    ``advance`` is called after each of :data:`STEPS` steps."""
     analyzer = LocalTextAnalyzer(profile)
     languages = language_cases(sets)
     metrics = _language_metrics(analyzer, languages)
     advance(1)
-    for case in sentiment_cases(sets):
+    for case in sentiment_cases(sets, held_out):
         metrics += _sentiment_metrics(analyzer, case)
     metrics += _cross_validated(analyzer)
     advance(1)
@@ -251,7 +290,12 @@ _HELD_OUT_NOTE = {
     TWEETEVAL_HELD_OUT: "yes",
     "tweeteval_sentiment_val": "no (1,430 of 2,000 in training)",
     "umsab_french_val": "yes",
+    "tweeteval_sentiment_test": "yes (SemEval-2017 test: other years than any training tweet)",
 }
+
+
+def _measured(evaluations: Sequence[TextEvaluation], dataset: str) -> bool:
+    return any(m.dataset == dataset for e in evaluations for m in e.metrics)
 
 
 def render(evaluations: Sequence[TextEvaluation], command: str, measured_on: str) -> str:
@@ -259,7 +303,7 @@ def render(evaluations: Sequence[TextEvaluation], command: str, measured_on: str
     profiles = [e.profile for e in evaluations]
     head = "| " + " | ".join(profiles) + " |"
     rule = "|---" * len(profiles) + "|"
-    datasets = list(_HELD_OUT_NOTE)
+    datasets = [d for d in _HELD_OUT_NOTE if d not in HELD_OUT_FILES or _measured(evaluations, d)]
     lines = [
         SECTION,
         "",
@@ -267,6 +311,9 @@ def render(evaluations: Sequence[TextEvaluation], command: str, measured_on: str
         "(see its README for sources, terms and checksums). Sentiment models are trained on the",
         "`umsab_*_train` files only (`scripts/train_sentiment.py`); the regularisation is chosen by",
         "5-fold cross-validation there, so the validation splits and TweetEval's 570 other tweets are held out.",
+        "Held-out test sets, when given with `--heldout` (see below): "
+        + (", ".join(f"`{d}`" for d in HELD_OUT_FILES if _measured(evaluations, d)) or "none this time")
+        + ".",
         "",
         f"**Language id** on {LANGUAGE_SET} (every distinct English and French labelled tweet, no X hint):",
         "",
