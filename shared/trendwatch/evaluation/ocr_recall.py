@@ -13,14 +13,21 @@ import io
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 import msgspec
 from PIL import Image
 
-from trendwatch.adapters.local.ocr import TesseractOcr
+from trendwatch.adapters.local.ocr import Reading
 from trendwatch.domain.ocr_text import ocr_words
 
 Advance = Callable[[int], None]
+
+
+class Reader(Protocol):
+    """What is measured: :class:`~trendwatch.adapters.local.ocr.TesseractOcr` in the evaluation."""
+
+    def reading(self, pixels: Image.Image) -> Reading: ...
 
 
 class OcrResult(msgspec.Struct):
@@ -61,7 +68,7 @@ def _pixels(picture: bytes | Image.Image) -> Image.Image:
 
 
 def measure(
-    ocr: TesseractOcr, set_name: str, condition: str, pictures: Iterable[Labelled], advance: Advance
+    ocr: Reader, set_name: str, condition: str, pictures: Iterable[Labelled], advance: Advance
 ) -> OcrResult:
     """Recall, precision, seconds and passes of ``ocr`` over ``pictures``."""
     tally, images = _Tally(), 0
