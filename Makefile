@@ -5,8 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-# Debian packages: the OCR engine with its English and French data, and a font with accents
-# for the OCR tests; headless Chromium and its driver for the dashboard's browser tests. Installed with apt-get when missing (as root, or through sudo).
+# Debian packages: the OCR engine with its English and French data, a font with accents for
+# the OCR tests and the font families of the held-out OCR renders; headless Chromium and its driver for the dashboard's browser tests. Installed with apt-get when missing (as root, or through sudo).
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra fonts-dejavu-core fonts-liberation fonts-freefont-ttf fonts-noto-core chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Tools whose pins clash with the project's (checkov wants an old `packaging`) get their own venv.
