@@ -24,12 +24,25 @@ class Facts:
         self.terms: list[dict[str, Any]] = []
 
     def post(
-        self, minute: int, author: str, term: str, *, lang: str = "en", retweet_of: str | None = None
+        self,
+        minute: int,
+        author: str,
+        term: str,
+        *,
+        lang: str = "en",
+        retweet_of: str | None = None,
+        text: str | None = None,
     ) -> str:
         tweet_id = f"t{len(self.tweets)}"
         at = START + timedelta(minutes=minute, seconds=len(self.tweets) % 60)
         self.tweets.append(
-            {"tweet_id": tweet_id, "created_at": at, "author_id": author, "retweet_of": retweet_of}
+            {
+                "tweet_id": tweet_id,
+                "created_at": at,
+                "author_id": author,
+                "retweet_of": retweet_of,
+                "text": text,
+            }
         )
         self.terms.append(
             {

@@ -317,3 +317,53 @@ def test_template_fragments_join_the_product_they_name() -> None:
 
     lamp = grouper.topic_of("mushroom lamp")
     assert grouper.topic_of("mushroom lamp day") == grouper.topic_of("lampe champignon casa") == lamp
+
+
+def _product_and_word(word_alone: int) -> list[str]:
+    """From minute 150, ten people a minute post "matcha latte" with the word "latte" beside it;
+    ``word_alone`` other people a minute say "latte" without matcha (an oat latte, say)."""
+    history = [
+        Membership("matcha latte", "term:matcha latte", 0, "founder"),
+        Membership("latte", "term:latte", 0, "founder"),
+    ]
+    mentions: dict[str, list[Mention]] = {"matcha latte": [], "latte": []}
+    for minute in range(300):
+        risen = minute >= 150
+        for n in range(10 if risen else (1 if minute % 4 == 0 else 0)):
+            tweet = f"m-{minute}-{n}"
+            mentions["matcha latte"].append(Mention(minute, tweet, tweet, tweet))
+            if risen:
+                mentions["latte"].append(Mention(minute, tweet, tweet, tweet))
+        for n in range(word_alone if risen else (1 if minute % 3 == 0 else 0)):
+            tweet = f"l-{minute}-{n}"
+            mentions["latte"].append(Mention(minute, tweet, tweet, tweet))
+    alerts = detect_topics(history, mentions, [400] * 300, START, {})
+    return sorted({a.term for a in alerts})
+
+
+def test_a_word_that_rises_only_beside_a_bigger_emergence_is_its_fragment() -> None:
+    assert _product_and_word(word_alone=0) == ["term:matcha latte"]
+
+
+def test_a_word_with_a_rise_of_its_own_is_not_a_fragment() -> None:
+    """Twelve people a minute say "latte" without matcha: most of its tweets are its own."""
+    assert _product_and_word(word_alone=12) == ["term:latte", "term:matcha latte"]
+
+
+def test_a_ring_counts_once_per_window_and_people_every_minute() -> None:
+    """Eight accounts retweeting one another, every minute from minute 150: one voice a window."""
+    history = [Membership("#ringtag", "term:#ringtag", 0, "founder")]
+    ring = [f"ring-{n}" for n in range(8)]
+    mentions: list[Mention] = []
+    amplified: dict[str, str] = {}
+    for minute in range(150, 300):
+        for n, author in enumerate(ring):
+            tweet = f"{minute}-{n}"
+            mentions.append(Mention(minute, author, tweet, tweet))
+            amplified[tweet] = ring[(n + (1 if minute % 2 else -1)) % len(ring)]
+    for minute in range(0, 300, 5):
+        mentions.append(Mention(minute, f"person-{minute}", f"p-{minute}", f"p-{minute}"))
+    args = (history, {"#ringtag": mentions}, [400] * 300, START, {})
+
+    assert [a.term for a in detect_topics(*args)] == ["term:#ringtag"]  # without the amplification facts
+    assert detect_topics(*args, amplified=amplified) == []

@@ -109,3 +109,55 @@ def test_a_run_reads_only_its_look_back_and_keeps_stored_membership_times(tmp_pa
     assert warehouse.query("SELECT term, joined_at FROM topic_terms ORDER BY term") == joined
     [again] = find_emergences(warehouse, lookback=timedelta(hours=48))
     assert again.summary.alert_id == first.summary.alert_id
+
+
+def _campaign(facts: Facts, accounts: int, text: str) -> None:
+    """From the onset, each of ``accounts`` posts ``text`` (carrying "granola") every other minute."""
+    for minute in range(ONSET, MINUTES):
+        for n in range(accounts):
+            if (minute + n) % 2 == 0:
+                facts.post(minute, f"shop-{n}", "granola", text=f"{text} #{minute}")
+
+
+def test_a_rise_carried_by_promotion_accounts_is_not_emerging(tmp_path: Path) -> None:
+    """Six accounts posting about granola every other minute are a rise when people say it, and
+    nothing when every post of theirs pushes a sale."""
+    plain, promo = Facts(), Facts()
+    background(plain)
+    background(promo)
+    _campaign(plain, 6, "our family loves this crunchy granola with honey")
+    _campaign(promo, 6, "FLASH SALE granola -30% with code GRAN30, link in bio")
+
+    [people] = find_emergences(plain.store(tmp_path / "plain.duckdb"))
+    assert people.summary.topic_id == "term:granola"
+    assert find_emergences(promo.store(tmp_path / "promo.duckdb")) == []
+
+
+def _ring(facts: Facts, members: int, *, reciprocal: bool) -> None:
+    """From the onset, ring members post ``#ringtag`` on even minutes and, on odd minutes,
+    retweet a neighbour's last post: both neighbours in turn (``reciprocal``), or always the
+    next one, as fans of each other in a line that never closes."""
+    last: dict[int, str] = {}
+    for minute in range(ONSET, MINUTES):
+        for n in range(members):
+            author = f"ring-{n}"
+            if minute % 2 == 0:
+                last[n] = facts.post(minute, author, "#ringtag")
+                continue
+            step = 1 if not reciprocal or minute % 4 == 1 else -1
+            target = n + step
+            if 0 <= target < members and target in last:
+                facts.post(minute, author, "#ringtag", retweet_of=last[target])
+
+
+def test_accounts_that_amplify_one_another_are_one_voice(tmp_path: Path) -> None:
+    """Twelve accounts ramping their own hashtag and retweeting each other both ways are one
+    voice (no alert); the same accounts amplifying only one way are twelve people."""
+    one_way, ring = Facts(), Facts()
+    for facts, reciprocal in ((one_way, False), (ring, True)):
+        background(facts)
+        _ring(facts, 12, reciprocal=reciprocal)
+
+    [people] = find_emergences(one_way.store(tmp_path / "one_way.duckdb"))
+    assert people.summary.topic_id == "term:#ringtag"
+    assert find_emergences(ring.store(tmp_path / "ring.duckdb")) == []

@@ -194,8 +194,10 @@ def voices(
     for m in sorted(mentions):
         if not 0 <= m.minute < minutes or m.minute >= bots.get(m.author, minutes):
             continue
-        voice = groups.get(m.author, m.author) if groups else m.author
-        if voice != m.author:
+        voice = groups.get(m.author) if groups else None
+        if voice is None:
+            voice = m.author
+        else:
             last = counted.get(voice)
             if last is not None and last != m.minute and m.minute - last < recount_after:
                 continue

@@ -499,6 +499,12 @@ def detect_topics(
     return fold_fragments(sorted(alerts, key=lambda a: (a.minute, a.term)), history, mentions, chosen)
 
 
+def _part_of(term: str, terms: Sequence[str]) -> bool:
+    """Whether one of ``terms`` contains ``term`` in its spelling ("latte" in "#matchalatte")."""
+    key = glued(term)
+    return len(key) >= 4 and any(key in glued(t) for t in terms)
+
+
 def _amplifier_groups(mentions: Sequence[Mention], amplified: Mapping[str, str]) -> dict[str, str]:
     """Groups of accounts that amplified one another in these mentions (one topic's)."""
     return amplifier_groups((m.author, amplified[m.tweet]) for m in mentions if m.tweet in amplified)
@@ -522,21 +528,26 @@ def fold_fragments(
     because it is said elsewhere too. An alerted topic whose tweets, from the start of its window
     to its peak, mostly (:data:`FRAGMENT_SHARE`) carry a term that a bigger topic alerted within
     a cool-down had at that time, is that topic's fragment, and is not reported on its own.
+    The bigger topic's terms that a term of the smaller one contains do not count: "matcha
+    latte" always carries "latte", and is no fragment of a rising "latte" for that.
     """
     segments = epochs(history)
 
-    def tweets(topic: str, at: int, first: int, last: int) -> set[str]:
-        members = members_at(segments.get(topic, ()), at)
+    def tweets(topic: str, at: int, first: int, last: int, within: Sequence[str] = ()) -> set[str]:
+        members = [t for t in members_at(segments.get(topic, ()), at) if not _part_of(t, within)]
         return {m.tweet for t in members for m in mentions.get(t, ()) if first <= m.minute <= last}
 
     kept: list[Alert] = []
-    for alert in sorted(alerts, key=lambda a: (-a.peak, a.minute, a.term)):
+    # the bigger first; of two as big, the longer name first: "matcha latte" before "latte"
+    for alert in sorted(alerts, key=lambda a: (-a.peak, -len(a.term), a.minute, a.term)):
         first = max(0, alert.minute - params.window + 1)
         last = max(alert.minute, alert.peak_minute)
+        own_terms = members_at(segments.get(alert.term, ()), alert.minute)
         own = tweets(alert.term, alert.minute, first, last)
         bigger = (k for k in kept if k.term != alert.term and abs(k.minute - alert.minute) <= params.cooldown)
         if own and any(
-            len(own & tweets(k.term, alert.minute, first, last)) >= FRAGMENT_SHARE * len(own) for k in bigger
+            len(own & tweets(k.term, alert.minute, first, last, own_terms)) >= FRAGMENT_SHARE * len(own)
+            for k in bigger
         ):
             continue
         kept.append(alert)
