@@ -363,7 +363,9 @@ def test_a_ring_counts_once_per_window_and_people_every_minute() -> None:
             amplified[tweet] = ring[(n + (1 if minute % 2 else -1)) % len(ring)]
     for minute in range(0, 300, 5):
         mentions.append(Mention(minute, f"person-{minute}", f"p-{minute}", f"p-{minute}"))
-    args = (history, {"#ringtag": mentions}, [400] * 300, START, {})
+    by_term = {"#ringtag": mentions}
+    exposure = [400] * 300
 
-    assert [a.term for a in detect_topics(*args)] == ["term:#ringtag"]  # without the amplification facts
-    assert detect_topics(*args, amplified=amplified) == []
+    # without the amplification facts the ring is eight people; with them, one voice
+    assert [a.term for a in detect_topics(history, by_term, exposure, START, {})] == ["term:#ringtag"]
+    assert detect_topics(history, by_term, exposure, START, {}, amplified=amplified) == []
