@@ -55,11 +55,16 @@ def test_eval_images_reports_figures_and_writes_its_docs_section(
     )
     assert [r["recall"] for r in ocr if r["condition"].endswith("clean")] == [1.0, 1.0]
     assert next(r for r in ocr if r["condition"] == "issue")["recall"] == 1.0  # two words on a white band
+    cost = figures["ocr_cost"]
+    assert cost["images"] == 3 and 0.0 < cost["seconds_per_image"] < 5.0
+    assert 1 <= cost["passes_per_image"] <= len(DEFAULT_PASSES)
 
     text = docs.read_text()
     assert "old figures" not in text and "## Influential users\n\nkept" in text
     [section] = re.findall(r"## Images\n.*?(?=\n## )", text, re.DOTALL)
     assert f"Measured {figures['measured_on']} on " in section
+    assert f"load\naverage {figures['load_average']:.1f} at the start" in section
+    assert f"the {cost['images']} originals above" in section
     assert "`trendwatch eval images --seed 1 --pictures 3 --photos 4 --ocr-samples 1`" in section
     assert f"**precision {near['precision']:.3f}**, **recall {near['recall']:.3f}**" in section
     assert f"{near['groups_found']} groups found for\n3 pictures" in section

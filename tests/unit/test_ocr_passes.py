@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from trendwatch.adapters.local.ocr import DEFAULT_PASSES, TesseractOcr, Word, confident_lines, merged, sure
+from trendwatch.adapters.local.ocr import (
+    DEFAULT_PASSES,
+    METHOD_VERSION,
+    TesseractOcr,
+    Word,
+    confident_lines,
+    merged,
+    sure,
+    tesseract_version,
+)
 from trendwatch.domain.ocr_text import ocr_words
 
 
@@ -70,3 +79,7 @@ def test_only_a_plausible_word_read_with_enough_confidence_is_sure() -> None:
     assert sure([[Word("café", 93.0)]], 90)
     assert not sure([[Word("café", 85.0)]], 90)
     assert not sure([[Word("|||", 99.0), Word("@", 97.0)]], 90)
+
+
+def test_the_recorded_version_names_engine_method_and_languages(ocr: TesseractOcr) -> None:
+    assert ocr.version == f"{tesseract_version()}+{METHOD_VERSION}-fra+eng"
