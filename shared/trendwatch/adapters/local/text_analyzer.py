@@ -16,9 +16,9 @@ import numpy as np
 import numpy.typing as npt
 from lingua import ConfidenceValue, Language, LanguageDetector, LanguageDetectorBuilder
 
+from trendwatch.adapters.local.sentiment_loader import SentimentClassifier, load_sentiment_model
 from trendwatch.adapters.local.sentiment_model import (
     LABELS,
-    SentimentModel,
     emoji_sentiment,
     load_lexicon,
     vader_scores,
@@ -102,7 +102,7 @@ LINGUA = ModelId("lingua", version("lingua-language-detector"))
 VADER = ModelId("vader", version("vaderSentiment"))
 
 
-def sentiment_model_id(model: SentimentModel) -> ModelId:
+def sentiment_model_id(model: SentimentClassifier) -> ModelId:
     """``trendwatch-sentiment-en`` + ``2+<weights hash>``: the hash tells retrained weights apart."""
     info = model.info
     return ModelId(
@@ -284,7 +284,7 @@ class LocalTextAnalyzer:
         self.profile = profile
         self.language = LanguageIdentifier(profile)
         self.sentiment_models = {
-            lang: SentimentModel.load(name) for lang, name in SENTIMENT_MODELS[profile].items()
+            lang: load_sentiment_model(name) for lang, name in SENTIMENT_MODELS[profile].items()
         }
         common = {"lang": self.language.model.tag, "taxonomy": f"trendwatch-taxonomy-{taxonomy().version}"}
         #: What ``model_versions`` holds for a text, by the key :meth:`sentiments` gives.
