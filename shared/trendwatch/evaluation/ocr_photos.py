@@ -4,10 +4,11 @@ The pictures are two example images of the EasyOCR project (github.com/JaidedAI/
 Apache License 2.0, folder ``examples/`` at commit c4f3cd7): ``french.jpg``, a photograph of
 Paris street signs (light type on dark signs, in front of a stone building), and
 ``english.png``, a public-health infographic (white type on blue, with drawings). The labels
-are ours: every word a reader sees, as typed by hand. Neither picture was looked at while the
-OCR settings were chosen.
+are ours: every word a reader sees, typed by hand. Neither picture was used to choose the
+OCR settings.
 
-The files are not committed. To measure on them, copy them (names unchanged) into
+The files are not committed. To measure on them, download ``examples/french.jpg`` and
+``examples/english.png`` from that repository at that commit and copy them (names unchanged) into
 :data:`DEFAULT_FOLDER` or the folder named by ``TRENDWATCH_OCR_PHOTOS``; each is checked
 against its SHA-256 before use.
 """
