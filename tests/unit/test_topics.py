@@ -301,10 +301,28 @@ def test_a_phrase_naming_one_listed_product_is_about_it() -> None:
 
     assert catalogue.anchor_of("good mushroom lamp") == catalogue.anchor_of("lampe champignon casa") == lamp
     assert catalogue.anchor_of("#MushroomLamp") == lamp
-    # a single word of a name, a brand, or two products at once name no one product
-    assert catalogue.anchor_of("mushroom") is None
+    # a brand, or two products at once name no one product
     assert catalogue.anchor_of("casa ondine") is None
     assert catalogue.anchor_of("mushroom lamp ceramic vase") is None
+
+
+def test_short_names_of_one_listed_product_are_about_it_and_shared_words_are_not() -> None:
+    """People shorten "sac à dos en bambou" to #SacBambou and "plateau de sardines" to
+    "sardines"; "bambou" alone is both the backpack and the toothbrush."""
+    catalogue = Catalogue.of(
+        [
+            ("Pureroot", ["bamboo backpack", "sac à dos en bambou"]),
+            ("Pureroot", ["bamboo toothbrush", "brosse à dents en bambou"]),
+            ("Miche", ["tinned fish board", "plateau de sardines"]),
+        ]
+    )
+    backpack, board = catalogue.anchors["bamboobackpack"], catalogue.anchors["tinnedfishboard"]
+
+    assert catalogue.anchor_of("#SacBambou") == catalogue.anchor_of("sac bambou") == backpack
+    assert catalogue.anchor_of("sardines") == catalogue.anchor_of("testé plateau sardine") == board
+    assert catalogue.anchor_of("bambou") is None
+    assert catalogue.anchor_of("bamboo") is None
+    assert catalogue.anchor_of("obsessed") is None
 
 
 def test_template_fragments_join_the_product_they_name() -> None:

@@ -13,11 +13,10 @@ coordinated posting imitate that and must not count as a crowd:
 * **Amplifier rings** (:func:`amplifier_groups`): accounts that retweet or quote *one another*
   about a topic. Fans amplify an influencer; the influencer does not amplify each fan back. A
   ring ramping its own hashtag does both ways, old and slow-looking accounts as much as young
-  fast ones, so reciprocity (not age or rate) is what gives it away. The accounts linked by
-  reciprocal amplification are one voice for that topic. Reciprocity is looked for only within
-  one topic's posts: across a whole stream, friends who once retweeted each other chain most
-  active accounts into one component (a 219-account component on the demo stream), while within
-  a topic only a ring is dense.
+  fast ones, so the circle (not age or rate) is what gives it away. The accounts it links are
+  one voice for that topic. It is looked for only within one topic's posts: across a whole
+  stream, friends who once retweeted each other chain most active accounts into one component
+  (a 219-account component on the demo stream), while within a topic only a ring is dense.
 """
 
 from __future__ import annotations
@@ -88,11 +87,25 @@ def copy_sources(posts: Iterable[tuple[str, str, str]], *, min_words: int = 4) -
     return copies
 
 
-def amplifier_groups(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """``account -> its group`` for accounts that amplified each other: ``(amplifier, amplified)``
-    pairs seen both ways link two accounts, and linked accounts form one group (named by its
-    smallest id). Accounts in no reciprocal pair are left out."""
+def amplifier_groups(pairs: Iterable[tuple[str, str]], *, min_partners: int = 2) -> dict[str, str]:
+    """``account -> its group`` for accounts that amplify one another (``(amplifier, amplified)``
+    pairs of one topic's retweets and quotes); accounts in no group are left out.
+
+    Two accounts are linked when each amplified the other, or when both are *hubs of a closed
+    circle*: each amplified at least ``min_partners`` accounts and was amplified by as many, and
+    one amplified the other. Fans amplify an influencer, who rarely amplifies them back; a ring
+    ramping its own hashtag amplifies itself, each member both giving and receiving, even when
+    each pair exchanged only once (on an independent stream, 50 of a 60-account ring's 59
+    voices were such hubs; on the demo's planted topics, at most 16 of 391). Linked accounts
+    form one group, named by its smallest id.
+    """
     edges = {(a, b) for a, b in pairs if a != b}
+    gives: dict[str, set[str]] = defaultdict(set)
+    gets: dict[str, set[str]] = defaultdict(set)
+    for a, b in edges:
+        gives[a].add(b)
+        gets[b].add(a)
+    hubs = {a for a in gives if len(gives[a]) >= min_partners and len(gets[a]) >= min_partners}
     parent: dict[str, str] = {}
 
     def root(key: str) -> str:
@@ -103,7 +116,7 @@ def amplifier_groups(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
         return key
 
     for a, b in edges:
-        if a < b and (b, a) in edges:
+        if (b, a) in edges or (a in hubs and b in hubs):
             ra, rb = root(a), root(b)
             if ra != rb:
                 parent[max(ra, rb)] = min(ra, rb)

@@ -44,9 +44,10 @@ vocabulary each time, while a term here is placed once, in microseconds, when it
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from itertools import combinations
 
 import msgspec
 import numpy as np
@@ -55,7 +56,7 @@ import numpy.typing as npt
 from trendwatch.domain.coordination import amplifier_groups
 from trendwatch.domain.emergence import Alert, EmergenceParams, Mention, detect_segments, voices
 from trendwatch.domain.generic_words import is_generic
-from trendwatch.domain.text import fold
+from trendwatch.domain.text import STOPWORDS, fold, normalize_word, strip_elision
 
 Embed = Callable[[Sequence[str]], npt.NDArray[np.float32]]
 
@@ -110,6 +111,10 @@ class Catalogue(msgspec.Struct, frozen=True):
     #: sharing a keyword (the same vase sold by several brands).
     anchors: dict[str, str] = {}
     brands: frozenset[str] = frozenset()
+    #: Short names -> anchor: two or more content words of one keyword, in its order, glued and
+    #: singular ("sac à dos en bambou" -> "sacbambou", "dosbambou"...); names two products share
+    #: are left out.
+    short_names: dict[str, str] = {}
 
     @classmethod
     def of(cls, products: Iterable[tuple[str, Sequence[str]]]) -> Catalogue:
@@ -124,32 +129,42 @@ class Catalogue(msgspec.Struct, frozen=True):
                 key = parent[key]
             return key
 
+        listed: list[tuple[str, str]] = []
         for brand, keywords in products:
             brands.add(glued(brand))
             keys = sorted({k for k in (glued(w) for w in keywords) if k and k != glued(brand)})
+            listed += [(w, glued(w)) for w in keywords if glued(w) in keys]
             for key in keys:
                 parent.setdefault(key, key)
             for key in keys[1:]:
                 a, b = root(keys[0]), root(key)
                 if a != b:
                     parent[max(a, b)] = min(a, b)
-        return cls({key: root(key) for key in parent}, frozenset(brands - {""}))
+        anchors = {key: root(key) for key in parent}
+        return cls(anchors, frozenset(brands - {""}), _short_names(listed, anchors))
 
     def anchor_of(self, term: str) -> str | None:
-        """The anchor of a listed keyword, or of the one listed name of two words or more that
-        a longer phrase contains ("good mushroom lamp", "lampe champignon casa"); none when the
-        phrase names several products."""
-        exact = self.anchors.get(glued(term))
+        """The anchor of a listed keyword or of a short name of one (see :attr:`short_names`),
+        or of the one listed name that a longer phrase contains ("good mushroom lamp", "lampe
+        champignon casa", "testé pierre gua"); none when the phrase names several products."""
+        exact = self._named(glued(term), _singular_glued(term))
         if exact is not None:
             return exact
         parts = [w for w in _GLUE.split(fold(term)) if w]
         found = {
             anchor
             for start in range(len(parts))
-            for end in range(start + 2, len(parts) + 1)
-            if (anchor := self.anchors.get("".join(parts[start:end]))) is not None
+            for end in range(start + 1, len(parts) + 1)
+            if (end - start < len(parts))
+            and (
+                anchor := self._named("".join(parts[start:end]), _singular_glued(" ".join(parts[start:end])))
+            )
+            is not None
         }
         return found.pop() if len(found) == 1 else None
+
+    def _named(self, key: str, singular: str) -> str | None:
+        return self.anchors.get(key) or self.short_names.get(singular)
 
     def apart(self, term: str, other: str) -> bool:
         """Whether the catalogue says two terms name different things: a listed product is
@@ -161,6 +176,38 @@ class Catalogue(msgspec.Struct, frozen=True):
         if first is not None and second is not None:
             return first != second
         return (a if first is None else b) in self.brands
+
+
+def _content_words(name: str) -> list[str]:
+    """A name's words that say what it is: folded, singular, stopwords and elisions left out."""
+    stop = {fold(w) for words in STOPWORDS.values() for w in words}
+    return [normalize_word(w) for w in _GLUE.split(fold(name)) if w and fold(strip_elision(w)) not in stop]
+
+
+def _singular_glued(term: str) -> str:
+    """A term's spelling key with each of its words singular (a hashtag is one word)."""
+    return "".join(normalize_word(w) for w in _GLUE.split(fold(term)) if w)
+
+
+def _short_names(listed: Iterable[tuple[str, str]], anchors: Mapping[str, str]) -> dict[str, str]:
+    """What people write for a listed name of several words: some of its content words in order
+    ("#SacBambou", "plateau sardines", "sardines" for "sac à dos en bambou", "plateau de
+    sardines"). A name that two products share is left out, and so is a single word that is
+    generic or shorter than :data:`MIN_SHORT_NAME` letters: "bambou" names a backpack and a
+    toothbrush, "sardines" only the board."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for keyword, key in listed:
+        words = _content_words(keyword)[:6]
+        for size in range(1, len(words) + 1):
+            for chosen in combinations(words, size):
+                if size == 1 and (len(chosen[0]) < MIN_SHORT_NAME or is_generic(chosen[0])):
+                    continue
+                found["".join(chosen)].add(anchors[key])
+    return {name: next(iter(a)) for name, a in found.items() if len(a) == 1 and name not in anchors}
+
+
+#: Letters a single word needs to name a product on its own.
+MIN_SHORT_NAME = 3
 
 
 def topic_id_for(term: str) -> str:
@@ -357,7 +404,7 @@ class TopicGrouper:
 
     def _point_anchor(self, term: str, topic: str, *, replace: bool) -> None:
         """Terms listed for the same catalogue entry as ``term`` will join ``topic``."""
-        anchor = self._catalogue.anchors.get(glued(term))
+        anchor = self._catalogue.anchor_of(term)
         if anchor is not None and (replace or anchor not in self._by_anchor):
             self._by_anchor[anchor] = topic
 
@@ -481,7 +528,10 @@ def detect_topics(
     alerts: list[Alert] = []
     for topic, segments in epochs(history).items():
         every = {t for _, members in segments for t in members}
-        groups = _amplifier_groups([m for t in every for m in mentions.get(t, ())], amplified or {})
+        said = [m for t in every for m in mentions.get(t, ())]
+        groups = _amplifier_groups(said, amplified or {})
+        if _coordinated(said, groups):
+            continue
         series = [
             (
                 first,
@@ -497,6 +547,27 @@ def detect_topics(
         ]
         alerts += detect_segments(topic, series, exposure, start, chosen)
     return fold_fragments(sorted(alerts, key=lambda a: (a.minute, a.term)), history, mentions, chosen)
+
+
+#: Share of a topic's authors in one group of amplifiers from which the topic is that group's
+#: campaign, not people's talk (see :func:`_coordinated`).
+COORDINATED_SHARE = 0.5
+
+
+def _coordinated(said: Sequence[Mention], groups: Mapping[str, str]) -> bool:
+    """Whether one group of accounts amplifying one another is most of the people saying a topic.
+
+    A ring ramping its own hashtag is nearly all of that hashtag's authors (50 of 59 on an
+    independent stream), the groups in a real trend a handful of its hundreds (at most 16 of 391
+    on the demo's planted topics): a topic carried by a ring is not emerging, whatever its few
+    loose members add. A ring joining a real trend's hashtag is a small share of it and only
+    counts as one voice there.
+    """
+    if not groups:
+        return False
+    authors = {m.author for m in said}
+    sizes = Counter(groups[a] for a in authors if a in groups)
+    return max(sizes.values(), default=0) >= COORDINATED_SHARE * len(authors)
 
 
 def _part_of(term: str, terms: Sequence[str]) -> bool:
