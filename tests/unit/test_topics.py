@@ -314,12 +314,14 @@ def test_short_names_of_one_listed_product_are_about_it_and_shared_words_are_not
             ("Pureroot", ["bamboo backpack", "sac à dos en bambou"]),
             ("Pureroot", ["bamboo toothbrush", "brosse à dents en bambou"]),
             ("Miche", ["tinned fish board", "plateau de sardines"]),
+            ("Lumen", ["pleated lampshade", "abat-jour plissé"]),
         ]
     )
     backpack, board = catalogue.anchors["bamboobackpack"], catalogue.anchors["tinnedfishboard"]
 
     assert catalogue.anchor_of("#SacBambou") == catalogue.anchor_of("sac bambou") == backpack
     assert catalogue.anchor_of("sardines") == catalogue.anchor_of("testé plateau sardine") == board
+    assert catalogue.anchor_of("#PleatedLamp") == catalogue.anchors["pleatedlampshade"]
     assert catalogue.anchor_of("bambou") is None
     assert catalogue.anchor_of("bamboo") is None
     assert catalogue.anchor_of("obsessed") is None

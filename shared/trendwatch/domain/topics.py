@@ -192,11 +192,16 @@ def _singular_glued(term: str) -> str:
 def _short_names(listed: Iterable[tuple[str, str]], anchors: Mapping[str, str]) -> dict[str, str]:
     """What people write for a listed name of several words: some of its content words in order
     ("#SacBambou", "plateau sardines", "sardines" for "sac à dos en bambou", "plateau de
-    sardines"). A name that two products share is left out, and so is a single word that is
-    generic or shorter than :data:`MIN_SHORT_NAME` letters: "bambou" names a backpack and a
-    toothbrush, "sardines" only the board."""
+    sardines"), or its first two thirds or more (at least :data:`MIN_PREFIX` letters). A name
+    that two products share is left out, and so is a single word that is generic or shorter
+    than :data:`MIN_SHORT_NAME` letters: "bambou" names a backpack and a toothbrush, "sardines"
+    only the board."""
     found: dict[str, set[str]] = defaultdict(set)
     for keyword, key in listed:
+        # a name cut short, as hashtags often are: #PleatedLamp for "pleated lampshade"
+        whole = _singular_glued(keyword)
+        for end in range(max(MIN_PREFIX, (2 * len(whole) + 2) // 3), len(whole)):
+            found[whole[:end]].add(anchors[key])
         words = _content_words(keyword)[:6]
         for size in range(1, len(words) + 1):
             for chosen in combinations(words, size):
@@ -208,6 +213,8 @@ def _short_names(listed: Iterable[tuple[str, str]], anchors: Mapping[str, str]) 
 
 #: Letters a single word needs to name a product on its own.
 MIN_SHORT_NAME = 3
+#: Letters a name cut short keeps.
+MIN_PREFIX = 8
 
 
 def topic_id_for(term: str) -> str:
