@@ -44,6 +44,7 @@ vocabulary each time, while a term here is placed once, in microseconds, when it
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
@@ -611,9 +612,19 @@ def fold_fragments(
     """
     segments = epochs(history)
 
+    timed: dict[str, tuple[list[int], list[Mention]]] = {}
+
+    def said(term: str, first: int, last: int) -> list[Mention]:
+        """The term's mentions from minute ``first`` to ``last`` (sorted once, then bisected)."""
+        if term not in timed:
+            ordered = sorted(mentions.get(term, ()), key=lambda m: m.minute)
+            timed[term] = ([m.minute for m in ordered], ordered)
+        minutes, ordered = timed[term]
+        return ordered[bisect_left(minutes, first) : bisect_right(minutes, last)]
+
     def tweets(topic: str, at: int, first: int, last: int, within: Sequence[str] = ()) -> set[str]:
         members = [t for t in members_at(segments.get(topic, ()), at) if not _part_of(t, within)]
-        return {m.tweet for t in members for m in mentions.get(t, ()) if first <= m.minute <= last}
+        return {m.tweet for t in members for m in said(t, first, last)}
 
     kept: list[Alert] = []
     # the bigger first; of two as big, the longer name first: "matcha latte" before "latte"
