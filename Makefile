@@ -14,7 +14,7 @@ TOOLS := .venv-tools
 CHECKOV := $(TOOLS)/bin/checkov
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint bench eval eval-text eval-images eval-influencers eval-trends serve system-deps install clean help
+.PHONY: run test lint bench eval eval-text eval-images eval-influencers eval-trends eval-adversarial eval-captures serve system-deps install clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -59,7 +59,7 @@ bench: $(STAMP)  ## throughput, latency and memory: pipeline (both local modes),
 serve: $(STAMP)  ## the analysts' dashboard and HTTP API on http://127.0.0.1:8000 (after make run)
 	$(BIN)/trendwatch serve
 
-eval: eval-text eval-images eval-influencers eval-trends  ## every evaluation; each rewrites its section of docs/evaluation.md
+eval: eval-text eval-images eval-influencers eval-trends eval-adversarial eval-captures  ## every evaluation; each rewrites its section of docs/evaluation.md
 
 eval-text: $(STAMP)  ## language id and sentiment (EN, FR) on the labelled tweets; also appends to model_metrics
 	$(BIN)/trendwatch eval text --write-docs docs/evaluation.md
@@ -72,6 +72,12 @@ eval-influencers: $(STAMP)  ## NDCG@10 against planted influencers, bots and a s
 
 # Gnip-Trend-Detection, the evaluation peer, names the defunct "sklearn" package in its
 # metadata: it is installed without its dependencies, which are listed here instead.
+eval-adversarial: $(STAMP)  ## emerging topics through the whole pipeline on held-out adversarial streams (about 5 min a seed)
+	$(BIN)/python benchmarks/eval_adversarial.py --write-docs docs/evaluation.md
+
+eval-captures: $(STAMP)  ## real X API v2 captures replayed: tweets stored, dead letters, topics
+	$(BIN)/python benchmarks/eval_captures.py --write-docs docs/evaluation.md
+
 eval-trends: $(STAMP)  ## emerging-topic detection vs Gnip-Trend-Detection on generated streams -> docs/evaluation.md
 	$(BIN)/python -m pip install --quiet -c constraints.txt --no-deps gnip-trend-detection
 	$(BIN)/python -m pip install --quiet -c constraints.txt scipy matplotlib datetime-truncate python-dateutil
