@@ -33,6 +33,7 @@ from trendwatch.app.trends import (
     _MEMBERS_SQL,
     _PARENTS_SQL,
     _POSTS_SQL,
+    _QUOTES_SQL,
     _TEXTS_SQL,
 )
 from trendwatch.query import CompiledQuery, tweets_statement, volume_statement
@@ -68,6 +69,7 @@ APP_STATEMENTS: dict[str, tuple[str, dict[str, Any]]] = {
     "trends._CATALOGUE_SQL": (_CATALOGUE_SQL, {}),
     "trends._FACTS_SQL": (_FACTS_SQL, {"since": MOMENT}),
     "trends._POSTS_SQL": (_POSTS_SQL, {"since": MOMENT}),
+    "trends._QUOTES_SQL": (_QUOTES_SQL, {"since": MOMENT}),
     "trends._ALERTS_OF_SQL": (_ALERTS_OF_SQL, {"topics": ["term:mushroom lamp"]}),
     "trends._MEMBERS_SQL": (_MEMBERS_SQL, {}),
     "trends._TEXTS_SQL": (_TEXTS_SQL, {"ids": ["T1", "T2"]}),
