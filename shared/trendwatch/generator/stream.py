@@ -12,6 +12,7 @@ from trendwatch.generator.authors import Account, Population
 from trendwatch.generator.catalog import Product
 from trendwatch.generator.compose import Subject
 from trendwatch.generator.images import MediaLibrary
+from trendwatch.generator.recent import Recent
 from trendwatch.generator.text import Entities, retweet_text
 from trendwatch.generator.timeline import Snowflake, x_time
 from trendwatch.generator.topics import DECOY_SHARE, PlantedTopic
@@ -78,25 +79,6 @@ class Posted(msgspec.Struct):
         return tweet
 
 
-class _Recent:
-    """A ring buffer of the latest posts, to pick targets from in constant time."""
-
-    def __init__(self, size: int) -> None:
-        self._items: list[Posted] = []
-        self._size = size
-        self._next = 0
-
-    def add(self, post: Posted) -> None:
-        if len(self._items) < self._size:
-            self._items.append(post)
-        else:
-            self._items[self._next] = post
-        self._next = (self._next + 1) % self._size
-
-    def pick(self, rng: random.Random) -> Posted | None:
-        return rng.choice(self._items) if self._items else None
-
-
 class StreamStats(msgspec.Struct):
     tweets: int = 0
     originals: int = 0
@@ -145,9 +127,9 @@ class StreamEngine:
         self._ring_ids = {bot.user_id for bot in population.bot_ring}
         self._tweet_ids = Snowflake(TWEET_WORKER)
         self._media_ids = Snowflake(MEDIA_WORKER)
-        self._recent = _Recent(RECENT_POSTS)
-        self._influencer_posts = _Recent(RECENT_INFLUENCER_POSTS)
-        self._ring_posts = _Recent(RECENT_BOT_POSTS)
+        self._recent = Recent[Posted](RECENT_POSTS)
+        self._influencer_posts = Recent[Posted](RECENT_INFLUENCER_POSTS)
+        self._ring_posts = Recent[Posted](RECENT_BOT_POSTS)
         self._user_objects: dict[str, dict[str, Any]] = {}
         self._encoder = msgspec.json.Encoder()
         self.stats = StreamStats(topic_tweets={t.spec.topic_id: 0 for t in topics})

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from trendwatch.generator.authors import Account
+from typing import Any, Protocol
 
 Entities = dict[str, list[dict[str, Any]]]
+
+
+class Handle(Protocol):
+    """An account as a mention names it."""
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def user_id(self) -> str: ...
 
 
 class TextBuilder:
@@ -40,7 +48,7 @@ class TextBuilder:
     def hashtag(self, tag: str) -> TextBuilder:
         return self._entity("hashtags", f"#{tag}", {"tag": tag})
 
-    def mention(self, account: Account) -> TextBuilder:
+    def mention(self, account: Handle) -> TextBuilder:
         return self._entity(
             "mentions", f"@{account.username}", {"username": account.username, "id": account.user_id}
         )
@@ -53,7 +61,7 @@ class TextBuilder:
         return "".join(self._parts), self._entities
 
 
-def retweet_text(original_author: Account, text: str, entities: Entities) -> tuple[str, Entities]:
+def retweet_text(original_author: Handle, text: str, entities: Entities) -> tuple[str, Entities]:
     """``RT @user: <text>``, with the RT mention first and the original's entities shifted, as X does."""
     builder = TextBuilder().text("RT ").mention(original_author).text(": ")
     shift = builder.length

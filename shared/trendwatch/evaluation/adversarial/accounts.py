@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 import msgspec
 
-from trendwatch.evaluation.adversarial.timing import x_time
 from trendwatch.evaluation.adversarial.vocabulary import FIRST_NAMES, HANDLE_WORDS, Lang
+from trendwatch.generator.timeline import x_time
 
 Role = Literal["person", "celebrity", "ring", "copy_paste", "promo"]
 DAY_MS = 86_400_000

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 
 from trendwatch.evaluation.adversarial.accounts import Account, Population
-from trendwatch.evaluation.adversarial.text import TextBuilder, compose, fill
+from trendwatch.evaluation.adversarial.text import compose, fill, short_link
 from trendwatch.evaluation.adversarial.truth import Plan
 from trendwatch.evaluation.adversarial.vocabulary import (
     BACKGROUND_GOODS,
@@ -21,7 +21,9 @@ from trendwatch.evaluation.adversarial.vocabulary import (
     QUOTES,
     RING_TEXT,
 )
-from trendwatch.evaluation.adversarial.writer import Recent, StreamWriter
+from trendwatch.evaluation.adversarial.writer import Post, StreamWriter
+from trendwatch.generator.recent import Recent
+from trendwatch.generator.text import TextBuilder
 
 #: What a ring bot does: post its hashtag, retweet another ring bot, or quote one.
 RING_ACTIONS = ("post", "retweet", "quote")
@@ -41,7 +43,7 @@ class Bots:
         newest = max(a.created_ms for a in population.ring)
         old_cutoff = newest - 365 * 86_400_000
         self._ring_weights = [OLD_RING_WEIGHT if a.created_ms < old_cutoff else 1.0 for a in population.ring]
-        self._ring_posts = Recent(60)
+        self._ring_posts = Recent[Post](60)
         self._copy_next = 0
 
     def _ring_member(self) -> Account:
@@ -77,7 +79,9 @@ class Bots:
         self._copy_next += 1
         lang = self._plan.copy_lang
         link = f"https://{COPY_DOMAIN}/claim"
-        content = TextBuilder().text(self._plan.copy_text.text.name(lang) + " ").url(link).build()
+        content = (
+            TextBuilder().text(self._plan.copy_text.text.name(lang) + " ").url(short_link(link), link).build()
+        )
         self._writer.original(ms, account, content, lang, "copy_paste")
 
     def promo(self, ms: int) -> None:

@@ -18,7 +18,8 @@ from trendwatch.evaluation.adversarial.vocabulary import (
     STEADY_TEXT,
     Lang,
 )
-from trendwatch.evaluation.adversarial.writer import Post, Recent, StreamWriter, lang_of
+from trendwatch.evaluation.adversarial.writer import RECENT, Post, StreamWriter, lang_of
+from trendwatch.generator.recent import Recent
 
 #: Shares of originals, retweets, replies and quotes among people's posts.
 KIND_WEIGHTS = (0.58, 0.27, 0.10, 0.05)
@@ -49,8 +50,8 @@ class People:
         self._people = population
         self._writer = writer
         self._plan = plan
-        self._background = Recent()
-        self._trend_posts = {t.subject.trend_id: Recent() for t in plan.trends}
+        self._background = Recent[Post](RECENT)
+        self._trend_posts = {t.subject.trend_id: Recent[Post](RECENT) for t in plan.trends}
 
     def _lang(self, author: Account) -> Lang:
         if self._rng.random() < LANG_SWITCH_SHARE:

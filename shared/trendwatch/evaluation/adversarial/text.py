@@ -4,50 +4,18 @@ from __future__ import annotations
 
 import random
 import zlib
-from typing import Any
 
 from trendwatch.evaluation.adversarial.accounts import Account
 from trendwatch.evaluation.adversarial.vocabulary import EMOJIS, FILLER, SENTIMENT, Lang
+from trendwatch.generator.text import Entities, TextBuilder
 
-Entities = dict[str, list[dict[str, Any]]]
 Content = tuple[str, Entities]
 EMOJI_SHARE = 0.3
 
 
-class TextBuilder:
-    """Appends plain text and entities, recording each entity's ``start``/``end``."""
-
-    def __init__(self) -> None:
-        self._parts: list[str] = []
-        self._length = 0
-        self._entities: Entities = {}
-
-    def text(self, chunk: str) -> TextBuilder:
-        self._parts.append(chunk)
-        self._length += len(chunk)
-        return self
-
-    def _entity(self, kind: str, shown: str, fields: dict[str, Any]) -> TextBuilder:
-        start = self._length
-        self.text(shown)
-        self._entities.setdefault(kind, []).append({"start": start, "end": self._length, **fields})
-        return self
-
-    def hashtag(self, tag: str) -> TextBuilder:
-        return self._entity("hashtags", f"#{tag}", {"tag": tag})
-
-    def mention(self, account: Account) -> TextBuilder:
-        return self._entity(
-            "mentions", f"@{account.username}", {"username": account.username, "id": account.user_id}
-        )
-
-    def url(self, link: str) -> TextBuilder:
-        short = f"https://t.co/{zlib.crc32(link.encode()):010d}"
-        display = link.removeprefix("https://")
-        return self._entity("urls", short, {"url": short, "expanded_url": link, "display_url": display})
-
-    def build(self) -> Content:
-        return "".join(self._parts), self._entities
+def short_link(link: str) -> str:
+    """The ``t.co`` form X shows for a link (deterministic, as the rest of a stream)."""
+    return f"https://t.co/{zlib.crc32(link.encode()):010d}"
 
 
 def fill(rng: random.Random, template: str, lang: Lang, **names: str) -> str:
@@ -71,7 +39,7 @@ def compose(
     for tag in hashtags:
         builder.text(" ").hashtag(tag)
     if link:
-        builder.text(" ").url(link)
+        builder.text(" ").url(short_link(link), link)
     return builder.build()
 
 

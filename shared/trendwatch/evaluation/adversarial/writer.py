@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import random
 from collections import Counter
 from typing import IO, Any
 
 import msgspec
 
 from trendwatch.evaluation.adversarial.accounts import Account
-from trendwatch.evaluation.adversarial.text import Content, TextBuilder, quoted, shifted
-from trendwatch.evaluation.adversarial.timing import Snowflake, x_time
+from trendwatch.evaluation.adversarial.text import Content, quoted, shifted
 from trendwatch.evaluation.adversarial.vocabulary import Lang
+from trendwatch.generator.text import TextBuilder
+from trendwatch.generator.timeline import Snowflake, x_time
 
 #: The stream rules a retailer would run: (id, tag).
 RULES = (("1702400000000000001", "lifestyle-en"), ("1702400000000000002", "lifestyle-fr"))
@@ -60,25 +60,6 @@ def lang_of(post: Post) -> Lang:
     return "fr" if post.lang == "fr" else "en"
 
 
-class Recent:
-    """The latest posts of one kind, to pick targets from in constant time."""
-
-    def __init__(self, size: int = RECENT) -> None:
-        self._items: list[Post] = []
-        self._size = size
-        self._next = 0
-
-    def add(self, post: Post) -> None:
-        if len(self._items) < self._size:
-            self._items.append(post)
-        else:
-            self._items[self._next] = post
-            self._next = (self._next + 1) % self._size
-
-    def pick(self, rng: random.Random) -> Post | None:
-        return rng.choice(self._items) if self._items else None
-
-
 class StreamWriter:
     """Writes one message per call to ``out``, counting tweets by what they are about."""
 
@@ -93,7 +74,7 @@ class StreamWriter:
     def _new(
         self, ms: int, author: Account, content: Content, lang: str, about: str
     ) -> tuple[Post, dict[str, Any]]:
-        tweet_id = self._ids.next_id(ms)
+        tweet_id = str(self._ids.next_id(ms))
         text, entities = content
         post = Post(tweet_id, x_time(ms), author, text, entities, lang, tweet_id, about)
         data: dict[str, Any] = {
