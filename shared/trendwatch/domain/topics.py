@@ -113,9 +113,12 @@ class Catalogue(msgspec.Struct, frozen=True):
     anchors: dict[str, str] = {}
     brands: frozenset[str] = frozenset()
     #: Short names -> anchor: two or more content words of one keyword, in its order, glued and
-    #: singular ("sac à dos en bambou" -> "sacbambou", "dosbambou"...); names two products share
-    #: are left out.
+    #: singular ("sac à dos en bambou" -> "sacbambou", "dosbambou"...), or the keyword cut short;
+    #: names two products share are left out.
     short_names: dict[str, str] = {}
+    #: Single content words that name one product only ("sardine"); they join a product's topic
+    #: once it exists but never found it, since the word may be common talk ("peau", "sérum").
+    short_words: dict[str, str] = {}
 
     @classmethod
     def of(cls, products: Iterable[tuple[str, Sequence[str]]]) -> Catalogue:
@@ -142,12 +145,15 @@ class Catalogue(msgspec.Struct, frozen=True):
                 if a != b:
                     parent[max(a, b)] = min(a, b)
         anchors = {key: root(key) for key in parent}
-        return cls(anchors, frozenset(brands - {""}), _short_names(listed, anchors))
+        names, words = _short_names(listed, anchors)
+        return cls(anchors, frozenset(brands - {""}), names, words)
 
-    def anchor_of(self, term: str) -> str | None:
+    def anchor_of(self, term: str, *, words: bool = True) -> str | None:
         """The anchor of a listed keyword or of a short name of one (see :attr:`short_names`),
-        or of the one listed name that a longer phrase contains ("good mushroom lamp", "lampe
-        champignon casa", "testé pierre gua"); none when the phrase names several products."""
+        of the one listed name that a longer phrase contains ("good mushroom lamp", "lampe
+        champignon casa", "testé pierre gua"), or, with ``words``, of a term whose one
+        non-generic word names one product (:attr:`short_words`); none when the phrase names
+        several products."""
         exact = self._named(glued(term), _singular_glued(term))
         if exact is not None:
             return exact
@@ -155,14 +161,14 @@ class Catalogue(msgspec.Struct, frozen=True):
         found = {
             anchor
             for start in range(len(parts))
-            for end in range(start + 1, len(parts) + 1)
-            if (end - start < len(parts))
-            and (
-                anchor := self._named("".join(parts[start:end]), _singular_glued(" ".join(parts[start:end])))
-            )
+            for end in range(start + 2, len(parts) + 1)
+            if (anchor := self._named("".join(parts[start:end]), _singular_glued(" ".join(parts[start:end]))))
             is not None
         }
-        return found.pop() if len(found) == 1 else None
+        if found:
+            return found.pop() if len(found) == 1 else None
+        subject = [w for w in parts if not is_generic(w)]
+        return self.short_words.get(normalize_word(subject[0])) if words and len(subject) == 1 else None
 
     def _named(self, key: str, singular: str) -> str | None:
         return self.anchors.get(key) or self.short_names.get(singular)
@@ -190,13 +196,15 @@ def _singular_glued(term: str) -> str:
     return "".join(normalize_word(w) for w in _GLUE.split(fold(term)) if w)
 
 
-def _short_names(listed: Iterable[tuple[str, str]], anchors: Mapping[str, str]) -> dict[str, str]:
+def _short_names(
+    listed: Iterable[tuple[str, str]], anchors: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
     """What people write for a listed name of several words: some of its content words in order
-    ("#SacBambou", "plateau sardines", "sardines" for "sac à dos en bambou", "plateau de
-    sardines"), or its first two thirds or more (at least :data:`MIN_PREFIX` letters). A name
-    that two products share is left out, and so is a single word that is generic or shorter
-    than :data:`MIN_SHORT_NAME` letters: "bambou" names a backpack and a toothbrush, "sardines"
-    only the board."""
+    ("#SacBambou", "plateau sardines" for "sac à dos en bambou", "plateau de sardines"), or its
+    first two thirds or more (at least :data:`MIN_PREFIX` letters); and, apart, its single
+    content words ("sardines"). A name that two products share is left out, and so is a single
+    word that is generic or shorter than :data:`MIN_SHORT_NAME` letters: "bambou" names a
+    backpack and a toothbrush, "sardines" only the board."""
     found: dict[str, set[str]] = defaultdict(set)
     for keyword, key in listed:
         # a name cut short, as hashtags often are: #PleatedLamp for "pleated lampshade"
@@ -209,7 +217,12 @@ def _short_names(listed: Iterable[tuple[str, str]], anchors: Mapping[str, str]) 
                 if size == 1 and (len(chosen[0]) < MIN_SHORT_NAME or is_generic(chosen[0])):
                     continue
                 found["".join(chosen)].add(anchors[key])
-    return {name: next(iter(a)) for name, a in found.items() if len(a) == 1 and name not in anchors}
+    single = {w for keyword, _ in listed for w in _content_words(keyword)}
+    unique = {name: next(iter(a)) for name, a in found.items() if len(a) == 1 and name not in anchors}
+    return (
+        {name: anchor for name, anchor in unique.items() if name not in single},
+        {name: anchor for name, anchor in unique.items() if name in single},
+    )
 
 
 #: Letters a single word needs to name a product on its own.
@@ -412,7 +425,7 @@ class TopicGrouper:
 
     def _point_anchor(self, term: str, topic: str, *, replace: bool) -> None:
         """Terms listed for the same catalogue entry as ``term`` will join ``topic``."""
-        anchor = self._catalogue.anchor_of(term)
+        anchor = self._catalogue.anchor_of(term, words=False)
         if anchor is not None and (replace or anchor not in self._by_anchor):
             self._by_anchor[anchor] = topic
 
@@ -606,9 +619,10 @@ def fold_fragments(
     product, "lin préférée" beside "chemise en lin") rises with it, and may not join its topic
     because it is said elsewhere too. An alerted topic whose tweets, from the start of its window
     to its peak, mostly (:data:`FRAGMENT_SHARE`) carry a term that a bigger topic alerted within
-    a cool-down had at that time, is that topic's fragment, and is not reported on its own.
-    The bigger topic's terms that a term of the smaller one contains do not count: "matcha
-    latte" always carries "latte", and is no fragment of a rising "latte" for that.
+    a cool-down had at that time, is that topic's fragment, and is not reported on its own; so
+    is an alert of a topic later merged into the bigger one. The bigger topic's terms that a
+    term of the smaller one contains do not count: "matcha latte" always carries "latte", and
+    is no fragment of a rising "latte" for that.
     """
     segments = epochs(history)
 
@@ -626,6 +640,8 @@ def fold_fragments(
         members = [t for t in members_at(segments.get(topic, ()), at) if not _part_of(t, within)]
         return {m.tweet for t in members for m in said(t, first, last)}
 
+    # where each topic's founding term ended up: a topic merged into another is that one
+    final = {topic: m.topic_id for m in history for topic in (topic_id_for(m.term),)}
     kept: list[Alert] = []
     # the bigger first; of two as big, the longer name first: "matcha latte" before "latte"
     for alert in sorted(alerts, key=lambda a: (-a.peak, -len(a.term), a.minute, a.term)):
@@ -633,10 +649,12 @@ def fold_fragments(
         last = max(alert.minute, alert.peak_minute)
         own_terms = members_at(segments.get(alert.term, ()), alert.minute)
         own = tweets(alert.term, alert.minute, first, last)
-        bigger = (k for k in kept if k.term != alert.term and abs(k.minute - alert.minute) <= params.cooldown)
+        near = [k for k in kept if k.term != alert.term and abs(k.minute - alert.minute) <= params.cooldown]
+        if any(final.get(k.term) == final.get(alert.term) for k in near):
+            continue  # one subject: the two topics were merged later
         if own and any(
             len(own & tweets(k.term, alert.minute, first, last, own_terms)) >= FRAGMENT_SHARE * len(own)
-            for k in bigger
+            for k in near
         ):
             continue
         kept.append(alert)
