@@ -502,7 +502,11 @@ left out) with the members it had at each minute, with a Poisson CUSUM against t
 baseline share of all active authors (the mean of the share's posterior plus {params.baseline_sd:g}
 standard deviation, so that a baseline learnt from a few voices is not taken at its word), alerting
 once the CUSUM passes its threshold while the last {params.window} minutes' own evidence favours the rise
-(their voices at least (shift - 1) / ln(shift) times the expected ones); a topic alert is true when a
+(their voices at least (shift - 1) / ln(shift) times the expected ones); generic words (fillers,
+sentiment words, stopwords) make no topic, and an alert whose tweets mostly carry a bigger concurrent
+emergence's terms is folded into it as a fragment. This harness reads terms, not texts or
+interactions, so promotion accounts, copy-paste and amplifier rings are left to the adversarial
+evaluation below, which runs the whole pipeline. A topic alert is true when a
 term of the topic then shares a distinctive word with a planted topic. `trendwatch terms` is the same detector per term, without grouping.
 Detector defaults: {_params_text(params)}.
 Parameters are chosen with `python -m benchmarks.tune_trends` on training seeds 101-110 (never on the
