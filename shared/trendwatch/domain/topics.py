@@ -548,11 +548,13 @@ def detect_topics(
     minutes = len(exposure)
     alerts: list[Alert] = []
     for topic, segments in epochs(history).items():
-        every = {t for _, members in segments for t in members}
-        said = [m for t in every for m in mentions.get(t, ())]
-        groups = _amplifier_groups(said, amplified or {})
-        if _coordinated(said, groups):
-            continue
+        groups: dict[str, str] = {}
+        if amplified:  # without amplification facts there is no group to look for
+            every = {t for _, members in segments for t in members}
+            said = [m for t in every for m in mentions.get(t, ())]
+            groups = _amplifier_groups(said, amplified)
+            if _coordinated(said, groups):
+                continue
         series = [
             (
                 first,
