@@ -1,0 +1,334 @@
+"""Restock recommendations from the projected stock (:mod:`trendwatch.domain.stock_projection`).
+
+The timing, for a SKU at a location with lead time ``L`` and review period ``R`` (days between
+two orders): an order placed at the end of ``as_of`` is received on ``as_of + L`` and sells
+that day (the *arrival day*); the next order can be placed ``R`` days later and is received
+on ``as_of + L + R``. So this order must carry the stock through the *window*, the horizon days
+``as_of + 1 … as_of + L + R - 1`` (``as_of`` itself, the first day of ``L + R``, is already in
+the stock counted). With the defaults (stores 3 days, daily review) the window is 3 days.
+
+* **Safety stock** covers the forecast's uncertainty over the window at the service level
+  ``α``: each day's spread is read from its quantiles, ``σ_d = (p90_d - p50_d) / z(0.90)``,
+  and the window's is ``σ = sqrt((1 - ρ) Σ σ_d² + ρ (Σ σ_d)²)``; safety stock ``= z(α) σ``.
+  ``ρ`` (``error_correlation``) is how much the days' errors move together. Independent days
+  (``ρ = 0``) give the square-root-of-time rule and understate a trend's risk, whose error is
+  shared by all its days (a bigger trend than forecast is bigger every day); summing the
+  daily spreads (``ρ = 1``) treats the errors as one and overstates ordinary noise. The
+  default 0.5 sits between the two; it is a choice, not yet fitted on sales history.
+* **Quantity** (an order-up-to level with lost sales):
+  ``demand p50 over arrival day … window end + safety stock - (projected stock at the opening
+  of the arrival day + receipts expected from the arrival day to the window end)``. The
+  projected opening is the projection's (on hand + receipts before the arrival day - demand
+  before it, never below zero: demand the shelf cannot serve before the order arrives is lost,
+  not to be ordered for). When the stock lasts until the arrival day this is exactly
+  ``demand over the window + safety stock - on hand - receipts within the window``. A SKU and
+  location is recommended when that is above zero; the quantity is rounded up to the pack size
+  and to at least the minimum order.
+* **Urgency** from the p50 stock-out date: ``critical`` before the arrival day (order now and it
+  still arrives late), ``high`` within the window (it has to be ordered now, the next review is
+  too late), ``medium`` otherwise (the stock lasts the window but goes below its safety stock).
+* **Topic**: the SKU's trending topic (``drivers``) drives the recommendation when the social
+  forecast is at least ``topic_uplift`` above the baseline over the window (or has demand where
+  the baseline has none); ``uplift`` is ``Σ p50 / Σ baseline_p50 - 1`` over the window.
+* **Reason**, one sentence for a buyer:
+  ``"mushroom lamp topic: +180 % expected demand in the next 3 days, 2 days of cover"`` with a
+  driving topic, ``"2 days of cover at the usual demand"`` without, followed by
+  ``"; delivery DLV-1 delayed"`` / ``"; delivery DLV-2 cancelled"`` when the projection names
+  such deliveries. Days of cover are counted down to whole days (``"less than 1 day"`` below
+  one, ``"more than 14 days"`` when the stock lasts the horizon).
+
+Lead times longer than the horizon are cut to it (the projection knows nothing after it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from statistics import NormalDist
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the environment
+
+from trendwatch.domain.stock_projection import KEY
+
+URGENCIES: Final = ("critical", "high", "medium")
+
+#: The columns of :func:`recommend_restock`, in order.
+RECOMMENDATION_COLUMNS: Final = (
+    "as_of",
+    "sku",
+    "location_id",
+    "recommended_quantity",
+    "urgency",
+    "stockout_date",
+    "stockout_date_p90",
+    "days_of_cover",
+    "topic_id",
+    "topic_label",
+    "uplift",
+    "reason",
+    "service_level",
+    "lead_time_days",
+    "review_period_days",
+    "arrival_date",
+    "window_end",
+    "on_hand",
+    "available_at_arrival",
+    "window_demand_p50",
+    "window_receipts",
+    "safety_stock",
+)
+
+_Z90: Final = NormalDist().inv_cdf(0.90)
+_EPSILON: Final = 1e-9
+
+
+@dataclass(frozen=True)
+class RestockSettings:
+    """Ordering rules: lead times, review period, service level, pack sizes."""
+
+    service_level: float = 0.95
+    #: Days between two orders of the same SKU for the same location.
+    review_period_days: int = 1
+    store_lead_time_days: int = 3
+    warehouse_lead_time_days: int = 5
+    #: Locations whose id starts with this are warehouses (``WH-EU-01``).
+    warehouse_prefix: str = "WH-"
+    #: Lead time of named locations, over the store and warehouse defaults.
+    lead_time_days: Mapping[str, int] = field(default_factory=dict)
+    #: Units per pack, by SKU (1 when not listed).
+    pack_size: Mapping[str, int] = field(default_factory=dict)
+    #: The smallest order, in units (rounded up to the pack).
+    minimum_order: int = 1
+    #: How much the daily forecast errors move together, 0 (independent) to 1 (one error).
+    error_correlation: float = 0.5
+    #: The social forecast's lead over the baseline from which a topic drives a recommendation.
+    topic_uplift: float = 0.10
+
+    def __post_init__(self) -> None:
+        if not 0.5 <= self.service_level < 1:
+            raise ValueError(f"service_level must be in [0.5, 1), not {self.service_level}")
+        if not 0 <= self.error_correlation <= 1:
+            raise ValueError(f"error_correlation must be in [0, 1], not {self.error_correlation}")
+        days = [self.review_period_days, self.store_lead_time_days, self.warehouse_lead_time_days]
+        if min([*days, *self.lead_time_days.values()]) < 1:
+            raise ValueError("lead times and the review period are whole days, at least 1")
+        if self.minimum_order < 1 or min(self.pack_size.values(), default=1) < 1:
+            raise ValueError("pack sizes and the minimum order are at least 1")
+
+    def lead_time(self, location_id: str) -> int:
+        if location_id in self.lead_time_days:
+            return self.lead_time_days[location_id]
+        if location_id.startswith(self.warehouse_prefix):
+            return self.warehouse_lead_time_days
+        return self.store_lead_time_days
+
+
+def recommend_restock(
+    projection: pd.DataFrame,
+    forecasts: pd.DataFrame,
+    drivers: pd.DataFrame | None,
+    settings: RestockSettings,
+    as_of: date,
+) -> pd.DataFrame:
+    """The SKUs and locations to reorder, most urgent first.
+
+    ``projection`` is :func:`~trendwatch.domain.stock_projection.project_stock`'s result for
+    ``as_of``; ``forecasts`` the same forecasts (for ``baseline_p50``); ``drivers`` one row per
+    SKU with ``sku``, ``topic_id``, ``topic_label`` (the first row of a SKU counts; ``None`` or
+    empty for none). The columns are :data:`RECOMMENDATION_COLUMNS` (see the module's
+    description); dates are ``datetime64`` days, ``NaT`` for none.
+    """
+    today = np.datetime64(as_of, "D")
+    empty = pd.DataFrame({name: pd.Series([], dtype=object) for name in RECOMMENDATION_COLUMNS})
+    if projection.empty:
+        return empty
+    codes = projection.groupby(list(KEY), sort=False).ngroup().to_numpy(dtype=np.int64)
+    day = (projection["date"].to_numpy().astype("datetime64[D]") - today).astype(np.int64)
+    n, horizon = int(codes.max()) + 1, int(day.max())
+    first_rows = np.unique(codes, return_index=True)[1]
+    keys = projection.iloc[first_rows].reset_index(drop=True)
+
+    def grid(column: str) -> npt.NDArray[np.float64]:
+        values = np.zeros((n, horizon), dtype=np.float64)
+        values[codes, day - 1] = projection[column].to_numpy(dtype=np.float64)
+        return values
+
+    demand, receipts = grid("demand_p50"), grid("receipts")
+    spread = np.maximum(grid("demand_p90") - demand, 0.0) / _Z90
+
+    locations = keys["location_id"].astype(str)
+    lead = locations.map({loc: settings.lead_time(loc) for loc in locations.unique()}).to_numpy(np.int64)
+    arrival = np.clip(lead, 1, horizon)  # 1-based day
+    window_end = np.clip(lead + settings.review_period_days - 1, arrival, horizon)
+
+    def window_sum(values: npt.NDArray[np.float64], start: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        """Σ values over days start … window_end (1-based, inclusive)."""
+        total = np.zeros((n, horizon + 1), dtype=np.float64)
+        np.cumsum(values, axis=1, out=total[:, 1:])
+        rows = np.arange(n)
+        return np.asarray(total[rows, window_end] - total[rows, start - 1], dtype=np.float64)
+
+    ones = np.ones(n, dtype=np.int64)
+    rho = settings.error_correlation
+    sigma = np.sqrt((1 - rho) * window_sum(spread**2, ones) + rho * window_sum(spread, ones) ** 2)
+    safety = NormalDist().inv_cdf(settings.service_level) * sigma
+    window_demand = window_sum(demand, arrival)
+    window_receipts = window_sum(receipts, arrival)
+    available = grid("opening_p50")[np.arange(n), arrival - 1]
+    shortfall = window_demand + safety - available - window_receipts
+    chosen = np.flatnonzero(shortfall > _EPSILON)
+    if not len(chosen):
+        return empty
+
+    picked = keys.iloc[chosen].reset_index(drop=True)
+    packs = picked["sku"].map(lambda sku: settings.pack_size.get(sku, 1)).to_numpy(np.int64)
+    quantity = np.ceil(shortfall[chosen] / packs - _EPSILON).astype(np.int64) * packs
+    minimum = -(-settings.minimum_order // packs) * packs
+    stockout = picked["stockout_date"].to_numpy().astype("datetime64[D]")
+    stockout_day = np.where(np.isnat(stockout), horizon + 1, (stockout - today).astype(np.int64))
+    urgency = np.select(
+        [stockout_day < arrival[chosen], stockout_day <= window_end[chosen]], ["critical", "high"], "medium"
+    )
+    out = pd.DataFrame(
+        {
+            "as_of": np.full(len(chosen), today),
+            "sku": picked["sku"].to_numpy(dtype=object),
+            "location_id": picked["location_id"].to_numpy(dtype=object),
+            "recommended_quantity": np.maximum(quantity, minimum),
+            "urgency": urgency.astype(object),
+            "stockout_date": stockout,
+            "stockout_date_p90": picked["stockout_date_p90"].to_numpy().astype("datetime64[D]"),
+            "days_of_cover": picked["days_of_cover"].to_numpy(dtype=np.float64),
+            "service_level": settings.service_level,
+            "lead_time_days": lead[chosen],
+            "review_period_days": settings.review_period_days,
+            "arrival_date": today + arrival[chosen].astype("timedelta64[D]"),
+            "window_end": today + window_end[chosen].astype("timedelta64[D]"),
+            "window_days": window_end[chosen],
+            "on_hand": picked["on_hand"].to_numpy(dtype=np.int64),
+            "available_at_arrival": available[chosen],
+            "window_demand_p50": window_demand[chosen],
+            "window_receipts": window_receipts[chosen],
+            "safety_stock": safety[chosen],
+            "delayed": _column(picked, "delayed_deliveries"),
+            "cancelled": _column(picked, "cancelled_deliveries"),
+        }
+    )
+    out = _with_topics(out, forecasts, drivers, settings, today)
+    out["reason"] = [
+        _reason(row, horizon)
+        for row in out[
+            ["topic_label", "uplift", "social", "window_days", "days_of_cover", "delayed", "cancelled"]
+        ].to_dict("records")
+    ]
+    out["rank"] = out["urgency"].map({name: rank for rank, name in enumerate(URGENCIES)})
+    out = out.sort_values(["rank", "stockout_date", "days_of_cover", *KEY], na_position="last", kind="stable")
+    return out[list(RECOMMENDATION_COLUMNS)].reset_index(drop=True)
+
+
+def _column(frame: pd.DataFrame, name: str) -> npt.NDArray[np.object_]:
+    if name not in frame.columns:
+        return np.full(len(frame), "", dtype=object)
+    return np.asarray(frame[name].fillna("").astype(str).to_numpy(dtype=object))
+
+
+def _with_topics(
+    out: pd.DataFrame,
+    forecasts: pd.DataFrame,
+    drivers: pd.DataFrame | None,
+    settings: RestockSettings,
+    today: np.datetime64,
+) -> pd.DataFrame:
+    """Add ``uplift`` (social p50 against baseline p50 over each window), ``social`` (the social
+    p50 over it) and the driving ``topic_id`` / ``topic_label``."""
+    columns = ["sku", "location_id", "date", "p50", "baseline_p50"]
+    located = forecasts[forecasts["location_id"].notna()][columns] if not forecasts.empty else None
+    if located is None or located.empty:
+        sums = pd.DataFrame({"social": np.zeros(len(out)), "baseline": np.zeros(len(out))})
+    else:
+        wanted = located.merge(out[[*KEY, "window_days"]], on=list(KEY), how="inner")
+        day = (pd.to_datetime(wanted["date"]).to_numpy().astype("datetime64[D]") - today).astype(np.int64)
+        wanted = wanted[(day >= 1) & (day <= wanted["window_days"].to_numpy())]
+        totals = (
+            wanted.assign(
+                social=pd.to_numeric(wanted["p50"]).fillna(0).clip(lower=0),
+                baseline=pd.to_numeric(wanted["baseline_p50"]).fillna(0).clip(lower=0),
+            )
+            .groupby(list(KEY))[["social", "baseline"]]
+            .sum()
+        )
+        sums = out[list(KEY)].merge(totals, left_on=list(KEY), right_index=True, how="left").fillna(0.0)
+    social = sums["social"].to_numpy(dtype=np.float64)
+    baseline = sums["baseline"].to_numpy(dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        uplift = np.where(baseline > 0, social / baseline - 1, np.nan)
+    out = out.assign(uplift=uplift, social=social)
+
+    if drivers is None or drivers.empty:
+        topics = pd.DataFrame({"sku": pd.Series([], dtype=object), "topic_id": [], "topic_label": []})
+    else:
+        topics = drivers[["sku", "topic_id", "topic_label"]]
+        topics = topics[topics["topic_id"].notna() & (topics["topic_id"].astype(str) != "")]
+        topics = topics.drop_duplicates("sku", keep="first")
+    out = out.merge(topics, on="sku", how="left")
+    drives = out["topic_id"].notna().to_numpy() & (
+        (uplift >= settings.topic_uplift - _EPSILON) | ((baseline <= 0) & (social > 0))
+    )
+    out["topic_id"] = np.where(drives, out["topic_id"].to_numpy(dtype=object), None)
+    out["topic_label"] = np.where(drives, out["topic_label"].to_numpy(dtype=object), None)
+    return out
+
+
+def cover_text(days: float, horizon: int) -> str:
+    """Days of cover in a buyer's words: whole days, counted down."""
+    if days >= horizon:
+        return f"more than {horizon} days of cover"
+    if days < 1:
+        return "less than 1 day of cover"
+    whole = math.floor(days)
+    return "1 day of cover" if whole == 1 else f"{whole} days of cover"
+
+
+def _reason(row: Mapping[str, Any], horizon: int) -> str:
+    cover = cover_text(float(row["days_of_cover"]), horizon)
+    days = int(row["window_days"])
+    span = "tomorrow" if days == 1 else f"in the next {days} days"
+    label = row["topic_label"]
+    if label is None or (isinstance(label, float) and math.isnan(label)):
+        text = f"{cover} at the usual demand"
+    elif math.isnan(float(row["uplift"])):
+        text = (
+            f"{label} topic: {float(row['social']):,.0f} units expected {span} where none are usual, {cover}"
+        )
+    else:
+        text = f"{label} topic: {round(float(row['uplift']) * 100):+,d} % expected demand {span}, {cover}"
+    for name in ("delayed", "cancelled"):
+        ids = str(row[name])
+        if ids:
+            text += f"; {'deliveries' if ',' in ids else 'delivery'} {ids} {name}"
+    return text
+
+
+def recommendation_records(recommendations: pd.DataFrame) -> list[dict[str, Any]]:
+    """Recommendations as JSON-ready dicts: dates ``YYYY-MM-DD`` (``None`` when none), numbers
+    as Python ints and floats, missing values ``None``."""
+    records: list[dict[str, Any]] = []
+    for row in recommendations.to_dict("records"):
+        record: dict[str, Any] = {}
+        for name, value in row.items():
+            if isinstance(value, (pd.Timestamp, np.datetime64)):
+                stamp = pd.Timestamp(value)
+                record[name] = None if pd.isna(stamp) else stamp.date().isoformat()
+            elif value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+                record[name] = None
+            elif isinstance(value, np.generic):
+                record[name] = value.item()
+            else:
+                record[name] = value
+        records.append(record)
+    return records
