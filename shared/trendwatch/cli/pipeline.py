@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     from trendwatch.app.ingest import IngestReport
 
 
-def generate_with_progress(seed: int, minutes: int, rate: float, out_dir: Path) -> Any:
+def generate_with_progress(
+    seed: int, minutes: int, rate: float, out_dir: Path, *, history_days: int = 0
+) -> Any:
     from trendwatch.generator import generate as run_generator
 
     with progress("generating", int(minutes * 60 * rate)) as advance:
@@ -41,7 +43,7 @@ def generate_with_progress(seed: int, minutes: int, rate: float, out_dir: Path) 
             advance(total - written)
             written = total
 
-        return run_generator(seed, minutes, rate, out_dir, progress=on_progress)
+        return run_generator(seed, minutes, rate, out_dir, progress=on_progress, history_days=history_days)
 
 
 def _count_lines(path: Path) -> int:
@@ -54,10 +56,23 @@ def _count_lines(path: Path) -> int:
 @click.option("--minutes", default=180, show_default=True, help="Event-time length of the stream.")
 @click.option("--rate", default=3.0, show_default=True, help="Average tweets per second.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
-def generate(seed: int, minutes: int, rate: float, out_dir: Path) -> None:
+@click.option(
+    "--history-days",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Also write this many days of retail history before the stream's day (daily feeds, "
+    "stock events, demand_truth.csv with the 14 days after it); 0: none.",
+)
+def generate(seed: int, minutes: int, rate: float, out_dir: Path, history_days: int) -> None:
     """Write a synthetic X API v2 stream with planted trends (tweets.jsonl, truth.json, media/, feeds/)."""
-    summary = generate_with_progress(seed, minutes, rate, out_dir)
+    summary = generate_with_progress(seed, minutes, rate, out_dir, history_days=history_days)
     console.print(f"[green]wrote[/] {summary.tweets} tweets, {summary.media_items} media items to {out_dir}")
+    if history_days:
+        console.print(
+            f"[green]wrote[/] {history_days} days of retail history: {len(summary.feed_paths)} feed files, "
+            f"{summary.stock_events_path.name}, {summary.demand_truth_path.name}"
+        )
 
 
 def _replay(settings: Settings, path: Path, speed: float | None, processes: bool) -> Any:

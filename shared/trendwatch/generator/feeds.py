@@ -23,7 +23,17 @@ from trendwatch.generator.topics import PlantedTopic
 from trendwatch.generator.vocabulary import LOCATIONS
 
 FeedKind = Literal["products", "inventory", "orders", "deliveries"]
-BadRowReason = Literal["missing_key", "negative_quantity", "non_integer_quantity", "unparseable_date"]
+BadRowReason = Literal[
+    "missing_key",
+    "negative_quantity",
+    "non_integer_quantity",
+    "unparseable_date",
+    # in the history's feeds (``history_feeds``):
+    "unknown_sku",
+    "absurd_quantity",
+    "duplicate_line",
+    "conflicting_snapshot",
+]
 BAD_ROW_REASONS: tuple[BadRowReason, ...] = (
     "missing_key",
     "negative_quantity",
@@ -50,7 +60,8 @@ Row = dict[str, Any]
 
 
 class FeedFile(msgspec.Struct, frozen=True):
-    """One written feed file: ``rows`` data rows (header excluded), of which ``bad_rows`` are invalid."""
+    """One written feed file: ``rows`` data rows (header excluded), of which ``bad_rows`` are
+    invalid, with the reason of each bad row in file order."""
 
     path: str
     kind: FeedKind

@@ -1,4 +1,10 @@
-"""``generate``: write a synthetic stream, its media, the retail feeds and the truth about them."""
+"""``generate``: write a synthetic stream, its media, the retail feeds and the truth about them.
+
+With ``history_days`` N > 0 it also writes the N days of retail history before the stream's
+day (see :mod:`trendwatch.generator.history` and :mod:`trendwatch.generator.history_feeds`)
+and the true demand of the 14 days after it. Training seeds for anyone tuning a model on this
+generator are 2001-2010; seeds 1-5 are held out for evaluation.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,8 @@ from trendwatch.generator import truth
 from trendwatch.generator.authors import Population, build_population
 from trendwatch.generator.catalog import Product, build_catalog
 from trendwatch.generator.feeds import FeedFile, write_feeds
+from trendwatch.generator.history import simulate
+from trendwatch.generator.history_feeds import DEMAND_TRUTH, STOCK_EVENTS, write_history_feeds
 from trendwatch.generator.images import MediaLibrary
 from trendwatch.generator.stream import StreamEngine, StreamStats
 from trendwatch.generator.timeline import MS_PER_MINUTE, event_times, from_ms, to_ms
@@ -35,7 +43,13 @@ class GenerationSummary:
     tweets_path: Path
     truth_path: Path
     media_dir: Path
+    #: In load order: the catalogue first, then day by day.
     feed_paths: tuple[Path, ...]
+    history_days: int = 0
+    #: With a history: ``demand_truth.csv``, ``stock_events.jsonl`` and ``history/tweets.jsonl``.
+    demand_truth_path: Path | None = None
+    stock_events_path: Path | None = None
+    history_tweets_path: Path | None = None
 
 
 def _rng(seed: int, part: str) -> random.Random:
@@ -76,7 +90,13 @@ def _plan(
     )
 
 
-def _truth(plan: _Plan, stats: StreamStats, media: MediaLibrary, feeds: list[FeedFile]) -> truth.Truth:
+def _truth(
+    plan: _Plan,
+    stats: StreamStats,
+    media: MediaLibrary,
+    feeds: list[FeedFile],
+    history: truth.HistoryTruth | None = None,
+) -> truth.Truth:
     people = plan.people
     return truth.Truth(
         seed=plan.seed,
@@ -104,6 +124,7 @@ def _truth(plan: _Plan, stats: StreamStats, media: MediaLibrary, feeds: list[Fee
         bots=tuple(truth.BotTruth(bot.user_id, bot.username, bot in people.bot_ring) for bot in people.bots),
         feeds=tuple(feeds),
         image_groups=tuple(media.groups),
+        history=history,
     )
 
 
@@ -116,6 +137,7 @@ def generate(
     start: datetime | None = None,
     progress: Callable[[int], None] | None = None,
     onset_fractions: Sequence[float] = (),
+    history_days: int = 0,
 ) -> GenerationSummary:
     """Write ``minutes`` of stream at ``rate`` tweets per second on average into ``out_dir``.
 
@@ -123,9 +145,16 @@ def generate(
     ``feeds/`` and ``truth.json``. ``progress`` is called with the number of tweets written
     every thousand tweets and at the end. ``onset_fractions``: the planted topics' onset sizes
     (see :func:`~trendwatch.generator.topics.plan_topics`); by default each rises gradually.
+
+    ``history_days`` > 0 replaces the stream day's feeds by a simulated retail history of that
+    many days before it plus the stream's day, and adds ``demand_truth.csv``,
+    ``stock_events.jsonl``, ``history/tweets.jsonl`` and the ``history`` section of the truth;
+    0 (the default) writes exactly what it always did.
     """
     if minutes <= 0 or rate <= 0:
         raise ValueError("minutes and rate must be positive")
+    if history_days < 0:
+        raise ValueError("history_days must not be negative")
     count = max(1, round(rate * minutes * 60))
     plan = _plan(seed, minutes, rate, start or DEFAULT_START, count, onset_fractions)
     media_dir = out_dir / "media"
@@ -140,9 +169,18 @@ def generate(
             out.write(engine.line(ms) + b"\n")
             if progress is not None and (written % PROGRESS_EVERY == 0 or written == count):
                 progress(written)
-    feeds = write_feeds(_rng(seed, "feeds"), out_dir, plan.catalog, plan.topics, (plan.start_ms, plan.end_ms))
+    history: truth.HistoryTruth | None = None
+    if history_days:
+        simulated = simulate(seed, plan.catalog, plan.topics, plan.start_ms, history_days)
+        retail = write_history_feeds(_rng(seed, "history-feeds"), out_dir, simulated)
+        feeds = retail.files
+        history = truth.history_truth(simulated, retail, None)
+    else:
+        feeds = write_feeds(
+            _rng(seed, "feeds"), out_dir, plan.catalog, plan.topics, (plan.start_ms, plan.end_ms)
+        )
 
-    facts = _truth(plan, engine.stats, media, feeds)
+    facts = _truth(plan, engine.stats, media, feeds, history)
     truth_path = out_dir / "truth.json"
     truth_path.write_bytes(truth.encode(facts))
     return GenerationSummary(
@@ -156,4 +194,7 @@ def generate(
         truth_path=truth_path,
         media_dir=media_dir,
         feed_paths=tuple(out_dir / f.path for f in feeds),
+        history_days=history_days,
+        demand_truth_path=out_dir / DEMAND_TRUTH if history_days else None,
+        stock_events_path=out_dir / STOCK_EVENTS if history_days else None,
     )

@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import msgspec
 
 from trendwatch.generator.authors import Account
 from trendwatch.generator.catalog import Product
 from trendwatch.generator.feeds import FeedFile
+from trendwatch.generator.history import (
+    HORIZON_DAYS,
+    UPLIFT_DAYS,
+    UPLIFT_HALF_LIFE_DAYS,
+    WEB_LOCATION,
+    History,
+    NewProductTruth,
+    PromotionTruth,
+    Trend,
+    TrendTruth,
+    cancellation_known,
+)
+from trendwatch.generator.history_feeds import (
+    DEMAND_TRUTH,
+    BadRows,
+    ResentSnapshot,
+    StockEventsTruth,
+    WrittenHistory,
+)
 from trendwatch.generator.images import ImageGroup
 from trendwatch.generator.stream import StreamStats
 from trendwatch.generator.timeline import from_ms
 from trendwatch.generator.topics import DECOY_SHARE, PlantedTopic
-from trendwatch.generator.vocabulary import DECOY, TopicSpec
+from trendwatch.generator.vocabulary import DECOY, LOCATIONS, TopicSpec
 
 
 class Counts(msgspec.Struct, frozen=True):
@@ -70,7 +89,69 @@ class BotTruth(msgspec.Struct, frozen=True):
     in_retweet_ring: bool
 
 
-class Truth(msgspec.Struct, frozen=True):
+class TrendStockout(msgspec.Struct, frozen=True):
+    """A stock-out a live trend causes in the horizon: with no new order placed, the SKU runs
+    out at the location on ``day`` with the trend's uplift, and later (``day_without``) or
+    never (``None``) without it."""
+
+    topic_id: str
+    sku: str
+    location_id: str
+    day: date
+    day_without: date | None
+    #: Stock and open orders at the end of the stream's day.
+    on_hand: int
+    on_order: int
+
+
+class OpenDelivery(msgspec.Struct, frozen=True):
+    """A replenishment order still open at the end of the stream's day, and what becomes of it."""
+
+    delivery_id: str
+    sku: str
+    location_id: str
+    quantity: int
+    #: As last reported (a delayed one: its revised date).
+    expected_date: date
+    status: str
+    #: When it arrives; ``None``: cancelled.
+    arrival_date: date | None
+
+
+class HistoryTweets(msgspec.Struct, frozen=True):
+    path: str
+    tweets: int
+    authors: int
+    background: int
+    #: Tweets about each past trend, by ``topic_id``.
+    by_trend: dict[str, int]
+
+
+class HistoryTruth(msgspec.Struct, frozen=True):
+    """What the retail history (``generate(..., history_days=N)``) planted."""
+
+    days: int
+    first_day: date
+    stream_day: date
+    horizon_days: int
+    #: The per day x SKU x location truth (``demand_truth.csv``, beside ``truth.json``).
+    demand_truth: str
+    locations: tuple[str, ...]
+    web_location: str
+    #: Past trends (in the history) and live ones (the stream's planted topics), by onset.
+    trends: tuple[TrendTruth, ...]
+    promotions: tuple[PromotionTruth, ...]
+    new_products: tuple[NewProductTruth, ...]
+    #: Bad rows of the feed files, by kind and reason (every feed file's own are in ``feeds``).
+    bad_rows: tuple[BadRows, ...]
+    resent_snapshots: tuple[ResentSnapshot, ...]
+    stock_events: StockEventsTruth
+    trend_stockouts: tuple[TrendStockout, ...]
+    open_deliveries: tuple[OpenDelivery, ...]
+    tweets: HistoryTweets | None = None
+
+
+class Truth(msgspec.Struct, frozen=True, omit_defaults=True):
     seed: int
     start: datetime
     end: datetime
@@ -84,6 +165,8 @@ class Truth(msgspec.Struct, frozen=True):
     feeds: tuple[FeedFile, ...]
     #: Each picture with the media keys showing it: keys in one group are (near-)duplicates.
     image_groups: tuple[ImageGroup, ...]
+    #: Only with a history (``history_days`` > 0).
+    history: HistoryTruth | None = None
 
 
 def _hashtags(spec: TopicSpec) -> tuple[str, ...]:
@@ -128,3 +211,93 @@ def influencer_truth(topic_id: str, account: Account) -> InfluencerTruth:
 
 def encode(truth: Truth) -> bytes:
     return msgspec.json.format(msgspec.json.encode(truth), indent=2) + b"\n"
+
+
+def trend_truth(trend: Trend, history: History) -> TrendTruth:
+    onset_day = history.day(trend.onset_index)
+    return TrendTruth(
+        topic_id=trend.spec.topic_id,
+        kind=trend.kind,
+        label=trend.spec.label,
+        skus=tuple(p.sku for p in trend.products),
+        terms=tuple(dict.fromkeys(trend.spec.terms)),
+        onset=from_ms(trend.onset_ms),
+        onset_day=onset_day,
+        size=trend.size,
+        lag_days=trend.lag,
+        uplift_start_day=history.day(trend.onset_index + trend.lag),
+        peak_uplift=trend.peak,
+        half_life_days=UPLIFT_HALF_LIFE_DAYS,
+        uplift_days=UPLIFT_DAYS,
+    )
+
+
+def trend_stockouts(history: History) -> list[TrendStockout]:
+    found: list[TrendStockout] = []
+    stream = history.stream_index
+    index = {p.sku: n for n, p in enumerate(history.products)}
+    for trend in history.trends:
+        if trend.kind != "live":
+            continue
+        for product in trend.products:
+            for loc, location in enumerate(LOCATIONS):
+                s = history.series(index[product.sku], loc)
+                first, without = history.first_stockout_with[s], history.first_stockout_without[s]
+                if first is None or (without is not None and without <= first):
+                    continue
+                found.append(
+                    TrendStockout(
+                        topic_id=trend.spec.topic_id,
+                        sku=product.sku,
+                        location_id=location,
+                        day=history.day(first),
+                        day_without=None if without is None else history.day(without),
+                        on_hand=int(history.on_hand[s, stream]),
+                        on_order=int(history.on_order[s, stream]),
+                    )
+                )
+    return found
+
+
+def open_deliveries(history: History) -> list[OpenDelivery]:
+    stream = history.stream_index
+    found: list[OpenDelivery] = []
+    for d in history.deliveries:
+        if d.placed > stream or (d.arrival is not None and d.arrival <= stream):
+            continue
+        if d.outcome == "cancelled" and cancellation_known(d) <= stream:
+            continue
+        late = d.revised is not None and d.expected <= stream
+        found.append(
+            OpenDelivery(
+                delivery_id=d.delivery_id,
+                sku=history.products[d.series // len(LOCATIONS)].sku,
+                location_id=LOCATIONS[d.series % len(LOCATIONS)],
+                quantity=d.quantity,
+                expected_date=history.day(d.revised if late and d.revised is not None else d.expected),
+                status="delayed" if late else "in_transit",
+                arrival_date=None if d.arrival is None else history.day(d.arrival),
+            )
+        )
+    return found
+
+
+def history_truth(history: History, written: WrittenHistory, tweets: HistoryTweets | None) -> HistoryTruth:
+    return HistoryTruth(
+        days=history.stream_index,
+        first_day=history.first_day,
+        stream_day=history.day(history.stream_index),
+        horizon_days=HORIZON_DAYS,
+        demand_truth=DEMAND_TRUTH,
+        locations=LOCATIONS,
+        web_location=WEB_LOCATION,
+        trends=tuple(trend_truth(t, history) for t in history.trends),
+        promotions=tuple(history.promotions),
+        new_products=tuple(history.new_products),
+        bad_rows=tuple(written.bad_rows),
+        resent_snapshots=tuple(written.resent),
+        stock_events=written.stock_events,
+        trend_stockouts=tuple(trend_stockouts(history)),
+        open_deliveries=tuple(open_deliveries(history)),
+        tweets=tweets,
+    )
