@@ -130,7 +130,7 @@ class RestockSettings:
 
 def recommend_restock(
     projection: pd.DataFrame,
-    forecasts: pd.DataFrame,
+    forecasts: pd.DataFrame | None,
     drivers: pd.DataFrame | None,
     settings: RestockSettings,
     as_of: date,
@@ -138,7 +138,8 @@ def recommend_restock(
     """The SKUs and locations to reorder, most urgent first.
 
     ``projection`` is :func:`~trendwatch.domain.stock_projection.project_stock`'s result for
-    ``as_of``; ``forecasts`` the same forecasts (for ``baseline_p50``); ``drivers`` one row per
+    ``as_of``; ``forecasts`` the same forecasts, read for ``baseline_p50`` only when the
+    projection has no such column (``project_stock``'s has: pass ``None``); ``drivers`` one row per
     SKU with ``sku``, ``topic_id``, ``topic_label`` (the first row of a SKU counts; ``None`` or
     empty for none). The columns are :data:`RECOMMENDATION_COLUMNS` (see the module's
     description); dates are ``datetime64`` days, ``NaT`` for none.
@@ -186,7 +187,8 @@ def recommend_restock(
         return empty
 
     picked = keys.iloc[chosen].reset_index(drop=True)
-    packs = picked["sku"].map(lambda sku: settings.pack_size.get(sku, 1)).to_numpy(np.int64)
+    packs = pd.Series(picked["sku"].to_numpy(dtype=object)).map(dict(settings.pack_size)).fillna(1)
+    packs = packs.to_numpy(dtype=np.int64)
     quantity = np.ceil(shortfall[chosen] / packs - _EPSILON).astype(np.int64) * packs
     minimum = -(-settings.minimum_order // packs) * packs
     stockout = picked["stockout_date"].to_numpy().astype("datetime64[D]")
@@ -219,12 +221,15 @@ def recommend_restock(
             "cancelled": _column(picked, "cancelled_deliveries"),
         }
     )
-    out = _with_topics(out, forecasts, drivers, settings, today)
+    if "baseline_p50" in projection.columns:
+        social, baseline = window_sum(demand, ones)[chosen], window_sum(grid("baseline_p50"), ones)[chosen]
+    else:
+        social, baseline = _forecast_sums(out, forecasts, today)
+    out = _with_topics(out, social, baseline, drivers, settings)
+    fields = ("topic_label", "uplift", "social", "window_days", "days_of_cover", "delayed", "cancelled")
     out["reason"] = [
-        _reason(row, horizon)
-        for row in out[
-            ["topic_label", "uplift", "social", "window_days", "days_of_cover", "delayed", "cancelled"]
-        ].to_dict("records")
+        _reason(dict(zip(fields, row, strict=True)), horizon)
+        for row in zip(*(out[name].to_numpy(dtype=object) for name in fields), strict=True)
     ]
     out["rank"] = out["urgency"].map({name: rank for rank, name in enumerate(URGENCIES)})
     out = out.sort_values(["rank", "stockout_date", "days_of_cover", *KEY], na_position="last", kind="stable")
@@ -234,41 +239,47 @@ def recommend_restock(
 def _column(frame: pd.DataFrame, name: str) -> npt.NDArray[np.object_]:
     if name not in frame.columns:
         return np.full(len(frame), "", dtype=object)
-    return np.asarray(frame[name].fillna("").astype(str).to_numpy(dtype=object))
+    return np.asarray(frame[name].astype(object).fillna("").astype(str).to_numpy(dtype=object))
+
+
+def _forecast_sums(
+    out: pd.DataFrame, forecasts: pd.DataFrame | None, today: np.datetime64
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The social and baseline p50 over each recommendation's window, from the forecasts (for a
+    projection without ``baseline_p50``)."""
+    zeros = np.zeros(len(out), dtype=np.float64)
+    if forecasts is None or forecasts.empty:
+        return zeros, zeros.copy()
+    located = forecasts[forecasts["location_id"].notna() & forecasts["sku"].isin(set(out["sku"]))]
+    wanted = located[["sku", "location_id", "date", "p50", "baseline_p50"]].merge(
+        out[[*KEY, "window_days"]], on=list(KEY), how="inner"
+    )
+    day = (pd.to_datetime(wanted["date"]).to_numpy().astype("datetime64[D]") - today).astype(np.int64)
+    wanted = wanted[(day >= 1) & (day <= wanted["window_days"].to_numpy())]
+    totals = (
+        wanted.assign(
+            social=pd.to_numeric(wanted["p50"]).fillna(0).clip(lower=0),
+            baseline=pd.to_numeric(wanted["baseline_p50"]).fillna(0).clip(lower=0),
+        )
+        .groupby(list(KEY))[["social", "baseline"]]
+        .sum()
+    )
+    sums = out[list(KEY)].merge(totals, left_on=list(KEY), right_index=True, how="left").fillna(0.0)
+    return sums["social"].to_numpy(dtype=np.float64), sums["baseline"].to_numpy(dtype=np.float64)
 
 
 def _with_topics(
     out: pd.DataFrame,
-    forecasts: pd.DataFrame,
+    social: npt.NDArray[np.float64],
+    baseline: npt.NDArray[np.float64],
     drivers: pd.DataFrame | None,
     settings: RestockSettings,
-    today: np.datetime64,
 ) -> pd.DataFrame:
     """Add ``uplift`` (social p50 against baseline p50 over each window), ``social`` (the social
     p50 over it) and the driving ``topic_id`` / ``topic_label``."""
-    columns = ["sku", "location_id", "date", "p50", "baseline_p50"]
-    located = forecasts[forecasts["location_id"].notna()][columns] if not forecasts.empty else None
-    if located is None or located.empty:
-        sums = pd.DataFrame({"social": np.zeros(len(out)), "baseline": np.zeros(len(out))})
-    else:
-        wanted = located.merge(out[[*KEY, "window_days"]], on=list(KEY), how="inner")
-        day = (pd.to_datetime(wanted["date"]).to_numpy().astype("datetime64[D]") - today).astype(np.int64)
-        wanted = wanted[(day >= 1) & (day <= wanted["window_days"].to_numpy())]
-        totals = (
-            wanted.assign(
-                social=pd.to_numeric(wanted["p50"]).fillna(0).clip(lower=0),
-                baseline=pd.to_numeric(wanted["baseline_p50"]).fillna(0).clip(lower=0),
-            )
-            .groupby(list(KEY))[["social", "baseline"]]
-            .sum()
-        )
-        sums = out[list(KEY)].merge(totals, left_on=list(KEY), right_index=True, how="left").fillna(0.0)
-    social = sums["social"].to_numpy(dtype=np.float64)
-    baseline = sums["baseline"].to_numpy(dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         uplift = np.where(baseline > 0, social / baseline - 1, np.nan)
     out = out.assign(uplift=uplift, social=social)
-
     if drivers is None or drivers.empty:
         topics = pd.DataFrame({"sku": pd.Series([], dtype=object), "topic_id": [], "topic_label": []})
     else:

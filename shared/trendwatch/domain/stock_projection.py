@@ -62,8 +62,13 @@ Per SKU and location (repeated on each of its days):
   last, fractional: ``(stock-out day - 1) + available / demand`` on the stock-out day, counted
   from the start of the first horizon day; the horizon when no stock-out.
 
-Everything is array arithmetic over (SKU and location) x day arrays: the only Python loops are
-over the handful of delivery statuses.
+``baseline_p50`` carries the baseline model's p50 of each day alongside (for the uplift a
+trend brings, :mod:`trendwatch.domain.restock`).
+
+SKUs and locations are numbered once (sorted, so the output is in SKU and location order) and
+everything after that is array arithmetic over (SKU and location) x day arrays, with no join on
+strings: the only Python loop is over the few SKUs and locations with several delayed or
+cancelled deliveries, to list them.
 """
 
 from __future__ import annotations
@@ -102,6 +107,7 @@ PROJECTION_COLUMNS: Final = (
     "receipts",
     "demand_p50",
     "demand_p90",
+    "baseline_p50",
     "closing_p50",
     "closing_p90",
     "lost_p50",
@@ -157,66 +163,143 @@ def project_stock(
 
     One row per SKU, location and day ``as_of + 1 … as_of + horizon_days``, ordered by SKU,
     location and date, with the columns of :data:`PROJECTION_COLUMNS` (see the module's
-    description). Dates are ``datetime64`` days; quantities floats except ``on_hand`` (int).
+    description). ``sku``, ``location_id`` and the two delivery lists are categorical (the
+    same few strings repeated on every day); dates are ``datetime64`` days (``NaT`` for none);
+    quantities floats except ``on_hand`` (int).
     """
     settings = settings or ProjectionSettings()
     horizon = settings.horizon_days
     today = np.datetime64(as_of, "D")
+    snapshots = _columns(snapshots, SNAPSHOT_COLUMNS)
+    stock_events = _columns(stock_events, EVENT_COLUMNS)
+    deliveries = _columns(deliveries, DELIVERY_COLUMNS)
+    forecasts = _columns(forecasts, FORECAST_COLUMNS)
+    space = _KeySpace([snapshots, stock_events, deliveries])
+    m = space.size
+    if not m:
+        return pd.DataFrame({name: pd.Series([], dtype=object) for name in PROJECTION_COLUMNS})
 
-    snaps = _latest_snapshots(_columns(snapshots, SNAPSHOT_COLUMNS), today)
-    events = _known_events(_columns(stock_events, EVENT_COLUMNS), snaps, today)
-    pending, delivered = _deliveries(_columns(deliveries, DELIVERY_COLUMNS), snaps, today, settings)
+    # The latest snapshot on or before as_of, per key.
+    snap_pos = space.positions(snapshots)
+    snap_day = _days(snapshots["snapshot_date"])
+    snap_qty = pd.to_numeric(snapshots["on_hand"]).fillna(0).to_numpy(dtype=np.float64)
+    use = (snap_pos >= 0) & (snap_day <= today)
+    order = np.lexsort((snap_day[use], snap_pos[use]))  # by key, then date: the last one wins
+    snapshot_day = np.full(m, np.datetime64("NaT", "D"))
+    on_hand = np.zeros(m, dtype=np.float64)
+    snapshot_day[snap_pos[use][order]] = snap_day[use][order]
+    on_hand[snap_pos[use][order]] = snap_qty[use][order]
+    known = ~np.isnat(snapshot_day)
 
-    keys = _keys([snaps, events, pending, delivered])
-    n = len(keys)
-    on_hand = np.zeros(n, dtype=np.float64)
-    on_hand[_codes(keys, snaps)] = snaps["on_hand"].to_numpy(dtype=np.float64)
-    last_level_ns = _apply_events(on_hand, _codes(keys, events), events)
-    _apply_received(on_hand, _codes(keys, delivered), delivered, last_level_ns, settings)
+    events = _known_events(stock_events, space, snapshot_day, today)
+    last_level_ns = _apply_events(on_hand, events)
+    known[events["pos"].to_numpy(dtype=np.int64)] = True
+
+    pending, received = _deliveries(deliveries, space, snapshot_day, today, settings)
+    _apply_received(on_hand, received, last_level_ns, settings)
+    known[pending["pos"].to_numpy(dtype=np.int64)] = True
+    known[received["pos"].to_numpy(dtype=np.int64)] = True
     on_hand = np.maximum(on_hand, 0.0)
 
-    receipts = np.zeros((n, horizon), dtype=np.float64)
+    receipts = np.zeros((m, horizon), dtype=np.float64)
     day = (pending["arrival"].to_numpy().astype("datetime64[D]") - today).astype(np.int64)
     inside = (day >= 1) & (day <= horizon)
     np.add.at(
         receipts,
-        (_codes(keys, pending)[inside], day[inside] - 1),
+        (pending["pos"].to_numpy(dtype=np.int64)[inside], day[inside] - 1),
         pending["quantity"].to_numpy(dtype=np.float64)[inside],
     )
+    demand_p50, demand_p90, baseline = _demand(forecasts, space, today, horizon)
+    notes = _notes(deliveries, space, snapshot_day, today, horizon)
 
-    demand_p50, demand_p90 = _demand(_columns(forecasts, FORECAST_COLUMNS), keys, today, horizon)
+    keep = np.flatnonzero(known)
+    n = len(keep)
+    on_hand, receipts = on_hand[keep], receipts[keep]
+    demand_p50, demand_p90, baseline = demand_p50[keep], demand_p90[keep], baseline[keep]
     p50 = _run(on_hand, receipts, demand_p50)
     p90 = _run(on_hand, receipts, demand_p90)
 
     dates = today + np.arange(1, horizon + 1).astype("timedelta64[D]")
-    notes = _notes(_columns(deliveries, DELIVERY_COLUMNS), keys, snaps, today, horizon)
+    sku, location = space.labels(keep, horizon)
     per_key = {
         "on_hand": on_hand.astype(np.int64),
         "days_of_cover": p50.days_of_cover,
         "days_of_cover_p90": p90.days_of_cover,
         "stockout_date": _stockout_dates(p50.stockout_day, today),
         "stockout_date_p90": _stockout_dates(p90.stockout_day, today),
-        "delayed_deliveries": notes["delayed"],
-        "cancelled_deliveries": notes["cancelled"],
     }
-    frame = pd.DataFrame(
-        {
-            "sku": np.repeat(keys["sku"].to_numpy(dtype=object), horizon),
-            "location_id": np.repeat(keys["location_id"].to_numpy(dtype=object), horizon),
+    return pd.DataFrame(
+        copy=False,
+        data={
+            "sku": sku,
+            "location_id": location,
             "date": np.tile(dates, n),
             "opening_p50": p50.opening.ravel(),
             "opening_p90": p90.opening.ravel(),
             "receipts": receipts.ravel(),
             "demand_p50": demand_p50.ravel(),
             "demand_p90": demand_p90.ravel(),
+            "baseline_p50": baseline.ravel(),
             "closing_p50": p50.closing.ravel(),
             "closing_p90": p90.closing.ravel(),
             "lost_p50": p50.lost.ravel(),
             "lost_p90": p90.lost.ravel(),
             **{name: np.repeat(values, horizon) for name, values in per_key.items()},
-        }
+            **{f"{name}_deliveries": _repeated(values[keep], horizon) for name, values in notes.items()},
+        },
     )
-    return frame
+
+
+class _KeySpace:
+    """Every SKU and location named in the stock inputs, numbered in (SKU, location) order, so
+    that the rest is integer arithmetic instead of joins on strings."""
+
+    def __init__(self, frames: Sequence[pd.DataFrame]) -> None:
+        self.skus = _sorted_labels([frame["sku"] for frame in frames])
+        self.locations = _sorted_labels([frame["location_id"] for frame in frames])
+        codes = [self._combined(frame) for frame in frames]
+        every = np.concatenate([c[c >= 0] for c in codes]) if codes else np.array([], dtype=np.int64)
+        self.codes = np.unique(every)
+        self.size = len(self.codes)
+
+    def _combined(self, frame: pd.DataFrame) -> IntArray:
+        sku = _lookup(self.skus, frame["sku"])
+        location = _lookup(self.locations, frame["location_id"])
+        return np.where((sku >= 0) & (location >= 0), sku * len(self.locations) + location, -1)
+
+    def positions(self, frame: pd.DataFrame) -> IntArray:
+        """Each row's key number, -1 for a key not in the space (or a missing SKU or location)."""
+        if frame.empty or not self.size:
+            return np.full(len(frame), -1, dtype=np.int64)
+        combined = self._combined(frame)
+        at = np.minimum(np.searchsorted(self.codes, combined), self.size - 1)
+        return np.where((combined >= 0) & (self.codes[at] == combined), at, -1)
+
+    def labels(self, keep: IntArray, repeat: int) -> tuple[pd.Categorical, pd.Categorical]:
+        """SKU and location of the keys ``keep``, each repeated ``repeat`` times."""
+        width = len(self.locations)
+        codes = self.codes[keep]
+        sku = pd.Categorical.from_codes(np.repeat(codes // width, repeat), categories=self.skus)
+        location = pd.Categorical.from_codes(np.repeat(codes % width, repeat), categories=self.locations)
+        return sku.remove_unused_categories(), location.remove_unused_categories()
+
+
+def _lookup(labels: pd.Index, values: pd.Series) -> IntArray:
+    """Position of each value in ``labels`` (-1 when absent): the distinct values are looked up,
+    not every row."""
+    codes, uniques = pd.factorize(values)
+    found = np.append(np.asarray(labels.get_indexer(uniques), dtype=np.int64), -1)
+    return np.asarray(found[codes], dtype=np.int64)  # code -1 (missing) takes the appended -1
+
+
+def _sorted_labels(columns: Sequence[pd.Series]) -> pd.Index:
+    values = pd.concat([column.dropna() for column in columns], ignore_index=True)
+    return pd.Index(pd.unique(values)).sort_values()
+
+
+def _repeated(values: npt.NDArray[np.object_], repeat: int) -> pd.Categorical:
+    labels = pd.Categorical(values)
+    return pd.Categorical.from_codes(np.repeat(labels.codes, repeat), categories=labels.categories)
 
 
 @dataclass(frozen=True)
@@ -287,50 +370,39 @@ def _nanoseconds(stamps: npt.NDArray[np.datetime64]) -> IntArray:
     return np.asarray(stamps.astype("datetime64[ns]").astype(np.int64), dtype=np.int64)
 
 
-def _latest_snapshots(snapshots: pd.DataFrame, today: np.datetime64) -> pd.DataFrame:
+def _known_events(
+    events: pd.DataFrame, space: _KeySpace, snapshot_day: npt.NDArray[np.datetime64], today: np.datetime64
+) -> pd.DataFrame:
+    """Distinct events after their key's snapshot day and by the end of ``today``, ordered by key
+    and time: columns ``pos``, ``event_time`` (ns), ``delta``, ``level``."""
     frame = pd.DataFrame(
         {
-            "sku": snapshots["sku"].to_numpy(dtype=object),
-            "location_id": snapshots["location_id"].to_numpy(dtype=object),
-            "snapshot_date": _days(snapshots["snapshot_date"]),
-            "on_hand": pd.to_numeric(snapshots["on_hand"]).fillna(0).to_numpy(dtype=np.float64),
-        }
-    )
-    frame = frame[frame["snapshot_date"].to_numpy() <= today]
-    frame = frame.sort_values("snapshot_date", kind="stable").drop_duplicates(list(KEY), keep="last")
-    return frame.reset_index(drop=True)
-
-
-def _known_events(events: pd.DataFrame, snaps: pd.DataFrame, today: np.datetime64) -> pd.DataFrame:
-    """Distinct events after each key's snapshot day and by the end of ``today``, in time order."""
-    frame = pd.DataFrame(
-        {
-            "event_id": events["event_id"].to_numpy(dtype=object),
-            "sku": events["sku"].to_numpy(dtype=object),
-            "location_id": events["location_id"].to_numpy(dtype=object),
+            "event_id": events["event_id"],
+            "pos": space.positions(events),
             "event_time": _utc(events["event_time"]),
             "delta": pd.to_numeric(events["delta"]).to_numpy(dtype=np.float64),
             "level": pd.to_numeric(events["level"]).to_numpy(dtype=np.float64),
-        }
+        },
+        index=events.index,
     )
     frame = frame.sort_values(["event_time", "event_id"], kind="stable").drop_duplicates("event_id")
-    frame = frame.merge(snaps[[*KEY, "snapshot_date"]], on=list(KEY), how="left")
-    after_snapshot = frame["event_time"].to_numpy() >= (
-        frame["snapshot_date"].to_numpy().astype("datetime64[ns]") + _ONE_DAY
-    )
-    after_snapshot |= frame["snapshot_date"].isna().to_numpy()
-    known = frame["event_time"].to_numpy() < (today + _ONE_DAY).astype("datetime64[ns]")
-    frame = frame[after_snapshot & known]
-    frame = frame[frame["level"].notna() | frame["delta"].notna()]
-    return frame.sort_values([*KEY, "event_time", "event_id"], kind="stable").reset_index(drop=True)
+    pos = frame["pos"].to_numpy(dtype=np.int64)
+    since = snapshot_day[pos].astype("datetime64[ns]") + _ONE_DAY  # NaT without a snapshot
+    at = frame["event_time"].to_numpy()
+    after_snapshot = np.isnat(since) | (at >= since)
+    by_today = at < (today + _ONE_DAY).astype("datetime64[ns]")
+    useful = frame["level"].notna().to_numpy() | frame["delta"].notna().to_numpy()
+    frame = frame[(pos >= 0) & after_snapshot & by_today & useful]
+    return frame.iloc[np.argsort(frame["pos"].to_numpy(), kind="stable")].reset_index(drop=True)
 
 
-def _apply_events(on_hand: FloatArray, codes: IntArray, events: pd.DataFrame) -> npt.NDArray[np.int64]:
+def _apply_events(on_hand: FloatArray, events: pd.DataFrame) -> IntArray:
     """Add the events to ``on_hand`` in place; return each key's last level event time (ns since
     the epoch, the minimum int64 when none)."""
     last_level = np.full(len(on_hand), np.iinfo(np.int64).min, dtype=np.int64)
     if events.empty:
         return last_level
+    codes = events["pos"].to_numpy(dtype=np.int64)
     is_level = events["level"].notna().to_numpy()
     # Segment number within the key: how many level events up to and including each event.
     segment = pd.Series(is_level.astype(np.int64)).groupby(codes).cumsum().to_numpy()
@@ -346,132 +418,102 @@ def _apply_events(on_hand: FloatArray, codes: IntArray, events: pd.DataFrame) ->
 
 
 def _deliveries(
-    deliveries: pd.DataFrame, snaps: pd.DataFrame, today: np.datetime64, settings: ProjectionSettings
+    deliveries: pd.DataFrame,
+    space: _KeySpace,
+    snapshot_day: npt.NDArray[np.datetime64],
+    today: np.datetime64,
+    settings: ProjectionSettings,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Deliveries still to come with their arrival day, and deliveries received between the
-    snapshot and the end of ``today`` with their receipt time."""
-    status = deliveries["status"].astype(str).str.strip().str.lower().to_numpy()
-    expected = _days(deliveries["expected_date"])
-    delivered_at = _utc(deliveries["delivered_at"])
+    """Deliveries still to come (``pos``, ``quantity``, ``arrival`` day), and deliveries received
+    between the snapshot and the end of ``today`` (``pos``, ``quantity``, ``received_at``)."""
+    unique = deliveries.drop_duplicates(["delivery_id", *KEY], keep="last")
+    status = unique["status"].astype(str).str.strip().str.lower().to_numpy()
+    pos = space.positions(unique)
+    quantity = pd.to_numeric(unique["quantity"]).fillna(0).to_numpy(dtype=np.float64)
+    expected = _days(unique["expected_date"])
+    delivered_at = _utc(unique["delivered_at"])
     received_at = np.where(np.isnat(delivered_at), expected.astype("datetime64[ns]"), delivered_at)
     received_day = received_at.astype("datetime64[D]")
-    frame = pd.DataFrame(
-        {
-            "delivery_id": deliveries["delivery_id"].to_numpy(dtype=object),
-            "sku": deliveries["sku"].to_numpy(dtype=object),
-            "location_id": deliveries["location_id"].to_numpy(dtype=object),
-            "quantity": pd.to_numeric(deliveries["quantity"]).fillna(0).to_numpy(dtype=np.float64),
-            "status": status,
-            "expected": expected,
-            "received_at": received_at,
-            "received_day": received_day,
-        }
-    ).drop_duplicates(["delivery_id", *KEY], keep="last")
-    frame = frame.merge(snaps[[*KEY, "snapshot_date"]], on=list(KEY), how="left")
-    status = frame["status"].to_numpy()
-    expected = frame["expected"].to_numpy()
-    received_day = frame["received_day"].to_numpy()
-    first_day = today + _ONE_DAY
+
     was_delivered = status == "delivered"
     later = was_delivered & (received_day > today)
-    on_time = np.isin(status, list(_ON_TIME)) | later
-    delayed = status == "delayed"
-    arrival = np.where(on_time, np.maximum(expected, first_day), np.datetime64("NaT", "D"))
+    on_time = (np.isin(status, list(_ON_TIME)) | later) & (pos >= 0)
+    delayed = (status == "delayed") & (pos >= 0)
+    arrival = np.where(on_time, np.maximum(expected, today + _ONE_DAY), np.datetime64("NaT", "D"))
     delay = np.timedelta64(settings.delayed_delivery_days, "D")
     arrival = np.where(delayed, np.maximum(expected, today) + delay, arrival)
-    pending = frame[on_time | delayed].assign(arrival=arrival[on_time | delayed])
-    snapshot_day = frame["snapshot_date"].to_numpy()
-    after_snapshot = np.isnat(snapshot_day) | (received_day > snapshot_day)
-    received = frame[was_delivered & ~later & after_snapshot]
-    return pending.reset_index(drop=True), received.reset_index(drop=True)
+    coming = on_time | delayed
+    pending = pd.DataFrame({"pos": pos[coming], "quantity": quantity[coming], "arrival": arrival[coming]})
+
+    snapshot = snapshot_day[np.maximum(pos, 0)]
+    after_snapshot = np.isnat(snapshot) | (received_day > snapshot)
+    got = was_delivered & ~later & after_snapshot & (pos >= 0)
+    received = pd.DataFrame({"pos": pos[got], "quantity": quantity[got], "received_at": received_at[got]})
+    return pending, received
 
 
 def _apply_received(
-    on_hand: FloatArray,
-    codes: IntArray,
-    received: pd.DataFrame,
-    last_level_ns: npt.NDArray[np.int64],
-    settings: ProjectionSettings,
+    on_hand: FloatArray, received: pd.DataFrame, last_level_ns: IntArray, settings: ProjectionSettings
 ) -> None:
     """Add deliveries received since the snapshot when the stock events do not record them."""
     if settings.receipts_in_events or received.empty:
         return
-    at = _nanoseconds(received["received_at"].to_numpy())
-    uncounted = last_level_ns[codes] < at
+    codes = received["pos"].to_numpy(dtype=np.int64)
+    uncounted = last_level_ns[codes] < _nanoseconds(received["received_at"].to_numpy())
     np.add.at(on_hand, codes[uncounted], received["quantity"].to_numpy()[uncounted])
 
 
 def _demand(
-    forecasts: pd.DataFrame, keys: pd.DataFrame, today: np.datetime64, horizon: int
-) -> tuple[FloatArray, FloatArray]:
-    """Daily p50 and p90 demand arrays (keys x horizon)."""
-    p50 = np.zeros((len(keys), horizon), dtype=np.float64)
-    p90 = np.zeros_like(p50)
-    located = forecasts[forecasts["location_id"].notna()]
-    if located.empty or keys.empty:
-        return p50, p90
-    day = (_days(located["date"]) - today).astype(np.int64)
-    codes = _codes(keys, located)
-    inside = (day >= 1) & (day <= horizon) & (codes >= 0)
-    mid = np.nan_to_num(pd.to_numeric(located["p50"]).to_numpy(dtype=np.float64), nan=0.0).clip(min=0.0)
-    high = pd.to_numeric(located["p90"]).to_numpy(dtype=np.float64)
-    high = np.fmax(np.nan_to_num(high, nan=-1.0), mid)
-    p50[codes[inside], day[inside] - 1] = mid[inside]
-    p90[codes[inside], day[inside] - 1] = high[inside]
-    return p50, p90
+    forecasts: pd.DataFrame, space: _KeySpace, today: np.datetime64, horizon: int
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Daily p50, p90 and baseline p50 demand arrays (keys x horizon)."""
+    p50 = np.zeros((space.size, horizon), dtype=np.float64)
+    p90, baseline = np.zeros_like(p50), np.zeros_like(p50)
+    if forecasts.empty or not space.size:
+        return p50, p90, baseline
+    day = (_days(forecasts["date"]) - today).astype(np.int64)
+    pos = space.positions(forecasts)  # -1 for the SKU totals (no location)
+    inside = (day >= 1) & (day <= horizon) & (pos >= 0)
+    at = (pos[inside], day[inside] - 1)
+
+    def quantity(name: str) -> FloatArray:
+        values = pd.to_numeric(forecasts[name]).to_numpy(dtype=np.float64)[inside]
+        return np.asarray(values, dtype=np.float64)
+
+    mid = np.nan_to_num(quantity("p50"), nan=0.0).clip(min=0.0)
+    p50[at] = mid
+    p90[at] = np.fmax(np.nan_to_num(quantity("p90"), nan=-1.0), mid)
+    baseline[at] = np.nan_to_num(quantity("baseline_p50"), nan=0.0).clip(min=0.0)
+    return p50, p90, baseline
 
 
 def _notes(
-    deliveries: pd.DataFrame, keys: pd.DataFrame, snaps: pd.DataFrame, today: np.datetime64, horizon: int
+    deliveries: pd.DataFrame,
+    space: _KeySpace,
+    snapshot_day: npt.NDArray[np.datetime64],
+    today: np.datetime64,
+    horizon: int,
 ) -> dict[str, npt.NDArray[np.object_]]:
     """Per key, the delayed deliveries still to come and the deliveries cancelled that were due
     after the snapshot and within the horizon, as comma-separated ids ("" when none)."""
-    out = {name: np.full(len(keys), "", dtype=object) for name in ("delayed", "cancelled")}
-    if deliveries.empty or keys.empty:
+    out = {name: np.full(space.size, "", dtype=object) for name in ("delayed", "cancelled")}
+    if deliveries.empty or not space.size:
         return out
-    frame = pd.DataFrame(
-        {
-            "delivery_id": deliveries["delivery_id"].astype(str).to_numpy(dtype=object),
-            "sku": deliveries["sku"].to_numpy(dtype=object),
-            "location_id": deliveries["location_id"].to_numpy(dtype=object),
-            "status": deliveries["status"].astype(str).str.strip().str.lower().to_numpy(),
-            "expected": _days(deliveries["expected_date"]),
-        }
-    ).merge(snaps[[*KEY, "snapshot_date"]], on=list(KEY), how="left")
-    expected = frame["expected"].to_numpy()
-    snapshot_day = frame["snapshot_date"].to_numpy()
-    due = (np.isnat(snapshot_day) | (expected > snapshot_day)) & (
-        expected <= today + np.timedelta64(horizon, "D")
-    )
-    wanted = {
-        "delayed": frame["status"].to_numpy() == "delayed",
-        "cancelled": (frame["status"].to_numpy() == "cancelled") & due,
-    }
-    for name, mask in wanted.items():
-        chosen = frame[mask]
-        codes = _codes(keys, chosen)
-        chosen = chosen.assign(code=codes)[codes >= 0]
-        if chosen.empty:
+    status = deliveries["status"].astype(str).str.strip().str.lower().to_numpy()
+    pos = space.positions(deliveries)
+    expected = _days(deliveries["expected_date"])
+    snapshot = snapshot_day[np.maximum(pos, 0)]
+    due = (np.isnat(snapshot) | (expected > snapshot)) & (expected <= today + np.timedelta64(horizon, "D"))
+    ids = deliveries["delivery_id"].astype(str).to_numpy(dtype=object)
+    for name, mask in {"delayed": status == "delayed", "cancelled": (status == "cancelled") & due}.items():
+        chosen = np.flatnonzero(mask & (pos >= 0))
+        if not len(chosen):
             continue
-        joined = chosen.sort_values(["code", "delivery_id"]).groupby("code")["delivery_id"].agg(", ".join)
-        out[name][joined.index.to_numpy(dtype=np.int64)] = joined.to_numpy(dtype=object)
+        order = chosen[np.lexsort((ids[chosen], pos[chosen]))]
+        keys, names = pos[order], ids[order]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        sizes = np.diff(np.r_[starts, len(keys)])
+        out[name][keys[starts]] = names[starts]
+        for start, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):  # a few keys
+            out[name][keys[start]] = ", ".join(dict.fromkeys(names[start : start + size]))
     return out
-
-
-def _keys(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Every SKU and location in ``frames``, sorted, numbered by position."""
-    parts = [frame[list(KEY)] for frame in frames if not frame.empty]
-    if not parts:
-        return pd.DataFrame({"sku": pd.Series([], dtype=object), "location_id": pd.Series([], dtype=object)})
-    keys = pd.concat(parts, ignore_index=True).drop_duplicates()
-    keys = keys[keys["sku"].notna() & keys["location_id"].notna()]
-    return keys.sort_values(list(KEY), kind="stable").reset_index(drop=True)
-
-
-def _codes(keys: pd.DataFrame, frame: pd.DataFrame) -> IntArray:
-    """Position in ``keys`` of each row's SKU and location (-1 when absent)."""
-    if frame.empty:
-        return np.array([], dtype=np.int64)
-    index = pd.MultiIndex.from_frame(keys[list(KEY)])
-    codes = index.get_indexer(pd.MultiIndex.from_frame(frame[list(KEY)]))
-    return np.asarray(codes, dtype=np.int64)
