@@ -250,3 +250,31 @@ def test_an_empty_projection_recommends_nothing() -> None:
 def test_settings_are_checked(settings: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         RestockSettings(**settings)
+
+
+def test_the_uplift_from_the_forecasts_when_the_projection_has_no_baseline() -> None:
+    forecasts = pd.DataFrame(_forecasts("LAMP", "S1", 14, 20, baseline=5))
+    drivers = pd.DataFrame([{"sku": "LAMP", "topic_id": "t-7", "topic_label": "mushroom lamp"}])
+    snapshots = pd.DataFrame([{"snapshot_date": AS_OF, "sku": "LAMP", "location_id": "S1", "on_hand": 30}])
+    projection = project_stock(snapshots, None, None, forecasts, AS_OF, ProjectionSettings(horizon_days=7))
+    settings = RestockSettings()
+    direct = recommend_restock(projection, None, drivers, settings, AS_OF)
+    fallback = recommend_restock(projection.drop(columns="baseline_p50"), forecasts, drivers, settings, AS_OF)
+    assert direct["uplift"].tolist() == fallback["uplift"].tolist() == [pytest.approx(1.8)]
+    assert direct["reason"].tolist() == fallback["reason"].tolist()
+
+
+def test_a_projection_in_another_order_gives_the_same_recommendations() -> None:
+    stock = {("CRIT", "S1"): 5, ("HIGH", "S1"): 20, ("MED", "S2"): 30}
+    forecasts = pd.DataFrame([row for (sku, loc) in stock for row in _forecasts(sku, loc, 8, 12)])
+    snapshots = pd.DataFrame(
+        [
+            {"snapshot_date": AS_OF, "sku": s, "location_id": loc, "on_hand": q}
+            for (s, loc), q in stock.items()
+        ]
+    )
+    projection = project_stock(snapshots, None, None, forecasts, AS_OF, ProjectionSettings(horizon_days=7))
+    shuffled = projection.sample(frac=1.0, random_state=3).astype({"sku": str, "location_id": str})
+    expected = recommend_restock(projection, None, None, RestockSettings(), AS_OF)
+    assert len(expected) == 3
+    pd.testing.assert_frame_equal(recommend_restock(shuffled, None, None, RestockSettings(), AS_OF), expected)

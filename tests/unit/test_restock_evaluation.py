@@ -5,6 +5,8 @@ from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the environment
 
+from trendwatch.domain.restock import RestockSettings, recommend_restock
+from trendwatch.domain.stock_projection import project_stock
 from trendwatch.evaluation.restock import caught_stockouts, justified_recommendations, score_restock
 
 RUNS = [date(2026, 12, 1) + timedelta(days=d) for d in range(9)]  # 1-9 December
@@ -136,3 +138,32 @@ def test_nothing_to_score() -> None:
     assert (
         score.catch_rate is None and score.justified_share is None and score.trending_justified_share is None
     )
+
+
+def test_scores_what_recommend_restock_returns() -> None:
+    as_of = date(2026, 12, 2)
+    forecasts = pd.DataFrame(
+        [
+            {
+                "sku": sku,
+                "location_id": "S1",
+                "date": as_of + timedelta(days=d),
+                "p10": 1.0,
+                "p50": p50,
+                "p90": p50 * 1.5,
+                "baseline_p50": 5.0,
+            }
+            for d in range(1, 15)
+            for sku, p50 in (("LAMP", 14.0), ("TRAY", 5.0))
+        ]
+    )
+    snapshots = pd.DataFrame(
+        [{"snapshot_date": as_of, "sku": sku, "location_id": "S1", "on_hand": 30} for sku in ("LAMP", "TRAY")]
+    )
+    projection = project_stock(snapshots, None, None, forecasts, as_of)
+    drivers = pd.DataFrame([{"sku": "LAMP", "topic_id": "t-7", "topic_label": "mushroom lamp"}])
+    recs = recommend_restock(projection, None, drivers, RestockSettings(), as_of)
+    assert recs[["sku", "urgency"]].values.tolist() == [["LAMP", "high"]]
+    actual = pd.DataFrame(_demand("LAMP", as_of + timedelta(days=1), [14, 14, 14]))
+    score = score_restock(recs, _truth(("LAMP", date(2026, 12, 5))), actual, [as_of], trending_skus=["LAMP"])
+    assert (score.catch_rate, score.justified_share, score.prevented_share) == (1.0, 1.0, 1.0)

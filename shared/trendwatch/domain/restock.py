@@ -148,10 +148,12 @@ def recommend_restock(
     empty = pd.DataFrame({name: pd.Series([], dtype=object) for name in RECOMMENDATION_COLUMNS})
     if projection.empty:
         return empty
-    codes = projection.groupby(list(KEY), sort=False).ngroup().to_numpy(dtype=np.int64)
+    groups = projection.groupby(list(KEY), sort=False, observed=True).ngroup().to_numpy(dtype=np.int64)
+    _, first_rows, codes = np.unique(groups, return_index=True, return_inverse=True)
     day = (projection["date"].to_numpy().astype("datetime64[D]") - today).astype(np.int64)
-    n, horizon = int(codes.max()) + 1, int(day.max())
-    first_rows = np.unique(codes, return_index=True)[1]
+    if day.min() < 1:
+        raise ValueError(f"the projection has days on or before as_of ({as_of})")
+    n, horizon = len(first_rows), int(day.max())
     keys = projection.iloc[first_rows].reset_index(drop=True)
 
     def grid(column: str) -> npt.NDArray[np.float64]:
