@@ -62,7 +62,7 @@ def _count_lines(path: Path) -> int:
     default=0,
     show_default=True,
     help="Also write this many days of retail history before the stream's day (daily feeds, "
-    "stock events, demand_truth.csv with the 14 days after it); 0: none.",
+    "stock events, history/tweets.jsonl, demand_truth.csv with the 14 days after it); 0: none.",
 )
 def generate(seed: int, minutes: int, rate: float, out_dir: Path, history_days: int) -> None:
     """Write a synthetic X API v2 stream with planted trends (tweets.jsonl, truth.json, media/, feeds/)."""

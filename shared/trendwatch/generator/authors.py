@@ -78,6 +78,11 @@ class _Namer:
                 self._ids.add(candidate)
                 return candidate
 
+    def reserve(self, account: Account) -> None:
+        """Never hand out ``account``'s id or handle."""
+        self._ids.add(account.user_id)
+        self._handles.add(account.username)
+
     def handle(self, stem: str) -> str:
         candidate = stem[:15]
         while candidate in self._handles:
@@ -159,3 +164,18 @@ def build_population(rng: random.Random, tweets: int, topic_ids: list[str], now_
         bots=bots,
         bot_ring=bots[:BOT_RING_SIZE],
     )
+
+
+#: Followers of the history's authors are capped: they talk, they do not lead.
+QUIET_MAX_FOLLOWERS = 2_000
+
+
+def build_quiet_regulars(rng: random.Random, count: int, now_ms: int, besides: Population) -> list[Account]:
+    """``count`` ordinary users with modest followings, none sharing an id or handle with ``besides``."""
+    namer = _Namer(rng)
+    for account in (*besides.regulars, *besides.influencers.values(), *besides.bots):
+        namer.reserve(account)
+    return [
+        msgspec.structs.replace(a, followers=min(a.followers, QUIET_MAX_FOLLOWERS))
+        for a in (_regular(rng, namer, now_ms) for _ in range(count))
+    ]

@@ -171,6 +171,8 @@ class History:
     new_products: list[NewProductTruth]
     mean: FloatArray
     demand: IntArray
+    #: The demand without the live trends' part (it differs only on their SKUs, in the horizon).
+    demand_without_live: IntArray
     sales: IntArray
     on_hand: IntArray
     on_order: IntArray
@@ -587,6 +589,7 @@ def simulate(
         ],
         mean=base_mean + mean_past + mean_live,
         demand=demand,
+        demand_without_live=without,
         sales=np.concatenate([h_sales, f_sales], axis=1),
         on_hand=np.concatenate([h_stock, f_stock], axis=1),
         on_order=np.concatenate([h_orders, f_orders], axis=1),

@@ -20,8 +20,10 @@ from trendwatch.generator import truth
 from trendwatch.generator.authors import Population, build_population
 from trendwatch.generator.catalog import Product, build_catalog
 from trendwatch.generator.feeds import FeedFile, write_feeds
-from trendwatch.generator.history import simulate
+from trendwatch.generator.history import History, simulate
 from trendwatch.generator.history_feeds import DEMAND_TRUTH, STOCK_EVENTS, write_history_feeds
+from trendwatch.generator.history_tweets import PATH as HISTORY_TWEETS
+from trendwatch.generator.history_tweets import write_history_tweets
 from trendwatch.generator.images import MediaLibrary
 from trendwatch.generator.stream import StreamEngine, StreamStats
 from trendwatch.generator.timeline import MS_PER_MINUTE, event_times, from_ms, to_ms
@@ -128,6 +130,16 @@ def _truth(
     )
 
 
+def simulate_history(
+    seed: int, minutes: int, rate: float, history_days: int, *, start: datetime | None = None
+) -> History:
+    """The retail history ``generate`` writes for the same arguments, in memory (arrays by
+    series and day; see :class:`~trendwatch.generator.history.History`)."""
+    count = max(1, round(rate * minutes * 60))
+    plan = _plan(seed, minutes, rate, start or DEFAULT_START, count, ())
+    return simulate(seed, plan.catalog, plan.topics, plan.start_ms, history_days)
+
+
 def generate(
     seed: int,
     minutes: int,
@@ -174,7 +186,10 @@ def generate(
         simulated = simulate(seed, plan.catalog, plan.topics, plan.start_ms, history_days)
         retail = write_history_feeds(_rng(seed, "history-feeds"), out_dir, simulated)
         feeds = retail.files
-        history = truth.history_truth(simulated, retail, None)
+        said = write_history_tweets(
+            _rng(seed, "history-tweets"), out_dir, simulated, plan.people, plan.start_ms
+        )
+        history = truth.history_truth(simulated, retail, said)
     else:
         feeds = write_feeds(
             _rng(seed, "feeds"), out_dir, plan.catalog, plan.topics, (plan.start_ms, plan.end_ms)
@@ -197,4 +212,5 @@ def generate(
         history_days=history_days,
         demand_truth_path=out_dir / DEMAND_TRUTH if history_days else None,
         stock_events_path=out_dir / STOCK_EVENTS if history_days else None,
+        history_tweets_path=out_dir / HISTORY_TWEETS if history_days else None,
     )
