@@ -154,7 +154,7 @@ def test_deliveries_by_status() -> None:
     deliveries = [
         _delivery("D1", 10, date(2026, 12, 4), "in_transit"),
         _delivery("D2", 7, date(2026, 11, 28), "in_transit"),  # overdue: due at once
-        _delivery("D3", 5, date(2026, 12, 4), "delayed"),  # 3 days late
+        _delivery("D3", 5, date(2026, 12, 4), "delayed"),  # on its revised date
         _delivery("D4", 6, date(2026, 11, 30), "Delayed"),  # overdue and delayed: 3 days after as_of
         _delivery("D5", 40, date(2026, 12, 4), "cancelled"),
         _delivery("D6", 100, date(2026, 12, 1), "delivered", _at(1, 10)),  # in the snapshot
@@ -167,10 +167,10 @@ def test_deliveries_by_status() -> None:
     receipts = dict(zip(projection["date"].map(_day), projection["receipts"], strict=True))
     assert receipts == {
         date(2026, 12, 3): 7.0,
-        date(2026, 12, 4): 13.0,
+        date(2026, 12, 4): 18.0,
         date(2026, 12, 5): 6.0,
         date(2026, 12, 6): 0.0,
-        date(2026, 12, 7): 5.0,
+        date(2026, 12, 7): 0.0,
         date(2026, 12, 8): 0.0,
         date(2026, 12, 9): 0.0,
     }
@@ -180,11 +180,25 @@ def test_deliveries_by_status() -> None:
     assert projection["closing_p50"].iloc[-1] == 31.0
 
 
-def test_delayed_deliveries_wait_the_configured_delay() -> None:
-    projection = _project(
-        deliveries=[_delivery("D", 5, date(2026, 12, 4), "delayed")], delayed_delivery_days=1
-    )
-    assert projection.loc[projection["receipts"] > 0, "date"].map(_day).tolist() == [date(2026, 12, 5)]
+def test_delayed_deliveries_wait_the_configured_delays() -> None:
+    deliveries = [
+        _delivery("AHEAD", 5, date(2026, 12, 4), "delayed"),
+        _delivery("OVERDUE", 7, date(2026, 12, 2), "delayed"),  # expected on as_of, not received
+    ]
+    projection = _project(deliveries=deliveries, delayed_extra_days=2, overdue_delay_days=1)
+    arrivals = projection.loc[projection["receipts"] > 0, ["date", "receipts"]]
+    assert list(zip(arrivals["date"].map(_day), arrivals["receipts"], strict=True)) == [
+        (date(2026, 12, 3), 7.0),
+        (date(2026, 12, 6), 5.0),
+    ]
+
+
+@pytest.mark.parametrize(
+    "settings", [{"horizon_days": 0}, {"delayed_extra_days": -1}, {"overdue_delay_days": 0}]
+)
+def test_settings_are_checked(settings: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        ProjectionSettings(**settings)
 
 
 def test_received_deliveries_count_once_when_the_events_do_not_record_receipts() -> None:
@@ -265,3 +279,8 @@ def test_columns_dates_and_order() -> None:
 def test_nothing_known_projects_nothing() -> None:
     projection = project_stock(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), AS_OF)
     assert projection.empty and tuple(projection.columns) == PROJECTION_COLUMNS
+
+
+def test_forecasts_dated_as_in_the_warehouse_table() -> None:
+    forecasts = _forecasts(4, 6).rename(columns={"date": "forecast_date"})
+    assert _row(_project(_snapshots(("A", "S1", 10)), forecasts=forecasts))["days_of_cover"] == 2.5

@@ -252,6 +252,8 @@ def _forecast_sums(
     zeros = np.zeros(len(out), dtype=np.float64)
     if forecasts is None or forecasts.empty:
         return zeros, zeros.copy()
+    if "date" not in forecasts.columns:
+        forecasts = forecasts.rename(columns={"forecast_date": "date"})
     located = forecasts[forecasts["location_id"].notna() & forecasts["sku"].isin(set(out["sku"]))]
     wanted = located[["sku", "location_id", "date", "p50", "baseline_p50"]].merge(
         out[[*KEY, "window_days"]], on=list(KEY), how="inner"

@@ -29,8 +29,10 @@ once with the social forecast's p50 as the day's demand and once with its p90. T
   - ``cancelled``: never.
   - ``planned`` and ``in_transit``: received on ``expected_date``, or on the first day of the
     horizon when that date is past (it is due any moment).
-  - ``delayed``: received ``delayed_delivery_days`` after ``expected_date``, or after
-    ``as_of`` when it is already overdue: ``max(expected_date, as_of) + delayed_delivery_days``.
+  - ``delayed``: when its ``expected_date`` is still ahead, on that date plus
+    ``delayed_extra_days`` (0 by default: the deliveries feed reports a delay with the revised
+    expected date, so that date already counts it late); when it is past (a delay with no new
+    date, or one overdue again), ``overdue_delay_days`` after ``as_of``.
   - ``delivered``: on the day of ``delivered_at`` (UTC; ``expected_date`` when it is missing).
     Delivered on the snapshot's day or before: in the snapshot, ignored. Delivered after the
     end of ``as_of`` (a rerun for a past day): not yet received then, so counted as in transit.
@@ -42,7 +44,8 @@ once with the social forecast's p50 as the day's demand and once with its p90. T
 
   A delivery is received at the start of its day and sells that day. Receipts after the
   horizon are outside the projection.
-* **Forecasts**: the rows with a ``location_id`` (rows without one are SKU totals), for the days
+* **Forecasts** (``date``, or ``forecast_date`` as in the warehouse table; one run's rows):
+  the rows with a ``location_id`` (rows without one are SKU totals), for the days
   after ``as_of`` within the horizon; negative quantities count as 0, a missing p50 as 0 and a
   p90 below the p50 (or missing) as the p50. A SKU and location with no forecast for a day has
   no demand that day. The projection covers the SKUs and locations whose stock is known (a
@@ -137,9 +140,12 @@ class ProjectionSettings:
 
     #: Days projected after ``as_of``.
     horizon_days: int = 14
-    #: A ``delayed`` delivery is received this many days after its expected date (or after
-    #: ``as_of`` when already overdue).
-    delayed_delivery_days: int = 3
+    #: Days added to a ``delayed`` delivery's expected date when that date is still ahead (0:
+    #: the feed revises the expected date when it reports the delay).
+    delayed_extra_days: int = 0
+    #: A ``delayed`` delivery whose expected date is past is received this many days after
+    #: ``as_of``.
+    overdue_delay_days: int = 3
     #: The stock events record goods receipts (so a delivery received after the snapshot is
     #: already in them).
     receipts_in_events: bool = True
@@ -147,8 +153,10 @@ class ProjectionSettings:
     def __post_init__(self) -> None:
         if self.horizon_days < 1:
             raise ValueError(f"horizon_days must be at least 1, not {self.horizon_days}")
-        if self.delayed_delivery_days < 1:
-            raise ValueError(f"delayed_delivery_days must be at least 1, not {self.delayed_delivery_days}")
+        if self.delayed_extra_days < 0:
+            raise ValueError(f"delayed_extra_days must be 0 or more, not {self.delayed_extra_days}")
+        if self.overdue_delay_days < 1:
+            raise ValueError(f"overdue_delay_days must be at least 1, not {self.overdue_delay_days}")
 
 
 def project_stock(
@@ -173,7 +181,7 @@ def project_stock(
     snapshots = _columns(snapshots, SNAPSHOT_COLUMNS)
     stock_events = _columns(stock_events, EVENT_COLUMNS)
     deliveries = _columns(deliveries, DELIVERY_COLUMNS)
-    forecasts = _columns(forecasts, FORECAST_COLUMNS)
+    forecasts = _columns(_dated(forecasts), FORECAST_COLUMNS)
     space = _KeySpace([snapshots, stock_events, deliveries])
     m = space.size
     if not m:
@@ -340,6 +348,13 @@ def _stockout_dates(day: IntArray, today: np.datetime64) -> npt.NDArray[np.datet
     return np.where(day > 0, dates, np.datetime64("NaT", "D"))
 
 
+def _dated(forecasts: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Forecasts with their day in ``date`` (the warehouse table calls it ``forecast_date``)."""
+    if forecasts is not None and "date" not in forecasts.columns and "forecast_date" in forecasts.columns:
+        return forecasts.rename(columns={"forecast_date": "date"})
+    return forecasts
+
+
 def _columns(frame: pd.DataFrame | None, columns: Sequence[str]) -> pd.DataFrame:
     """``frame`` with at least ``columns`` (an empty or missing frame becomes an empty one)."""
     if frame is None or frame.empty:
@@ -440,8 +455,12 @@ def _deliveries(
     on_time = (np.isin(status, list(_ON_TIME)) | later) & (pos >= 0)
     delayed = (status == "delayed") & (pos >= 0)
     arrival = np.where(on_time, np.maximum(expected, today + _ONE_DAY), np.datetime64("NaT", "D"))
-    delay = np.timedelta64(settings.delayed_delivery_days, "D")
-    arrival = np.where(delayed, np.maximum(expected, today) + delay, arrival)
+    late = np.where(
+        expected > today,
+        expected + np.timedelta64(settings.delayed_extra_days, "D"),
+        today + np.timedelta64(settings.overdue_delay_days, "D"),
+    )
+    arrival = np.where(delayed, late, arrival)
     coming = on_time | delayed
     pending = pd.DataFrame({"pos": pos[coming], "quantity": quantity[coming], "arrival": arrival[coming]})
 
