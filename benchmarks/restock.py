@@ -5,8 +5,9 @@ Usage: ``python benchmarks/restock.py [--skus N] [--locations N] [--horizon D] [
 Synthetic inputs for ``skus`` x ``locations`` (5,000 x 50 by default) over a ``horizon``-day
 forecast (14): one snapshot per SKU and location, three stock events for one in four of them
 (one a count, one sent twice, one dated on the snapshot's day), one delivery for one in five
-(in transit, delayed, cancelled or delivered), a forecast row per SKU, location and day plus
-the SKU totals, and a trending topic for 2 % of the SKUs with twice the baseline demand.
+(in transit, delayed, cancelled or delivered), stock for 4 to 20 days of demand, a forecast row
+per SKU, location and day plus the SKU totals (p90 = 1.5 p50 + 1), and a trending topic for 2 %
+of the SKUs whose social forecast is twice the baseline (the others': the baseline).
 Generating them is not timed. Each step is timed ``repeats`` times (the best is reported); then
 one more run under ``tracemalloc`` gives the peak memory the two steps allocate (numpy and
 pandas buffers included). Peak RSS of the whole process, inputs included, is printed last.
@@ -51,7 +52,7 @@ def synthetic_inputs(skus: int, locations: int, horizon: int, seed: int) -> dict
             "snapshot_date": today - np.timedelta64(1, "D"),
             "sku": sku,
             "location_id": location,
-            "on_hand": rng.poisson(daily * 8).astype(np.int64),
+            "on_hand": rng.poisson(daily * rng.uniform(4.0, 20.0, size=n)).astype(np.int64),
         }
     )
 
@@ -88,7 +89,8 @@ def synthetic_inputs(skus: int, locations: int, horizon: int, seed: int) -> dict
     )
 
     day_dates = today + np.arange(1, horizon + 1).astype("timedelta64[D]")
-    p50 = (np.repeat(daily * uplift, horizon) * rng.lognormal(0.0, 0.2, n * horizon)).round(2)
+    usual = (np.repeat(daily, horizon) * rng.lognormal(0.0, 0.2, n * horizon)).round(2)
+    p50 = usual * np.repeat(uplift, horizon)
     located = pd.DataFrame(
         {
             "sku": np.repeat(sku, horizon),
@@ -97,7 +99,7 @@ def synthetic_inputs(skus: int, locations: int, horizon: int, seed: int) -> dict
             "p10": p50 * 0.6,
             "p50": p50,
             "p90": p50 * 1.5 + 1.0,
-            "baseline_p50": np.repeat(daily, horizon),
+            "baseline_p50": usual,
         }
     )
     totals = located.groupby(["sku", "date"], as_index=False)[["p10", "p50", "p90", "baseline_p50"]].sum()

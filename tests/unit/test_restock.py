@@ -142,7 +142,7 @@ def test_urgency_levels_most_urgent_first() -> None:
 
 
 def test_no_recommendation_when_stock_suffices() -> None:
-    assert _recommend({("A", "S1"): 100}, _forecasts("A", "S1", 8, 12)).empty
+    assert _recommend({("A", "S1"): 200}, _forecasts("A", "S1", 8, 12)).empty
     assert _recommend({("A", "S1"): 5}, []).empty  # no demand foreseen
 
 
@@ -151,11 +151,45 @@ def test_lead_times_by_location_kind_and_by_name() -> None:
     forecasts = [row for _, loc in stock for row in _forecasts("A", loc, 20, 30)]
     recs = {
         r["location_id"]: r
-        for r in recommendation_records(_recommend(stock, forecasts, lead_time_days={"S2": 1}))
+        for r in recommendation_records(
+            _recommend(stock, forecasts, lead_time_days={"S2": 1}, planned_orders="none")
+        )
     }
     assert {loc: r["lead_time_days"] for loc, r in recs.items()} == {"WH-EU-01": 5, "S1": 3}
     assert recs["WH-EU-01"]["window_end"] == "2026-12-07"
     assert recs["WH-EU-01"]["urgency"] == "critical"  # 60 lasts 3 days; the order arrives on day 5
+    assert {r["order_date"] for r in recs.values()} == {"2026-12-02"}
+
+
+def test_an_order_needed_later_in_the_horizon_is_planned() -> None:
+    # Lead time 1: an order placed on day t arrives on day t + 1 and carries that day. Safety stock
+    # over one day: z(0.95) x 10 / z(0.90) = 12.84. The opening of day a is 80 - 20a, so the first
+    # arrival with 20 + 12.84 > 80 - 20a is day 3: order on day 2, 20 + 12.84 - 20 -> 13 units.
+    stock = {("A", "S2"): 60}
+    forecasts = _forecasts("A", "S2", 20, 30)
+    rec = _only(_recommend(stock, forecasts, lead_time_days={"S2": 1}, planned_orders="all"))
+    assert (rec["order_date"], rec["arrival_date"], rec["window_end"]) == (
+        "2026-12-04",
+        "2026-12-05",
+        "2026-12-05",
+    )
+    assert rec["safety_stock"] == pytest.approx(Z95 * 10 / Z90)
+    assert (rec["available_at_arrival"], rec["recommended_quantity"], rec["urgency"]) == (20.0, 13, "medium")
+    assert rec["reason"] == "3 days of cover at the usual demand; order by 2026-12-04"
+    # Without a rise over the baseline the usual run recommends it on 4 December, not before.
+    assert _recommend(stock, forecasts, lead_time_days={"S2": 1}).empty
+    assert _recommend(stock, forecasts, lead_time_days={"S2": 1}, planned_orders="none").empty
+
+
+def test_a_later_order_is_listed_early_when_the_forecast_rises() -> None:
+    drivers = [{"sku": "LAMP", "topic_id": "t-7", "topic_label": "mushroom lamp"}]
+    stock = {("LAMP", "S2"): 60, ("PLAIN", "S2"): 60}
+    forecasts = _forecasts("LAMP", "S2", 20, 30, baseline=10) + _forecasts("PLAIN", "S2", 20, 30)
+    recs = recommendation_records(_recommend(stock, forecasts, drivers=drivers, lead_time_days={"S2": 1}))
+    assert [(r["sku"], r["order_date"]) for r in recs] == [("LAMP", "2026-12-04")]
+    assert recs[0]["reason"] == (
+        "mushroom lamp topic: +100 % expected demand in the next 3 days, 3 days of cover; order by 2026-12-04"
+    )
 
 
 def test_reason_with_a_topic() -> None:
@@ -245,7 +279,13 @@ def test_an_empty_projection_recommends_nothing() -> None:
 
 @pytest.mark.parametrize(
     "settings",
-    [{"service_level": 1.0}, {"error_correlation": 1.5}, {"review_period_days": 0}, {"pack_size": {"A": 0}}],
+    [
+        {"service_level": 1.0},
+        {"error_correlation": 1.5},
+        {"review_period_days": 0},
+        {"pack_size": {"A": 0}},
+        {"planned_orders": "some"},
+    ],
 )
 def test_settings_are_checked(settings: dict[str, Any]) -> None:
     with pytest.raises(ValueError):

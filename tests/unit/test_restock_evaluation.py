@@ -162,8 +162,15 @@ def test_scores_what_recommend_restock_returns() -> None:
     )
     projection = project_stock(snapshots, None, None, forecasts, as_of)
     drivers = pd.DataFrame([{"sku": "LAMP", "topic_id": "t-7", "topic_label": "mushroom lamp"}])
-    recs = recommend_restock(projection, None, drivers, RestockSettings(), as_of)
-    assert recs[["sku", "urgency"]].values.tolist() == [["LAMP", "high"]]
-    actual = pd.DataFrame(_demand("LAMP", as_of + timedelta(days=1), [14, 14, 14]))
+    recs = recommend_restock(projection, None, drivers, RestockSettings(planned_orders="all"), as_of)
+    # TRAY's 30 units at 5 a day fall below demand plus safety stock (7.9) for an order arriving
+    # on day 5: an order planned for 4 December.
+    assert recs[["sku", "urgency", "order_date"]].values.tolist() == [
+        ["LAMP", "high", pd.Timestamp("2026-12-02")],
+        ["TRAY", "medium", pd.Timestamp("2026-12-04")],
+    ]
+    start = as_of + timedelta(days=1)
+    actual = pd.DataFrame(_demand("LAMP", start, [14, 14, 14]) + _demand("TRAY", start, [5, 5, 5, 5, 5]))
     score = score_restock(recs, _truth(("LAMP", date(2026, 12, 5))), actual, [as_of], trending_skus=["LAMP"])
-    assert (score.catch_rate, score.justified_share, score.prevented_share) == (1.0, 1.0, 1.0)
+    assert (score.catch_rate, score.justified_share, score.prevented_share) == (1.0, 1.0, 0.5)
+    assert (score.trending_recommendations, score.trending_justified) == (1, 1)

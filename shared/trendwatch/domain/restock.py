@@ -1,43 +1,60 @@
 """Restock recommendations from the projected stock (:mod:`trendwatch.domain.stock_projection`).
 
 The timing, for a SKU at a location with lead time ``L`` and review period ``R`` (days between
-two orders): an order placed at the end of ``as_of`` is received on ``as_of + L`` and sells
-that day (the *arrival day*); the next order can be placed ``R`` days later and is received
-on ``as_of + L + R``. So this order must carry the stock through the *window*, the horizon days
-``as_of + 1 … as_of + L + R - 1`` (``as_of`` itself, the first day of ``L + R``, is already in
-the stock counted). With the defaults (stores 3 days, daily review) the window is 3 days.
+two orders): an order placed at the end of day ``as_of + t`` is received on ``as_of + t + L``
+and sells that day (its *arrival day*); the next order, ``R`` days later, is received ``R`` days
+after it. So an order must carry the stock from its arrival through its *window end*, the day
+before the next order's arrival: ``as_of + t + L + R - 1``. With the defaults (stores 3 days,
+daily review) tonight's order (``t = 0``) arrives on ``as_of + 3`` and its window is the 3
+horizon days ``as_of + 1 … as_of + 3`` (``as_of`` itself, the first of the ``L + R`` days, is
+already in the stock counted).
 
-* **Safety stock** covers the forecast's uncertainty over the window at the service level
-  ``α``: each day's spread is read from its quantiles, ``σ_d = (p90_d - p50_d) / z(0.90)``,
-  and the window's is ``σ = sqrt((1 - ρ) Σ σ_d² + ρ (Σ σ_d)²)``; safety stock ``= z(α) σ``.
-  ``ρ`` (``error_correlation``) is how much the days' errors move together. Independent days
+* **Safety stock** covers the forecast's uncertainty between the order and its window end
+  (``L + R - 1`` days) at the service level ``α``: each day's spread is read from its
+  quantiles, ``σ_d = (p90_d - p50_d) / z(0.90)``, and the window's is
+  ``σ = sqrt((1 - ρ) Σ σ_d² + ρ (Σ σ_d)²)``; safety stock ``= z(α) σ``. ``ρ``
+  (``error_correlation``) is how much the days' errors move together. Independent days
   (``ρ = 0``) give the square-root-of-time rule and understate a trend's risk, whose error is
   shared by all its days (a bigger trend than forecast is bigger every day); summing the
   daily spreads (``ρ = 1``) treats the errors as one and overstates ordinary noise. The
   default 0.5 sits between the two; it is a choice, not yet fitted on sales history.
 * **Quantity** (an order-up-to level with lost sales):
-  ``demand p50 over arrival day … window end + safety stock - (projected stock at the opening
-  of the arrival day + receipts expected from the arrival day to the window end)``. The
-  projected opening is the projection's (on hand + receipts before the arrival day - demand
-  before it, never below zero: demand the shelf cannot serve before the order arrives is lost,
-  not to be ordered for). When the stock lasts until the arrival day this is exactly
-  ``demand over the window + safety stock - on hand - receipts within the window``. A SKU and
-  location is recommended when that is above zero; the quantity is rounded up to the pack size
-  and to at least the minimum order.
-* **Urgency** from the p50 stock-out date: ``critical`` before the arrival day (order now and it
-  still arrives late), ``high`` within the window (it has to be ordered now, the next review is
-  too late), ``medium`` otherwise (the stock lasts the window but goes below its safety stock).
+  ``demand p50 from the arrival day to the window end + safety stock - (projected stock at the
+  opening of the arrival day + receipts expected from the arrival day to the window end)``.
+  The projected opening is the projection's (on hand + receipts before the arrival day -
+  demand before it, never below zero: demand the shelf cannot serve before the order arrives is
+  lost, not to be ordered for). For tonight's order, when the stock lasts until the arrival
+  day, this is exactly ``demand over lead time and review period + safety stock - on hand -
+  receipts expected in that time``. It is rounded up to the pack size and to at least the
+  minimum order.
+* **When**: a SKU and location is recommended when that quantity is above zero for tonight's
+  order. Otherwise the first later day ``t`` of the horizon on which it becomes so (the
+  projection falls below demand plus safety stock) is an order to place on ``order_date``,
+  listed when the social forecast up to its window end is at least ``topic_uplift`` above the
+  baseline (``planned_orders="uplift"``, the default): an early warning of what a trend will
+  need, which the usual replenishment would see only on the day. Every SKU that sells needs an
+  order within a fortnight or so, and listing them all (``"all"``) would bury those; the daily
+  run recommends them on the day they are due. ``"none"`` lists tonight's orders only.
+* **Urgency**: an order for tonight is ``critical`` when the p50 projection runs out before its
+  arrival day (order now and it still arrives late), ``high`` when it runs out by its window
+  end (the next review is too late), ``medium`` otherwise (it lasts the window but goes below
+  its safety stock); an order for a later day is ``medium``.
 * **Topic**: the SKU's trending topic (``drivers``) drives the recommendation when the social
-  forecast is at least ``topic_uplift`` above the baseline over the window (or has demand where
-  the baseline has none); ``uplift`` is ``Σ p50 / Σ baseline_p50 - 1`` over the window.
+  forecast is at least ``topic_uplift`` above the baseline from ``as_of + 1`` to the window end
+  (or has demand where the baseline has none); ``uplift`` is ``Σ p50 / Σ baseline_p50 - 1``
+  over those days.
 * **Reason**, one sentence for a buyer:
   ``"mushroom lamp topic: +180 % expected demand in the next 3 days, 2 days of cover"`` with a
-  driving topic, ``"2 days of cover at the usual demand"`` without, followed by
-  ``"; delivery DLV-1 delayed"`` / ``"; delivery DLV-2 cancelled"`` when the projection names
-  such deliveries. Days of cover are counted down to whole days (``"less than 1 day"`` below
-  one, ``"more than 14 days"`` when the stock lasts the horizon).
+  driving topic, ``"2 days of cover at the usual demand"`` without; then ``"; order by
+  2026-12-08"`` for a later order, and ``"; delivery DLV-1 delayed"`` / ``"; delivery DLV-2
+  cancelled"`` when the projection names such deliveries. Days of cover are counted down to
+  whole days (``"less than 1 day"`` below one, ``"more than 14 days"`` when the stock lasts
+  the horizon).
 
 Lead times longer than the horizon are cut to it (the projection knows nothing after it).
+Everything is array arithmetic over SKUs and locations; the one Python loop is over the days
+of the horizon (each pass on the SKUs and locations without an order yet), and the reasons are
+formatted for the recommendations alone.
 """
 
 from __future__ import annotations
@@ -47,7 +64,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from statistics import NormalDist
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -74,6 +91,7 @@ RECOMMENDATION_COLUMNS: Final = (
     "service_level",
     "lead_time_days",
     "review_period_days",
+    "order_date",
     "arrival_date",
     "window_end",
     "on_hand",
@@ -108,6 +126,9 @@ class RestockSettings:
     error_correlation: float = 0.5
     #: The social forecast's lead over the baseline from which a topic drives a recommendation.
     topic_uplift: float = 0.10
+    #: Orders needed on a later day of the horizon: listed when the social forecast rises over
+    #: the baseline by ``topic_uplift`` (``"uplift"``), always (``"all"``) or never (``"none"``).
+    planned_orders: Literal["uplift", "all", "none"] = "uplift"
 
     def __post_init__(self) -> None:
         if not 0.5 <= self.service_level < 1:
@@ -117,6 +138,8 @@ class RestockSettings:
         days = [self.review_period_days, self.store_lead_time_days, self.warehouse_lead_time_days]
         if min([*days, *self.lead_time_days.values()]) < 1:
             raise ValueError("lead times and the review period are whole days, at least 1")
+        if self.planned_orders not in ("uplift", "all", "none"):
+            raise ValueError(f"planned_orders is 'uplift', 'all' or 'none', not {self.planned_orders!r}")
         if self.minimum_order < 1 or min(self.pack_size.values(), default=1) < 1:
             raise ValueError("pack sizes and the minimum order are at least 1")
 
@@ -163,40 +186,69 @@ def recommend_restock(
 
     demand, receipts = grid("demand_p50"), grid("receipts")
     spread = np.maximum(grid("demand_p90") - demand, 0.0) / _Z90
+    opening = grid("opening_p50")
+    sums = {name: _running(values) for name, values in (("demand", demand), ("receipts", receipts))}
+    sums |= {"spread": _running(spread), "variance": _running(spread**2)}
 
     locations = keys["location_id"].astype(str)
     lead = locations.map({loc: settings.lead_time(loc) for loc in locations.unique()}).to_numpy(np.int64)
-    arrival = np.clip(lead, 1, horizon)  # 1-based day
-    window_end = np.clip(lead + settings.review_period_days - 1, arrival, horizon)
-
-    def window_sum(values: npt.NDArray[np.float64], start: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
-        """Σ values over days start … window_end (1-based, inclusive)."""
-        total = np.zeros((n, horizon + 1), dtype=np.float64)
-        np.cumsum(values, axis=1, out=total[:, 1:])
-        rows = np.arange(n)
-        return np.asarray(total[rows, window_end] - total[rows, start - 1], dtype=np.float64)
-
-    ones = np.ones(n, dtype=np.int64)
+    z = NormalDist().inv_cdf(settings.service_level)
     rho = settings.error_correlation
-    sigma = np.sqrt((1 - rho) * window_sum(spread**2, ones) + rho * window_sum(spread, ones) ** 2)
-    safety = NormalDist().inv_cdf(settings.service_level) * sigma
-    window_demand = window_sum(demand, arrival)
-    window_receipts = window_sum(receipts, arrival)
-    available = grid("opening_p50")[np.arange(n), arrival - 1]
-    shortfall = window_demand + safety - available - window_receipts
-    chosen = np.flatnonzero(shortfall > _EPSILON)
+    # Per SKU and location: the first order day (0 = tonight) whose order is needed, and its figures.
+    order_day = np.full(n, -1, dtype=np.int64)
+    found = {name: np.zeros(n) for name in ("arrival", "end", "safety", "demand", "receipts", "available")}
+    for ahead in range(1 if settings.planned_orders == "none" else horizon):
+        rows = np.flatnonzero((order_day < 0) & ((lead + ahead <= horizon) | (ahead == 0)))
+        if not len(rows):
+            break
+        arrival = np.clip(lead[rows] + ahead, 1, horizon)
+        end = np.minimum(arrival + settings.review_period_days - 1, horizon)
+        first = np.minimum(ahead + 1, end)  # the safety stock covers the days from the order to the end
+        sigma = np.sqrt(
+            (1 - rho) * _span(sums["variance"], rows, first, end)
+            + rho * _span(sums["spread"], rows, first, end) ** 2
+        )
+        figures = {
+            "arrival": arrival,
+            "end": end,
+            "safety": z * sigma,
+            "demand": _span(sums["demand"], rows, arrival, end),
+            "receipts": _span(sums["receipts"], rows, arrival, end),
+            "available": opening[rows, arrival - 1],
+        }
+        need = figures["demand"] + figures["safety"] - figures["available"] - figures["receipts"] > _EPSILON
+        order_day[rows[need]] = ahead
+        for name, values in figures.items():
+            found[name][rows[need]] = values[need]
+    chosen = np.flatnonzero(order_day >= 0)
+    end = found["end"][chosen].astype(np.int64)
+    ones = np.ones(len(chosen), dtype=np.int64)
+    if "baseline_p50" in projection.columns:
+        social = _span(sums["demand"], chosen, ones, end)
+        baseline = _span(_running(grid("baseline_p50")), chosen, ones, end)
+    else:
+        windows = keys.iloc[chosen][list(KEY)].assign(window_days=end)
+        social, baseline = _forecast_sums(windows, forecasts, today)
+    rising = _rising(social, baseline, settings.topic_uplift)
+    later = order_day[chosen] > 0
+    keep = ~later | (settings.planned_orders == "all") | ((settings.planned_orders == "uplift") & rising)
+    chosen, end, social, baseline = chosen[keep], end[keep], social[keep], baseline[keep]
     if not len(chosen):
         return empty
 
     picked = keys.iloc[chosen].reset_index(drop=True)
+    t, arrival = order_day[chosen], found["arrival"][chosen].astype(np.int64)
+    safety, available = found["safety"][chosen], found["available"][chosen]
+    window_demand, window_receipts = found["demand"][chosen], found["receipts"][chosen]
+    shortfall = window_demand + safety - available - window_receipts
     packs = pd.Series(picked["sku"].to_numpy(dtype=object)).map(dict(settings.pack_size)).fillna(1)
     packs = packs.to_numpy(dtype=np.int64)
-    quantity = np.ceil(shortfall[chosen] / packs - _EPSILON).astype(np.int64) * packs
+    quantity = np.ceil(shortfall / packs - _EPSILON).astype(np.int64) * packs
     minimum = -(-settings.minimum_order // packs) * packs
     stockout = picked["stockout_date"].to_numpy().astype("datetime64[D]")
     stockout_day = np.where(np.isnat(stockout), horizon + 1, (stockout - today).astype(np.int64))
     urgency = np.select(
-        [stockout_day < arrival[chosen], stockout_day <= window_end[chosen]], ["critical", "high"], "medium"
+        [t > 0, stockout_day < arrival, stockout_day <= end], ["medium", "critical", "high"], "medium"
     )
     out = pd.DataFrame(
         {
@@ -211,31 +263,56 @@ def recommend_restock(
             "service_level": settings.service_level,
             "lead_time_days": lead[chosen],
             "review_period_days": settings.review_period_days,
-            "arrival_date": today + arrival[chosen].astype("timedelta64[D]"),
-            "window_end": today + window_end[chosen].astype("timedelta64[D]"),
-            "window_days": window_end[chosen],
+            "order_date": today + t.astype("timedelta64[D]"),
+            "arrival_date": today + arrival.astype("timedelta64[D]"),
+            "window_end": today + end.astype("timedelta64[D]"),
+            "window_days": end,
+            "order_day": t,
             "on_hand": picked["on_hand"].to_numpy(dtype=np.int64),
-            "available_at_arrival": available[chosen],
-            "window_demand_p50": window_demand[chosen],
-            "window_receipts": window_receipts[chosen],
-            "safety_stock": safety[chosen],
+            "available_at_arrival": available,
+            "window_demand_p50": window_demand,
+            "window_receipts": window_receipts,
+            "safety_stock": safety,
             "delayed": _column(picked, "delayed_deliveries"),
             "cancelled": _column(picked, "cancelled_deliveries"),
         }
     )
-    if "baseline_p50" in projection.columns:
-        social, baseline = window_sum(demand, ones)[chosen], window_sum(grid("baseline_p50"), ones)[chosen]
-    else:
-        social, baseline = _forecast_sums(out, forecasts, today)
     out = _with_topics(out, social, baseline, drivers, settings)
-    fields = ("topic_label", "uplift", "social", "window_days", "days_of_cover", "delayed", "cancelled")
+    fields: tuple[str, ...] = ("topic_label", "uplift", "social", "window_days", "days_of_cover")
+    fields += ("order_date", "order_day")
+    fields += ("delayed", "cancelled")
     out["reason"] = [
         _reason(dict(zip(fields, row, strict=True)), horizon)
         for row in zip(*(out[name].to_numpy(dtype=object) for name in fields), strict=True)
     ]
     out["rank"] = out["urgency"].map({name: rank for rank, name in enumerate(URGENCIES)})
-    out = out.sort_values(["rank", "stockout_date", "days_of_cover", *KEY], na_position="last", kind="stable")
+    order = ["rank", "order_date", "stockout_date", "days_of_cover", *KEY]
+    out = out.sort_values(order, na_position="last", kind="stable")
     return out[list(RECOMMENDATION_COLUMNS)].reset_index(drop=True)
+
+
+def _rising(
+    social: npt.NDArray[np.float64], baseline: npt.NDArray[np.float64], threshold: float
+) -> npt.NDArray[np.bool_]:
+    """Whether the social forecast is ``threshold`` above the baseline (or has demand where the
+    baseline has none)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        uplift = np.where(baseline > 0, social / baseline - 1, np.nan)
+    return np.asarray((uplift >= threshold - _EPSILON) | ((baseline <= 0) & (social > 0)), dtype=np.bool_)
+
+
+def _running(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Running sums along the days, with a leading 0: ``[:, d]`` is the sum of days 1 … d."""
+    total = np.zeros((values.shape[0], values.shape[1] + 1), dtype=np.float64)
+    np.cumsum(values, axis=1, out=total[:, 1:])
+    return total
+
+
+def _span(
+    running: npt.NDArray[np.float64], rows: npt.NDArray[np.int64], first: Any, last: Any
+) -> npt.NDArray[np.float64]:
+    """Σ over days ``first`` … ``last`` (1-based, inclusive) of the ``rows``."""
+    return np.asarray(running[rows, last] - running[rows, first - 1], dtype=np.float64)
 
 
 def _column(frame: pd.DataFrame, name: str) -> npt.NDArray[np.object_]:
@@ -291,9 +368,7 @@ def _with_topics(
         topics = topics[topics["topic_id"].notna() & (topics["topic_id"].astype(str) != "")]
         topics = topics.drop_duplicates("sku", keep="first")
     out = out.merge(topics, on="sku", how="left")
-    drives = out["topic_id"].notna().to_numpy() & (
-        (uplift >= settings.topic_uplift - _EPSILON) | ((baseline <= 0) & (social > 0))
-    )
+    drives = out["topic_id"].notna().to_numpy() & _rising(social, baseline, settings.topic_uplift)
     out["topic_id"] = np.where(drives, out["topic_id"].to_numpy(dtype=object), None)
     out["topic_label"] = np.where(drives, out["topic_label"].to_numpy(dtype=object), None)
     return out
@@ -322,6 +397,8 @@ def _reason(row: Mapping[str, Any], horizon: int) -> str:
         )
     else:
         text = f"{label} topic: {round(float(row['uplift']) * 100):+,d} % expected demand {span}, {cover}"
+    if int(row["order_day"]) > 0:
+        text += f"; order by {pd.Timestamp(row['order_date']).date().isoformat()}"
     for name in ("delayed", "cancelled"):
         ids = str(row[name])
         if ids:
