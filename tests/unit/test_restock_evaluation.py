@@ -19,6 +19,7 @@ def _rec(
     stockout: date | None = None,
     stockout_p90: date | None = None,
     window_end: date | None = None,
+    arrival: date | None = None,
     on_hand: int = 20,
     safety_stock: float = 5.0,
     location: str = "S1",
@@ -31,6 +32,7 @@ def _rec(
         "stockout_date": stockout,
         "stockout_date_p90": stockout_p90,
         "window_end": window_end or as_of + timedelta(days=3),
+        "arrival_date": arrival or as_of + timedelta(days=3),
         "on_hand": on_hand,
         "safety_stock": safety_stock,
         "recommended_quantity": 10,
@@ -59,26 +61,28 @@ def _demand(
 def test_which_stockouts_are_caught() -> None:
     truth = _truth(
         ("EARLY", date(2026, 12, 10)),  # predicted on 9 Dec, on or before the true day
-        ("LATE", date(2026, 12, 10)),  # predicted after the true day, medium
+        ("LATE", date(2026, 12, 10)),  # predicted after the true day, medium, its order too late
         ("URGENT", date(2026, 12, 8)),  # high, whatever its date
         ("AFTER", date(2026, 12, 6)),  # recommended only on the day itself
         ("P90", date(2026, 12, 9)),  # no p50 stock-out, the p90 one in time
         ("ELSEWHERE", date(2026, 12, 9)),  # recommended for another location
         ("UNSEEN", date(2026, 12, 30)),  # no run within 14 days before it
+        ("IN_TIME", date(2026, 12, 9)),  # predicted later, but its order arrives the day before
     )
     recs = pd.DataFrame(
         [
             _rec("EARLY", date(2026, 12, 5), stockout=date(2026, 12, 9)),
-            _rec("LATE", date(2026, 12, 5), stockout=date(2026, 12, 11)),
+            _rec("LATE", date(2026, 12, 5), stockout=date(2026, 12, 11), arrival=date(2026, 12, 11)),
             _rec("URGENT", date(2026, 12, 6), urgency="high", stockout=date(2026, 12, 12)),
             _rec("AFTER", date(2026, 12, 6), urgency="critical", stockout=date(2026, 12, 6)),
             _rec("P90", date(2026, 12, 2), stockout_p90=date(2026, 12, 7)),
             _rec("ELSEWHERE", date(2026, 12, 2), urgency="critical", location="S2"),
+            _rec("IN_TIME", date(2026, 12, 5), stockout=date(2026, 12, 10), arrival=date(2026, 12, 8)),
         ]
     )
     counted, caught = caught_stockouts(recs, truth, RUNS)
-    assert counted.tolist() == [True, True, True, True, True, True, False]
-    assert caught.tolist() == [True, False, True, False, True, False, False]
+    assert counted.tolist() == [True, True, True, True, True, True, False, True]
+    assert caught.tolist() == [True, False, True, False, True, False, False, True]
 
 
 def test_a_recommendation_older_than_the_horizon_does_not_catch() -> None:

@@ -8,9 +8,15 @@ without recommendations.
 
 * **Caught.** A true stock-out of a SKU at a location on day ``D`` counts when a run could see
   it: one was made on a day in ``[D - horizon, D - 1]``. It is caught when one of those runs
-  recommended that SKU for that location and either called it ``critical`` or ``high`` or
-  predicted its stock-out on or before ``D`` (the p50 date, or the p90 date when the p50
-  projection does not run out). *Catch rate* = caught / counted.
+  recommended that SKU for that location and either
+
+  - called it ``critical`` or ``high`` (order now), or
+  - predicted its stock-out on or before ``D`` (the p50 date, or the p90 date when the p50
+    projection does not run out), or
+  - recommended an order that arrives on or before ``D`` (``arrival_date``): acted on, it
+    refills the shelf in time, whatever date the projection gave.
+
+  *Catch rate* = caught / counted.
 * **Justified.** A recommendation made on ``as_of`` with its ``window_end`` (the day its order
   must carry the stock to: lead time + review period), ``on_hand`` and ``safety_stock``: replay
   the days ``as_of + 1 … window_end`` with what really happened and without the order,
@@ -127,6 +133,7 @@ def caught_stockouts(
             "location_id": recommendations["location_id"].to_numpy(),
             "as_of": _days(recommendations["as_of"]),
             "urgent": recommendations["urgency"].isin(["critical", "high"]).to_numpy(),
+            "arrival": _days(recommendations["arrival_date"]),
             "predicted": np.where(
                 np.isnat(_days(recommendations["stockout_date"])),
                 _days(recommendations["stockout_date_p90"]),
@@ -138,7 +145,9 @@ def caught_stockouts(
     true_day, as_of = _days(pairs["true_day"]), _days(pairs["as_of"])
     predicted = _days(pairs["predicted"])
     seen = (as_of < true_day) & (as_of >= true_day - horizon)
+    arrival = _days(pairs["arrival"])
     good = pairs["urgent"].to_numpy(dtype=bool) | (~np.isnat(predicted) & (predicted <= true_day))
+    good |= ~np.isnat(arrival) & (arrival <= true_day)
     caught[pairs["truth"].to_numpy(dtype=np.int64)[seen & good]] = True
     return counted, caught
 
