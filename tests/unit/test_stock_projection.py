@@ -284,3 +284,18 @@ def test_nothing_known_projects_nothing() -> None:
 def test_forecasts_dated_as_in_the_warehouse_table() -> None:
     forecasts = _forecasts(4, 6).rename(columns={"date": "forecast_date"})
     assert _row(_project(_snapshots(("A", "S1", 10)), forecasts=forecasts))["days_of_cover"] == 2.5
+
+
+def test_deliveries_alone_make_a_key_known_only_when_they_bring_stock() -> None:
+    deliveries = [
+        _delivery("COMING", 12, date(2026, 12, 5), "in_transit", sku="NEW"),
+        _delivery("GONE", 12, date(2026, 12, 5), "cancelled", sku="NEVER"),
+        _delivery("PAST", 12, date(2026, 12, 2), "delivered", _at(2, 8), sku="OLD"),
+    ]
+    projection = _project(
+        _snapshots(("A", "S1", 1)), deliveries=deliveries, forecasts=_forecasts(1, 2, sku="OLD")
+    )
+    assert sorted(projection["sku"].unique()) == ["A", "NEW"]
+    assert _row(projection, "NEW")["on_hand"] == 0 and projection["receipts"].sum() == 12.0
+    added = _project(_snapshots(("A", "S1", 1)), deliveries=deliveries, receipts_in_events=False)
+    assert sorted(added["sku"].unique()) == ["A", "NEW", "OLD"] and _row(added, "OLD")["on_hand"] == 12

@@ -49,8 +49,8 @@ once with the social forecast's p50 as the day's demand and once with its p90. T
   after ``as_of`` within the horizon; negative quantities count as 0, a missing p50 as 0 and a
   p90 below the p50 (or missing) as the p50. A SKU and location with no forecast for a day has
   no demand that day. The projection covers the SKUs and locations whose stock is known (a
-  snapshot, an event or a delivery counted); forecasts for others are left out: the product is
-  not stocked there.
+  snapshot, an event, a delivery to come, or a received one added to the stock); forecasts for
+  others are left out: the product is not stocked there.
 * **Shortfalls are lost sales**, not back orders: a shop that runs out does not sell the
   missing units later, so the closing stock never goes below zero and the unmet demand of the
   day is ``lost_p50`` / ``lost_p90``. A delivery after a stock-out refills the shelf in full.
@@ -206,7 +206,8 @@ def project_stock(
     pending, received = _deliveries(deliveries, space, snapshot_day, today, settings)
     _apply_received(on_hand, received, last_level_ns, settings)
     known[pending["pos"].to_numpy(dtype=np.int64)] = True
-    known[received["pos"].to_numpy(dtype=np.int64)] = True
+    if not settings.receipts_in_events:  # otherwise the receipt is in an event, counted above
+        known[received["pos"].to_numpy(dtype=np.int64)] = True
     on_hand = np.maximum(on_hand, 0.0)
 
     receipts = np.zeros((m, horizon), dtype=np.float64)
