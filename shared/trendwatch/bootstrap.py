@@ -22,7 +22,9 @@ from trendwatch.app.dead_letters import DeadLetterSink
 from trendwatch.app.handling import DeadLetters, pubsub_batch_handler, storage_handler
 from trendwatch.contracts.topology import (
     DEDUPLICATE_JOB,
+    FORECAST_JOB,
     INFLUENCE_JOB,
+    PRODUCT_LINKS_JOB,
     TREND_ALERTS_JOB,
     WAREHOUSE_INDEXES_JOB,
 )
@@ -44,6 +46,7 @@ from trendwatch.settings import Settings
 if TYPE_CHECKING:
     from trendwatch.app.alerts import TrendAlerter
     from trendwatch.app.ingest import IngestService
+    from trendwatch.app.supply import SupplyJob, SupplySettings
 
 
 @dataclass
@@ -134,7 +137,9 @@ def build_handlers(service: str, container: Container) -> dict[str, BatchHandler
             }
         case "aggregate":
             from trendwatch.app.aggregate import AggregateService
-            from trendwatch.app.scheduled import Deduplicate, EnsureIndexes, InfluenceRecompute, ScheduledJobs
+            from trendwatch.app.jobs import ScheduledJobs
+            from trendwatch.app.product_links import ProductLinker
+            from trendwatch.app.scheduled import Deduplicate, EnsureIndexes, InfluenceRecompute
 
             aggregate = AggregateService(container.warehouse, container.clock)
             tweets, media = route_of["on_tweet_enriched"], route_of["on_media_enriched"]
@@ -146,6 +151,9 @@ def build_handlers(service: str, container: Container) -> dict[str, BatchHandler
                     ).run,
                     DEDUPLICATE_JOB: Deduplicate(container.warehouse, container.clock).run,
                     WAREHOUSE_INDEXES_JOB: EnsureIndexes(container.warehouse).run,
+                    PRODUCT_LINKS_JOB: lambda: ProductLinker(
+                        container.warehouse, container.clock, embed=container.text_embedder.embed
+                    ).run(),
                 }
             )
             return {
@@ -161,12 +169,17 @@ def build_handlers(service: str, container: Container) -> dict[str, BatchHandler
             }
         case "inventory-sync":
             from trendwatch.app.inventory import InventoryService
+            from trendwatch.app.jobs import ScheduledJobs
 
             inventory = InventoryService(
                 container.lake, container.warehouse, container.clock, landing=container.landing
             )
             stock = route_of["on_stock_event"]
+            supply = ScheduledJobs({FORECAST_JOB: lambda: supply_job(container).run()})
             return {
+                "on_supply_job": pubsub_batch_handler(
+                    route_of["on_supply_job"], decoding.scheduled_job, supply.run, dead
+                ),
                 "on_feed_finalized": storage_handler(
                     route_of["on_feed_finalized"], inventory.load_feed, dead
                 ),
@@ -193,6 +206,22 @@ def offline_text_embedder() -> TextEmbedder:
     from trendwatch.adapters.local.embedder import WordLlamaEmbedder
 
     return WordLlamaEmbedder()
+
+
+def supply_job(container: Container, settings: SupplySettings | None = None) -> SupplyJob:
+    """The daily supply job (see :mod:`trendwatch.app.supply`): forecasts, projected stock and
+    restock recommendations, published and sent to the webhook when one is set."""
+    from trendwatch.adapters.webhook import SlackWebhook
+    from trendwatch.app.supply import SupplyJob
+
+    url = container.settings.alert_webhook_url
+    return SupplyJob(
+        container.warehouse,
+        container.traced_publisher,
+        container.clock,
+        webhook=SlackWebhook(url) if url else None,
+        settings=settings,
+    )
 
 
 def trend_alerter(container: Container) -> TrendAlerter:

@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from google.api_core import exceptions
 from google.auth.credentials import AnonymousCredentials
@@ -85,6 +87,7 @@ class FakeBigQuery:
     def __init__(self) -> None:
         self.requests: list[tuple[str, str, dict[str, Any]]] = []
         self.answers: list[tuple[int, dict[str, Any]]] = []
+        self.uploads: list[bytes] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05})
 
@@ -114,7 +117,12 @@ class FakeBigQuery:
                 self.wfile.write(payload)
 
             def do_POST(self) -> None:
-                self._answer(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if self.path.startswith("/upload/"):  # a media upload (load job): multipart, kept raw
+                    fake.uploads.append(body)
+                    self._answer({"content_type": self.headers["Content-Type"]})
+                else:
+                    self._answer(json.loads(body))
 
             def do_GET(self) -> None:
                 self._answer({})
@@ -426,3 +434,47 @@ def test_the_deduplicate_job_checks_each_append_only_table_and_repairs_with_type
         "lo": scalar("TIMESTAMP", "2026-11-02 10:00:00+00:00") | {"name": "lo"},
         "hi": scalar("TIMESTAMP", "2026-11-02 11:00:00+00:00") | {"name": "hi"},
     }
+
+
+def test_query_arrow_maps_the_answer_to_typed_columns(
+    fake: FakeBigQuery, warehouse: BigQueryWarehouse
+) -> None:
+    fake.answers.append((200, SELECT_ANSWER))
+
+    result = warehouse.query_arrow("SELECT * FROM term_windows")
+
+    assert result.column("term").to_pylist() == ["nike", "adidas"]
+    assert result.column("tweet_count").to_pylist() == [3, 1]
+    assert result.column("snapshot_date").to_pylist() == [date(2026, 11, 2), None]
+    assert result.column("window_start").to_pylist()[0] == T0
+
+
+def test_replace_partition_loads_parquet_into_the_days_partition_with_write_truncate(
+    fake: FakeBigQuery, warehouse: BigQueryWarehouse
+) -> None:
+    day = date(2026, 11, 3)
+    names = table("restock_recommendations").column_names
+    rows = pa.Table.from_pylist(
+        [
+            {
+                n: {"as_of": day, "sku": "A", "location_id": "WH-EU-01", "recommended_quantity": 6}.get(n)
+                for n in names
+            }
+        ]
+    )
+    job = {"jobReference": JOB, "status": {"state": "DONE"}, "configuration": {"load": {}}}
+    fake.answers += [(200, job), (200, job)]
+
+    warehouse.replace_partition("restock_recommendations", day, rows)
+
+    [upload] = fake.uploads
+    config = json.loads(upload.split(b"\r\n\r\n", 2)[1].split(b"\r\n--", 1)[0])["configuration"]["load"]
+    assert config["destinationTable"] == {
+        "projectId": PROJECT,
+        "datasetId": DATASET,
+        "tableId": "restock_recommendations$20261103",
+    }
+    assert (config["sourceFormat"], config["writeDisposition"]) == ("PARQUET", "WRITE_TRUNCATE")
+    assert config["parquetOptions"] == {"enableListInference": True}
+    parquet = upload[upload.index(b"PAR1") : upload.rindex(b"PAR1") + 4]
+    assert pq.read_table(pa.BufferReader(parquet)).column("sku").to_pylist() == ["A"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlglot
@@ -28,6 +28,12 @@ class AnsweringWarehouse:
         return self.rows
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        raise AssertionError("listing only reads")
+
+    def query_arrow(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        raise AssertionError("listing only reads")
+
+    def replace_partition(self, table: str, day: date, rows: Any) -> None:
         raise AssertionError("listing only reads")
 
     def merge_rows(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -234,6 +234,12 @@ class RecordingWarehouse:
         return []
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        raise AssertionError("grouping only reads")
+
+    def query_arrow(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        raise AssertionError("grouping only reads")
+
+    def replace_partition(self, table: str, day: date, rows: Any) -> None:
         raise AssertionError("grouping only reads")
 
     def merge_rows(

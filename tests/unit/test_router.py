@@ -6,8 +6,10 @@ import base64
 import json
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from tests.fakes.push_endpoints import FakeServices
@@ -18,6 +20,7 @@ from trendwatch.runtime.router import DeliveryStore, Router
 from trendwatch.runtime.router_client import RouterClient, RouterError, RouterUnavailableError
 from trendwatch.runtime.warehouse_http import WarehouseClient, WarehouseServiceError
 from trendwatch.settings import Settings
+from trendwatch.warehouse.schema import table
 
 PROJECT = "test-project"
 
@@ -192,3 +195,23 @@ def test_service_processes_reach_the_one_warehouse_through_the_router(
 
     assert rows == [{"tweet_id": "1", "target_user_id": "9"}]
     assert pending == []
+
+
+def test_service_processes_read_columns_and_replace_a_day_through_the_router(
+    settings: Settings, services: FakeServices
+) -> None:
+    day = date(2026, 11, 3)
+    names = table("restock_recommendations").column_names
+    rows = pa.Table.from_pylist(
+        [{n: {"as_of": day, "sku": sku, "location_id": "WH-EU-01"}.get(n) for n in names} for sku in "AB"]
+    )
+    with Router(settings, services.endpoints) as router:
+        client = WarehouseClient(router.url)
+        try:
+            client.replace_partition("restock_recommendations", day, rows)
+            result = client.query_arrow("SELECT sku, as_of FROM restock_recommendations ORDER BY sku")
+        finally:
+            client.close()
+
+    assert result.column("sku").to_pylist() == ["A", "B"]
+    assert result.column("as_of").to_pylist() == [day, day]

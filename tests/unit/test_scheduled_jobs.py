@@ -13,7 +13,8 @@ from trendwatch.adapters.local.clock import ManualClock
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 from trendwatch.app.decoding import scheduled_job
 from trendwatch.app.handling import Received
-from trendwatch.app.scheduled import Deduplicate, EnsureIndexes, ScheduledJobs
+from trendwatch.app.jobs import ScheduledJobs
+from trendwatch.app.scheduled import Deduplicate, EnsureIndexes
 from trendwatch.cli import main
 from trendwatch.contracts.cloudevents import InvalidEvent, PubSubMessage
 from trendwatch.contracts.events import ScheduledJob
@@ -43,6 +44,15 @@ def test_a_tick_naming_a_scheduled_job_decodes() -> None:
 def test_a_tick_that_names_no_known_job_is_invalid_with_the_reason(body: bytes, reason: str) -> None:
     with pytest.raises(InvalidEvent, match=reason):
         scheduled_job(_tick(body))
+
+
+def test_a_tick_is_known_only_on_the_topic_its_job_is_scheduled_on() -> None:
+    supply = PubSubMessage("m2", b'{"job": "forecast"}', {}, topic="supply-jobs")
+    assert scheduled_job(supply) == ScheduledJob("forecast")
+    with pytest.raises(InvalidEvent, match="unknown scheduled job 'forecast'"):
+        scheduled_job(_tick(b'{"job": "forecast"}'))  # aggregate does not run the supply job
+    with pytest.raises(InvalidEvent, match="unknown scheduled job 'influence'"):
+        scheduled_job(PubSubMessage("m3", b'{"job": "influence"}', {}, topic="supply-jobs"))
 
 
 def test_ticks_of_one_batch_naming_the_same_job_run_it_once_in_order() -> None:

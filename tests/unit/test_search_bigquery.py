@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -40,6 +40,12 @@ class RecordingWarehouse:
         return [ROW]
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        raise AssertionError("search only reads")
+
+    def query_arrow(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        raise AssertionError("search only reads")
+
+    def replace_partition(self, table: str, day: date, rows: Any) -> None:
         raise AssertionError("search only reads")
 
     def merge_rows(

@@ -94,10 +94,16 @@ def test_generated_routes_carry_filters_retries_and_dead_letters() -> None:
     }
 
 
-def test_every_schedule_ticks_the_scheduled_jobs_topic_that_aggregate_consumes() -> None:
+def test_every_schedule_ticks_the_topic_of_the_service_that_runs_its_job() -> None:
     locals_ = _generated(TOPOLOGY_FILE)
+    supply = {"forecast"}
     assert locals_["schedules"] == {
-        s.name: {"job": s.job, "cron": s.cron, "description": s.description, "topic": "scheduled-jobs"}
+        s.name: {
+            "job": s.job,
+            "cron": s.cron,
+            "description": s.description,
+            "topic": "supply-jobs" if s.job in supply else "scheduled-jobs",
+        }
         for s in TOPOLOGY.schedules
     }
     assert {s.job for s in TOPOLOGY.schedules} == {
@@ -105,9 +111,14 @@ def test_every_schedule_ticks_the_scheduled_jobs_topic_that_aggregate_consumes()
         "influence",
         "deduplicate",
         "warehouse-indexes",
+        "product-links",
+        "forecast",
     }
     assert locals_["subscriptions"]["aggregate-scheduled-jobs"]["topic"] == "scheduled-jobs"
+    assert locals_["subscriptions"]["inventory-sync-supply-jobs"]["topic"] == "supply-jobs"
+    assert locals_["subscriptions"]["inventory-sync-supply-jobs"]["service"] == "inventory-sync"
     assert "trend-alerts" in locals_["services"]["aggregate"]["publishes"]
+    assert "restock-recommendations" in locals_["services"]["inventory-sync"]["publishes"]
 
 
 def test_every_topology_service_has_a_deploy_profile_and_functions() -> None:

@@ -1,4 +1,5 @@
-"""Slack-compatible webhook delivery of trend alerts (``{"text": ..., "blocks": [...]}``)."""
+"""Slack-compatible webhook delivery of trend alerts and restock recommendations
+(``{"text": ..., "blocks": [...]}``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from trendwatch.contracts.events import TrendAlert
+from trendwatch.contracts.events import RestockRecommendation, TrendAlert
 
 
 def slack_payload(alert: TrendAlert) -> dict[str, Any]:
@@ -35,6 +36,16 @@ def slack_payload(alert: TrendAlert) -> dict[str, Any]:
     return {"text": text, "blocks": blocks}
 
 
+def restock_payload(recommendation: RestockRecommendation) -> dict[str, Any]:
+    """A restock recommendation as a Slack-compatible message: what, where, how many, why."""
+    r = recommendation
+    stockout = f", stock-out {r.stockout_date:%Y-%m-%d}" if r.stockout_date else ""
+    text = (
+        f"Restock ({r.urgency}): {r.recommended_quantity} x {r.sku} at {r.location_id}{stockout} — {r.reason}"
+    )
+    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+
+
 class SlackWebhook:
     """Posts each alert to one URL; a non-2xx answer raises, so the caller can retry."""
 
@@ -43,5 +54,11 @@ class SlackWebhook:
         self._timeout = timeout_s
 
     def send(self, alert: TrendAlert) -> None:
-        response = httpx.post(self._url, json=slack_payload(alert), timeout=self._timeout)
+        self._post(slack_payload(alert))
+
+    def send_restock(self, recommendation: RestockRecommendation) -> None:
+        self._post(restock_payload(recommendation))
+
+    def _post(self, payload: Mapping[str, Any]) -> None:
+        response = httpx.post(self._url, json=payload, timeout=self._timeout)
         response.raise_for_status()

@@ -40,9 +40,10 @@ def stock_event(message: PubSubMessage) -> StockEvent:
 
 
 def scheduled_job(message: PubSubMessage) -> ScheduledJob:
-    """``scheduled-jobs``: a tick naming one of the topology's scheduled jobs."""
+    """``scheduled-jobs`` or ``supply-jobs``: a tick naming one of the jobs scheduled on the
+    message's topic (any topic's when the delivery does not say which)."""
     tick = _event(message, ScheduledJob)
-    known = {s.job for s in TOPOLOGY.schedules}
+    known = {s.job for s in TOPOLOGY.schedules if s.topic == message.topic or not message.topic}
     if tick.job not in known:
         raise InvalidEvent(f"unknown scheduled job {tick.job!r}; known: {sorted(known)}")
     return tick

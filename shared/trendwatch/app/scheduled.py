@@ -14,12 +14,9 @@ ticks of one batch naming the same job run it once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from trendwatch.app.handling import Received
 from trendwatch.app.insights import emerging_topics, influencers
-from trendwatch.contracts.events import ScheduledJob
 from trendwatch.contracts.topology import DEDUPLICATE_LOOKBACK
 from trendwatch.domain.topics import Embed
 from trendwatch.observability import get_logger
@@ -28,18 +25,6 @@ from trendwatch.warehouse.schema import TABLES
 from trendwatch.warehouse.sql import deduplicate_statement, duplicates_statement
 
 log = get_logger(__name__)
-
-
-class ScheduledJobs:
-    """Runs each job named in a batch of ticks once."""
-
-    def __init__(self, jobs: Mapping[str, Callable[[], object]]) -> None:
-        self._jobs = jobs
-
-    def run(self, batch: Sequence[Received[ScheduledJob]]) -> None:
-        for name in dict.fromkeys(r.value.job for r in batch):
-            self._jobs[name]()
-            log.info("scheduled job done", extra={"job": name})
 
 
 class InfluenceRecompute:

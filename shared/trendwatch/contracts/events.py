@@ -154,6 +154,25 @@ class StockEvent(_Event, frozen=True, kw_only=True):
     level: int | None = None
 
 
+class RestockRecommendation(_Event, frozen=True, kw_only=True):
+    """``restock-recommendations``: reorder a product at a location, how much, by when and why.
+
+    One per ``(as_of, sku, location_id)``: a rerun of the day's job republishes the same key,
+    which consumers deduplicate on."""
+
+    as_of: date
+    sku: str
+    location_id: str
+    recommended_quantity: int
+    stockout_date: date | None = None
+    days_of_cover: float | None = None
+    urgency: str
+    topic_id: str | None = None
+    topic_label: str | None = None
+    uplift: float | None = None
+    reason: str
+
+
 class FeedLoadReport(msgspec.Struct, frozen=True, kw_only=True):
     """What inventory-sync did with one dropped feed file."""
 

@@ -82,12 +82,13 @@ class StorageTrigger:
 
 @dataclass(frozen=True)
 class Schedule:
-    """A Cloud Scheduler job publishing ``{"job": job}`` to the scheduled-jobs topic on ``cron`` (UTC)."""
+    """A Cloud Scheduler job publishing ``{"job": job}`` to ``topic`` on ``cron`` (UTC)."""
 
     name: str
     job: str
     cron: str
     description: str
+    topic: str = "scheduled-jobs"
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,13 @@ class Topology:
         names += list(self.producer_dead_letters.values())
         return tuple(dict.fromkeys(names))
 
+    def job_topic(self, job: str) -> str:
+        """The topic the ticks of scheduled job ``job`` are published on."""
+        for schedule in self.schedules:
+            if schedule.job == job:
+                return schedule.topic
+        raise KeyError(f"unknown scheduled job {job!r}")
+
     def topic(self, name: str) -> Topic:
         for topic in self.topics:
             if topic.name == name:
@@ -128,6 +136,7 @@ TWEETS_ENRICHED = "tweets-enriched"
 MEDIA_ENRICHED = "media-enriched"
 TREND_ALERTS = "trend-alerts"
 INVENTORY_EVENTS = "inventory-events"
+RESTOCK_RECOMMENDATIONS = "restock-recommendations"
 INGEST_DEAD_LETTER = "ingest-dead-letter"
 SCHEDULED_JOBS = "scheduled-jobs"
 #: The jobs of ``scheduled-jobs``: whole-warehouse computations that run on a timer.
@@ -135,6 +144,11 @@ TREND_ALERTS_JOB = "trend-alerts"
 INFLUENCE_JOB = "influence"
 DEDUPLICATE_JOB = "deduplicate"
 WAREHOUSE_INDEXES_JOB = "warehouse-indexes"
+PRODUCT_LINKS_JOB = "product-links"
+#: Ticks of the supply jobs, run by inventory-sync (it owns the retail tables and the heavy
+#: forecasting libraries; aggregate's image stays without them).
+SUPPLY_JOBS = "supply-jobs"
+FORECAST_JOB = "forecast"
 #: How far back (event time) the deduplicate job looks: Pub/Sub keeps an unacked message at
 #: most 7 days, so a redelivered fact is at most that old, plus a day of slack for tweets that
 #: were already late. Older duplicates (a backfill replayed twice) need a wider run by hand.
@@ -149,6 +163,8 @@ _BUSINESS_TOPICS = (
     Topic(TREND_ALERTS, "A topic crossed the emergence threshold"),
     Topic(INVENTORY_EVENTS, "Real-time stock movements"),
     Topic(SCHEDULED_JOBS, "Ticks of the scheduled jobs (Cloud Scheduler)"),
+    Topic(SUPPLY_JOBS, "Ticks of the supply jobs: demand forecasts, then restock recommendations"),
+    Topic(RESTOCK_RECOMMENDATIONS, "A product to reorder: quantity, stock-out date, urgency and why"),
 )
 
 _SCHEDULES = (
@@ -167,6 +183,19 @@ _SCHEDULES = (
         WAREHOUSE_INDEXES_JOB,
         "17 3 * * *",
         "Create the search and vector indexes that do not exist yet",
+    ),
+    Schedule(
+        "product-links-hourly",
+        PRODUCT_LINKS_JOB,
+        "5 * * * *",
+        "Link topics to the products they name; per-topic hourly and daily windows",
+    ),
+    Schedule(
+        "forecast-daily",
+        FORECAST_JOB,
+        "30 5 * * *",
+        "Forecast demand per SKU and location (with and without the social signal), then restock",
+        topic=SUPPLY_JOBS,
     ),
 )
 
@@ -192,6 +221,14 @@ _SUBSCRIPTIONS = (
         "on_scheduled_job",
         retry=RetryPolicy(minimum_backoff_s=30.0, maximum_backoff_s=300.0, max_delivery_attempts=5),
         ack_deadline_s=300,
+    ),
+    Subscription(
+        "inventory-sync-supply-jobs",
+        SUPPLY_JOBS,
+        "inventory-sync",
+        "on_supply_job",
+        retry=RetryPolicy(minimum_backoff_s=60.0, maximum_backoff_s=600.0, max_delivery_attempts=5),
+        ack_deadline_s=600,
     ),
 )
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from trendwatch.contracts.topology import (
     MEDIA_ENRICHED,
-    SCHEDULED_JOBS,
+    RESTOCK_RECOMMENDATIONS,
     TOPOLOGY,
     TREND_ALERTS,
     TWEETS_ENRICHED,
@@ -71,8 +71,11 @@ PROFILES: Mapping[str, ServiceProfile] = {
     # whatever the tweet rate. Min 1 for latency. It also runs the scheduled jobs, which
     # publish trend alerts.
     "aggregate": ServiceProfile((TREND_ALERTS,), "none", True, 1, 3, 80, "2Gi", "1", 300, batch_window_s=2.0),
-    # Daily feeds plus a trickle of stock events: min 0, few instances, files one at a time.
-    "inventory-sync": ServiceProfile((), "write", True, 0, 5, 1, "1Gi", "1", 540),
+    # Daily feeds plus a trickle of stock events: min 0, few instances, files one at a time. It
+    # also runs the daily supply job (forecasts of every SKU and location, then restock, which
+    # it publishes): two CPUs and room for the forecasting frames, within the 540 s limit of an
+    # event-driven function.
+    "inventory-sync": ServiceProfile((RESTOCK_RECOMMENDATIONS,), "write", True, 0, 5, 1, "4Gi", "2", 540),
 }
 
 
@@ -147,7 +150,7 @@ def topology_locals(topology: Topology, profiles: Mapping[str, ServiceProfile]) 
             "batch_window_s": profile.batch_window_s,
         }
     schedules = {
-        s.name: {"job": s.job, "cron": s.cron, "description": s.description, "topic": SCHEDULED_JOBS}
+        s.name: {"job": s.job, "cron": s.cron, "description": s.description, "topic": s.topic}
         for s in topology.schedules
     }
     return {

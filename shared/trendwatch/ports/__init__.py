@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from trendwatch.contracts.events import ImageAnalysis, TextEnrichment
@@ -76,6 +76,17 @@ class Warehouse(Protocol):
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]: ...
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None: ...
+
+    def query_arrow(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        """The result as a ``pyarrow.Table``: columnar, for jobs that read millions of rows (the
+        demand history of every SKU and location), where a dict per row would cost minutes."""
+        ...
+
+    def replace_partition(self, table: str, day: date, rows: Any) -> None:
+        """Replace the rows of ``table`` whose partition column (a DATE) equals ``day`` by
+        ``rows`` (a ``pyarrow.Table`` with the table's columns), in one step: the idempotent
+        write of a daily job's whole result (forecasts, recommendations)."""
+        ...
 
     def merge_rows(
         self, table: str, rows: Sequence[Row], *, update: bool = True, update_when: str | None = None

@@ -11,7 +11,7 @@ from trendwatch.app.dead_letters import DeadLetterKey, DeadLetterReplayer, dead_
 from trendwatch.app.ingest import IngestReport, IngestService
 from trendwatch.bootstrap import Container, build_handlers, local_container
 from trendwatch.contracts.events import FeedLoadReport, ScheduledJob, encode
-from trendwatch.contracts.topology import SCHEDULED_JOBS, TOPOLOGY, TREND_ALERTS_JOB
+from trendwatch.contracts.topology import TOPOLOGY, TREND_ALERTS_JOB
 from trendwatch.ports import Clock
 from trendwatch.runtime.delivery import routes
 from trendwatch.runtime.inprocess import BusStats, FaultInjection, InProcessBus
@@ -89,7 +89,7 @@ class LocalPipeline:
 
     def run_scheduled_job(self, job: str) -> None:
         """Tick one scheduled job as Cloud Scheduler does in production, on what is stored now."""
-        self.bus.publish(SCHEDULED_JOBS, encode(ScheduledJob(job)), {"job": job})
+        self.bus.publish(TOPOLOGY.job_topic(job), encode(ScheduledJob(job)), {"job": job})
         self.bus.run_until_idle()
 
     def drop_object(self, name: str, data: bytes, content_type: str = "application/octet-stream") -> None:

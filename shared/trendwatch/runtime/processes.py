@@ -34,7 +34,6 @@ from trendwatch.contracts.cloudevents import StorageObject
 from trendwatch.contracts.events import ScheduledJob, encode
 from trendwatch.contracts.topology import (
     INGEST_DEAD_LETTER,
-    SCHEDULED_JOBS,
     TOPOLOGY,
     TREND_ALERTS_JOB,
     TWEETS_RAW,
@@ -271,7 +270,7 @@ class ProcessPipeline:
 
     def run_scheduled_job(self, job: str) -> None:
         """Tick one scheduled job as Cloud Scheduler does, and wait until it is done."""
-        self.router.publish(SCHEDULED_JOBS, encode(ScheduledJob(job)), {"job": job})
+        self.router.publish(TOPOLOGY.job_topic(job), encode(ScheduledJob(job)), {"job": job})
         self.router.wait_until_idle(self._idle_timeout_s)
 
     def drop_object(self, name: str, data: bytes, content_type: str = "application/octet-stream") -> None:

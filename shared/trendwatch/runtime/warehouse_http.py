@@ -9,10 +9,12 @@ timestamps typed (``datetime`` round-trips as MessagePack's timestamp extension)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import httpx
 import msgspec
+import pyarrow as pa
 
 from trendwatch.ports import Row, Warehouse
 
@@ -37,6 +39,13 @@ class AppendRequest(msgspec.Struct, frozen=True):
     rows: list[dict[str, Any]]
 
 
+class ReplacePartitionRequest(msgspec.Struct, frozen=True):
+    table: str
+    day: date
+    #: The rows as an Arrow IPC stream.
+    rows: bytes
+
+
 class WarehouseServiceError(RuntimeError):
     """The warehouse service answered with an error (the message is the engine's)."""
 
@@ -54,6 +63,13 @@ def serve(warehouse: Warehouse, op: str, body: bytes) -> bytes:
         merge = msgspec.msgpack.decode(body, type=MergeRequest)
         warehouse.merge_rows(merge.table, merge.rows, update=merge.update, update_when=merge.update_when)
         return msgspec.msgpack.encode(None)
+    if op == "query_arrow":
+        request = msgspec.msgpack.decode(body, type=QueryRequest)
+        return msgspec.msgpack.encode(to_ipc(warehouse.query_arrow(request.sql, request.params)))
+    if op == "replace_partition":
+        replace = msgspec.msgpack.decode(body, type=ReplacePartitionRequest)
+        warehouse.replace_partition(replace.table, replace.day, from_ipc(replace.rows))
+        return msgspec.msgpack.encode(None)
     if op == "indexes":
         return msgspec.msgpack.encode(warehouse.ensure_indexes())
     if op == "append":
@@ -61,6 +77,17 @@ def serve(warehouse: Warehouse, op: str, body: bytes) -> bytes:
         warehouse.append_rows(append.table, append.rows)
         return msgspec.msgpack.encode(None)
     raise KeyError(op)
+
+
+def to_ipc(rows: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, rows.schema) as writer:
+        writer.write_table(rows)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def from_ipc(data: bytes) -> pa.Table:
+    return pa.ipc.open_stream(data).read_all()
 
 
 class WarehouseClient:
@@ -87,6 +114,12 @@ class WarehouseClient:
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         self._call("execute", QueryRequest(sql, dict(params) if params else None))
+
+    def query_arrow(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        return from_ipc(self._call("query_arrow", QueryRequest(sql, dict(params) if params else None)))
+
+    def replace_partition(self, table: str, day: date, rows: pa.Table) -> None:
+        self._call("replace_partition", ReplacePartitionRequest(table, day, to_ipc(rows)))
 
     def merge_rows(
         self, table: str, rows: Sequence[Row], *, update: bool = True, update_when: str | None = None

@@ -76,6 +76,15 @@ class Table:
         return ddl
 
 
+def partition_date_column(tbl: Table) -> str:
+    """The DATE column ``tbl`` is partitioned by; ``ValueError`` when it has none (a daily
+    partition can then not be replaced as one)."""
+    column = next((c for c in tbl.columns if c.name == tbl.partition_by), None)
+    if column is None or column.type != "DATE":
+        raise ValueError(f"{tbl.name} is not partitioned by a DATE column")
+    return column.name
+
+
 def _c(name: str, type_: str = "STRING", required: bool = False) -> Column:
     return Column(name, type_, required)
 
@@ -282,14 +291,19 @@ TABLES: tuple[Table, ...] = (
             _c("topic_id"),
             _c("tweet_count", "INT64"),
             _c("unique_authors", "INT64"),
-            _c("expected", "FLOAT64"),
-            _c("score", "FLOAT64"),
+            _c("positive", "INT64"),
+            _c("neutral", "INT64"),
+            _c("negative", "INT64"),
             _c("sentiment_avg", "FLOAT64"),
+            _c("reach", "INT64"),
+            _c("bot_share", "FLOAT64"),
+            _c("updated_at", "TIMESTAMP"),
         ),
         ("window_size", "window_start", "topic_id"),
         "window_start",
         ("topic_id",),
-        "Per-topic rolling aggregates and emergence scores",
+        "Per topic and hour (1h) or day (1d): its voices (unique authors), tweets, sentiment mix, "
+        "reach of the voices (their followers) and share of tweets from suspected bots",
     ),
     Table(
         "trend_alerts",
@@ -434,29 +448,95 @@ TABLES: tuple[Table, ...] = (
             _c("sku"),
             _c("score", "FLOAT64"),
             _c("matched_terms", "ARRAY<STRING>"),
+            _c("catalogue_keywords", "ARRAY<STRING>"),
+            _c("similarity", "FLOAT64"),
+            _c("first_linked_at", "TIMESTAMP"),
+            _c("last_linked_at", "TIMESTAMP"),
             _c("updated_at", "TIMESTAMP"),
         ),
         ("topic_id", "sku"),
         None,
         ("topic_id",),
-        "Which products a topic touches",
+        "Which products a topic touches, with the evidence: the topic's terms that name the product, "
+        "the catalogue keywords (either language) they match, and the embedding similarity",
     ),
     Table(
         "forecasts",
         (
-            _c("forecast_date", "DATE"),
+            _c("as_of", "DATE"),
             _c("sku"),
+            _c("location_id"),
+            _c("forecast_date", "DATE"),
             _c("horizon_days", "INT64"),
-            _c("demand", "FLOAT64"),
-            _c("demand_low", "FLOAT64"),
-            _c("demand_high", "FLOAT64"),
+            _c("p10", "FLOAT64"),
+            _c("p50", "FLOAT64"),
+            _c("p90", "FLOAT64"),
+            _c("baseline_p10", "FLOAT64"),
+            _c("baseline_p50", "FLOAT64"),
+            _c("baseline_p90", "FLOAT64"),
             _c("model"),
+            _c("model_version"),
+            _c("baseline_model"),
+            _c("run_id"),
+            _c("features_as_of", "TIMESTAMP"),
             _c("created_at", "TIMESTAMP"),
         ),
-        ("forecast_date", "sku", "horizon_days"),
-        "forecast_date",
+        ("as_of", "sku", "location_id", "forecast_date"),
+        "as_of",
         ("sku",),
-        "Demand forecasts per SKU",
+        "Daily demand forecasts per SKU and location (location_id '*' is the SKU total) for the "
+        "days after as_of: the social model's p10/p50/p90 and the baseline's beside them",
+    ),
+    Table(
+        "forecast_runs",
+        (
+            _c("run_id"),
+            _c("as_of", "DATE"),
+            _c("model"),
+            _c("model_version"),
+            _c("baseline_model"),
+            _c("horizon_days", "INT64"),
+            _c("series", "INT64"),
+            _c("features_as_of", "TIMESTAMP"),
+            _c("feed_loads", "ARRAY<STRING>"),
+            _c("started_at", "TIMESTAMP"),
+            _c("finished_at", "TIMESTAMP"),
+        ),
+        ("run_id",),
+        "as_of",
+        (),
+        "One row per forecast run: its models, the as-of time of its social features and the feed "
+        "files it read (so a forecast is never silently computed from half-loaded data)",
+    ),
+    Table(
+        "restock_recommendations",
+        (
+            _c("as_of", "DATE"),
+            _c("sku"),
+            _c("location_id"),
+            _c("recommended_quantity", "INT64"),
+            _c("stockout_date", "DATE"),
+            _c("stockout_date_p90", "DATE"),
+            _c("days_of_cover", "FLOAT64"),
+            _c("urgency"),
+            _c("topic_id"),
+            _c("topic_label"),
+            _c("uplift", "FLOAT64"),
+            _c("reason"),
+            _c("service_level", "FLOAT64"),
+            _c("lead_time_days", "INT64"),
+            _c("arrival_date", "DATE"),
+            _c("on_hand", "INT64"),
+            _c("window_demand_p50", "FLOAT64"),
+            _c("safety_stock", "FLOAT64"),
+            _c("run_id"),
+            _c("created_at", "TIMESTAMP"),
+        ),
+        ("as_of", "sku", "location_id"),
+        "as_of",
+        ("sku",),
+        "What to reorder, how much and why: projected stock against forecast demand over the lead "
+        "time plus safety stock",
     ),
     Table(
         "model_metrics",

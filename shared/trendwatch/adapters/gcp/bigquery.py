@@ -17,19 +17,21 @@ only ever added.
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+import pyarrow.parquet as pq
 from google.api_core import exceptions
 from google.cloud import bigquery
 
 from trendwatch.adapters.gcp.bigquery_write import StorageWriteAppender
 from trendwatch.observability import get_logger
 from trendwatch.ports import Row
-from trendwatch.warehouse.schema import INDEXES, TABLES, Column, table
+from trendwatch.warehouse.schema import INDEXES, TABLES, Column, partition_date_column, table
 from trendwatch.warehouse.sql import merge_statement
 
 log = get_logger(__name__)
@@ -154,6 +156,34 @@ class BigQueryWarehouse:
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         self._run(sql, [query_parameter(k, v) for k, v in (params or {}).items()])
+
+    def query_arrow(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        """Large results are read through the Storage Read API when its client is installed
+        (``google-cloud-bigquery-storage``, which the warehouse writers have), else page by page."""
+        rows = self._run(sql, [query_parameter(k, v) for k, v in (params or {}).items()])
+        return rows.to_arrow()
+
+    def replace_partition(self, table_name: str, day: date, rows: Any) -> None:
+        """A load job of ``rows`` as Parquet into the day's partition (``table$YYYYMMDD``) with
+        ``WRITE_TRUNCATE``: atomic, no DML, and free (loads are not billed by bytes)."""
+        tbl = table(table_name)
+        partition_date_column(tbl)
+        buffer = io.BytesIO()
+        pq.write_table(rows.select(list(tbl.column_names)), buffer)
+        size = buffer.tell()
+        buffer.seek(0)
+        parquet = bigquery.ParquetOptions()  # type: ignore[no-untyped-call]
+        parquet.enable_list_inference = True  # list columns load as REPEATED, not as records
+        config = bigquery.LoadJobConfig(
+            source_format=bigquery.SourceFormat.PARQUET,
+            write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
+            parquet_options=parquet,
+        )
+        destination = f"{self.dataset}.{tbl.name}${day:%Y%m%d}"
+        # With its size known, a small file goes in one multipart request, a big one resumably.
+        self.client.load_table_from_file(
+            buffer, destination, size=size, job_config=config, location=self.location
+        ).result()
 
     def merge_rows(
         self, table_name: str, rows: Sequence[Row], *, update: bool = True, update_when: str | None = None

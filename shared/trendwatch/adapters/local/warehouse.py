@@ -13,7 +13,7 @@ import duckdb
 import pyarrow as pa
 
 from trendwatch.ports import Row
-from trendwatch.warehouse.schema import TABLES, Table, table
+from trendwatch.warehouse.schema import TABLES, Table, partition_date_column, table
 from trendwatch.warehouse.sql import merge_statement, to_duckdb
 
 T = TypeVar("T")
@@ -101,6 +101,34 @@ class DuckDBWarehouse:
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         statement = to_duckdb(sql)
         self._run(lambda connection: connection.execute(statement, dict(params) if params else None))
+
+    def query_arrow(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        statement = to_duckdb(sql)
+        return self._run(
+            lambda connection: connection.execute(
+                statement, dict(params) if params else None
+            ).fetch_arrow_table()
+        )
+
+    def replace_partition(self, table_name: str, day: date, rows: pa.Table) -> None:
+        tbl = table(table_name)
+        column = partition_date_column(tbl)
+        staged = rows.select(list(tbl.column_names)).cast(_arrow_schema(tbl))
+
+        def work(connection: duckdb.DuckDBPyConnection) -> None:
+            connection.register("replacing_rows", staged)
+            connection.begin()
+            try:
+                connection.execute(f"DELETE FROM {tbl.name} WHERE {column} = $day", {"day": day})
+                connection.execute(f"INSERT INTO {tbl.name} SELECT * FROM replacing_rows")
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+            finally:
+                connection.unregister("replacing_rows")
+
+        self._run(work)
 
     def merge_rows(
         self, table_name: str, rows: Sequence[Row], *, update: bool = True, update_when: str | None = None
