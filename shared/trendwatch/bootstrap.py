@@ -184,7 +184,7 @@ def build_handlers(service: str, container: Container) -> dict[str, BatchHandler
                     route_of["on_feed_finalized"], inventory.load_feed, dead
                 ),
                 "on_stock_event": pubsub_batch_handler(
-                    stock, decoding.stock_event, inventory.record_stock_events, dead
+                    stock, inventory.decode_stock_event, inventory.record_stock_events, dead
                 ),
             }
     raise KeyError(f"unknown service {service!r}")

@@ -10,14 +10,21 @@ from typing import Any
 
 import msgspec
 import pytest
+from cloudevents.http import CloudEvent
 
 from tests.fakes.publisher import RecordingPublisher
 from trendwatch.adapters.local.blobstore import LocalBlobStore
 from trendwatch.adapters.local.clock import ManualClock
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
-from trendwatch.app.handling import DeadLetters, Received, storage_handler
+from trendwatch.app.handling import DeadLetters, Received, pubsub_batch_handler, storage_handler
 from trendwatch.app.inventory import InventoryService
-from trendwatch.contracts.cloudevents import InvalidEvent, PubSubMessage, StorageObject, storage_cloudevent
+from trendwatch.contracts.cloudevents import (
+    InvalidEvent,
+    PubSubMessage,
+    StorageObject,
+    pubsub_cloudevent,
+    storage_cloudevent,
+)
 from trendwatch.contracts.dead_letters import REASON
 from trendwatch.contracts.events import FeedLoadReport, StockEvent
 from trendwatch.runtime.delivery import routes
@@ -76,6 +83,12 @@ def service(lake: LocalBlobStore, warehouse: DuckDBWarehouse, clock: ManualClock
     return InventoryService(lake, warehouse, clock)
 
 
+@pytest.fixture
+def catalogue(service: InventoryService, lake: LocalBlobStore) -> FeedLoadReport:
+    """The products feed, loaded first as at a retailer."""
+    return service.load_feed(drop(lake, "feeds/products/dt=2026-01-05/catalogue.csv", PRODUCTS_CSV))
+
+
 def drop(lake: LocalBlobStore, name: str, body: str | bytes) -> StorageObject:
     data = body.encode() if isinstance(body, str) else body
     generation = lake.write(name, data)
@@ -126,7 +139,7 @@ def test_good_product_rows_are_loaded_with_exact_values(
 
 
 def test_inventory_and_deliveries_are_loaded_with_exact_values(
-    service: InventoryService, lake: LocalBlobStore, warehouse: DuckDBWarehouse
+    service: InventoryService, lake: LocalBlobStore, warehouse: DuckDBWarehouse, catalogue: FeedLoadReport
 ) -> None:
     service.load_feed(drop(lake, "feeds/inventory/dt=2026-01-05/stock.csv", INVENTORY_CSV))
     service.load_feed(drop(lake, "feeds/deliveries/dt=2026-01-05/inbound.csv", DELIVERIES_CSV))
@@ -139,6 +152,7 @@ def test_inventory_and_deliveries_are_loaded_with_exact_values(
             "on_hand": 3,
             "on_order": 10,
             "loaded_at": loaded,
+            "source_object": "feeds/inventory/dt=2026-01-05/stock.csv",
         },
         {
             "snapshot_date": "2026-01-05",
@@ -147,6 +161,7 @@ def test_inventory_and_deliveries_are_loaded_with_exact_values(
             "on_hand": 12,
             "on_order": 0,
             "loaded_at": loaded,
+            "source_object": "feeds/inventory/dt=2026-01-05/stock.csv",
         },
     ]
     assert contents(warehouse, "deliveries") == [
@@ -159,6 +174,7 @@ def test_inventory_and_deliveries_are_loaded_with_exact_values(
             "delivered_at": "2026-01-04T09:00:00+00:00",
             "status": "delivered",
             "loaded_at": loaded,
+            "source_object": "feeds/deliveries/dt=2026-01-05/inbound.csv",
         },
         {
             "delivery_id": "D-1",
@@ -169,12 +185,13 @@ def test_inventory_and_deliveries_are_loaded_with_exact_values(
             "delivered_at": None,
             "status": "in_transit",
             "loaded_at": loaded,
+            "source_object": "feeds/deliveries/dt=2026-01-05/inbound.csv",
         },
     ]
 
 
 def test_bad_rows_are_quarantined_with_their_reasons(
-    service: InventoryService, lake: LocalBlobStore, warehouse: DuckDBWarehouse
+    service: InventoryService, lake: LocalBlobStore, warehouse: DuckDBWarehouse, catalogue: FeedLoadReport
 ) -> None:
     body = (
         "snapshot_date,sku,location_id,on_hand,on_order\n"
@@ -289,14 +306,24 @@ def test_changed_row_is_updated_and_stamped_with_its_new_load_time(
     assert rows["BAG-0002"]["loaded_at"] == "2026-01-06T02:00:00+00:00"
 
 
-def test_last_row_wins_among_duplicate_keys_of_one_file(
-    service: InventoryService, lake: LocalBlobStore, warehouse: DuckDBWarehouse
+def test_the_first_row_of_a_key_in_a_file_is_loaded_and_the_others_quarantined(
+    service: InventoryService, lake: LocalBlobStore, warehouse: DuckDBWarehouse, catalogue: FeedLoadReport
 ) -> None:
-    body = INVENTORY_CSV + "2026-01-05,SHO-0001,S01,7,5\n"
+    body = INVENTORY_CSV + "2026-01-05,SHO-0001,S01,7,5\n2026-01-05,BAG-0002,S01,3,10\n"
     report = service.load_feed(drop(lake, "feeds/inventory/dt=2026-01-05/stock.csv", body))
-    assert report.rows_loaded == 3
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (4, 2, 2)
     rows = {r["sku"]: (r["on_hand"], r["on_order"]) for r in contents(warehouse, "inventory_daily")}
-    assert rows == {"SHO-0001": (7, 5), "BAG-0002": (3, 10)}
+    assert rows == {"SHO-0001": (12, 0), "BAG-0002": (3, 10)}
+    assert [(r["line"], r["reasons"]) for r in quarantined(lake, str(report.quarantine_object))] == [
+        (
+            4,
+            [
+                "snapshot 2026-01-05 SHO-0001@S01 is also at line 2 with on_hand 12 and on_order 0;"
+                " this line says on_hand 7 and on_order 5: the first one is loaded"
+            ],
+        ),
+        (5, ["snapshot 2026-01-05 BAG-0002@S01 repeats line 3 exactly: loaded once"]),
+    ]
 
 
 def test_header_missing_a_column_is_rejected_whole(
@@ -325,7 +352,11 @@ def test_storage_handler_dead_letters_a_file_with_an_incomplete_header(
 
 @pytest.mark.parametrize("name", ["feeds/orders/dt=2026-01-05/orders.jsonl", "feeds/orders/orders.json.gz"])
 def test_jsonl_orders_are_loaded(
-    service: InventoryService, lake: LocalBlobStore, warehouse: DuckDBWarehouse, name: str
+    service: InventoryService,
+    lake: LocalBlobStore,
+    warehouse: DuckDBWarehouse,
+    catalogue: FeedLoadReport,
+    name: str,
 ) -> None:
     lines = [
         {
@@ -363,6 +394,7 @@ def test_jsonl_orders_are_loaded(
             "channel": "web",
             "location_id": None,
             "loaded_at": loaded,
+            "source_object": name,
         },
         {
             "order_id": "O-7",
@@ -374,6 +406,7 @@ def test_jsonl_orders_are_loaded(
             "channel": "web",
             "location_id": None,
             "loaded_at": loaded,
+            "source_object": name,
         },
     ]
 
@@ -456,3 +489,220 @@ def test_stock_events_are_stored_once_under_redelivery(
             "received_at": "2026-01-06T02:00:00+00:00",
         },
     ]
+
+
+# -- bad input: each kind quarantined with its reason, the rest of the file loaded ---------------
+
+ORDER_HEADER = ORDERS_CSV.splitlines()[0] + "\n"
+
+
+def test_a_file_mixing_good_and_bad_order_lines_loads_the_good_and_quarantines_each_bad_one(
+    service: InventoryService, lake: LocalBlobStore, warehouse: DuckDBWarehouse, catalogue: FeedLoadReport
+) -> None:
+    service.load_feed(drop(lake, "feeds/orders/dt=2026-01-05/orders.csv", ORDERS_CSV))
+    body = ORDER_HEADER + (
+        "O-3,1,SHO-0001,2,89.99,2026-01-06T10:00:00Z,store,S01\n"  # good
+        "O-3,2,XYZ-9999,1,10,2026-01-06T10:00:00Z,store,S01\n"  # unknown SKU
+        "O-4,1,BAG-0002,-3,45,2026-01-06T11:00:00Z,web,\n"  # negative
+        "O-5,1,BAG-0002,12000,45,2026-01-06T11:00:00Z,web,\n"  # absurd
+        "O-6,1,BAG-0002,99999999999999999999,45,2026-01-06T11:00:00Z,web,\n"  # beyond INT64
+        "O-7,1,BAG-0002,1,nan,2026-01-06T11:00:00Z,web,\n"  # not a finite price
+        "O-3,1,SHO-0001,2,89.99,2026-01-06T10:00:00Z,store,S01\n"  # the first line again
+        "O-3,1,SHO-0001,5,89.99,2026-01-06T10:00:00Z,store,S01\n"  # the first line, other quantity
+        "O-1,1,SHO-0001,4,89.99,2026-01-05T10:15:00Z,store,S01\n"  # loaded yesterday with 1
+        "O-2,1,BAG-0002,2,40.5,2026-01-05T17:00:00Z,web,\n"  # loaded yesterday, the same: no-op
+        "O-8,1,BAG-0002,1,45,2026-01-06T12:00:00Z,app,\n"  # good
+    )
+    report = service.load_feed(drop(lake, "feeds/orders/dt=2026-01-06/orders.csv", body))
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (11, 3, 8)
+    reasons = [(r["line"], r["reasons"]) for r in quarantined(lake, str(report.quarantine_object))]
+    assert reasons == [
+        (3, ["sku XYZ-9999 is not in the product catalogue"]),
+        (4, ["quantity: must be >= 0, got -3"]),
+        (5, ["quantity: must be <= 1,000, got 12,000"]),
+        (6, ["quantity: out of range of a 64-bit integer: 99999999999999999999"]),
+        (7, ["unit_price: not a finite number: 'nan'"]),
+        (8, ["order line O-3 #1 repeats line 2 exactly: loaded once"]),
+        (
+            9,
+            [
+                "order line O-3 #1 is also at line 2 with quantity 2; this line says 5: the first one is loaded"
+            ],
+        ),
+        (
+            10,
+            [
+                "order line O-1 #1 already loaded from feeds/orders/dt=2026-01-05/orders.csv"
+                " with quantity 1; this file says 4"
+            ],
+        ),
+    ]
+    stored = {
+        (r["order_id"], r["line_number"]): (r["quantity"], r["source_object"])
+        for r in contents(warehouse, "orders")
+    }
+    first, second = "feeds/orders/dt=2026-01-05/orders.csv", "feeds/orders/dt=2026-01-06/orders.csv"
+    assert stored == {
+        ("O-1", 1): (1, first),
+        ("O-2", 1): (2, first),
+        ("O-3", 1): (2, second),
+        ("O-8", 1): (1, second),
+    }
+
+
+def test_orders_before_the_catalogue_wait_in_quarantine_and_load_once_it_is_there(
+    service: InventoryService, lake: LocalBlobStore, warehouse: DuckDBWarehouse, clock: ManualClock
+) -> None:
+    name = "feeds/orders/dt=2026-01-05/orders.csv"
+    early = service.load_feed(drop(lake, name, ORDERS_CSV))
+    assert (early.rows_loaded, early.rows_quarantined) == (0, 2)
+    assert quarantined(lake, str(early.quarantine_object))[0]["reasons"] == [
+        "sku SHO-0001 is not in the product catalogue"
+        " (the catalogue is empty: load the products feed, then this file again)"
+    ]
+    assert contents(warehouse, "orders") == []
+
+    service.load_feed(drop(lake, "feeds/products/dt=2026-01-05/catalogue.csv", PRODUCTS_CSV))
+    clock.sleep(60)
+    again = service.load_feed(drop(lake, name, ORDERS_CSV))
+    assert (again.rows_loaded, again.rows_quarantined, again.quarantine_object) == (2, 0, None)
+    assert [r["order_id"] for r in contents(warehouse, "orders")] == ["O-1", "O-2"]
+    assert lake.read(str(early.quarantine_object)) == b""  # rewritten: nothing is refused any more
+
+
+def test_a_snapshot_resent_with_other_numbers_is_quarantined_and_the_first_kept(
+    service: InventoryService,
+    lake: LocalBlobStore,
+    warehouse: DuckDBWarehouse,
+    clock: ManualClock,
+    catalogue: FeedLoadReport,
+) -> None:
+    first_name = "feeds/inventory/dt=2026-01-05/inventory_2026-01-05.csv"
+    first = drop(lake, first_name, INVENTORY_CSV)
+    service.load_feed(first)
+    before = contents(warehouse, "inventory_daily")
+    resent = INVENTORY_CSV.replace("SHO-0001,S01,12,0", "SHO-0001,S01,30,0")
+    clock.sleep(86400)
+    report = service.load_feed(
+        drop(lake, "feeds/inventory/dt=2026-01-06/inventory_2026-01-05_resent.csv", resent)
+    )
+    assert (report.rows_loaded, report.rows_quarantined) == (1, 1)  # BAG-0002's row says the same
+    assert quarantined(lake, str(report.quarantine_object)) == [
+        {
+            "line": 2,
+            "row": {
+                "snapshot_date": "2026-01-05",
+                "sku": "SHO-0001",
+                "location_id": "S01",
+                "on_hand": "30",
+                "on_order": "0",
+            },
+            "reasons": [
+                f"snapshot 2026-01-05 SHO-0001@S01 already loaded from {first_name} with on_hand 12;"
+                " this file says 30"
+            ],
+        }
+    ]
+    assert contents(warehouse, "inventory_daily") == before
+    # the first file delivered again: nothing refused, nothing changed
+    again = service.load_feed(first)
+    assert (again.rows_loaded, again.rows_quarantined) == (2, 0)
+    assert contents(warehouse, "inventory_daily") == before
+
+
+def test_deliveries_take_the_latest_files_status(
+    service: InventoryService, lake: LocalBlobStore, warehouse: DuckDBWarehouse, catalogue: FeedLoadReport
+) -> None:
+    service.load_feed(drop(lake, "feeds/deliveries/dt=2026-01-05/inbound.csv", DELIVERIES_CSV))
+    delayed = DELIVERIES_CSV.replace(
+        "D-1,SHO-0001,S01,24,2026-01-07,,in_transit", "D-1,SHO-0001,S01,24,2026-01-09,,delayed"
+    )
+    report = service.load_feed(drop(lake, "feeds/deliveries/dt=2026-01-07/inbound.csv", delayed))
+    assert report.rows_quarantined == 0
+    rows = {r["delivery_id"]: (r["status"], r["source_object"]) for r in contents(warehouse, "deliveries")}
+    assert rows == {
+        "D-1": ("delayed", "feeds/deliveries/dt=2026-01-07/inbound.csv"),
+        "D-0": ("delivered", "feeds/deliveries/dt=2026-01-05/inbound.csv"),
+    }
+
+
+STOCK_ROUTE = routes()["inventory-sync-stock-events"]
+
+
+def stock_message(event: StockEvent | dict[str, object], message_id: str) -> CloudEvent:
+    data = msgspec.json.encode(event)
+    return pubsub_cloudevent(PubSubMessage(message_id, data, {}, publish_time=START), "trendwatch-test")
+
+
+def event(
+    event_id: str, minute: int, *, sku: str = "SHO-0001", location: str = "S01", delta: int | None = -1
+) -> StockEvent:
+    return StockEvent(
+        event_id=event_id,
+        sku=sku,
+        location_id=location,
+        event_time=datetime(2026, 1, 6, 9, minute, tzinfo=UTC),
+        delta=delta,
+    )
+
+
+def test_stock_events_for_unknown_skus_or_locations_are_dead_lettered_one_by_one(
+    service: InventoryService,
+    lake: LocalBlobStore,
+    warehouse: DuckDBWarehouse,
+    publisher: RecordingPublisher,
+    catalogue: FeedLoadReport,
+) -> None:
+    service.load_feed(drop(lake, "feeds/inventory/dt=2026-01-05/stock.csv", INVENTORY_CSV))
+    handler = pubsub_batch_handler(
+        STOCK_ROUTE, service.decode_stock_event, service.record_stock_events, DeadLetters(publisher)
+    )
+    batch: list[StockEvent | dict[str, object]] = [
+        event("E-3", 30),
+        event("E-1", 10),  # out of order: taken as it is
+        event("E-9", 12, location="STORE-NCE-01"),
+        event("E-8", 13, sku="XYZ-9999"),
+        {"event_id": "E-7", "sku": "SHO-0001", "location_id": "S01", "event_time": "2026-01-06T09:14:00Z"},
+        StockEvent(
+            event_id="E-2",
+            sku="BAG-0002",
+            location_id="S01",
+            event_time=datetime(2026, 1, 6, 9, 20, tzinfo=UTC),
+            level=4,
+        ),
+    ]
+    assert handler([stock_message(e, f"m{n}") for n, e in enumerate(batch)]) == [None] * 6
+    assert [
+        r["event_id"] for r in warehouse.query("SELECT event_id FROM stock_events ORDER BY event_time")
+    ] == [
+        "E-1",
+        "E-2",
+        "E-3",
+    ]
+    assert [m.attributes[REASON] for m in publisher.messages] == [
+        "stock event E-9: location STORE-NCE-01 is unknown: no stock snapshot, order or delivery names it",
+        "stock event E-8: sku XYZ-9999 is not in the product catalogue",
+        "stock event E-7: neither delta nor level; an event moves stock (delta) or counts it (level)",
+    ]
+    assert {m.topic for m in publisher.messages} == {STOCK_ROUTE.dead_letter_topic}
+
+
+def test_a_location_becomes_known_when_a_feed_names_it(
+    service: InventoryService, lake: LocalBlobStore, catalogue: FeedLoadReport
+) -> None:
+    data = msgspec.json.encode(event("E-1", 0, location="S02"))
+    message = PubSubMessage("m1", data, {})
+    with pytest.raises(InvalidEvent, match="location S02 is unknown"):
+        service.decode_stock_event(message)
+    service.load_feed(
+        drop(lake, "feeds/deliveries/dt=2026-01-05/s02.csv", DELIVERIES_CSV.replace(",S01,", ",S02,"))
+    )
+    assert service.decode_stock_event(message).location_id == "S02"
+
+
+def test_stock_events_before_any_catalogue_say_so(service: InventoryService) -> None:
+    message = PubSubMessage("m1", msgspec.json.encode(event("E-1", 0)), {})
+    with pytest.raises(
+        InvalidEvent, match=r"sku SHO-0001 is not in the product catalogue \(no products feed loaded yet\)"
+    ):
+        service.decode_stock_event(message)

@@ -55,6 +55,12 @@ def stock_target(container: bootstrap.Container) -> FlaskClient:
 def test_a_raw_push_of_a_stock_event_is_stored(
     container: bootstrap.Container, stock_target: FlaskClient
 ) -> None:
+    # inventory-sync takes events for a SKU of the catalogue at a location the feeds named
+    loaded_at = datetime(2026, 1, 5, 2, tzinfo=UTC)
+    product = {"sku": "SKU-1", "name": "a", "category": "c", "brand": "b", "price": 1.0, "keywords": []}
+    container.warehouse.merge_rows("products", [{**product, "loaded_at": loaded_at}])
+    snapshot = {"snapshot_date": datetime(2026, 1, 4).date(), "sku": "SKU-1", "location_id": "STORE-PAR-01"}
+    container.warehouse.merge_rows("inventory_daily", [{**snapshot, "on_hand": 5, "on_order": 0}])
     moved = StockEvent(
         event_id="E1",
         sku="SKU-1",

@@ -36,7 +36,16 @@ def media_enriched(message: PubSubMessage) -> MediaEnriched:
 
 
 def stock_event(message: PubSubMessage) -> StockEvent:
-    return _event(message, StockEvent)
+    """``inventory-events``: a movement (``delta``) or a count (``level``), never neither.
+
+    Whether its SKU and location are known needs the warehouse:
+    :meth:`trendwatch.app.inventory.InventoryService.decode_stock_event` checks that too."""
+    event = _event(message, StockEvent)
+    if event.delta is None and event.level is None:
+        raise InvalidEvent(
+            f"stock event {event.event_id}: neither delta nor level; an event moves stock (delta) or counts it (level)"
+        )
+    return event
 
 
 def scheduled_job(message: PubSubMessage) -> ScheduledJob:

@@ -2,16 +2,40 @@
 
 A feed is a file dropped under ``feeds/<kind>/`` (``dt=YYYY-MM-DD/`` folders welcome): CSV with
 a header, or JSONL with the same field names (``.csv``, ``.jsonl``, ``.json``, each optionally
-``.gz``). Rows are validated (:mod:`trendwatch.domain.feeds`); good rows are upserted by their
-table's primary key, bad rows are written with their reasons to
-``quarantine/<kind>/dt=<feed day>/<file>.rejected.jsonl``. A file that cannot be read as a feed
-at all (unknown kind, not UTF-8, not CSV, a header without the required columns) raises
-:class:`InvalidEvent`, so the storage handler dead-letters it with the reason.
+``.gz``). Rows are validated (:mod:`trendwatch.domain.feeds`), on their own (types, bounds:
+no negative or absurd quantity) and against the warehouse: a SKU the product catalogue does
+not have, a key repeated in the file, an order line or a stock snapshot already loaded from
+another file with other numbers. Good rows are upserted by their table's primary key in one
+statement, with the file they came from (``source_object``); bad rows are written with their
+reasons to ``quarantine/<kind>/dt=<feed day>/<file>.rejected.jsonl``, and the rest of the file
+loads. A file that cannot be read as a feed at all (unknown kind, not UTF-8, not CSV, a header
+without the required columns) raises :class:`InvalidEvent`, so the storage handler
+dead-letters it with the reason.
+
+The catalogue comes first. Inventory, orders and deliveries naming a SKU the ``products``
+table does not have are quarantined, and so is every row when no catalogue has been loaded
+at all: the reason then says to load the products feed first. Nothing is lost: the file stays
+in the landing bucket, and loading it again after the catalogue loads those rows and rewrites
+its quarantine object (emptied when nothing is refused any more). Loading the rows instead
+would let SKUs nobody knows into the demand history for good.
+
+Which row is stored is always deterministic: of rows sharing a key in one file, the first;
+of an order line or snapshot loaded from two files, the first file's (a snapshot re-sent with
+other numbers is quarantined, naming the file it contradicts); products and deliveries take
+the latest file's values (a new price, a delivery delayed then delivered).
 
 Idempotency: an existing row is rewritten only when one of its values differs, so its
 ``loaded_at`` says when its current values arrived, and loading the same file again (a
-redelivered finalize event, a file dropped twice) changes no table. The quarantine object is
-named after the feed, so it is rewritten with the same content.
+redelivered finalize event, a file dropped twice) changes no table and refuses nothing more.
+The quarantine object is named after the feed, so it is rewritten with the same content.
+
+Real-time stock events are decoded per message (:meth:`InventoryService.decode_stock_event`):
+one without ``delta`` or ``level``, for a SKU not in the catalogue, or for a location no
+snapshot, order or delivery has named (there is no table of locations), is an
+:class:`InvalidEvent`, dead-lettered alone with its reason (and replayable once the feeds
+that make it known are loaded). Events are stored by ``event_id``, so a redelivered event
+never counts twice; their order of arrival does not matter, readers order them by
+``event_time``.
 """
 
 from __future__ import annotations
@@ -21,20 +45,32 @@ import gzip
 import io
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
 import msgspec
 
-from trendwatch.contracts.cloudevents import InvalidEvent, StorageObject
+from trendwatch.app import decoding
+from trendwatch.contracts.cloudevents import InvalidEvent, PubSubMessage, StorageObject
 from trendwatch.contracts.events import FeedLoadReport, StockEvent
 from trendwatch.domain.feeds import (
     FEEDS,
+    IMMUTABLE_KINDS,
+    SOURCE_COLUMN,
+    InventoryRow,
+    LoadedRow,
+    OrderRow,
     RejectedRow,
-    duplicate_keys,
+    ValidRow,
+    check_rows,
+    loaded_row,
     missing_columns,
+    refuse_conflicts,
+    refuse_duplicates,
+    refuse_unknown_skus,
+    row_key,
     table_rows,
-    validate_rows,
 )
 from trendwatch.observability import get_logger
 from trendwatch.ports import BlobStore, Clock, Warehouse
@@ -61,12 +97,39 @@ def _changed(tbl: Table) -> str:
             return f"TO_JSON_STRING(T.{name}) IS DISTINCT FROM TO_JSON_STRING(S.{name})"
         return f"T.{name} IS DISTINCT FROM S.{name}"
 
-    return " OR ".join(
-        differs(c.name, c.type) for c in tbl.columns if c.name not in (*tbl.primary_key, "loaded_at")
+    changed = " OR ".join(
+        differs(c.name, c.type)
+        for c in tbl.columns
+        if c.name not in (*tbl.primary_key, "loaded_at", SOURCE_COLUMN)
     )
+    return changed
 
 
-_CHANGED = {spec.table: _changed(TABLES_BY_NAME[spec.table]) for spec in FEEDS.values()}
+def _update_when(kind: str) -> str:
+    """When a staged row rewrites the stored one: when a value differs and, for the feeds of
+    facts, the row came from the same file (the others were refused; this also keeps the first
+    file's row should two files race)."""
+    changed = _changed(TABLES_BY_NAME[FEEDS[kind].table])
+    if kind in IMMUTABLE_KINDS:
+        return f"({changed}) AND T.{SOURCE_COLUMN} IS NOT DISTINCT FROM S.{SOURCE_COLUMN}"
+    return changed
+
+
+_UPDATE_WHEN = {kind: _update_when(kind) for kind in FEEDS}
+
+#: The stored rows an immutable feed's rows may contradict, by the values that narrow them.
+_LOADED_SQL = {
+    "inventory": "SELECT * FROM inventory_daily WHERE snapshot_date IN UNNEST(@dates) AND sku IN UNNEST(@skus)",
+    "orders": "SELECT * FROM orders WHERE order_id IN UNNEST(@order_ids)",
+}
+_KNOWN_SKUS_SQL = "SELECT sku FROM products WHERE sku IN UNNEST(@skus)"
+_ANY_PRODUCT_SQL = "SELECT sku FROM products LIMIT 1"
+_LOCATIONS_SQL = """
+SELECT location_id FROM inventory_daily
+UNION DISTINCT SELECT location_id FROM orders WHERE location_id IS NOT NULL
+UNION DISTINCT SELECT location_id FROM deliveries
+"""
+_FEED_LOADS_MARK_SQL = "SELECT COUNT(*) AS loads, MAX(loaded_at) AS last FROM feed_loads"
 
 
 def feed_kind(name: str) -> str:
@@ -164,6 +227,39 @@ def read_feed(kind: str, name: str, data: bytes) -> tuple[list[NumberedRow], lis
     )
 
 
+class KnownPlaces:
+    """The SKUs of the catalogue and the locations the feeds have named, read from the warehouse
+    once, and again only when an event names one unknown and a feed file has loaded since."""
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self._warehouse = warehouse
+        self._mark: dict[str, Any] | None = None
+        self._skus: frozenset[str] = frozenset()
+        self._locations: frozenset[str] = frozenset()
+
+    def _refresh(self) -> None:
+        mark = self._warehouse.query(_FEED_LOADS_MARK_SQL)[0]
+        if mark == self._mark:
+            return
+        self._skus = frozenset(r["sku"] for r in self._warehouse.query("SELECT sku FROM products"))
+        self._locations = frozenset(r["location_id"] for r in self._warehouse.query(_LOCATIONS_SQL))
+        self._mark = mark
+
+    def _reason(self, sku: str, location_id: str) -> str | None:
+        if sku not in self._skus:
+            hint = "" if self._skus else " (no products feed loaded yet)"
+            return f"sku {sku} is not in the product catalogue{hint}"
+        if location_id not in self._locations:
+            return f"location {location_id} is unknown: no stock snapshot, order or delivery names it"
+        return None
+
+    def unknown(self, sku: str, location_id: str) -> str | None:
+        """Why the SKU or location is unknown, or ``None`` when both are known."""
+        if self._mark is None or self._reason(sku, location_id):
+            self._refresh()
+        return self._reason(sku, location_id)
+
+
 class InventoryService:
     """Loads feed files and records stock events.
 
@@ -178,33 +274,36 @@ class InventoryService:
         self._landing = landing or lake
         self._warehouse = warehouse
         self._clock = clock
+        self._places = KnownPlaces(warehouse)
 
     def load_feed(self, obj: StorageObject) -> FeedLoadReport:
-        """Load one finalized feed object (see the module docstring).
-
-        Rows of one file that share a primary key: the last one wins.
-        """
+        """Load one finalized feed object (see the module docstring)."""
         kind = feed_kind(obj.name)
         spec = FEEDS[kind]
         rows, unreadable = read_feed(kind, obj.name, read_landed(self._landing, obj))
-        good, invalid = validate_rows(kind, rows)
-        rejected = sorted([*unreadable, *invalid], key=lambda r: r.line)
+        valid, invalid = check_rows(kind, rows)
+        good, refused = self._check_across_rows(kind, obj.name, valid)
+        rejected = sorted([*unreadable, *invalid, *refused], key=lambda r: r.line)
         self._warehouse.merge_rows(
-            spec.table, table_rows(good, self._clock.now()), update_when=_CHANGED[spec.table]
+            spec.table,
+            table_rows((v.row for v in good), self._clock.now(), source=obj.name),
+            update_when=_UPDATE_WHEN[kind],
         )
         day = feed_date(obj.name)
-        quarantine = None
+        quarantine = quarantine_name(kind, obj.name, day or obj.time_created.date())
         if rejected:
-            quarantine = quarantine_name(kind, obj.name, day or obj.time_created.date())
             body = b"".join(msgspec.json.encode(r) + b"\n" for r in rejected)
             self._lake.write(quarantine, body, "application/x-ndjson")
+        elif self._lake.exists(quarantine):
+            # an earlier load of this file refused rows that load now (the catalogue came since)
+            self._lake.write(quarantine, b"", "application/x-ndjson")
         report = FeedLoadReport(
             kind=kind,
             object_name=obj.name,
             rows_read=len(rows) + len(unreadable),
             rows_loaded=len(good),
             rows_quarantined=len(rejected),
-            quarantine_object=quarantine,
+            quarantine_object=quarantine if rejected else None,
             feed_date=day,
         )
         self._warehouse.merge_rows(
@@ -217,7 +316,7 @@ class InventoryService:
                     "rows_read": report.rows_read,
                     "rows_loaded": report.rows_loaded,
                     "rows_quarantined": report.rows_quarantined,
-                    "quarantine_object": quarantine,
+                    "quarantine_object": report.quarantine_object,
                     "loaded_at": self._clock.now(),
                 }
             ],
@@ -225,9 +324,58 @@ class InventoryService:
         )
         log.info(
             "feed loaded",
-            extra={**msgspec.structs.asdict(report), "duplicate_keys": duplicate_keys(kind, good)},
+            extra={
+                **msgspec.structs.asdict(report),
+                "refused_across_rows": len(refused),
+            },
         )
         return report
+
+    def _check_across_rows(
+        self, kind: str, source: str, rows: list[ValidRow]
+    ) -> tuple[list[ValidRow], list[RejectedRow]]:
+        """The rules across rows (:mod:`trendwatch.domain.feeds`), with what the warehouse holds."""
+        if not rows:
+            return rows, []
+        skus = sorted({v.row.sku for v in rows})
+        known = {r["sku"] for r in self._warehouse.query(_KNOWN_SKUS_SQL, {"skus": skus})}
+        loaded = bool(known) or bool(self._warehouse.query(_ANY_PRODUCT_SQL))
+        rows, unknown = refuse_unknown_skus(kind, rows, known, catalogue_loaded=loaded)
+        rows, repeated = refuse_duplicates(rows)
+        rows, conflicting = refuse_conflicts(kind, rows, self._loaded(kind, rows), source)
+        return rows, [*unknown, *repeated, *conflicting]
+
+    def _loaded(self, kind: str, rows: Iterable[ValidRow]) -> dict[tuple[Any, ...], LoadedRow]:
+        """The stored rows of the keys of ``rows``, for the feeds of facts."""
+        if kind not in _LOADED_SQL:
+            return {}
+        typed = [v.row for v in rows]
+        if not typed:
+            return {}
+        params: dict[str, list[Any]] = (
+            {
+                "dates": sorted({r.snapshot_date for r in typed if isinstance(r, InventoryRow)}),
+                "skus": sorted({r.sku for r in typed}),
+            }
+            if kind == "inventory"
+            else {"order_ids": sorted({r.order_id for r in typed if isinstance(r, OrderRow)})}
+        )
+        keys = {row_key(r) for r in typed}
+        found: dict[tuple[Any, ...], LoadedRow] = {}
+        for record in self._warehouse.query(_LOADED_SQL[kind], params):
+            stored = loaded_row(kind, record)
+            if stored is not None and row_key(stored.row) in keys:
+                found[row_key(stored.row)] = stored
+        return found
+
+    def decode_stock_event(self, message: PubSubMessage) -> StockEvent:
+        """An ``inventory-events`` message as a :class:`StockEvent` whose SKU is in the catalogue
+        and whose location is known; :class:`InvalidEvent` (dead-lettered alone) otherwise."""
+        event = decoding.stock_event(message)
+        reason = self._places.unknown(event.sku, event.location_id)
+        if reason:
+            raise InvalidEvent(f"stock event {event.event_id}: {reason}")
+        return event
 
     def record_stock_events(self, batch: Sequence[Received[StockEvent]]) -> None:
         """Store stock movements by ``event_id``: a redelivered event keeps its first receipt."""
