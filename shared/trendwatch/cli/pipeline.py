@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 import signal
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+import msgspec
 
 from trendwatch.cli.common import (
     JSON_OPTION,
@@ -28,6 +30,8 @@ from trendwatch.settings import Settings
 if TYPE_CHECKING:
     from trendwatch.adapters.x_stream_client import FilteredStreamClient
     from trendwatch.app.ingest import IngestReport
+    from trendwatch.contracts.events import FeedLoadReport
+    from trendwatch.runtime.local import LocalPipeline
 
 
 def generate_with_progress(
@@ -217,36 +221,133 @@ def feed(path: Path, kind: str | None, state_dir: Path | None, as_json: bool) ->
         )
 
 
+#: Days of retail history the demo generates: eight weeks, enough for past trends to learn from.
+DEMO_HISTORY_DAYS = 56
+
+
+def load_generated_feeds(
+    pipeline: LocalPipeline, data_dir: Path, *, on_load: Callable[[str, FeedLoadReport], None] | None = None
+) -> list[FeedLoadReport]:
+    """Load a generated run's feed files in the order its truth file lists them, as a retailer
+    sends them: the catalogue first (topics read the stream against its products), then day by
+    day inventory, orders and deliveries, a re-sent snapshot when it came."""
+    facts = msgspec.json.decode((data_dir / "truth.json").read_bytes(), type=_GeneratedFeeds)
+    reports = []
+    for feed in facts.feeds:
+        report = pipeline.load_feed(data_dir / feed.path, feed.kind)
+        reports.append(report)
+        if on_load is not None:
+            on_load(feed.path, report)
+    return reports
+
+
+def publish_stock_events(pipeline: LocalPipeline, path: Path) -> int:
+    """Publish a file of stock events (one JSON object a line) on the inventory-events topic, as
+    the stores' systems do, and process them."""
+    from trendwatch.contracts.topology import INVENTORY_EVENTS
+
+    published = 0
+    with path.open("rb") as lines:
+        for line in lines:
+            if line.strip():
+                pipeline.bus.publish(INVENTORY_EVENTS, line.rstrip(b"\n"))
+                published += 1
+    pipeline.bus.run_until_idle()
+    return published
+
+
+def demo_replay_file(data_dir: Path) -> Path:
+    """What the demo replays: the history's tweets (when generated), then the stream's, as one
+    file, so that the trend-alerts job runs once, at the end, as it does after a stream alone."""
+    stream = data_dir / "tweets.jsonl"
+    history = data_dir / "history" / "tweets.jsonl"
+    if not history.exists():
+        return stream
+    combined = data_dir / "replay.jsonl"
+    with combined.open("wb") as out:
+        for part in (history, stream):
+            with part.open("rb") as source:
+                shutil.copyfileobj(source, out)
+    return combined
+
+
+class _GeneratedFeed(msgspec.Struct):
+    path: str
+    kind: str
+    rows: int
+    bad_rows: int = 0
+
+
+class _GeneratedFeeds(msgspec.Struct):
+    feeds: list[_GeneratedFeed]
+
+
 @click.command()
 @STATE_OPTION
 @click.option("--seed", default=7, show_default=True)
 @click.option("--minutes", default=180, show_default=True)
 @click.option("--rate", default=3.0, show_default=True)
+@click.option(
+    "--history-days",
+    type=click.IntRange(min=0),
+    default=DEMO_HISTORY_DAYS,
+    show_default=True,
+    help="Days of retail history before the stream's day (0: the stream's day only).",
+)
 @click.option("--processes", is_flag=True, help="Run the services as separate processes.")
-def demo(state_dir: Path | None, seed: int, minutes: int, rate: float, processes: bool) -> None:
-    """Generate a demo stream, load its feeds (the catalogue first, as at a retailer), replay it
-    through every service, evaluate the text models into model_metrics (as `trendwatch eval text` does, docs untouched), show what was found."""
+def demo(
+    state_dir: Path | None, seed: int, minutes: int, rate: float, history_days: int, processes: bool
+) -> None:
+    """Generate a demo stream with weeks of retail history, load its feeds (the catalogue first,
+    then day by day, as at a retailer), publish the day's stock events, replay the history's
+    tweets and the stream through every service, evaluate the text models into model_metrics (as
+    `trendwatch eval text` does, docs untouched), show what was found."""
     from trendwatch.runtime.local import LocalPipeline
 
     settings = settings_for(state_dir)
     data_dir = settings.state_dir / "demo-data"
     console.rule("1. generate")
-    summary = generate_with_progress(seed, minutes, rate, data_dir)
+    summary = generate_with_progress(seed, minutes, rate, data_dir, history_days=history_days)
+    if history_days:
+        console.print(f"and {history_days} days of retail history before the stream's day")
     # the catalogue comes first, as at a retailer: topics read the stream against its products
-    console.rule("2. inventory-sync: products, inventory, orders, deliveries")
+    console.rule("2. inventory-sync: the catalogue, feeds day by day, stock events")
     pipeline = LocalPipeline(settings)
-    for feed_file in sorted((data_dir / "feeds").rglob("*.*")):
-        load = pipeline.load_feed(feed_file, feed_file.parent.name)
-        console.print(
-            f"{feed_file.parent.name}/{feed_file.name}: {load.rows_loaded} loaded, {load.rows_quarantined} quarantined"
+    loads: dict[str, list[FeedLoadReport]] = {}
+    with progress("loading feeds", len(summary.feed_paths)) as advance:
+
+        def loaded(path: str, report: FeedLoadReport) -> None:
+            loads.setdefault(report.kind, []).append(report)
+            advance(1)
+
+        load_generated_feeds(pipeline, data_dir, on_load=loaded)
+    out.print(
+        table(
+            "Feeds loaded",
+            ("kind", "files", "rows read", "loaded", "quarantined"),
+            [
+                (
+                    kind,
+                    len(reports),
+                    sum(r.rows_read for r in reports),
+                    sum(r.rows_loaded for r in reports),
+                    sum(r.rows_quarantined for r in reports),
+                )
+                for kind, reports in loads.items()
+            ],
         )
+    )
+    if summary.stock_events_path is not None:
+        published = publish_stock_events(pipeline, summary.stock_events_path)
+        console.print(f"{published} stock events of the stream's day published on inventory-events")
     pipeline.close()
     console.rule("3. replay through ingest → enrich-text / enrich-image → aggregate")
     started = datetime.now()
-    report = _replay(settings, data_dir / "tweets.jsonl", None, processes)
+    report = _replay(settings, demo_replay_file(data_dir), None, processes)
     elapsed = (datetime.now() - started).total_seconds()
     console.print(
         f"{report.ingest.tweets} tweets in {elapsed:.1f} s ({report.ingest.tweets / max(elapsed, 1e-9):,.0f} tweets/s)"
+        + (" (the history's, then the stream's)" if summary.history_tweets_path is not None else "")
     )
     console.rule("4. text models: language id, sentiment and speed on the labelled tweets")
     _evaluate_text_models(settings)
@@ -283,8 +384,14 @@ def _print_demo_summary(settings: Settings, summary: Any) -> None:
         "(SELECT COUNT(*) FROM interactions) AS interactions, (SELECT COUNT(*) FROM term_windows) AS term_windows, "
         "(SELECT COUNT(*) FROM dead_letters) AS dead_letters"
     )[0]
+    retail = warehouse.query(
+        "SELECT (SELECT COUNT(*) FROM products) AS products, (SELECT COUNT(*) FROM orders) AS order_lines, "
+        "(SELECT COUNT(*) FROM inventory_daily) AS stock_snapshots, (SELECT COUNT(*) FROM deliveries) AS deliveries, "
+        "(SELECT COUNT(*) FROM stock_events) AS stock_events"
+    )[0]
     console.rule("5. what was found")
     out.print(table("Warehouse", list(counts), [list(counts.values())]))
+    out.print(table("Retail", list(retail), [list(retail.values())]))
     found = emerging_topics(warehouse, limit=10)
     out.print(
         table(

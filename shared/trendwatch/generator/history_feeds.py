@@ -25,7 +25,26 @@ time, and a few cycle counts (``level``). A few arrive out of order and a few na
 that does not exist.
 
 Bad rows are added to the good ones (never in their place), so that the good rows of a file
-are exactly the true sales, stock and deliveries.
+are exactly the true sales, stock and deliveries. Their reasons (``truth.json``: each feed
+file's ``bad_row_reasons`` in file order, and ``history.bad_rows`` by kind and reason):
+``unknown_sku`` (a SKU the catalogue does not have), ``negative_quantity``,
+``absurd_quantity`` (5,000 or more), ``duplicate_line`` (an order line repeated as is, right
+after itself), ``missing_key`` (no ``sku``), ``unparseable_date``, and for a re-sent snapshot
+``conflicting_snapshot`` (one per row whose numbers differ from the first file's).
+
+``demand_truth.csv``, one row per day x SKU x location (a new product from its launch day),
+from the history's first day to 14 days after the stream's day:
+
+* ``date``; ``sku``; ``location_id``;
+* ``phase``: ``history`` (before the stream's day), ``stream_day``, ``future`` (the horizon);
+* ``mean``: the true expected demand (weekly pattern, promotion and trend uplift included);
+* ``demand``: the true demand (an integer draw around ``mean``);
+* ``sales``: ``min(demand, stock available that day)``; in the future, with no new order placed
+  (open orders arrive as they truly do), with the live trends' uplift;
+* ``censored``: 1 when stock ran out (``sales < demand``);
+* ``on_hand``, ``on_order``: stock at the end of the day, and ordered but not received nor
+  known cancelled (history: what the snapshots say; future: no new order);
+* ``promo_uplift``, ``trend_uplift``: the multipliers of the mean (1.000: none).
 """
 
 from __future__ import annotations
