@@ -706,3 +706,12 @@ def test_stock_events_before_any_catalogue_say_so(service: InventoryService) -> 
         InvalidEvent, match=r"sku SHO-0001 is not in the product catalogue \(no products feed loaded yet\)"
     ):
         service.decode_stock_event(message)
+
+
+def test_an_out_of_order_batch_is_stored_whole(
+    service: InventoryService, warehouse: DuckDBWarehouse, catalogue: FeedLoadReport
+) -> None:
+    late_first = [event(f"E-{minute}", minute, delta=-minute) for minute in (50, 10, 40, 0, 30, 20)]
+    service.record_stock_events([received(e, e.event_id) for e in late_first])
+    stored = warehouse.query("SELECT event_id, delta FROM stock_events ORDER BY event_time")
+    assert [(r["event_id"], r["delta"]) for r in stored] == [(f"E-{m}", -m) for m in (0, 10, 20, 30, 40, 50)]
