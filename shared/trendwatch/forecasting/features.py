@@ -1,0 +1,149 @@
+"""Social features per SKU and day, each computed from that day's and earlier activity only.
+
+Input (``social``): one row per SKU x day with activity, columns ``sku, date, voices,
+tweets, sentiment_avg, reach, bot_share, days_since_emergence`` (the last null when no topic
+is linked). A day without a row had no activity.
+
+:func:`social_features` gives, for each SKU and day ``d``, features *as of the end of d*.
+The social model pairs the demand of day ``t`` with the features as of ``t - 1``
+(:func:`lagged_for_model`), and forecasts every horizon from the forecast origin's row
+(one model per horizon), so a forecast made at ``as_of`` for ``as_of + h`` uses social data
+up to ``as_of`` and nothing later.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the environment
+
+from trendwatch.forecasting.frames import to_days
+
+SOCIAL_COLUMNS = (
+    "sku",
+    "date",
+    "voices",
+    "tweets",
+    "sentiment_avg",
+    "reach",
+    "bot_share",
+    "days_since_emergence",
+)
+
+#: Feature columns :func:`social_features` adds (what the social model sees).
+FEATURES = (
+    "voices_log",
+    "voices_3d_log",
+    "voices_growth",
+    "voices_ratio_28d",
+    "human_voices_3d_log",
+    "tweets_log",
+    "reach_3d_log",
+    "sentiment_avg",
+    "sentiment_7d",
+    "bot_share",
+    "days_since_emergence",
+)
+
+
+def social_features(
+    social: pd.DataFrame, skus: np.ndarray, days: pd.DatetimeIndex, as_of: pd.Timestamp | None = None
+) -> pd.DataFrame:
+    """Features for every SKU of ``skus`` and day of ``days`` (``sku, date, *FEATURES``).
+
+    Rows of ``social`` after ``as_of`` (default: the last day) are dropped before anything
+    is computed; a feature of day d reads days up to d.
+
+    - ``voices_log``: log(1 + voices) of the day; ``voices_3d_log``: of the last 3 days' sum;
+    - ``voices_growth``: log(1 + last 3 days' voices) - log(1 + the 3 days before);
+    - ``voices_ratio_28d``: last 3 days' mean voices + 1 over the previous 28 days' + 1;
+    - ``human_voices_3d_log``: the 3-day voices weighted by (1 - bot share);
+    - ``tweets_log``, ``reach_3d_log`` (3-day reach), ``sentiment_avg`` (NaN without tweets),
+      ``sentiment_7d`` (voices-weighted, 7 days), ``bot_share``;
+    - ``days_since_emergence``: as given that day, NaN when no topic is linked or negative.
+    """
+    days = pd.DatetimeIndex(days)
+    last = days[-1] if as_of is None else min(to_days(as_of), days[-1])
+    frame = social.loc[:, list(SOCIAL_COLUMNS)].copy()
+    frame["date"] = to_days(frame["date"])
+    frame = frame[frame["date"] <= last]
+    index = pd.Index(np.asarray(skus, dtype=object))
+    n_skus, n_days = len(index), len(days)
+    i = index.get_indexer(frame["sku"].astype(str))
+    t = days.get_indexer(frame["date"])
+    keep = (i >= 0) & (t >= 0)
+    i, t, frame = i[keep], t[keep], frame[keep]
+
+    def grid(column: str, fill: float) -> np.ndarray:
+        out = np.full((n_skus, n_days), fill)
+        out[i, t] = frame[column].to_numpy(dtype=np.float64)
+        return out
+
+    voices = np.nan_to_num(grid("voices", 0.0))
+    tweets = np.nan_to_num(grid("tweets", 0.0))
+    reach = np.nan_to_num(grid("reach", 0.0))
+    bot = np.nan_to_num(grid("bot_share", 0.0))
+    sentiment = grid("sentiment_avg", np.nan)
+    since = grid("days_since_emergence", np.nan)
+    since = np.where(since >= 0, since, np.nan)
+    # Days after the last row of a topic keep counting from it (no row: no activity).
+    since = _carry_emergence(since)
+
+    voices_3d = _rolling_sum(voices, 3)
+    voices_prev_3d = _shift(voices_3d, 3)
+    voices_prev_28 = _shift(_rolling_sum(voices, 28), 3) / 28.0
+    human_3d = _rolling_sum(voices * (1.0 - bot), 3)
+    weighted_sentiment = _rolling_sum(np.nan_to_num(sentiment) * voices, 7)
+    voices_7d = _rolling_sum(voices, 7)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sentiment_7d = np.where(voices_7d > 0, weighted_sentiment / voices_7d, np.nan)
+    out = pd.DataFrame(
+        {
+            "sku": np.repeat(index.to_numpy(), n_days),
+            "date": np.tile(days.to_numpy(), n_skus),
+            "voices_log": np.log1p(voices).ravel(),
+            "voices_3d_log": np.log1p(voices_3d).ravel(),
+            "voices_growth": (np.log1p(voices_3d) - np.log1p(voices_prev_3d)).ravel(),
+            "voices_ratio_28d": ((voices_3d / 3.0 + 1.0) / (voices_prev_28 + 1.0)).ravel(),
+            "human_voices_3d_log": np.log1p(human_3d).ravel(),
+            "tweets_log": np.log1p(tweets).ravel(),
+            "reach_3d_log": np.log1p(_rolling_sum(reach, 3)).ravel(),
+            "sentiment_avg": sentiment.ravel(),
+            "sentiment_7d": sentiment_7d.ravel(),
+            "bot_share": bot.ravel(),
+            "days_since_emergence": since.ravel(),
+        }
+    )
+    after = out["date"].to_numpy() > np.datetime64(last)
+    out.loc[after, list(FEATURES)] = np.nan
+    return out
+
+
+def lagged_for_model(features: pd.DataFrame, days: int = 1) -> pd.DataFrame:
+    """The features moved ``days`` later: the row of day t holds the features as of t - days."""
+    out = features.copy()
+    out["date"] = out["date"] + pd.Timedelta(days=days)
+    return out
+
+
+def _rolling_sum(values: np.ndarray, window: int) -> np.ndarray:
+    c = np.concatenate([np.zeros((values.shape[0], 1)), np.cumsum(values, axis=1)], axis=1)
+    t = np.arange(values.shape[1]) + 1
+    return np.asarray(c[:, t] - c[:, np.maximum(t - window, 0)])
+
+
+def _shift(values: np.ndarray, days: int) -> np.ndarray:
+    out = np.zeros_like(values)
+    out[:, days:] = values[:, :-days]
+    return out
+
+
+def _carry_emergence(since: np.ndarray) -> np.ndarray:
+    """Fill the days after a known ``days_since_emergence`` by counting on from it."""
+    n_days = since.shape[1]
+    t = np.arange(n_days, dtype=np.float64)
+    origin = np.where(np.isnan(since), np.nan, t - since)
+    # Forward-fill the emergence day (t - since) along each row.
+    idx = np.where(~np.isnan(origin), np.arange(n_days), 0)
+    np.maximum.accumulate(idx, axis=1, out=idx)
+    filled = origin[np.arange(origin.shape[0])[:, None], idx]
+    return np.asarray(np.where(np.isnan(filled), np.nan, t - filled))

@@ -1,0 +1,336 @@
+"""The two forecasting models, both fitted on SKU totals (one series per SKU, daily).
+
+- **baseline**: a statsforecast model without social features (candidates in
+  :data:`BASELINES`); p10/p90 are its 80 % prediction interval (the model's own where it has
+  one, conformal otherwise), p50 its point forecast.
+- **social**: LightGBM on mlforecast's features, direct multi-horizon: one model per
+  quantile (``objective="quantile"``, alpha 0.1/0.5/0.9) with the horizon as a feature, on
+  lags, rolling means, weekday and the social features as of the day before each row
+  (candidates in :data:`SOCIAL_MODELS`). Forecasting every horizon from the origin's row
+  is what keeps the social features leak-free: the forecast for ``as_of + h`` reads them
+  as of ``as_of``.
+
+Each model's name, parameters and a version that changes with the code, the parameters and
+the libraries' versions are in :class:`ModelInfo`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the environment
+
+from trendwatch.forecasting.features import FEATURES
+
+#: p10-p90 is the central 80 % interval.
+LEVEL = 80
+QUANTILES = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    #: ``<name>-<12 hex>``: a hash of the forecasting code, the parameters and the libraries' versions.
+    version: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+def model_info(name: str, params: Mapping[str, Any]) -> ModelInfo:
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    versions = {lib: _version(lib) for lib in ("statsforecast", "mlforecast", "lightgbm", "utilsforecast")}
+    digest.update(
+        json.dumps({"name": name, "params": params, "libs": versions}, sort_keys=True, default=str).encode()
+    )
+    return ModelInfo(name=name, version=f"{name}-{digest.hexdigest()[:12]}", params=dict(params))
+
+
+def _version(lib: str) -> str:
+    try:
+        return metadata.version(lib)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+# --- baseline ----------------------------------------------------------------------------
+
+
+def _baseline_model(name: str, horizon: int) -> Any:
+    from statsforecast.models import (
+        ADIDA,
+        AutoETS,
+        CrostonOptimized,
+        SeasonalNaive,
+        SeasonalWindowAverage,
+    )
+    from statsforecast.utils import ConformalIntervals
+
+    conformal = ConformalIntervals(h=horizon, n_windows=2)
+    makers: dict[str, Callable[[], Any]] = {
+        "SeasonalNaive": lambda: SeasonalNaive(season_length=7, alias="baseline"),
+        "SeasonalWindowAverage": lambda: SeasonalWindowAverage(
+            season_length=7, window_size=4, alias="baseline", prediction_intervals=conformal
+        ),
+        "AutoETS": lambda: AutoETS(season_length=7, model="ZZZ", alias="baseline"),
+        "AutoETS-additive": lambda: AutoETS(season_length=7, model="ZNA", alias="baseline"),
+        "CrostonOptimized": lambda: CrostonOptimized(alias="baseline", prediction_intervals=conformal),
+        "ADIDA": lambda: ADIDA(alias="baseline", prediction_intervals=conformal),
+    }
+    return makers[name]()
+
+
+#: Baseline candidates (statsforecast); the default is chosen by the backtest.
+BASELINES = (
+    "SeasonalNaive",
+    "SeasonalWindowAverage",
+    "AutoETS",
+    "AutoETS-additive",
+    "CrostonOptimized",
+    "ADIDA",
+)
+DEFAULT_BASELINE = "AutoETS-additive"
+
+
+def fit_predict_baseline(
+    series: pd.DataFrame, horizon: int, name: str = DEFAULT_BASELINE, n_jobs: int = 1
+) -> pd.DataFrame:
+    """``series``: ``unique_id, ds, y`` (complete daily series). Returns ``unique_id, ds,
+    p10, p50, p90`` (clipped at 0, ordered)."""
+    return fit_predict_baseline_fitted(series, horizon, name, n_jobs, fitted=False)[0]
+
+
+def fit_predict_baseline_fitted(
+    series: pd.DataFrame, horizon: int, name: str = DEFAULT_BASELINE, n_jobs: int = 1, fitted: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """:func:`fit_predict_baseline` and, with ``fitted``, the model's in-sample one-step
+    forecasts (``unique_id, ds, fitted``)."""
+    from statsforecast import StatsForecast
+
+    sf = StatsForecast(models=[_baseline_model(name, horizon)], freq="D", n_jobs=n_jobs)
+    in_sample = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = sf.forecast(df=series, h=horizon, level=[LEVEL], fitted=fitted)
+        if fitted:
+            values = sf.forecast_fitted_values()
+            values = values.reset_index() if "unique_id" not in values.columns else values
+            in_sample = values[["unique_id", "ds", "baseline"]].rename(columns={"baseline": "fitted"})
+    out = out.reset_index() if "unique_id" not in out.columns else out
+    return _ordered(
+        out["unique_id"],
+        out["ds"],
+        out[f"baseline-lo-{LEVEL}"].to_numpy(),
+        out["baseline"].to_numpy(),
+        out[f"baseline-hi-{LEVEL}"].to_numpy(),
+    ), in_sample
+
+
+# --- social model -----------------------------------------------------------------------
+
+#: Social model candidates: LightGBM parameters and the target transform.
+SOCIAL_MODELS: Mapping[str, Mapping[str, Any]] = {
+    # LightGBM on the baseline's errors (see fit_predict_social): chosen by the backtest.
+    "lgbm-baseline-residual": {
+        "target": "baseline-residual",
+        "lags": (1, 2, 7, 14),
+        "horizons_per_row": 2,
+        "lgbm": {"n_estimators": 200, "learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 20},
+        "social": True,
+    },
+    # LightGBM on log(1 + units) itself, its own level from the lags.
+    "lgbm-log": {
+        "target": "log1p",
+        "lags": (1, 2, 7, 14),
+        "horizons_per_row": 2,
+        "lgbm": {"n_estimators": 200, "learning_rate": 0.05, "num_leaves": 31, "min_child_samples": 20},
+        "social": True,
+    },
+    # The chosen model without the social features: what they add (not a candidate).
+    "lgbm-baseline-residual-nosocial": {
+        "target": "baseline-residual",
+        "lags": (1, 2, 7, 14),
+        "horizons_per_row": 2,
+        "lgbm": {"n_estimators": 200, "learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 20},
+        "social": False,
+    },
+}
+DEFAULT_SOCIAL = "lgbm-baseline-residual"
+
+
+def fit_predict_social(
+    series: pd.DataFrame,
+    features: pd.DataFrame,
+    future_features: pd.DataFrame,
+    horizon: int,
+    name: str = DEFAULT_SOCIAL,
+    lgbm_threads: int = 1,
+    params: Mapping[str, Any] | None = None,
+    seed: int = 0,
+    baseline_fitted: pd.DataFrame | None = None,
+    baseline_forecast: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """``series``: ``unique_id, ds, y`` (complete daily series); ``features``: ``unique_id,
+    ds, *FEATURES`` for the same rows (each row's features as of the day before it);
+    ``future_features``: the same for the first forecast day of every series (as of the
+    origin). Returns ``unique_id, ds, p10, p50, p90``. A ``baseline-residual`` model also
+    needs the baseline's in-sample one-step forecasts (``unique_id, ds, fitted``) and its
+    forecast (``unique_id, ds, p50``).
+
+    mlforecast builds each row's features (lags and rolling means of the target, weekday,
+    the exogenous social features) and the next ``horizon`` days' targets
+    (``preprocess(max_horizon=...)``); a row and ``horizons_per_row`` of its horizons, drawn
+    at random, become training examples with the horizon and the target's weekday as two
+    more features. One LightGBM per quantile thus serves every horizon (3 models, not
+    3 x 14), and every forecast reads the origin's row only: features up to the origin.
+    """
+    import lightgbm as lgb
+
+    spec = dict(SOCIAL_MODELS[name]) if params is None else dict(params)
+    columns = list(FEATURES) if spec.get("social", True) else []
+    log = spec["target"] in ("log1p", "baseline-residual")
+    residual = spec["target"] == "baseline-residual"
+    train = series[["unique_id", "ds", "y"]].copy()
+    train["y"] = np.log1p(train["y"]) if log else train["y"]
+    reference = np.zeros(len(train))
+    if residual:
+        # The target is the baseline's error in log(1 + y): LightGBM learns what the baseline
+        # misses (the social uplift) and its forecasts are added to the baseline's p50. Where
+        # social says nothing the error is noise around 0 and the social model is the
+        # baseline. In training, the baseline's forecast of day t + k from origin t - 1 is
+        # stood in for by its one-step forecast of the last day up to t with t + k's weekday.
+        if baseline_fitted is None or baseline_forecast is None:
+            raise ValueError("a baseline-residual model needs the baseline's fitted values and forecast")
+        train = train.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+        fitted = train[["unique_id", "ds"]].merge(baseline_fitted, on=["unique_id", "ds"], how="left")[
+            "fitted"
+        ]
+        reference = np.log1p(np.clip(fitted.to_numpy(dtype=np.float64), 0.0, None))
+    if columns:
+        train = train.merge(features[["unique_id", "ds", *columns]], on=["unique_id", "ds"], how="left")
+    fcst = _feature_builder(spec)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        x, y = fcst.preprocess(train, static_features=[], max_horizon=horizon, dropna=False, return_X_y=True)
+    x = x.reset_index(drop=True)
+    y = np.asarray(y, dtype=np.float64).reshape(len(x), horizon)
+    rng = np.random.default_rng(seed)
+    per_row = min(int(spec.get("horizons_per_row", 2)), horizon)
+    picks = rng.random((len(x), horizon)).argsort(axis=1)[:, :per_row]
+    rows = np.repeat(np.arange(len(x)), per_row)
+    steps = picks.ravel()
+    target = y[rows, steps]
+    if residual:
+        if len(x) != len(train):
+            raise ValueError("mlforecast dropped rows: the baseline's reference cannot be aligned")
+        series_start = train.groupby("unique_id", sort=False).cumcount().to_numpy()
+        back = 7 * -(-steps // 7)  # whole weeks back to a day up to t with the target's weekday
+        ref = rows + steps - back
+        valid = series_start[rows] >= back - steps
+        target = np.where(valid, target - reference[np.where(valid, ref, 0)], np.nan)
+    keep = ~np.isnan(target)
+    x_train = _with_horizon(x.iloc[rows[keep]], steps[keep])
+    # One LightGBM thread by default: on shared cores OpenMP threads wait for each other
+    # (two threads took 17 times as long as one on this project's loaded build machine).
+    lgbm_params = {
+        "verbosity": -1,
+        "n_jobs": lgbm_threads,
+        "subsample": 0.8,
+        "subsample_freq": 1,
+        "max_bin": 63,
+        "force_col_wise": True,
+        "random_state": seed,
+        **spec["lgbm"],
+    }
+
+    # The first forecast day's features: a placeholder row after each series' last day
+    # (its own target is never read: every feature looks back from the row).
+    last = series.groupby("unique_id", sort=False)["ds"].max()
+    next_rows = pd.DataFrame(
+        {"unique_id": last.index.to_numpy(), "ds": last.to_numpy() + pd.Timedelta(days=1)}
+    )
+    next_rows["y"] = 0.0
+    if columns:
+        next_rows = next_rows.merge(future_features[["unique_id", *columns]], on="unique_id", how="left")
+    with_next = pd.concat([train, next_rows], ignore_index=True).sort_values(
+        ["unique_id", "ds"], kind="stable"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full = _feature_builder(spec).preprocess(with_next, static_features=[], dropna=False)
+    origin = full.merge(next_rows[["unique_id", "ds"]], on=["unique_id", "ds"], how="inner").reset_index(
+        drop=True
+    )
+    x_next = origin[list(x.columns)]
+    pred_rows = np.repeat(np.arange(len(origin)), horizon)
+    pred_steps = np.tile(np.arange(horizon), len(origin))
+    x_pred = _with_horizon(x_next.iloc[pred_rows], pred_steps)
+
+    predictions = {}
+    origin_level = np.zeros(len(pred_rows))
+    ids = origin["unique_id"].to_numpy()[pred_rows]
+    ds = origin["ds"].to_numpy()[pred_rows] + pred_steps.astype("timedelta64[D]")
+    if residual:
+        assert baseline_forecast is not None
+        base = pd.DataFrame({"unique_id": ids, "ds": ds}).merge(
+            baseline_forecast[["unique_id", "ds", "p50"]], on=["unique_id", "ds"], how="left"
+        )
+        origin_level = origin_level + np.log1p(base["p50"].to_numpy(dtype=np.float64))
+    for column, alpha in QUANTILES.items():
+        model = lgb.LGBMRegressor(objective="quantile", alpha=alpha, **lgbm_params)
+        model.fit(x_train, target[keep])
+        predictions[column] = model.predict(x_pred) + origin_level
+        if log:
+            predictions[column] = np.expm1(predictions[column])
+    return _ordered(ids, ds, predictions["p10"], predictions["p50"], predictions["p90"])
+
+
+def _feature_builder(spec: Mapping[str, Any]) -> Any:
+    import lightgbm as lgb
+    from mlforecast import MLForecast
+    from mlforecast.lag_transforms import RollingMean, SeasonalRollingMean
+
+    return MLForecast(
+        models=[lgb.LGBMRegressor()],
+        freq="D",
+        lags=list(spec["lags"]),
+        lag_transforms={
+            1: [RollingMean(window_size=7), RollingMean(window_size=28)],
+            7: [SeasonalRollingMean(season_length=7, window_size=4)],
+        },
+        date_features=["dayofweek"],
+        num_threads=1,
+    )
+
+
+def _with_horizon(x: pd.DataFrame, steps: np.ndarray) -> pd.DataFrame:
+    """``x`` with the horizon (days after the row's day, from 0) and the target's weekday."""
+    out = x.reset_index(drop=True)
+    out["horizon"] = steps
+    out["target_dayofweek"] = (out["dayofweek"].to_numpy() + steps) % 7
+    return out
+
+
+def _ordered(ids: Any, ds: Any, lo: np.ndarray, mid: np.ndarray, hi: np.ndarray) -> pd.DataFrame:
+    """Quantiles clipped at 0 and sorted per row (a crossing is rearranged, never left)."""
+    mid = np.asarray(mid, dtype=np.float64)
+    lo = np.where(np.isnan(lo), mid, lo)
+    hi = np.where(np.isnan(hi), mid, hi)
+    stacked = np.sort(np.clip(np.column_stack([lo, mid, hi]), 0.0, None), axis=1)
+    return pd.DataFrame(
+        {
+            "unique_id": np.asarray(ids),
+            "ds": np.asarray(ds),
+            "p10": stacked[:, 0],
+            "p50": stacked[:, 1],
+            "p90": stacked[:, 2],
+        }
+    )
