@@ -14,7 +14,7 @@ TOOLS := .venv-tools
 CHECKOV := $(TOOLS)/bin/checkov
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint bench eval eval-text eval-images eval-influencers eval-trends eval-adversarial eval-captures serve system-deps install clean help
+.PHONY: run test lint bench eval eval-text eval-images eval-influencers eval-trends eval-adversarial eval-captures eval-supply serve system-deps install clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -59,7 +59,7 @@ bench: $(STAMP)  ## throughput, latency and memory: pipeline (both local modes),
 serve: $(STAMP)  ## the analysts' dashboard and HTTP API on http://127.0.0.1:8000 (after make run)
 	$(BIN)/trendwatch serve
 
-eval: eval-text eval-images eval-influencers eval-trends eval-adversarial eval-captures  ## every evaluation; each rewrites its section of docs/evaluation.md
+eval: eval-text eval-images eval-influencers eval-trends eval-adversarial eval-captures eval-supply  ## every evaluation; each rewrites its section of docs/evaluation.md
 
 eval-text: $(STAMP)  ## language id and sentiment (EN, FR) on the labelled tweets; also appends to model_metrics
 	$(BIN)/trendwatch eval text --write-docs docs/evaluation.md
@@ -77,6 +77,9 @@ eval-adversarial: $(STAMP)  ## emerging topics through the whole pipeline on hel
 
 eval-captures: $(STAMP)  ## real X API v2 captures replayed: tweets stored, dead letters, topics
 	$(BIN)/python benchmarks/eval_captures.py --write-docs docs/evaluation.md
+
+eval-supply: $(STAMP)  ## demand forecasts (social vs baseline WAPE, p10-p90 coverage) and restock catch rate on held-out generated histories
+	$(BIN)/python benchmarks/eval_supply.py --write-docs docs/evaluation.md
 
 eval-trends: $(STAMP)  ## emerging-topic detection vs Gnip-Trend-Detection on generated streams -> docs/evaluation.md
 	$(BIN)/python -m pip install --quiet -c constraints.txt --no-deps gnip-trend-detection
