@@ -22,6 +22,7 @@ from trendwatch.app.dead_letters import DeadLetterSink
 from trendwatch.app.handling import DeadLetters, pubsub_batch_handler, storage_handler
 from trendwatch.contracts.topology import (
     DEDUPLICATE_JOB,
+    FORECAST_BACKTEST_JOB,
     FORECAST_JOB,
     INFLUENCE_JOB,
     PRODUCT_LINKS_JOB,
@@ -175,7 +176,12 @@ def build_handlers(service: str, container: Container) -> dict[str, BatchHandler
                 container.lake, container.warehouse, container.clock, landing=container.landing
             )
             stock = route_of["on_stock_event"]
-            supply = ScheduledJobs({FORECAST_JOB: lambda: supply_job(container).run()})
+            supply = ScheduledJobs(
+                {
+                    FORECAST_JOB: lambda: supply_job(container).run(),
+                    FORECAST_BACKTEST_JOB: lambda: supply_job(container).backtest(),
+                }
+            )
             return {
                 "on_supply_job": pubsub_batch_handler(
                     route_of["on_supply_job"], decoding.scheduled_job, supply.run, dead

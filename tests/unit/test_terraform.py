@@ -96,7 +96,7 @@ def test_generated_routes_carry_filters_retries_and_dead_letters() -> None:
 
 def test_every_schedule_ticks_the_topic_of_the_service_that_runs_its_job() -> None:
     locals_ = _generated(TOPOLOGY_FILE)
-    supply = {"forecast"}
+    supply = {"forecast", "forecast-backtest"}
     assert locals_["schedules"] == {
         s.name: {
             "job": s.job,
@@ -113,6 +113,7 @@ def test_every_schedule_ticks_the_topic_of_the_service_that_runs_its_job() -> No
         "warehouse-indexes",
         "product-links",
         "forecast",
+        "forecast-backtest",
     }
     assert locals_["subscriptions"]["aggregate-scheduled-jobs"]["topic"] == "scheduled-jobs"
     assert locals_["subscriptions"]["inventory-sync-supply-jobs"]["topic"] == "supply-jobs"

@@ -155,3 +155,83 @@ def hbars(rows: Sequence[tuple[str, float]], *, title: str, width: int = 360, ro
             f'<text x="{label_w + bar + 4:.1f}" y="{y + 15}" class="tick">{value:.3g}</text>'
         )
     return _svg(width, max(len(rows), 1) * row_height, "".join(parts), title, "hbars")
+
+
+def forecast_chart(
+    labels: Sequence[str],
+    *,
+    history: Sequence[float | None],
+    band: Sequence[tuple[float, float] | None],
+    social: Sequence[float | None],
+    baseline: Sequence[float | None],
+    voices: Sequence[int],
+    title: str,
+    width: int = 720,
+    height: int = 240,
+) -> Markup:
+    """Demand on one day axis: units sold (history), the social model's p10-p90 band and p50,
+    the baseline's p50 (dashed), and the people talking about the product as bars at the
+    bottom on their own scale (right axis); a vertical line where the forecast starts."""
+    pad_left, pad_right, pad_bottom, pad_top = 40, 40, 20, 8
+    plot_w, plot_h = width - pad_left - pad_right, height - pad_bottom - pad_top
+    values = [v for v in (*history, *social, *baseline) if v is not None]
+    values += [hi for b in band if b is not None for hi in b]
+    top = max(values, default=0.0) or 1.0
+    voice_top = max(voices, default=0) or 1
+    step = plot_w / max(len(labels) - 1, 1)
+
+    def x(i: int) -> float:
+        return pad_left + i * step
+
+    def y(value: float) -> float:
+        return pad_top + plot_h - value / top * plot_h
+
+    parts = [
+        f'<line x1="{pad_left}" y1="{pad_top + plot_h}" x2="{pad_left + plot_w}" y2="{pad_top + plot_h}" class="axis"/>',
+        f'<text x="{pad_left - 4}" y="{pad_top + 10}" class="tick" text-anchor="end">{top:.3g}</text>',
+        f'<text x="{pad_left - 4}" y="{pad_top + plot_h}" class="tick" text-anchor="end">0</text>',
+        f'<text x="{width - 2}" y="{pad_top + 10}" class="tick" text-anchor="end">{voice_top} voices</text>',
+    ]
+    bar_w = max(step * 0.6, 1.0)
+    for i, n in enumerate(voices):
+        if n:
+            bar_h = n / voice_top * plot_h * 0.35
+            parts.append(
+                f'<rect x="{x(i) - bar_w / 2:.1f}" y="{pad_top + plot_h - bar_h:.1f}" width="{bar_w:.1f}" '
+                f'height="{bar_h:.1f}" fill="{PALETTE[2]}" opacity="0.35"><title>{escape(labels[i])}: {n} voices'
+                "</title></rect>"
+            )
+    shown = [(i, b) for i, b in enumerate(band) if b is not None]
+    if shown:
+        upper = " ".join(f"{x(i):.1f},{y(hi):.1f}" for i, (_, hi) in shown)
+        lower = " ".join(f"{x(i):.1f},{y(lo):.1f}" for i, (lo, _) in reversed(shown))
+        parts.append(
+            f'<polygon points="{upper} {lower}" fill="{PALETTE[1]}" opacity="0.25"><title>p10-p90</title></polygon>'
+        )
+        start = shown[0][0]
+        parts.append(
+            f'<line x1="{x(start):.1f}" y1="{pad_top}" x2="{x(start):.1f}" y2="{pad_top + plot_h}" class="zero"/>'
+        )
+    for name, line, colour_, dash in (
+        ("sold", history, PALETTE[0], ""),
+        ("social p50", social, PALETTE[5], ""),
+        ("baseline p50", baseline, PALETTE[7], ' stroke-dasharray="5 4"'),
+    ):
+        points = [(i, v) for i, v in enumerate(line) if v is not None]
+        if len(points) > 1:
+            path = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in points)
+            parts.append(
+                f'<polyline points="{path}" fill="none" stroke="{colour_}" stroke-width="2"{dash}>'
+                f"<title>{escape(name)}</title></polyline>"
+            )
+        parts.extend(
+            f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2" fill="{colour_}">'
+            f"<title>{escape(labels[i])} {escape(name)}: {v:.3g}</title></circle>"
+            for i, v in points
+        )
+    if labels:
+        parts.append(f'<text x="{pad_left}" y="{height - 4}" class="tick">{escape(labels[0])}</text>')
+        parts.append(
+            f'<text x="{pad_left + plot_w}" y="{height - 4}" class="tick" text-anchor="end">{escape(labels[-1])}</text>'
+        )
+    return _svg(width, height, "".join(parts), title, "chart")

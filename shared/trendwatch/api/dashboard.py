@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from trendwatch.api import charts
-from trendwatch.api.models import ModelMetric, Series
+from trendwatch.api.models import ModelMetric, RestockItem, Series
 from trendwatch.api.read import AnalystReads, SemanticSearchUnavailable
 from trendwatch.api.routes import reads
 from trendwatch.query import QuerySyntaxError
@@ -140,15 +140,65 @@ def influencers_page(request: Request, reader: Reads) -> HTMLResponse:
 
 @router.get("/stock", response_class=HTMLResponse)
 def stock_page(request: Request, reader: Reads) -> HTMLResponse:
+    """Forecast-driven: the latest run's restock recommendations, a chart per product most at
+    risk (orders, both models' forecasts, voices), trending products with little projected
+    stock, and how the two models did in the rolling-origin backtest."""
+    recommendations = reader.restock(limit=40).items
     alerts = reader.stock_alerts()
     return _page(
         request,
         "stock.html",
+        recommendations=recommendations,
         alerts=alerts,
-        chart=charts.hbars(
-            [(a.name or a.sku, a.days_of_cover) for a in alerts], title="Days of cover", width=640
-        ),
+        products=product_charts(reader, recommendations),
+        accuracy=forecast_accuracy(reader.model_metrics(model=None, limit=500).items),
     )
+
+
+#: Products charted on the stock page: the first few of the recommendations.
+CHARTED_PRODUCTS = 6
+
+
+def product_charts(reader: AnalystReads, recommendations: list[RestockItem]) -> list[tuple[str, Markup]]:
+    """One forecast chart per product most at risk: those a topic drives first, then by urgency."""
+    ranked = sorted(recommendations, key=lambda r: (r.topic_id is None, URGENCY_ORDER.get(r.urgency, 3)))
+    skus = list(dict.fromkeys(r.sku for r in ranked))[:CHARTED_PRODUCTS]
+    charted = []
+    for sku in skus:
+        found = reader.product_forecast(sku)
+        if found is None:
+            continue
+        title = f"{found.name or sku} ({sku}): sold, forecast from {found.as_of} ({found.model} vs {found.baseline_model}), voices"
+        points = found.points
+        charted.append(
+            (
+                title,
+                charts.forecast_chart(
+                    [p.date.strftime("%m-%d") for p in points],
+                    history=[p.units for p in points],
+                    band=[
+                        (p.p10, p.p90) if p.p10 is not None and p.p90 is not None else None for p in points
+                    ],
+                    social=[p.p50 for p in points],
+                    baseline=[p.baseline_p50 for p in points],
+                    voices=[p.voices or 0 for p in points],
+                    title=title,
+                ),
+            )
+        )
+    return charted
+
+
+URGENCY_ORDER = {"critical": 0, "high": 1, "medium": 2}
+
+
+def forecast_accuracy(metrics: list[ModelMetric]) -> list[ModelMetric]:
+    """The latest backtest figure of each forecasting model and metric."""
+    latest: dict[tuple[str, str, str | None], ModelMetric] = {}
+    for m in sorted(metrics, key=lambda m: m.evaluated_at):
+        if m.model.startswith("forecast"):
+            latest[(m.model, m.metric, m.dataset)] = m
+    return sorted(latest.values(), key=lambda m: (m.metric, m.dataset or "", m.model))
 
 
 def metric_charts(metrics: list[ModelMetric]) -> list[tuple[str, Markup]]:

@@ -149,17 +149,63 @@ class TopicDetail(BaseModel):
 
 
 class StockAlert(BaseModel):
-    """A product that emerging topics touch while its stock on hand lasts only a few days."""
+    """A product that emerging topics touch while its projected stock lasts only a few days."""
 
     sku: str
     name: str | None
     category: str | None
-    on_hand: int | None
-    daily_demand: float | None
-    days_of_cover: float
+    on_hand: int | None = Field(description="Stock at the end of the day before as_of, all locations.")
+    daily_demand: float | None = Field(description="Forecast demand per day over the horizon (p50).")
+    days_of_cover: float = Field(
+        description="Days until the first location runs out, from the projected stock "
+        "(snapshot, stock events, expected deliveries, forecast demand)."
+    )
+    stockout_date: date | None = Field(description="The first projected stock-out at any location.")
+    as_of: date = Field(description="The day of the forecast run the projection comes from.")
     topic_id: str = Field(description="The highest-scoring emerging topic touching the product.")
     topic_ids: list[str]
     score: float = Field(description="Emergence score of that topic.")
+
+
+class RestockItem(BaseModel):
+    """What to reorder at one location, how much, by when, and why."""
+
+    as_of: date
+    sku: str
+    name: str | None
+    location_id: str
+    recommended_quantity: int
+    urgency: str = Field(description="critical, high or medium.")
+    order_date: date | None = Field(description="When to order (as_of for an order to place now).")
+    stockout_date: date | None = Field(description="Projected stock-out (p50) without this order.")
+    days_of_cover: float | None
+    topic_id: str | None = Field(description="The trending topic driving it, if any.")
+    topic_label: str | None
+    uplift: float | None = Field(
+        description="Social forecast over the baseline, minus 1, over the lead time."
+    )
+    reason: str
+
+
+class ForecastPoint(BaseModel):
+    date: date
+    units: float | None = Field(description="Units ordered that day (history).")
+    p10: float | None = None
+    p50: float | None = None
+    p90: float | None = None
+    baseline_p50: float | None = None
+    voices: int | None = Field(default=None, description="People talking about the product that day.")
+
+
+class ProductForecast(BaseModel):
+    """One product's demand on one time axis: history, both models' forecasts, its social voices."""
+
+    sku: str
+    name: str | None
+    as_of: date
+    model: str | None
+    baseline_model: str | None
+    points: list[ForecastPoint]
 
 
 class ModelMetric(BaseModel):

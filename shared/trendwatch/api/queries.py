@@ -171,9 +171,10 @@ keyword_links AS (
   WHERE LENGTH(bare_keyword) >= 5 AND STRPOS(bare_term, bare_keyword) > 0
 )"""
 
-#: Stock and demand of the SKUs in ``linked``: stock is the latest snapshot of each SKU summed
-#: over locations; daily demand is the units ordered over the last ``@demand_days`` days with
-#: orders, per such day.
+#: Stock and demand of the SKUs in ``linked``: the latest snapshot summed over locations, and
+#: from the latest forecast run (``stock_cover`` and ``forecasts``): the mean daily demand its
+#: social model forecasts over the horizon and the days until the first location runs out of
+#: projected stock (snapshot, stock events, expected deliveries, forecast demand).
 _STOCK_AND_DEMAND = """
 stock AS (
   SELECT sku, snapshot_date, SUM(on_hand) AS on_hand, SUM(on_order) AS on_order
@@ -182,17 +183,24 @@ stock AS (
   GROUP BY sku, snapshot_date
   QUALIFY snapshot_date = MAX(snapshot_date) OVER (PARTITION BY sku)
 ),
-order_days AS (
-  SELECT DISTINCT DATE(ordered_at) AS day FROM orders ORDER BY day DESC LIMIT @demand_days
+latest_run AS (SELECT MAX(as_of) AS as_of FROM stock_cover),
+cover AS (
+  SELECT c.sku, c.as_of, SUM(c.on_hand) AS projected_on_hand, MIN(c.days_of_cover) AS days_of_cover,
+         MIN(c.stockout_date) AS stockout_date
+  FROM stock_cover AS c
+  JOIN latest_run AS r ON c.as_of = r.as_of
+  WHERE c.sku IN (SELECT sku FROM linked)
+  GROUP BY c.sku, c.as_of
 ),
 demand AS (
-  SELECT o.sku, SUM(o.quantity) / (SELECT COUNT(*) FROM order_days) AS daily_demand
-  FROM orders AS o
-  WHERE DATE(o.ordered_at) IN (SELECT day FROM order_days) AND o.sku IN (SELECT sku FROM linked)
-  GROUP BY o.sku
+  SELECT f.sku, AVG(f.p50) AS daily_demand
+  FROM forecasts AS f
+  JOIN latest_run AS r ON f.as_of = r.as_of
+  WHERE f.location_id = '*' AND f.sku IN (SELECT sku FROM linked)
+  GROUP BY f.sku
 )"""
 
-#: Products a topic touches, with their stock and recent demand: the ``topic_products`` rows
+#: Products a topic touches, with their stock and forecast demand: the ``topic_products`` rows
 #: of the topic and, for products not linked there, its keyword links.
 TOPIC_PRODUCTS = f"""
 WITH stored AS (
@@ -212,17 +220,17 @@ linked AS (
 ),
 {_STOCK_AND_DEMAND}
 SELECT p.sku, p.name, p.category, p.brand, p.price, l.score, l.matched_terms,
-       s.snapshot_date, s.on_hand, s.on_order, d.daily_demand,
-       SAFE_DIVIDE(s.on_hand, d.daily_demand) AS days_of_cover
+       s.snapshot_date, s.on_hand, s.on_order, d.daily_demand, c.days_of_cover
 FROM linked AS l
 JOIN products AS p ON p.sku = l.sku
 LEFT JOIN stock AS s ON s.sku = l.sku
+LEFT JOIN cover AS c ON c.sku = l.sku
 LEFT JOIN demand AS d ON d.sku = l.sku
 ORDER BY l.score DESC, p.sku
 LIMIT @limit
 """
 
-#: The products of many topics at once whose stock lasts ``@max_days_of_cover`` days or less,
+#: The products of many topics at once whose projected stock lasts ``@max_days_of_cover`` days or less,
 #: the shortest cover first: each with the topics (of ``@topic_ids``) that store a link to it
 #: and the terms (of ``@terms``, every term of those topics) that link to it by keyword.
 STOCK_ALERTS = f"""
@@ -241,14 +249,46 @@ linked AS (
   GROUP BY sku
 ),
 {_STOCK_AND_DEMAND}
-SELECT p.sku, p.name, p.category, s.on_hand, d.daily_demand,
-       SAFE_DIVIDE(s.on_hand, d.daily_demand) AS days_of_cover, l.topic_ids, l.matched_terms
+SELECT p.sku, p.name, p.category, c.projected_on_hand AS on_hand, d.daily_demand, c.days_of_cover,
+       c.stockout_date, c.as_of, l.topic_ids, l.matched_terms
 FROM linked AS l
 JOIN products AS p ON p.sku = l.sku
-JOIN stock AS s ON s.sku = l.sku
-JOIN demand AS d ON d.sku = l.sku
-WHERE SAFE_DIVIDE(s.on_hand, d.daily_demand) <= @max_days_of_cover
-ORDER BY days_of_cover, p.sku
+JOIN cover AS c ON c.sku = l.sku
+LEFT JOIN demand AS d ON d.sku = l.sku
+WHERE c.days_of_cover <= @max_days_of_cover
+ORDER BY c.days_of_cover, p.sku
+"""
+
+LATEST_RESTOCK_DAY = "SELECT MAX(as_of) AS as_of FROM restock_recommendations"
+
+#: The restock recommendations of the run of ``@as_of``, most urgent first.
+RESTOCK = """
+SELECT r.as_of, r.sku, p.name, r.location_id, r.recommended_quantity, r.urgency, r.order_date,
+       r.stockout_date, r.days_of_cover, r.topic_id, r.topic_label, r.uplift, r.reason,
+       COUNT(*) OVER () AS total
+FROM restock_recommendations AS r
+LEFT JOIN products AS p ON p.sku = r.sku
+WHERE r.as_of = @as_of AND (@urgency IS NULL OR r.urgency = @urgency)
+ORDER BY CASE r.urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1 ELSE 2 END,
+         r.order_date, r.stockout_date, r.sku, r.location_id
+LIMIT @limit OFFSET @offset
+"""
+
+#: One product's latest forecast run: its SKU-total forecasts, with the run's models.
+PRODUCT_FORECAST = """
+SELECT forecast_date AS date, p10, p50, p90, baseline_p50, model, baseline_model, as_of
+FROM forecasts
+WHERE sku = @sku AND location_id = '*' AND as_of = (SELECT MAX(as_of) FROM forecasts WHERE sku = @sku)
+ORDER BY forecast_date
+"""
+
+#: One product's units per day over ``[@since, @until)``.
+PRODUCT_HISTORY = """
+SELECT DATE(ordered_at) AS date, SUM(quantity) AS units
+FROM orders
+WHERE sku = @sku AND ordered_at >= @since AND ordered_at < @until
+GROUP BY DATE(ordered_at)
+ORDER BY date
 """
 
 MODEL_METRICS = """
@@ -260,3 +300,5 @@ WHERE (@model IS NULL OR model = @model)
 ORDER BY model, metric, dataset, evaluated_at, version
 LIMIT @limit OFFSET @offset
 """
+
+PRODUCT_NAME = "SELECT name FROM products WHERE sku = @sku"

@@ -13,7 +13,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -22,16 +22,19 @@ import msgspec
 from trendwatch.api import queries
 from trendwatch.api.models import (
     EmergingTopic,
+    ForecastPoint,
     Image,
     Influencer,
     LanguageShare,
     MatchedTweet,
     ModelMetric,
     Page,
+    ProductForecast,
     ProductStock,
     QueryAnswer,
     RankedTweet,
     RankedTweets,
+    RestockItem,
     SavedSearch,
     Series,
     SeriesPoint,
@@ -46,6 +49,7 @@ from trendwatch.app.saved_searches import SavedSearchNotFound, get_search, list_
 from trendwatch.app.search import NoEmbeddings, SearchFilters
 from trendwatch.app.search import search as fused_search
 from trendwatch.app.search_engines import SearchEngine
+from trendwatch.app.social_features import sku_social_daily
 from trendwatch.domain.emergence import EmergenceParams
 from trendwatch.domain.topics import Embed
 from trendwatch.ports import BlobStore, TextEmbedder, Warehouse
@@ -116,6 +120,15 @@ class _TtlCache:
 def _moment(value: datetime | str) -> datetime:
     """Timestamps come back as datetimes from BigQuery, as ISO strings from local stores."""
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def _day(value: date | str) -> date:
+    """Dates come back as dates from BigQuery, as ISO strings from local stores."""
+    return value if isinstance(value, date) else date.fromisoformat(value[:10])
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def _bucket_minutes(start: datetime, end: datetime, points: int) -> int:
@@ -336,10 +349,8 @@ class AnalystReads:
             products=self.topic_products(topic_id, terms, limit=top),
         )
 
-    def topic_products(
-        self, topic_id: str, terms: Sequence[str], *, limit: int = 10, demand_days: int = 7
-    ) -> list[ProductStock]:
-        params = {"topic_id": topic_id, "terms": list(terms), "limit": limit, "demand_days": demand_days}
+    def topic_products(self, topic_id: str, terms: Sequence[str], *, limit: int = 10) -> list[ProductStock]:
+        params = {"topic_id": topic_id, "terms": list(terms), "limit": limit}
         return [
             ProductStock.model_validate({**r, "matched_terms": r["matched_terms"] or []})
             for r in self._warehouse.query(queries.TOPIC_PRODUCTS, params)
@@ -438,15 +449,14 @@ class AnalystReads:
             return None
         return self.boolean_query(saved.query, window=window, limit=limit, name=saved.name)
 
-    def stock_alerts(self, *, max_days_of_cover: float = 7.0, demand_days: int = 7) -> list[StockAlert]:
-        """Products of emerging topics whose stock lasts ``max_days_of_cover`` days or less,
-        the shortest cover first."""
+    def stock_alerts(self, *, max_days_of_cover: float = 7.0) -> list[StockAlert]:
+        """Products of emerging topics whose projected stock lasts ``max_days_of_cover`` days or
+        less (latest forecast run), the shortest cover first."""
         return self._cache.get(
-            ("stock", max_days_of_cover, demand_days),
-            lambda: self._compute_stock_alerts(max_days_of_cover, demand_days),
+            ("stock", max_days_of_cover), lambda: self._compute_stock_alerts(max_days_of_cover)
         )
 
-    def _compute_stock_alerts(self, max_days_of_cover: float, demand_days: int) -> list[StockAlert]:
+    def _compute_stock_alerts(self, max_days_of_cover: float) -> list[StockAlert]:
         """One query for every emerging topic's products, then each low-cover product is
         credited to the topics linked to it (stored link or keyword link of one of its terms)."""
         newest: dict[str, EmergingTopic] = {}  # a topic may have emerged more than once
@@ -458,7 +468,6 @@ class AnalystReads:
             "topic_ids": list(newest),
             "terms": sorted({term for topic in newest.values() for term in topic.terms}),
             "max_days_of_cover": max_days_of_cover,
-            "demand_days": demand_days,
         }
         alerts = []
         for row in self._warehouse.query(queries.STOCK_ALERTS, params):
@@ -473,12 +482,75 @@ class AnalystReads:
                     on_hand=row["on_hand"],
                     daily_demand=row["daily_demand"],
                     days_of_cover=round(row["days_of_cover"], 2),
+                    stockout_date=row["stockout_date"],
+                    as_of=row["as_of"],
                     topic_id=best.topic_id,
                     topic_ids=[t.topic_id for t in linked],
                     score=best.score,
                 )
             )
         return sorted(alerts, key=lambda a: (a.days_of_cover, -a.score, a.sku))
+
+    def restock(
+        self, *, as_of: date | None = None, urgency: str | None = None, limit: int = 50, offset: int = 0
+    ) -> Page[RestockItem]:
+        """The restock recommendations of the run of ``as_of`` (default: the latest run)."""
+        day = as_of or self._warehouse.query(queries.LATEST_RESTOCK_DAY)[0]["as_of"]
+        if day is None:
+            return Page[RestockItem](items=[], total=0, limit=limit, offset=offset)
+        params = {"as_of": _day(day), "urgency": urgency, "limit": limit, "offset": offset}
+        rows = self._warehouse.query(queries.RESTOCK, params)
+        return Page[RestockItem](
+            items=[RestockItem.model_validate(r) for r in rows],
+            total=int(rows[0]["total"]) if rows else 0,
+            limit=limit,
+            offset=offset,
+        )
+
+    def product_forecast(self, sku: str, *, history_days: int = 28) -> ProductForecast | None:
+        """The product's latest forecast run beside its last ``history_days`` of orders and the
+        people talking about it, day by day on one axis; ``None`` without a forecast."""
+        forecast = self._warehouse.query(queries.PRODUCT_FORECAST, {"sku": sku})
+        if not forecast:
+            return None
+        as_of = _day(forecast[0]["as_of"])
+        first = as_of - timedelta(days=history_days)
+        bounds = {
+            "sku": sku,
+            "since": _midnight(first),
+            "until": _midnight(_day(forecast[-1]["date"]) + timedelta(days=1)),
+        }
+        units = {
+            _day(r["date"]): float(r["units"]) for r in self._warehouse.query(queries.PRODUCT_HISTORY, bounds)
+        }
+        voices = {
+            r["date"]: r["voices"]
+            for r in sku_social_daily(self._warehouse, first, _day(forecast[-1]["date"]))
+            if r["sku"] == sku
+        }
+        by_day = {_day(r["date"]): r for r in forecast}
+        days = [first + timedelta(days=n) for n in range((_day(forecast[-1]["date"]) - first).days + 1)]
+        points = [
+            ForecastPoint(
+                date=day,
+                units=units.get(day, 0.0) if day < as_of else None,
+                p10=by_day[day]["p10"] if day in by_day else None,
+                p50=by_day[day]["p50"] if day in by_day else None,
+                p90=by_day[day]["p90"] if day in by_day else None,
+                baseline_p50=by_day[day]["baseline_p50"] if day in by_day else None,
+                voices=voices.get(day, 0),
+            )
+            for day in days
+        ]
+        [product] = self._warehouse.query(queries.PRODUCT_NAME, {"sku": sku}) or [{"name": None}]
+        return ProductForecast(
+            sku=sku,
+            name=product["name"],
+            as_of=as_of,
+            model=forecast[0]["model"],
+            baseline_model=forecast[0]["baseline_model"],
+            points=points,
+        )
 
     def model_metrics(
         self,

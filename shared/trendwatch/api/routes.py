@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from trendwatch.api.models import (
@@ -15,9 +15,11 @@ from trendwatch.api.models import (
     Influencer,
     ModelMetric,
     Page,
+    ProductForecast,
     QueryAnswer,
     QueryErrorBody,
     RankedTweets,
+    RestockItem,
     SavedSearch,
     StockAlert,
     TopicDetail,
@@ -250,18 +252,51 @@ def stock_alerts(
     reader: Reads,
     paging: Paged,
     max_days_of_cover: Annotated[
-        float, Query(gt=0, le=365, description="Alert at or below this cover.")
+        float, Query(gt=0, le=365, description="Alert at or below this projected cover.")
     ] = 7.0,
-    demand_days: Annotated[int, Query(ge=1, le=90, description="Recent order days that set demand.")] = 7,
 ) -> Page[StockAlert]:
-    """Products that emerging topics touch while their stock lasts only a few days."""
-    alerts = reader.stock_alerts(max_days_of_cover=max_days_of_cover, demand_days=demand_days)
+    """Products that emerging topics touch while their projected stock (latest forecast run:
+    snapshot, stock events, expected deliveries, forecast demand) lasts only a few days."""
+    alerts = reader.stock_alerts(max_days_of_cover=max_days_of_cover)
     return Page[StockAlert](
         items=alerts[paging.offset : paging.offset + paging.limit],
         total=len(alerts),
         limit=paging.limit,
         offset=paging.offset,
     )
+
+
+@router.get("/restock", response_model=Page[RestockItem], tags=["products"])
+def restock(
+    reader: Reads,
+    paging: Paged,
+    as_of: Annotated[date | None, Query(description="The run's day; default: the latest run.")] = None,
+    urgency: Annotated[Literal["critical", "high", "medium"] | None, Query()] = None,
+) -> Page[RestockItem]:
+    """What to reorder where, how much, by when and why, most urgent first (``trendwatch
+    restock`` and the daily supply job write them)."""
+    return reader.restock(as_of=as_of, urgency=urgency, limit=paging.limit, offset=paging.offset)
+
+
+@router.get(
+    "/products/{sku}/forecast",
+    response_model=ProductForecast,
+    responses={404: {"model": ErrorBody}},
+    tags=["products"],
+)
+def product_forecast(
+    reader: Reads,
+    sku: Annotated[str, Path(pattern=NAME_PATTERN)],
+    history_days: Annotated[int, Query(ge=1, le=365, description="Days of orders before the forecast.")] = 28,
+) -> ProductForecast:
+    """One product's orders, both models' forecasts (social p10/p50/p90 and the baseline's
+    p50) and the people talking about it, day by day on one axis."""
+    found = reader.product_forecast(sku, history_days=history_days)
+    if found is None:
+        raise HTTPException(
+            404, f"no forecast for {sku!r}: run `trendwatch forecast` (or wait for the daily job)"
+        )
+    return found
 
 
 @router.get("/model-metrics", response_model=Page[ModelMetric], responses=BAD_RANGE, tags=["models"])

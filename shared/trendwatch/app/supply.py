@@ -30,7 +30,7 @@ from typing import Any, Protocol
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the environment
 import pyarrow as pa
 
-from trendwatch.app.social_features import SOCIAL_COLUMNS, sku_social_daily
+from trendwatch.app.social_features import SOCIAL_COLUMNS, emergence_days, sku_social_daily
 from trendwatch.contracts.events import RestockRecommendation, encode
 from trendwatch.contracts.topology import RESTOCK_RECOMMENDATIONS
 from trendwatch.domain.restock import RestockSettings, recommend_restock
@@ -151,23 +151,71 @@ class SupplyJob:
         log.info("supply job done", extra={k: str(v) for k, v in vars(report).items()})
         return report
 
+    def backtest(self, as_of: date | None = None, *, origins: int = 4) -> list[dict[str, Any]]:
+        """A rolling-origin backtest of both models on the history before ``as_of``: ``origins``
+        forecasts a week apart, the last one a horizon before ``as_of``, each scored against
+        the orders that followed (censored days left out). Trending products are those linked
+        to a topic that emerged (``topic_products`` and ``trend_alerts``), from the day it did.
+        The figures go to ``model_metrics`` (dataset ``rolling-origin backtest``) and are returned."""
+        from trendwatch.forecasting.backtest import backtest, origins_before
+        from trendwatch.forecasting.pipeline import model_infos
+
+        day = as_of or self.default_as_of()
+        if day is None:
+            raise NoOrdersError("no orders loaded yet: load the order feeds before a backtest")
+        demand, social, products = self._inputs(day)
+        horizon = self._settings.horizon_days
+        trending = pd.DataFrame(
+            [{"sku": sku, "onset": onset} for sku, onset in emergence_days(self._warehouse).items()],
+            columns=["sku", "onset"],
+        )
+        last = day - timedelta(days=1)
+        result = backtest(
+            demand,
+            social,
+            products,
+            origins_before(last, origins, horizon=horizon),
+            horizon,
+            trending=trending,
+        )
+        versions = {info.name: info.version for info in model_infos()}
+        now = self._clock.now()
+        rows = [
+            {
+                "model": f"forecast-{m['kind']}:{m['model']}",
+                "version": versions.get(m["model"]),
+                "dataset": f"rolling-origin backtest ({origins} origins to {last})",
+                "metric": m["metric"],
+                "value": float(m["value"]),
+                "evaluated_at": now,
+            }
+            for m in result.metrics.to_dict("records")
+        ]
+        self._warehouse.merge_rows("model_metrics", rows)
+        return rows
+
     # -- forecasts -------------------------------------------------------------------------------
 
-    def _forecast(self, day: date, run_id: str) -> pd.DataFrame:
+    def _inputs(self, day: date) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """The demand history (censored days marked), the products' social series and the
+        catalogue, as of the end of the day before ``day``."""
         from trendwatch.forecasting.demand import daily_demand
-        from trendwatch.forecasting.pipeline import forecast
 
-        settings = self._settings
         last = day - timedelta(days=1)
-        first = day - timedelta(days=settings.history_days)
+        first = day - timedelta(days=self._settings.history_days)
         orders = self._frame(_DEMAND_SQL, {"since": _midnight(first), "until": _midnight(day)})
         snapshots = self._frame(_SNAPSHOTS_SQL, {"first": first - timedelta(days=1), "last": last})
-        products = self._frame(_PRODUCTS_SQL)
         social = pd.DataFrame(
             sku_social_daily(self._warehouse, first, last), columns=["sku", "date", *SOCIAL_COLUMNS]
         )
-        demand = daily_demand(orders, snapshots, first, last)
-        result = forecast(demand, social, products, last, settings.horizon_days, run_id=run_id)
+        return daily_demand(orders, snapshots, first, last), social, self._frame(_PRODUCTS_SQL)
+
+    def _forecast(self, day: date, run_id: str) -> pd.DataFrame:
+        from trendwatch.forecasting.pipeline import forecast
+
+        demand, social, products = self._inputs(day)
+        last = day - timedelta(days=1)
+        result = forecast(demand, social, products, last, self._settings.horizon_days, run_id=run_id)
         result["location_id"] = result["location_id"].fillna(ALL_LOCATIONS)
         self._warehouse.replace_partition("forecasts", day, self._forecast_rows(day, result))
         return result
@@ -212,6 +260,7 @@ class SupplyJob:
             _DRIVERS_SQL,
             {"since": _midnight(day - timedelta(days=settings.driver_days)), "until": _midnight(day)},
         )
+        self._warehouse.replace_partition("stock_cover", day, self._cover_rows(day, run_id, projection))
         recommendations = recommend_restock(projection, at_locations, drivers, settings.restock, last)
         rows = self._recommendation_rows(day, run_id, recommendations)
         self._warehouse.replace_partition(
@@ -220,10 +269,33 @@ class SupplyJob:
         self._publish(day, rows)
         return rows
 
+    @staticmethod
+    def _cover_rows(day: date, run_id: str, projection: pd.DataFrame) -> pa.Table:
+        """One row per SKU and location: the projection over the horizon, summed."""
+        by_pair = projection.groupby(["sku", "location_id"], sort=True, observed=True)
+        cover = by_pair.agg(
+            on_hand=("on_hand", "first"),
+            receipts=("receipts", "sum"),
+            demand_p50=("demand_p50", "sum"),
+            demand_p90=("demand_p90", "sum"),
+            days_of_cover=("days_of_cover", "first"),
+            days_of_cover_p90=("days_of_cover_p90", "first"),
+            stockout_date=("stockout_date", "first"),
+            stockout_date_p90=("stockout_date_p90", "first"),
+        ).reset_index()
+        cover["as_of"], cover["run_id"] = day, run_id
+        for column in ("on_hand", "receipts"):
+            cover[column] = cover[column].round().astype("int64")
+        for column in ("sku", "location_id"):
+            cover[column] = cover[column].astype(str)
+        for column in ("stockout_date", "stockout_date_p90"):
+            cover[column] = _dates(cover[column])
+        return _arrow(cover, "stock_cover")
+
     def _recommendation_rows(self, day: date, run_id: str, found: pd.DataFrame) -> pd.DataFrame:
         rows = found.copy()
         rows["as_of"] = day
-        for column in ("stockout_date", "stockout_date_p90", "arrival_date"):
+        for column in ("stockout_date", "stockout_date_p90", "order_date", "arrival_date", "window_end"):
             rows[column] = (
                 pd.to_datetime(rows[column]).dt.date.astype(object).where(rows[column].notna(), None)
             )
@@ -303,6 +375,12 @@ def _arrow(frame: pd.DataFrame, table_name: str) -> pa.Table:
     names = table(table_name).column_names
     columns = {n: frame[n] if n in frame else pd.Series([None] * len(frame), dtype=object) for n in names}
     return pa.Table.from_pandas(pd.DataFrame(columns), preserve_index=False)
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    """Days as ``date`` objects, ``None`` where there is none (NaT)."""
+    days = pd.to_datetime(values)
+    return pd.Series([None if pd.isna(d) else d.date() for d in days], index=values.index, dtype=object)
 
 
 def _as_date(value: Any) -> date:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,7 @@ ORDER BY sku, location_id NULLS FIRST, forecast_date
 """
 _RECOMMENDATIONS_SQL = """
 SELECT r.sku, p.name AS product, r.location_id, r.recommended_quantity, r.stockout_date, r.stockout_date_p90,
-       r.days_of_cover, r.urgency, r.topic_id, r.topic_label, r.uplift, r.reason, r.arrival_date,
+       r.days_of_cover, r.urgency, r.topic_id, r.topic_label, r.uplift, r.reason, r.order_date, r.arrival_date,
        r.on_hand, r.safety_stock, r.service_level, r.lead_time_days, r.run_id
 FROM restock_recommendations AS r
 LEFT JOIN products AS p ON p.sku = r.sku
@@ -35,11 +37,13 @@ ORDER BY CASE r.urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1 ELSE 2 END, r.
 """
 
 
-def _run_supply_job(
-    state_dir: Path | None, as_of: datetime | None, horizon: int, rerun: bool
-) -> tuple[Any, Any]:
+@contextmanager
+def _supply_run(
+    state_dir: Path | None, as_of: datetime | None, horizon: int, rerun: bool, origins: int = 0
+) -> Iterator[tuple[Any, Any]]:
     """Run the supply job for the day if it has not run (the local pipeline's bus delivers what
-    it publishes); returns the warehouse and the job's report."""
+    it publishes), and a backtest from ``origins`` origins if asked; yields the warehouse and
+    the job's report, and closes the pipeline after."""
     from trendwatch.app.supply import NoOrdersError, SupplySettings
     from trendwatch.bootstrap import supply_job
     from trendwatch.cli.common import require_warehouse
@@ -55,12 +59,20 @@ def _run_supply_job(
         except NoOrdersError as exc:
             raise click.ClickException(str(exc)) from None
     pipeline.bus.run_until_idle()
+    if origins:
+        with console.status(f"backtesting both models from {origins} origins"):
+            scores = job.backtest(report.as_of, origins=origins)
+        for score in scores:
+            console.print(f"  {score['model']:<40} {score['metric']:<18} {score['value']:.3f}")
     if report.ran:
         console.print(
             f"[green]forecast[/] {report.series} SKU-location series for {report.as_of} "
             f"({report.forecast_rows} rows), {report.recommendations} restock recommendations"
         )
-    return pipeline.container.warehouse, report
+    try:
+        yield pipeline.container.warehouse, report
+    finally:
+        pipeline.close()
 
 
 @click.command()
@@ -70,13 +82,27 @@ def _run_supply_job(
 @click.option("--horizon", type=click.IntRange(1, 56), default=14, show_default=True, help="Days forecast.")
 @click.option("--sku", default="", help="Only this SKU.")
 @click.option("--rerun", is_flag=True, help="Forecast again even if the day has a run.")
+@click.option(
+    "--backtest",
+    "origins",
+    type=click.IntRange(0, 52),
+    default=0,
+    help="Also backtest both models from this many origins a week apart and store the scores "
+    "(the dashboard's forecast accuracy).",
+)
 def forecast(
-    state_dir: Path | None, as_json: bool, as_of: datetime | None, horizon: int, sku: str, rerun: bool
+    state_dir: Path | None,
+    as_json: bool,
+    as_of: datetime | None,
+    horizon: int,
+    sku: str,
+    rerun: bool,
+    origins: int,
 ) -> None:
     """Daily demand per SKU (location_id null) and per location, p10/p50/p90 of the social model
-    beside the baseline's p50; runs the forecast job first if the day has no run."""
-    warehouse, report = _run_supply_job(state_dir, as_of, horizon, rerun)
-    rows = warehouse.query(_FORECASTS_SQL, {"as_of": report.as_of, "sku": sku})
+    beside the baseline's; runs the forecast job first if the day has no run."""
+    with _supply_run(state_dir, as_of, horizon, rerun, origins) as (warehouse, report):
+        rows = warehouse.query(_FORECASTS_SQL, {"as_of": report.as_of, "sku": sku})
     if as_json:
         print_json(rows)
         return
@@ -101,8 +127,8 @@ def forecast(
 def restock(state_dir: Path | None, as_json: bool, as_of: datetime | None, rerun: bool) -> None:
     """What to reorder where, how much, by when and why, most urgent first (runs the day's
     forecast job first if needed)."""
-    warehouse, report = _run_supply_job(state_dir, as_of, 14, rerun)
-    rows = warehouse.query(_RECOMMENDATIONS_SQL, {"as_of": report.as_of})
+    with _supply_run(state_dir, as_of, 14, rerun) as (warehouse, report):
+        rows = warehouse.query(_RECOMMENDATIONS_SQL, {"as_of": report.as_of})
     if as_json:
         print_json(rows)
         return
@@ -112,13 +138,14 @@ def restock(state_dir: Path | None, as_json: bool, as_of: datetime | None, rerun
     out.print(
         table(
             f"Restock recommendations for {report.as_of}",
-            ("urgency", "SKU", "location", "quantity", "stock-out", "why"),
+            ("urgency", "SKU", "location", "quantity", "order by", "stock-out", "why"),
             [
                 (
                     r["urgency"],
                     r["sku"],
                     r["location_id"],
                     r["recommended_quantity"],
+                    r["order_date"] or "-",
                     r["stockout_date"] or "-",
                     r["reason"],
                 )

@@ -145,10 +145,14 @@ INFLUENCE_JOB = "influence"
 DEDUPLICATE_JOB = "deduplicate"
 WAREHOUSE_INDEXES_JOB = "warehouse-indexes"
 PRODUCT_LINKS_JOB = "product-links"
+#: What a local replay or stream run ticks when its input ends, in order, as the schedules would
+#: have meanwhile: alerts on what arrived, then the product links of the topics found.
+AFTER_REPLAY_JOBS = (TREND_ALERTS_JOB, PRODUCT_LINKS_JOB)
 #: Ticks of the supply jobs, run by inventory-sync (it owns the retail tables and the heavy
 #: forecasting libraries; aggregate's image stays without them).
 SUPPLY_JOBS = "supply-jobs"
 FORECAST_JOB = "forecast"
+FORECAST_BACKTEST_JOB = "forecast-backtest"
 #: How far back (event time) the deduplicate job looks: Pub/Sub keeps an unacked message at
 #: most 7 days, so a redelivered fact is at most that old, plus a day of slack for tweets that
 #: were already late. Older duplicates (a backfill replayed twice) need a wider run by hand.
@@ -195,6 +199,13 @@ _SCHEDULES = (
         FORECAST_JOB,
         "30 5 * * *",
         "Forecast demand per SKU and location (with and without the social signal), then restock",
+        topic=SUPPLY_JOBS,
+    ),
+    Schedule(
+        "forecast-backtest-weekly",
+        FORECAST_BACKTEST_JOB,
+        "0 7 * * 1",
+        "Backtest both forecasting models on the last weeks; scores to model_metrics",
         topic=SUPPLY_JOBS,
     ),
 )

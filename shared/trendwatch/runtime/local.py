@@ -11,7 +11,7 @@ from trendwatch.app.dead_letters import DeadLetterKey, DeadLetterReplayer, dead_
 from trendwatch.app.ingest import IngestReport, IngestService
 from trendwatch.bootstrap import Container, build_handlers, local_container
 from trendwatch.contracts.events import FeedLoadReport, ScheduledJob, encode
-from trendwatch.contracts.topology import TOPOLOGY, TREND_ALERTS_JOB
+from trendwatch.contracts.topology import AFTER_REPLAY_JOBS, TOPOLOGY
 from trendwatch.ports import Clock
 from trendwatch.runtime.delivery import routes
 from trendwatch.runtime.inprocess import BusStats, FaultInjection, InProcessBus
@@ -70,7 +70,8 @@ class LocalPipeline:
                 self.bus.run_until_idle()
                 if progress:
                     progress(len(lines))
-        self.run_scheduled_job(TREND_ALERTS_JOB)
+        for job in AFTER_REPLAY_JOBS:
+            self.run_scheduled_job(job)
         report.stats = self.bus.stats
         return report
 
@@ -84,7 +85,8 @@ class LocalPipeline:
             self.bus.run_until_idle()
             if progress:
                 progress(len(chunk.lines))
-        self.run_scheduled_job(TREND_ALERTS_JOB)
+        for job in AFTER_REPLAY_JOBS:
+            self.run_scheduled_job(job)
         return report
 
     def run_scheduled_job(self, job: str) -> None:

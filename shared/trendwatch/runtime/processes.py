@@ -33,9 +33,9 @@ from trendwatch.app.ingest import IngestReport
 from trendwatch.contracts.cloudevents import StorageObject
 from trendwatch.contracts.events import ScheduledJob, encode
 from trendwatch.contracts.topology import (
+    AFTER_REPLAY_JOBS,
     INGEST_DEAD_LETTER,
     TOPOLOGY,
-    TREND_ALERTS_JOB,
     TWEETS_RAW,
 )
 from trendwatch.deploy.terraform import PROFILES
@@ -257,7 +257,8 @@ class ProcessPipeline:
                 report.ingest.lines += len(lines)
                 if progress:
                     progress(len(lines))
-        self.run_scheduled_job(TREND_ALERTS_JOB)
+        for job in AFTER_REPLAY_JOBS:
+            self.run_scheduled_job(job)
         after = self.router.stats()
         report.ingest = _ingest_report(report.ingest.lines, before, after)
         report.stats = BusStats(

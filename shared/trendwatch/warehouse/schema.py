@@ -512,6 +512,29 @@ TABLES: tuple[Table, ...] = (
         "files it read (so a forecast is never silently computed from half-loaded data)",
     ),
     Table(
+        "stock_cover",
+        (
+            _c("as_of", "DATE"),
+            _c("sku"),
+            _c("location_id"),
+            _c("on_hand", "INT64"),
+            _c("receipts", "INT64"),
+            _c("demand_p50", "FLOAT64"),
+            _c("demand_p90", "FLOAT64"),
+            _c("days_of_cover", "FLOAT64"),
+            _c("days_of_cover_p90", "FLOAT64"),
+            _c("stockout_date", "DATE"),
+            _c("stockout_date_p90", "DATE"),
+            _c("run_id"),
+        ),
+        ("as_of", "sku", "location_id"),
+        "as_of",
+        ("sku",),
+        "Projected stock per SKU and location over the forecast horizon from as_of: stock at the "
+        "end of the day before, expected receipts and forecast demand (p50, p90) over the horizon, "
+        "days of cover and stock-out dates",
+    ),
+    Table(
         "restock_recommendations",
         (
             _c("as_of", "DATE"),
@@ -528,7 +551,9 @@ TABLES: tuple[Table, ...] = (
             _c("reason"),
             _c("service_level", "FLOAT64"),
             _c("lead_time_days", "INT64"),
+            _c("order_date", "DATE"),
             _c("arrival_date", "DATE"),
+            _c("window_end", "DATE"),
             _c("on_hand", "INT64"),
             _c("window_demand_p50", "FLOAT64"),
             _c("safety_stock", "FLOAT64"),

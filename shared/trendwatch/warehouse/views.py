@@ -101,8 +101,9 @@ LEFT JOIN users AS u ON u.user_id = i.user_id
     ),
     View(
         "stock_vs_trends",
-        "Products a trending topic touches, with the topic's latest alert and the latest stock: "
-        "what may sell out?",
+        "Products a trending topic touches, with the topic's latest alert, the latest stock and the "
+        "latest forecast run (projected days of cover, the next 7 days' demand with and without the "
+        "social signal): what may sell out?",
         """
 WITH stock AS (
   SELECT sku, snapshot_date, SUM(on_hand) AS on_hand, SUM(on_order) AS on_order,
@@ -116,16 +117,31 @@ alerts AS (
          MAX(first_detected_at) AS last_alert_at
   FROM trend_alerts
   GROUP BY topic_id
+),
+cover AS (
+  SELECT sku, MIN(days_of_cover) AS projected_days_of_cover, MIN(stockout_date) AS projected_stockout_date
+  FROM stock_cover
+  WHERE as_of = (SELECT MAX(as_of) FROM stock_cover)
+  GROUP BY sku
+),
+demand AS (
+  SELECT sku, SUM(p50) AS forecast_7d, SUM(baseline_p50) AS baseline_7d
+  FROM forecasts
+  WHERE as_of = (SELECT MAX(as_of) FROM forecasts) AND location_id = '*' AND horizon_days <= 7
+  GROUP BY sku
 )
 SELECT tp.topic_id, COALESCE(t.label, tp.topic_id) AS topic, tp.sku, p.name AS product, p.category, p.brand,
        tp.score AS match_score, ARRAY_TO_STRING(tp.matched_terms, ', ') AS matched_terms,
        a.alert_score, a.alert_volume, a.last_alert_at,
-       s.snapshot_date, COALESCE(s.on_hand, 0) AS on_hand, COALESCE(s.on_order, 0) AS on_order, s.locations
+       s.snapshot_date, COALESCE(s.on_hand, 0) AS on_hand, COALESCE(s.on_order, 0) AS on_order, s.locations,
+       c.projected_days_of_cover, c.projected_stockout_date, d.forecast_7d, d.baseline_7d
 FROM topic_products AS tp
 LEFT JOIN topics AS t ON t.topic_id = tp.topic_id
 LEFT JOIN products AS p ON p.sku = tp.sku
 LEFT JOIN alerts AS a ON a.topic_id = tp.topic_id
 LEFT JOIN stock AS s ON s.sku = tp.sku
+LEFT JOIN cover AS c ON c.sku = tp.sku
+LEFT JOIN demand AS d ON d.sku = tp.sku
 """,
     ),
     View(
