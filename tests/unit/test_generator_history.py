@@ -21,7 +21,7 @@ import pytest
 from trendwatch.contracts.topology import INVENTORY_EVENTS
 from trendwatch.contracts.x_stream import decode_stream_message
 from trendwatch.generator import GenerationSummary, generate, simulate_history
-from trendwatch.generator.history import UPLIFT_PER_SIZE, History
+from trendwatch.generator.history import UPLIFT_PER_SIZE, History, lag_days
 from trendwatch.generator.vocabulary import LOCATIONS
 from trendwatch.runtime.local import LocalPipeline
 from trendwatch.settings import Settings
@@ -145,7 +145,7 @@ def test_uplift_starts_one_to_three_days_after_onset_and_grows_with_size(
     for row in demand:
         uplift[row["sku"]][_day(row["date"])] = float(row["trend_uplift"])
     for trend in trends:
-        assert trend["lag_days"] in (1, 2, 3)
+        assert trend["lag_days"] == lag_days(trend["size"]) in (1, 2, 3)  # bigger, sooner
         start = _day(trend["onset_day"]) + timedelta(days=trend["lag_days"])
         assert _day(trend["uplift_start_day"]) == start
         for sku in trend["skus"]:

@@ -10,9 +10,12 @@ has a true daily demand::
     demand = base part + trend part, each negative binomial (Poisson-gamma) around its mean
 
 The trend uplift of a trend's linked SKUs (every location) starts ``lag_days`` (1-3) days
-after its social onset, reaches ``peak_uplift`` (``UPLIFT_PER_SIZE`` x size, +-10 %) the next
-day and halves every ``UPLIFT_HALF_LIFE_DAYS`` days; it ends ``UPLIFT_DAYS`` days after it
-started. Past trends (in the history, on pool topics the live stream does not use or on regular
+after its social onset (the bigger the trend, the sooner: :func:`lag_days`), reaches
+``peak_uplift`` (``UPLIFT_PER_SIZE`` x size, +-10 %) the next day and halves every
+``UPLIFT_HALF_LIFE_DAYS`` days; it ends ``UPLIFT_DAYS`` days after it started. A trend's size
+shows in its social volume: a past trend's tweets a day are proportional to it (see
+:mod:`~trendwatch.generator.history_tweets`), a live trend's size is its planted topic's peak
+share of the stream, rescaled (:func:`live_size`). Past trends (in the history, on pool topics the live stream does not use or on regular
 catalogue products) end before the stream's day; the stream's planted topics (live trends) have
 their onset in the stream and their uplift in the days after it, the forecast horizon.
 
@@ -58,19 +61,23 @@ HORIZON_DAYS = 14
 WEB_LOCATION = LOCATIONS[-1]
 #: Mean units a day of an average product in an average store, by category.
 CATEGORY_BASE = {"fashion": 1.0, "home": 0.8, "beauty": 1.3, "food_drink": 2.0, "lifestyle": 0.9}
+#: The products of the pool's topics are popular lines: they sell this much more than others.
+TOPIC_PRODUCT_FACTOR = 3.0
 #: How much each location sells relative to an average store (the web warehouse most).
 LOCATION_FACTOR = (1.2, 0.9, 1.0, 3.0)
 #: Day-of-week factors, Monday first: stores peak on Saturday, the web on Sunday and Monday.
 WEEKLY_STORE = (0.80, 0.85, 0.90, 0.95, 1.15, 1.45, 0.90)
 WEEKLY_WEB = (1.15, 1.00, 0.95, 0.90, 0.85, 0.95, 1.20)
 #: Gamma shape of the demand noise (negative binomial: variance = mean + mean**2 / shape).
-DISPERSION = 6.0
-#: Peak trend uplift per unit of size (a size-1 trend multiplies demand by about 1 + 5).
-UPLIFT_PER_SIZE = 5.0
+DISPERSION = 12.0
+#: Peak trend uplift per unit of size (a size-1 trend multiplies demand by about 1 + 6).
+UPLIFT_PER_SIZE = 6.0
 UPLIFT_HALF_LIFE_DAYS = 4.0
 #: Days the uplift lasts once started.
 UPLIFT_DAYS = 14
 LAG_DAYS = (1, 2, 3)
+#: Sizes from which the lag is 1 and 2 days (:func:`lag_days`).
+LAG_SIZES = (0.8, 0.55)
 #: A past trend's social curve: its share of the onset day (scaled by the hours left), then
 #: full on the next day, then decaying; silent after ``SOCIAL_DAYS`` days.
 SOCIAL_DECAY = 0.6
@@ -216,6 +223,12 @@ def live_size(topic: PlantedTopic) -> float:
     return round(min(1.0, max(0.0, 0.5 + (topic.peak_share - 0.05) / 0.08)), 3)
 
 
+def lag_days(size: float) -> int:
+    """Days from a trend's social onset to its first day of demand uplift: the bigger the buzz,
+    the sooner people buy (1 day from size 0.8, 2 from 0.55, else 3)."""
+    return 1 if size >= LAG_SIZES[0] else 2 if size >= LAG_SIZES[1] else 3
+
+
 def uplift_curve(days_since_start: IntArray, peak: float) -> FloatArray:
     """Uplift (multiplier minus one) ``k`` days after it starts: half the peak on day 0, the
     peak on day 1, then halving every half-life; zero before and from ``UPLIFT_DAYS`` on."""
@@ -337,7 +350,7 @@ class _Planner:
                     topic.onset_ms,
                     self.n,
                     size,
-                    self.rng.choice(LAG_DAYS),
+                    lag_days(size),
                     round(UPLIFT_PER_SIZE * size * self.rng.uniform(0.9, 1.1), 3),
                 )
             )
@@ -368,7 +381,7 @@ class _Planner:
                     onset_ms,
                     onset,
                     size,
-                    self.rng.choice(LAG_DAYS),
+                    lag_days(size),
                     round(UPLIFT_PER_SIZE * size * self.rng.uniform(0.9, 1.1), 3),
                 )
             )
@@ -413,7 +426,8 @@ class _Planner:
 def _base_means(planner: _Planner) -> FloatArray:
     """(product, location) mean units a day before weekly pattern, promotions and trends."""
     factor = planner.np.lognormal(0.0, 0.45, size=len(planner.products))
-    base = np.array([CATEGORY_BASE[p.category] for p in planner.products]) * factor
+    hot = np.array([TOPIC_PRODUCT_FACTOR if p.topic_id is not None else 1.0 for p in planner.products])
+    base = np.array([CATEGORY_BASE[p.category] for p in planner.products]) * factor * hot
     return np.outer(base, np.array(LOCATION_FACTOR))
 
 
