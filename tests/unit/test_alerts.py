@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -14,10 +14,10 @@ import pytest
 from tests.fakes.publisher import RecordingPublisher
 from tests.fakes.trend_facts import ONSET, RISING_AUTHORS, START, Facts, background, rising_term
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
-from trendwatch.adapters.webhook import SlackWebhook, slack_payload
+from trendwatch.adapters.webhook import SlackWebhook, restock_payload, slack_payload
 from trendwatch.app.alerts import TrendAlerter
 from trendwatch.app.trends import find_emergences
-from trendwatch.contracts.events import TrendAlert
+from trendwatch.contracts.events import RestockRecommendation, TrendAlert
 from trendwatch.contracts.topology import TREND_ALERTS
 from trendwatch.domain.emergence import EmergenceParams
 
@@ -176,3 +176,28 @@ def test_alerts_are_posted_to_the_webhook_as_slack_messages(
         "text": {"type": "plain_text", "text": "Emerging: mushroom lamp (update 2)"},
     }
     assert "*Terms:* mushroom lamp" in payload["blocks"][1]["text"]["text"]
+
+
+def test_restock_recommendations_are_posted_to_the_webhook_as_one_line_a_buyer_reads(hook_url: str) -> None:
+    recommendation = RestockRecommendation(
+        as_of=date(2026, 11, 3),
+        sku="HOM-0013",
+        location_id="STORE-PAR-01",
+        recommended_quantity=24,
+        stockout_date=date(2026, 11, 5),
+        days_of_cover=2.4,
+        urgency="critical",
+        topic_id="term:#lampechampignon",
+        topic_label="lampe champignon",
+        uplift=1.8,
+        reason="lampe champignon topic: +180 % expected demand in the next 3 days, 2 days of cover",
+    )
+
+    SlackWebhook(hook_url).send_restock(recommendation)
+
+    [payload] = _Hook.received
+    assert payload == restock_payload(recommendation)
+    assert payload["text"] == (
+        "Restock (critical): 24 x HOM-0013 at STORE-PAR-01, stock-out 2026-11-05 — "
+        "lampe champignon topic: +180 % expected demand in the next 3 days, 2 days of cover"
+    )
