@@ -339,7 +339,11 @@ def demo(
     )
     if summary.stock_events_path is not None:
         published = publish_stock_events(pipeline, summary.stock_events_path)
-        console.print(f"{published} stock events of the stream's day published on inventory-events")
+        stored = pipeline.container.warehouse.query("SELECT COUNT(*) AS n FROM stock_events")[0]["n"]
+        console.print(
+            f"{published} stock events of the stream's day published on inventory-events, {stored} stored"
+            + (", the others dead-lettered with their reason" if stored < published else "")
+        )
     pipeline.close()
     console.rule("3. replay through ingest → enrich-text / enrich-image → aggregate")
     started = datetime.now()
@@ -349,9 +353,108 @@ def demo(
         f"{report.ingest.tweets} tweets in {elapsed:.1f} s ({report.ingest.tweets / max(elapsed, 1e-9):,.0f} tweets/s)"
         + (" (the history's, then the stream's)" if summary.history_tweets_path is not None else "")
     )
-    console.rule("4. text models: language id, sentiment and speed on the labelled tweets")
+    console.rule("4. supply: demand forecasts with and without the social signal, restock recommendations")
+    _run_supply(settings)
+    console.rule("5. text models: language id, sentiment and speed on the labelled tweets")
     _evaluate_text_models(settings)
     _print_demo_summary(settings, summary)
+    if summary.demand_truth_path is not None:
+        _print_supply_summary(settings, data_dir)
+
+
+def _run_supply(settings: Settings) -> None:
+    """The daily supply job, as its schedule would run it the morning after the stream's day."""
+    from trendwatch.app.supply import NoOrdersError
+    from trendwatch.bootstrap import supply_job
+    from trendwatch.runtime.local import LocalPipeline
+
+    pipeline = LocalPipeline(settings)
+    started = datetime.now()
+    try:
+        with console.status("forecasting demand, projecting stock"):
+            report = supply_job(pipeline.container).run()
+        pipeline.bus.run_until_idle()
+    except NoOrdersError as exc:
+        console.print(f"[yellow]skipped[/] {exc}")
+        return
+    finally:
+        pipeline.close()
+    console.print(
+        f"{report.series} SKU-location series forecast from {report.as_of} ({report.forecast_rows} rows), "
+        f"{report.recommendations} restock recommendations in {(datetime.now() - started).total_seconds():.1f} s"
+    )
+
+
+_DEMO_FORECASTS_SQL = """
+SELECT sku, SUM(p50) AS p50, SUM(p10) AS p10, SUM(p90) AS p90, SUM(baseline_p50) AS baseline_p50
+FROM forecasts
+WHERE location_id = '*' AND as_of = (SELECT MAX(as_of) FROM forecasts) AND sku IN UNNEST(@skus)
+GROUP BY sku ORDER BY sku
+"""
+_DEMO_RESTOCK_SQL = """
+SELECT sku, location_id, recommended_quantity, stockout_date, urgency, topic_label
+FROM restock_recommendations
+WHERE as_of = (SELECT MAX(as_of) FROM restock_recommendations)
+ORDER BY CASE urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1 ELSE 2 END, stockout_date, sku, location_id
+"""
+
+
+def _print_supply_summary(settings: Settings, data_dir: Path) -> None:
+    """The planted topics' products: forecasts beside the demand the generator knows is coming,
+    and the restock recommendations beside the stock-outs the topics cause."""
+    import csv
+
+    facts = msgspec.json.decode((data_dir / "truth.json").read_bytes())
+    history = facts["history"]
+    live = {sku: t["topic_id"] for t in history["trends"] if t["kind"] == "live" for sku in t["skus"]}
+    coming: dict[str, int] = {}
+    with (data_dir / history["demand_truth"]).open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["phase"] == "future" and row["sku"] in live:
+                coming[row["sku"]] = coming.get(row["sku"], 0) + int(row["demand"])
+    warehouse = open_warehouse(settings)
+    forecasts = warehouse.query(_DEMO_FORECASTS_SQL, {"skus": sorted(live)})
+    recommended = warehouse.query(_DEMO_RESTOCK_SQL)
+    out.print(
+        table(
+            f"The planted topics' products, next {history['horizon_days']} days, all locations",
+            ("topic", "SKU", "true demand", "social p50 (p10-p90)", "baseline p50"),
+            [
+                (
+                    live[f["sku"]],
+                    f["sku"],
+                    coming.get(f["sku"], 0),
+                    f"{f['p50']:.0f} ({f['p10']:.0f}-{f['p90']:.0f})",
+                    f"{f['baseline_p50']:.0f}",
+                )
+                for f in forecasts
+            ],
+        )
+    )
+    out.print(
+        table(
+            "Restock recommendations, most urgent first (first 15)",
+            ("urgency", "SKU", "location", "quantity", "stock-out", "topic"),
+            [
+                (
+                    r["urgency"],
+                    r["sku"],
+                    r["location_id"],
+                    r["recommended_quantity"],
+                    r["stockout_date"] or "-",
+                    r["topic_label"] or "",
+                )
+                for r in recommended[:15]
+            ],
+        )
+    )
+    flagged = {(r["sku"], r["location_id"]) for r in recommended}
+    caused = history["trend_stockouts"]
+    caught = sum((s["sku"], s["location_id"]) in flagged for s in caused)
+    console.print(
+        f"{len(recommended)} recommendations; {caught} of the {len(caused)} stock-outs the planted topics "
+        f"cause in the next {history['horizon_days']} days (in the truth) have one for their SKU and location"
+    )
 
 
 def _evaluate_text_models(settings: Settings) -> None:
@@ -389,7 +492,7 @@ def _print_demo_summary(settings: Settings, summary: Any) -> None:
         "(SELECT COUNT(*) FROM inventory_daily) AS stock_snapshots, (SELECT COUNT(*) FROM deliveries) AS deliveries, "
         "(SELECT COUNT(*) FROM stock_events) AS stock_events"
     )[0]
-    console.rule("5. what was found")
+    console.rule("6. what was found")
     out.print(table("Warehouse", list(counts), [list(counts.values())]))
     out.print(table("Retail", list(retail), [list(retail.values())]))
     found = emerging_topics(warehouse, limit=10)
