@@ -10,7 +10,9 @@ import pytest
 from PIL import Image
 
 from trendwatch.adapters.local.ocr import Reading
+from trendwatch.domain.ocr_text import ocr_words
 from trendwatch.evaluation import ocr_photos
+from trendwatch.evaluation.images import photo_groups
 from trendwatch.evaluation.ocr_recall import Labelled, measure
 from trendwatch.evaluation.ocr_renders import CONDITIONS, VOCABULARY, renders
 
@@ -91,3 +93,45 @@ def test_photograph_folder_comes_from_the_environment_or_the_default(monkeypatch
     assert ocr_photos.folder() == ocr_photos.DEFAULT_FOLDER
     monkeypatch.setenv(ocr_photos.ENVIRONMENT_VARIABLE, "/elsewhere")
     assert ocr_photos.folder() == Path("/elsewhere")
+
+
+def test_the_committed_photographs_all_load_with_their_digests_and_labels() -> None:
+    photos = ocr_photos.load(ocr_photos.DEFAULT_FOLDER)
+    assert [photo.name for photo, _ in photos] == [photo.name for photo in ocr_photos.PHOTOS]
+    assert len(photos) == 24
+    assert len({photo.sha256 for photo in ocr_photos.PHOTOS}) == 24
+    for photo, data in photos:
+        assert hashlib.sha256(data).hexdigest() == photo.sha256
+        assert ocr_words(photo.text), photo.name  # every picture has words a reader sees
+        Image.open(io.BytesIO(data)).verify()
+    notice = (ocr_photos.DEFAULT_FOLDER / "NOTICE").read_text()
+    for commit in ("e2117f2fb882b3c6085030500a260c113be27a63", "966296f26ac34cf0e96d40ab4a0a94c9a697909a"):
+        assert commit in notice
+    assert (ocr_photos.DEFAULT_FOLDER / "LICENSE-Apache-2.0").is_file()
+
+
+def test_photographs_are_split_by_their_digest_and_loaded_by_split() -> None:
+    tuning = ocr_photos.load(ocr_photos.DEFAULT_FOLDER, ocr_photos.TUNING)
+    held_out = ocr_photos.load(ocr_photos.DEFAULT_FOLDER, ocr_photos.HELD_OUT)
+    assert [photo.name for photo, _ in tuning] == [
+        "dtrb-demo_8.jpg",
+        "mmocr-rec-1223732.jpg",
+        "mmocr-demo_text_ocr.jpg",
+    ]
+    assert all(photo.sha256[0] in "0123" for photo, _ in tuning)
+    assert len(held_out) == 21 and not {p.name for p, _ in tuning} & {p.name for p, _ in held_out}
+    with pytest.raises(ValueError, match="held-out"):
+        ocr_photos.load(ocr_photos.DEFAULT_FOLDER, "test")
+
+
+def test_photograph_rows_are_the_tuning_ones_then_each_held_out_group_then_all_held_out() -> None:
+    photos = ocr_photos.load(ocr_photos.DEFAULT_FOLDER)
+    rows = [(split, group, len(members)) for split, group, members in photo_groups(photos)]
+    assert rows == [
+        ("tuning", "all", 3),
+        ("held-out", "word crops, deep-text-recognition-benchmark", 9),
+        ("held-out", "word crops, MMOCR", 8),
+        ("held-out", "scene pictures, MMOCR and EasyOCR", 4),
+        ("held-out", "all", 21),
+    ]
+    assert photo_groups([]) == []

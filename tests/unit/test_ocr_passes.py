@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from trendwatch.adapters.local.ocr import (
-    DEFAULT_PASSES,
+    DARK_LAYER,
+    LIGHT_LAYER,
     METHOD_VERSION,
     TesseractOcr,
     Word,
     confident_lines,
+    layer,
+    light_text,
     merged,
+    prepared,
+    skew,
+    stacked,
     sure,
     tesseract_version,
 )
@@ -50,11 +57,13 @@ def test_a_clear_reading_takes_one_pass(ocr: TesseractOcr) -> None:
     assert (reading.text, reading.passes) == ("market window", 1)
 
 
-def test_a_picture_without_text_gets_every_pass_and_no_words(ocr: TesseractOcr) -> None:
+def test_a_picture_without_text_gets_every_pass_it_has_views_for_and_no_words(ocr: TesseractOcr) -> None:
+    # Saturated mid-tone colours: neither layer has pixels, so the layer pass is not run; the
+    # grey pass and the background-removed pass are.
     image = Image.new("RGB", (600, 400), (200, 120, 60))
     ImageDraw.Draw(image).ellipse((100, 80, 300, 280), fill=(40, 140, 90))
     reading = ocr.reading(image)
-    assert (reading.text, reading.passes) == ("", len(DEFAULT_PASSES))
+    assert (reading.text, reading.passes) == ("", 2)
 
 
 def _tsv(*rows: tuple[int, int, str, float]) -> str:
@@ -75,11 +84,100 @@ def test_a_later_pass_adds_only_words_not_yet_read_ignoring_case() -> None:
     assert merged(first, second) == [*first, [Word("linen", 70.0)]]
 
 
-def test_only_a_plausible_word_read_with_enough_confidence_is_sure() -> None:
+def test_a_reading_is_sure_when_every_plausible_word_was_read_with_enough_confidence() -> None:
     assert sure([[Word("café", 93.0)]], 90)
+    assert sure([[Word("café", 93.0), Word("|~", 20.0)]], 90)  # junk the cleaning drops
     assert not sure([[Word("café", 85.0)]], 90)
+    assert not sure([[Word("café", 93.0)], [Word("springjumbrella", 71.0)]], 90)
+    assert not sure([], 90)
     assert not sure([[Word("|||", 99.0), Word("@", 97.0)]], 90)
 
 
 def test_the_recorded_version_names_engine_method_and_languages(ocr: TesseractOcr) -> None:
     assert ocr.version == f"{tesseract_version()}+{METHOD_VERSION}-fra+eng"
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype("DejaVuSans.ttf", size)
+
+
+def test_light_strokes_on_a_darker_ground_are_told_from_dark_ones() -> None:
+    light = Image.new("RGB", (900, 500), (90, 60, 140))
+    ImageDraw.Draw(light).text((80, 200), "winter picnic", fill=(240, 235, 230), font=_font(30))
+    dark = Image.new("RGB", (900, 500), (210, 200, 160))
+    ImageDraw.Draw(dark).text((80, 200), "winter picnic", fill=(20, 20, 30), font=_font(30))
+    assert light_text(prepared(light))
+    assert not light_text(prepared(dark))
+
+
+def test_light_type_on_a_mid_tone_gradient_is_read_once_inverted(ocr: TesseractOcr) -> None:
+    # A case the grey image alone lost words on: pale type across a gradient from light to dark.
+    ramp = np.linspace(0.0, 1.0, 900)[None, :, None]
+    start, end = np.array((210, 160, 220)), np.array((50, 40, 160))
+    pixels = np.broadcast_to(start + (end - start) * ramp, (500, 900, 3)).astype(np.uint8)
+    image = Image.fromarray(pixels)
+    ImageDraw.Draw(image).text((420, 60), "harbour quick", fill=(245, 240, 250), font=_font(32))
+    assert light_text(prepared(image))
+    assert ocr_words(ocr.read(image))[:2] == ["harbour", "quick"]
+
+
+@pytest.mark.parametrize("turn", [4.0, -4.0])
+def test_the_skew_of_text_turned_four_degrees_is_found(turn: float) -> None:
+    image = Image.new("RGB", (900, 500), (235, 230, 210))
+    draw = ImageDraw.Draw(image)
+    draw.text((100, 150), "bakery garage rainbow", fill=(10, 10, 10), font=_font(40))
+    draw.text((100, 260), "pillow jacket market", fill=(10, 10, 10), font=_font(40))
+    turned = image.rotate(turn, Image.Resampling.BICUBIC, fillcolor=(235, 230, 210))
+    # The turn that levels the lines undoes the one applied.
+    assert skew(prepared(turned), light=False) == pytest.approx(-turn, abs=0.5)
+    assert skew(prepared(image), light=False) == pytest.approx(0.0, abs=0.5)
+
+
+def test_text_turned_five_degrees_is_read(ocr: TesseractOcr) -> None:
+    image = Image.new("RGB", (900, 500), (120, 170, 210))
+    ImageDraw.Draw(image).text((150, 220), "orchard lantern meadow", fill=(15, 15, 25), font=_font(36))
+    turned = image.rotate(5.0, Image.Resampling.BICUBIC, fillcolor=(120, 170, 210))
+    assert ocr_words(ocr.read(turned)) == ["orchard", "lantern", "meadow"]
+
+
+def _stripes() -> Image.Image:
+    grid = np.indices((500, 900)).sum(axis=0)
+    mask = (grid // 22) % 2 == 0
+    pixels = np.where(mask[..., None], np.array((220, 40, 180)), np.array((195, 180, 150)))
+    return Image.fromarray(pixels.astype(np.uint8))
+
+
+def _white_type_with_a_shadow(image: Image.Image, text: str) -> Image.Image:
+    draw = ImageDraw.Draw(image)
+    draw.text((163, 213), text, fill=(0, 0, 0), font=_font(44))
+    draw.text((160, 210), text, fill=(250, 250, 250), font=_font(44))
+    return image
+
+
+def test_the_light_layer_keeps_white_type_and_drops_a_coloured_texture() -> None:
+    image = _white_type_with_a_shadow(_stripes(), "lantern notebook")
+    light = layer(image, LIGHT_LAYER)
+    assert light is not None
+    ink = np.asarray(light) == 0
+    assert ink[:150].sum() == 0 and ink[300:].sum() == 0  # the stripes above and below are gone
+    assert ink[200:270, 150:700].mean() > 0.05  # the type's strokes are there
+    assert layer(image, DARK_LAYER) is not None  # the shadow
+    assert layer(_stripes(), LIGHT_LAYER) is None  # no near-white pixel at all
+    with pytest.raises(ValueError, match="light layer"):
+        layer(image, "red")
+
+
+def test_white_type_over_stripes_is_read_from_its_layer(ocr: TesseractOcr) -> None:
+    image = _white_type_with_a_shadow(_stripes(), "lantern notebook")
+    reading = ocr.reading(image)
+    assert {"lantern", "notebook"} <= set(ocr_words(reading.text))
+    assert reading.passes >= 2
+
+
+def test_views_are_stacked_top_to_bottom_on_one_white_page() -> None:
+    top, bottom = Image.new("L", (300, 100), 0), Image.new("L", (200, 50), 0)
+    page = stacked([top, bottom])
+    assert page.size == (300, 100 + 60 + 50)
+    pixels = np.asarray(page)
+    assert (pixels[:100] == 0).all() and (pixels[100:160] == 255).all()
+    assert (pixels[160:, :200] == 0).all() and (pixels[160:, 200:] == 255).all()
