@@ -173,6 +173,7 @@ def test_each_product_has_a_daily_social_series_from_every_term_naming_it(wareho
     _seed(warehouse)
     # talk the day before, in French, before any topic: counted for the product all the same
     _tweet(warehouse, "0", "b", T0 - timedelta(days=1), "lampe champignon", "positive", "trop belle")
+    _tweet(warehouse, "9", "z", T0, "cozy", "neutral", "cozy sunday")  # someone talking of anything else
     warehouse.merge_rows(
         "trend_alerts", [{"alert_id": "x", "topic_id": "t1", "first_detected_at": T0 + timedelta(hours=1)}]
     )
@@ -186,3 +187,4 @@ def test_each_product_has_a_daily_social_series_from_every_term_naming_it(wareho
     ]
     assert [r["days_since_emergence"] for r in rows] == [None, 0]
     assert rows[1]["reach"] == 160 and rows[1]["bot_share"] == pytest.approx(0.6)
+    assert [r["all_voices"] for r in rows] == [1, 4]  # every author of the day's tweets

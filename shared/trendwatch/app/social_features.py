@@ -10,8 +10,10 @@ days since the product's first linked topic emerged, comes from ``topic_products
 
 Columns: ``sku``, ``date``, ``voices`` (unique authors), ``tweets``, ``sentiment_avg``,
 ``reach`` (the voices' followers), ``bot_share`` (tweets from suspected bots),
-``days_since_emergence`` (``None`` before, or without, a linked topic). A day without talk has
-no row.
+``days_since_emergence`` (``None`` before, or without, a linked topic), ``all_voices`` (the
+authors of every tweet stored that day: a product's share of voice is robust to how much was
+collected, a backfill of a sample or a stream whose rules changed, where its voices are not).
+A day without talk about the product has no row.
 """
 
 from __future__ import annotations
@@ -26,9 +28,23 @@ from trendwatch.app.product_links import listed_products, term_facts, window_row
 from trendwatch.domain.product_links import ProductIndex
 from trendwatch.ports import Warehouse
 
-SOCIAL_COLUMNS = ("voices", "tweets", "sentiment_avg", "reach", "bot_share", "days_since_emergence")
+SOCIAL_COLUMNS = (
+    "voices",
+    "tweets",
+    "sentiment_avg",
+    "reach",
+    "bot_share",
+    "days_since_emergence",
+    "all_voices",
+)
 
 _TERMS_SQL = "SELECT DISTINCT term FROM tweet_terms WHERE created_at >= @since AND created_at < @until"
+_ALL_VOICES_SQL = """
+SELECT DATE(created_at) AS day, COUNT(DISTINCT author_id) AS voices
+FROM tweets
+WHERE created_at >= @since AND created_at < @until
+GROUP BY DATE(created_at)
+"""
 _EMERGED_SQL = """
 SELECT tp.sku, MIN(a.first_detected_at) AS emerged_at
 FROM topic_products AS tp
@@ -63,13 +79,23 @@ def sku_social_daily(warehouse: Warehouse, first: date, last: date) -> list[dict
             skus_of_term[row["term"]] = tuple(sorted(named))
     facts = term_facts(warehouse, list(skus_of_term), since, until)
     emerged = emergence_days(warehouse)
+    everyone = {
+        _day(r["day"]): r["voices"]
+        for r in warehouse.query(_ALL_VOICES_SQL, {"since": since, "until": until})
+    }
     return sorted(
-        (_feature_row(window, emerged) for window in window_rows(facts, skus_of_term, ["1d"])),
+        (_feature_row(window, emerged, everyone) for window in window_rows(facts, skus_of_term, ["1d"])),
         key=lambda r: (r["sku"], r["date"]),
     )
 
 
-def _feature_row(window: Mapping[str, Any], emerged: Mapping[str, date]) -> dict[str, Any]:
+def _day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _feature_row(
+    window: Mapping[str, Any], emerged: Mapping[str, date], everyone: Mapping[date, int]
+) -> dict[str, Any]:
     day = window["window_start"].date()
     first = emerged.get(window["key"])
     return {
@@ -81,4 +107,5 @@ def _feature_row(window: Mapping[str, Any], emerged: Mapping[str, date]) -> dict
         "reach": window["reach"],
         "bot_share": window["bot_share"],
         "days_since_emergence": (day - first).days if first is not None and first <= day else None,
+        "all_voices": everyone.get(day, window["unique_authors"]),
     }
