@@ -121,6 +121,8 @@ def test_restock_json_follows_the_cli_contract_and_explains_itself(supplied: Sup
     assert all(required <= set(r) for r in rows)
     assert all(r["recommended_quantity"] >= 1 and r["reason"] for r in rows)
     assert all(r["urgency"] in {"critical", "high", "medium"} for r in rows)
+    plan_day = (date.fromisoformat(supplied.truth["history"]["stream_day"]) + timedelta(days=1)).isoformat()
+    assert all(r["order_date"] >= plan_day for r in rows)  # nothing to order yesterday
     topics = {r["topic_id"] for r in rows if r["topic_id"] is not None}
     with _warehouse(supplied) as warehouse:
         known = {r["topic_id"] for r in warehouse.query("SELECT topic_id FROM topics")}

@@ -296,9 +296,9 @@ class SupplyJob:
         rows = found.copy()
         rows["as_of"] = day
         for column in ("stockout_date", "stockout_date_p90", "order_date", "arrival_date", "window_end"):
-            rows[column] = (
-                pd.to_datetime(rows[column]).dt.date.astype(object).where(rows[column].notna(), None)
-            )
+            rows[column] = _dates(rows[column])
+        # An order "at the end of the last complete day" is placed by this morning's run: today.
+        rows["order_date"] = [None if d is None else max(d, day) for d in rows["order_date"]]
         rows["run_id"] = run_id
         rows["created_at"] = self._clock.now()
         return rows
