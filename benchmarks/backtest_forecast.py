@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -153,20 +152,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--origins", type=int, default=24)
     parser.add_argument("--step", type=int, default=2)
     parser.add_argument("--baselines", default="AutoETS-additive,SeasonalNaive,CrostonOptimized")
-    parser.add_argument("--social", default="lgbm-baseline-residual,lgbm-log")
+    parser.add_argument("--social", default="lgbm-baseline-residual,lgbm-baseline-residual-nosocial,lgbm-log")
     args = parser.parse_args(argv)
     frames = []
     for folder in args.dirs:
         t0 = time.perf_counter()
         frames.append(run(folder, args.origins, args.step, args.baselines.split(","), args.social.split(",")))
-        print(f"{folder.name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        seed = frames[-1].pivot_table(index=["kind", "model"], columns="metric", values="value")
+        print(f"{folder.name} ({time.perf_counter() - t0:.0f} s):\n{seed.round(3).to_string()}\n", flush=True)
     metrics = pd.concat(frames, ignore_index=True)
     pooled = metrics.pivot_table(index=["kind", "model"], columns="metric", values="value", aggfunc="mean")
-    per_seed = metrics.pivot_table(index=["seed", "kind", "model"], columns="metric", values="value")
     pd.set_option("display.width", 200)
-    print("Per seed:")
-    print(per_seed.round(3).to_string())
-    print("\nMean over seeds:")
+    print("Mean over seeds:")
     print(pooled.round(3).to_string())
     return 0
 

@@ -143,7 +143,8 @@ SOCIAL_MODELS: Mapping[str, Mapping[str, Any]] = {
         "target": "baseline-residual",
         "lags": (1, 2, 7, 14),
         "horizons_per_row": 2,
-        "lgbm": {"n_estimators": 200, "learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 20},
+        "max_rows": 1_000_000,
+        "lgbm": {"n_estimators": 200, "learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 10},
         "social": True,
     },
     # LightGBM on log(1 + units) itself, its own level from the lags.
@@ -159,7 +160,8 @@ SOCIAL_MODELS: Mapping[str, Mapping[str, Any]] = {
         "target": "baseline-residual",
         "lags": (1, 2, 7, 14),
         "horizons_per_row": 2,
-        "lgbm": {"n_estimators": 200, "learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 20},
+        "max_rows": 1_000_000,
+        "lgbm": {"n_estimators": 200, "learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 10},
         "social": False,
     },
 }
@@ -223,7 +225,10 @@ def fit_predict_social(
     x = x.reset_index(drop=True)
     y = np.asarray(y, dtype=np.float64).reshape(len(x), horizon)
     rng = np.random.default_rng(seed)
-    per_row = min(int(spec.get("horizons_per_row", 2)), horizon)
+    # Every horizon of every row while that stays under ``max_rows`` examples (a few trends in
+    # a small catalogue are all there is to learn from), down to ``horizons_per_row`` at scale.
+    per_row = int(spec.get("horizons_per_row", 2))
+    per_row = min(max(per_row, int(spec.get("max_rows", 0)) // max(len(x), 1)), horizon)
     picks = rng.random((len(x), horizon)).argsort(axis=1)[:, :per_row]
     rows = np.repeat(np.arange(len(x)), per_row)
     steps = picks.ravel()
