@@ -1,8 +1,10 @@
 """The demo's first screen tells the truth: after the stream `make run` replays, "What is
 emerging now" lists the planted topics, each once, and nothing else.
 
-The stream is the demo's own (its seed, length and rate are read from the ``demo`` command, so
-the test follows the demo), with the catalogue loaded first and every image read by OCR, as
+The stream is the demo's own (its seed, length, rate and days of retail history are read from
+the ``demo`` command, so the test follows the demo), loaded by the demo's own steps: the feeds in
+the order a retailer sends them (the catalogue first, then day by day), the stream day's stock
+events, then the history's tweets and the stream in one replay, every image read by OCR, as
 `make run` does; the dashboard is the application `trendwatch serve` builds.
 """
 
@@ -17,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from trendwatch.api.app import app_from_settings
-from trendwatch.cli.pipeline import demo
+from trendwatch.cli.pipeline import demo, demo_replay_file, load_generated_feeds, publish_stock_events
 from trendwatch.domain.topics import glued
 from trendwatch.generator import generate
 from trendwatch.runtime.local import LocalPipeline
@@ -35,12 +37,19 @@ def _demo_default(name: str) -> Any:
 def first_screen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, Any]]]:
     root = tmp_path_factory.mktemp("demo")
     data = root / "demo-data"
-    generate(_demo_default("seed"), _demo_default("minutes"), _demo_default("rate"), data)
+    summary = generate(
+        _demo_default("seed"),
+        _demo_default("minutes"),
+        _demo_default("rate"),
+        data,
+        history_days=_demo_default("history_days"),
+    )
     settings = Settings.from_env({}, state_dir=root / "state")
     pipeline = LocalPipeline(settings)
-    for feed in sorted((data / "feeds").rglob("*.*")):
-        pipeline.load_feed(feed, feed.parent.name)
-    pipeline.replay(data / "tweets.jsonl")
+    load_generated_feeds(pipeline, data)
+    if summary.stock_events_path is not None:
+        publish_stock_events(pipeline, summary.stock_events_path)
+    pipeline.replay(demo_replay_file(data))
     pipeline.close()
     with TestClient(app_from_settings(settings)) as client:
         yield client, json.loads((data / "truth.json").read_text())
