@@ -107,7 +107,13 @@ def test_stock_and_model_pages_draw_their_charts(browser: WebDriver, base_url: s
     browser.get(base_url + "/stock")
     _shot(browser, "stock")
     assert browser.find_elements(By.CSS_SELECTOR, "#stock-alerts tbody tr")
-    assert browser.find_elements(By.CSS_SELECTOR, "svg.hbars rect")
+    assert browser.find_elements(By.CSS_SELECTOR, "#restock tbody tr")
+    # each charted product: its forecast band, the lines of sales and both models, its voices
+    [first, *_] = browser.find_elements(By.CSS_SELECTOR, "#product-forecasts svg.chart")
+    assert (
+        first.find_elements(By.CSS_SELECTOR, "polygon")
+        and len(first.find_elements(By.CSS_SELECTOR, "polyline")) == 3
+    )
     browser.get(base_url + "/models")
     _shot(browser, "models")
     titles = [f.text for f in browser.find_elements(By.CSS_SELECTOR, "figure.metric figcaption")]
