@@ -3,8 +3,8 @@
 Words on both sides go through :func:`ocr_words` (the pipeline's own cleaning) and are
 compared ignoring case, once per picture: recall is the share of a picture's distinct
 labelled words found in its text, precision the share of the distinct words read that are
-labelled. Seconds and passes are per picture (passes: Tesseract runs; the second runs only
-when the first finds no word).
+labelled. Seconds and passes are per picture (passes: Tesseract runs; a later pass runs only
+while a word read is not sure).
 """
 
 from __future__ import annotations
