@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the environment
+import pytest
 
 from trendwatch.forecasting.coldstart import extend_history
 from trendwatch.forecasting.demand import daily_demand, impute_censored, panel
@@ -153,3 +154,32 @@ def test_importing_trendwatch_does_not_import_the_forecasting_libraries() -> Non
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_day_collected_at_ten_times_the_volume_reads_as_an_ordinary_day() -> None:
+    """Counts are shares of voice when the day's collected voices are known: a full stream day
+    after a sparse backfilled history is no rise of every product, a product's own rise is."""
+    days = pd.date_range("2026-10-01", periods=10, freq="D")
+    rows = [
+        {
+            "sku": sku,
+            "date": day,
+            "voices": v,
+            "tweets": v,
+            "sentiment_avg": 0.1,
+            "reach": 10 * v,
+            "bot_share": 0.0,
+            "days_since_emergence": None,
+            "all_voices": volume,
+        }
+        for n, day in enumerate(days)
+        for volume in [1000 if n == 9 else 100]
+        for sku, v in (("LAMP", (40 if n == 9 else 4) * (3 if n == 9 else 1)), ("VASE", 40 if n == 9 else 4))
+    ]
+    features = social_features(pd.DataFrame(rows), np.array(["LAMP", "VASE"]), days)
+    last = features[features["date"] == days[-1]].set_index("sku")
+    usual = features[features["date"] == days[-2]].set_index("sku")
+    assert last.loc["VASE", "voices_log"] == pytest.approx(usual.loc["VASE", "voices_log"])
+    assert last.loc["LAMP", "voices_log"] == pytest.approx(np.log1p(12.0))
+    assert last.loc["VASE", "voices_growth"] == pytest.approx(0.0)
+    assert last.loc["LAMP", "voices_growth"] == pytest.approx(np.log(21 / 13))  # 4 + 4 + 12 against 4 x 3

@@ -2,7 +2,8 @@
 
 Input (``social``): one row per SKU x day with activity, columns ``sku, date, voices,
 tweets, sentiment_avg, reach, bot_share, days_since_emergence`` (the last null when no topic
-is linked). A day without a row had no activity.
+is linked), and optionally ``all_voices`` (see :data:`VOLUME_COLUMN`). A day without a row
+had no activity.
 
 :func:`social_features` gives, for each SKU and day ``d``, features *as of the end of d*.
 The social model pairs the demand of day ``t`` with the features as of ``t - 1``
@@ -28,6 +29,10 @@ SOCIAL_COLUMNS = (
     "bot_share",
     "days_since_emergence",
 )
+
+#: Optional column of ``social``: the voices of every tweet collected that day (the same on every
+#: row of a day); when given, counts are read as shares of voice (see :func:`_volume_scale`).
+VOLUME_COLUMN = "all_voices"
 
 #: Feature columns :func:`social_features` adds (what the social model sees).
 FEATURES = (
@@ -63,7 +68,8 @@ def social_features(
     """
     days = pd.DatetimeIndex(days)
     last = days[-1] if as_of is None else min(to_days(as_of), days[-1])
-    frame = social.loc[:, list(SOCIAL_COLUMNS)].copy()
+    columns = [*SOCIAL_COLUMNS, *([VOLUME_COLUMN] if VOLUME_COLUMN in social else [])]
+    frame = social.loc[:, columns].copy()
     frame["date"] = to_days(frame["date"])
     frame = frame[frame["date"] <= last]
     index = pd.Index(np.asarray(skus, dtype=object))
@@ -78,9 +84,10 @@ def social_features(
         out[i, t] = frame[column].to_numpy(dtype=np.float64)
         return out
 
-    voices = np.nan_to_num(grid("voices", 0.0))
-    tweets = np.nan_to_num(grid("tweets", 0.0))
-    reach = np.nan_to_num(grid("reach", 0.0))
+    scale = _volume_scale(frame, t, n_days) if VOLUME_COLUMN in frame else np.ones(n_days)
+    voices = np.nan_to_num(grid("voices", 0.0)) * scale
+    tweets = np.nan_to_num(grid("tweets", 0.0)) * scale
+    reach = np.nan_to_num(grid("reach", 0.0)) * scale
     bot = np.nan_to_num(grid("bot_share", 0.0))
     sentiment = grid("sentiment_avg", np.nan)
     since = grid("days_since_emergence", np.nan)
@@ -116,6 +123,22 @@ def social_features(
     after = out["date"].to_numpy() > np.datetime64(last)
     out.loc[after, list(FEATURES)] = np.nan
     return out
+
+
+def _volume_scale(frame: pd.DataFrame, t: np.ndarray, n_days: int) -> np.ndarray:
+    """Per day, the typical day's collected voices over that day's (``all_voices``): a
+    product's counts scaled by it are its share of voice at a typical day's volume.
+
+    Why: how much is collected changes (a sparse backfilled history against a full stream
+    day, stream rules widened, an outage), and a model reading raw counts takes every such
+    change for every product's rise. The typical day is the median of the days known.
+    """
+    volume = np.full(n_days, np.nan)
+    np.fmax.at(volume, t, frame[VOLUME_COLUMN].to_numpy(dtype=np.float64))
+    known = volume[volume > 0]
+    if not len(known):
+        return np.ones(n_days)
+    return np.asarray(np.where(volume > 0, np.median(known) / volume, 1.0))
 
 
 def lagged_for_model(features: pd.DataFrame, days: int = 1) -> pd.DataFrame:
