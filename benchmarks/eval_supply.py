@@ -1,16 +1,18 @@
 """Demand forecasts and restock recommendations against the generator's truth (issue 17's targets).
 
-Usage: ``python benchmarks/eval_supply.py [--seeds 1,2,3 | --training] [--history-days 112]
-[--minutes 180] [--rate 3] [--origin-step 2] [--jobs 1] [--work DIR] [--prepare-only]
+Usage: ``python benchmarks/eval_supply.py [--seeds 1,2,3 | --training] [--history-days 120]
+[--minutes 30] [--rate 1] [--origin-step 2] [--jobs 1] [--work DIR] [--prepare-only]
 [--write-docs docs/evaluation.md]``
 
 For each seed a run is generated with weeks of retail history (``generate(seed, minutes, rate,
 out, history_days=N)``: eight past trends with onsets spread over the history, the stream's
 planted topics as live trends, the true demand of every day and of the 14 days after the
-stream's day) and loaded through the real pipeline into a fresh state, as the demo does: the
-feed files in the order the truth lists them, the stream day's stock events, then the
-history's tweets and the stream in one replay (image OCR off: photos carry no product names
-here, and OCR would only slow the replay down). Then:
+stream's day; the defaults are the settings the forecasting models are tuned with on the
+training seeds: 120 days of history, a 30-minute stream at 1 tweet/s) and loaded through the
+real pipeline into a fresh state, as the demo does: the feed files in the order the truth
+lists them, the stream day's stock events, then the history's tweets and the stream in one
+replay (image OCR off, as in the supply end-to-end test: text read from photos is not what
+these figures measure, and it would slow the replay down). Then:
 
 * **Forecast accuracy.** The daily job's own inputs (:meth:`SupplyJob._inputs` for the day
   after the stream's day: the demand history with its censored days, the products' social
@@ -255,6 +257,9 @@ class Generation:
     history_days: int
 
 
+DEFAULT_GENERATION = Generation(minutes=30, rate=1.0, history_days=120)
+
+
 @dataclass
 class SeedResult:
     seed: int
@@ -448,6 +453,7 @@ def render(results: Sequence[SeedResult], gen: Generation, origin_step: int, hel
     from trendwatch.forecasting.pipeline import model_infos
 
     social_info, baseline_info = model_infos()
+    tuned = f"the settings the forecasting models are tuned with on training seeds {TRAINING_SEEDS[0]}-{TRAINING_SEEDS[-1]}; "
     total = {name: sum((r.subsets[name] for r in results), Errors()) for name in results[0].subsets}
     restock = _restock_total(results)
     seeds = ", ".join(str(r.seed) for r in results)
@@ -459,7 +465,8 @@ def render(results: Sequence[SeedResult], gen: Generation, origin_step: int, hel
         "",
         f"{'Held-out' if held_out else 'Chosen'} generator seeds {seeds}, each `trendwatch generate --seed S "
         f"--minutes {gen.minutes} --rate {gen.rate:g} --history-days {gen.history_days}` "
-        f"({sum(r.tweets for r in results):,} tweets in all, history included), loaded through the local pipeline "
+        f"({tuned if gen == DEFAULT_GENERATION else ''}{sum(r.tweets for r in results):,} tweets in all, history "
+        "included), loaded through the local pipeline "
         "as the demo does (the feed files in the truth's order, the stream day's stock events, the history's "
         "tweets and the stream in one replay; image OCR off), then scored by `benchmarks/eval_supply.py` "
         f"(`make eval-supply`) on {datetime.now(UTC):%Y-%m-%d} at commit {_commit()}, {platform.machine()} "
@@ -583,12 +590,12 @@ def main(argv: list[str] | None = None) -> None:
     group.add_argument(
         "--training", action="store_true", help=f"the training seeds {TRAINING_SEEDS[0]}-{TRAINING_SEEDS[-1]}"
     )
-    parser.add_argument("--history-days", type=int, default=112, help="days of retail history (default: 112)")
+    parser.add_argument("--history-days", type=int, default=120, help="days of retail history (default: 120)")
     parser.add_argument(
-        "--minutes", type=int, default=180, help="event-time length of the stream (default: 180)"
+        "--minutes", type=int, default=30, help="event-time length of the stream (default: 30)"
     )
     parser.add_argument(
-        "--rate", type=float, default=3.0, help="average tweets/s of the stream (default: 3.0)"
+        "--rate", type=float, default=1.0, help="average tweets/s of the stream (default: 1.0)"
     )
     parser.add_argument(
         "--origin-step", type=int, default=2, help="days between backtest origins (default: 2)"
