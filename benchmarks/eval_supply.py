@@ -445,6 +445,16 @@ def _restock_total(results: Sequence[SeedResult]) -> RestockScore:
     return RestockScore(*(sum(getattr(s, f.name) for s in scores) for f in fields(RestockScore)))
 
 
+def _same_as_job(results: Sequence[SeedResult]) -> str:
+    found = [r.job_difference for r in results if r.job_difference is not None]
+    if not found:
+        return ""
+    return (
+        "The job's own SKU-total forecasts for the day after the stream's day (`SupplyJob.run`) match the "
+        f"backtest's from the stream's day: largest p50 difference {max(found):.2g} units, both models, every seed."
+    )
+
+
 def _verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("met" if ok else "**missed**")
 
@@ -477,11 +487,14 @@ def render(results: Sequence[SeedResult], gen: Generation, origin_step: int, hel
         "with its censored days, each product's social series from the pipeline's tweets, the catalogue) go "
         "through the library's rolling-origin backtest, the models the job fits on SKU totals, from origins "
         f"every {origin_step} days from each past trend's onset day to {LAST_ORIGIN_AFTER_ONSET} days after it, "
-        "plus the stream's day (the live trends' onset, the job's next-morning forecast); each origin forecasts "
+        "plus the stream's day (the live trends' onset, the job's next-morning forecast), each with at least "
+        f"{MIN_ORIGIN_HISTORY} days of history (a trend in the first weeks is scored from its later origins, or "
+        "not at all); each origin forecasts "
         f"{HORIZON} days, scored against the truth's *true* demand (not the censored sales), per SKU total. "
         f"Trending SKUs are the truth's; one is scored on the {TREND_DAYS} days from its onset, by forecasts made "
         "on or after the onset day; other SKUs (never trending) on every forecast day. WAPE = sum |error| / "
-        "sum demand over the SKU-days; coverage: share of SKU-days whose true demand lies in p10-p90.",
+        "sum demand over the SKU-days; coverage: share of SKU-days whose true demand lies in p10-p90. "
+        f"{_same_as_job(results)}",
         "",
         "| target | figure | verdict |",
         "|---|---|---|",
