@@ -158,7 +158,9 @@ def test_links_windows_and_the_looker_view_have_rows(supplied: Supplied) -> None
     assert all(link["matched_terms"] for link in links)
     assert {w["window_size"] for w in windows} == {"1h", "1d"}
     assert planted <= {row["sku"] for row in looker}
-    assert all(row["forecast_7d"] is not None and row["projected_days_of_cover"] is not None for row in looker)
+    assert all(
+        row["forecast_7d"] is not None and row["projected_days_of_cover"] is not None for row in looker
+    )
 
 
 def test_recommendations_are_published_one_message_each(supplied: Supplied) -> None:
