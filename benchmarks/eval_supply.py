@@ -14,7 +14,7 @@ lists them, the stream day's stock events, then the history's tweets and the str
 replay (image OCR off, as in the supply end-to-end test: text read from photos is not what
 these figures measure, and it would slow the replay down). Then:
 
-* **Forecast accuracy.** The daily job's own inputs (:meth:`SupplyJob._inputs` for the day
+* **Forecast accuracy.** The daily job's own inputs (:meth:`SupplyJob.inputs` for the day
   after the stream's day: the demand history with its censored days, the products' social
   series built from the pipeline's tweets, the catalogue) go into the library's rolling-origin
   backtest (:func:`trendwatch.forecasting.backtest.backtest`, the models the job fits, on SKU
@@ -369,7 +369,7 @@ def score_seed(seed: int, data: Path, state: Path, origin_step: int) -> SeedResu
     try:
         job = SupplyJob(warehouse, _Discard(), SystemClock())
         clock = time.perf_counter()
-        demand, social, products = job._inputs(stream_day + timedelta(days=1))
+        demand, social, products = job.inputs(stream_day + timedelta(days=1))
         run = backtest(
             demand,
             social,

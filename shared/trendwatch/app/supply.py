@@ -163,7 +163,7 @@ class SupplyJob:
         day = as_of or self.default_as_of()
         if day is None:
             raise NoOrdersError("no orders loaded yet: load the order feeds before a backtest")
-        demand, social, products = self._inputs(day)
+        demand, social, products = self.inputs(day)
         horizon = self._settings.horizon_days
         trending = pd.DataFrame(
             [{"sku": sku, "onset": onset} for sku, onset in emergence_days(self._warehouse).items()],
@@ -196,7 +196,7 @@ class SupplyJob:
 
     # -- forecasts -------------------------------------------------------------------------------
 
-    def _inputs(self, day: date) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    def inputs(self, day: date) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         """The demand history (censored days marked), the products' social series and the
         catalogue, as of the end of the day before ``day``."""
         from trendwatch.forecasting.demand import daily_demand
@@ -213,7 +213,7 @@ class SupplyJob:
     def _forecast(self, day: date, run_id: str) -> pd.DataFrame:
         from trendwatch.forecasting.pipeline import forecast
 
-        demand, social, products = self._inputs(day)
+        demand, social, products = self.inputs(day)
         last = day - timedelta(days=1)
         result = forecast(demand, social, products, last, self._settings.horizon_days, run_id=run_id)
         result["location_id"] = result["location_id"].fillna(ALL_LOCATIONS)
