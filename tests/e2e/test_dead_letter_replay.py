@@ -51,8 +51,9 @@ def test_an_outage_leaves_each_failed_message_as_a_dead_letter_with_its_reason(s
     by_source: dict[str, int] = {}
     for letter in found:
         by_source[letter.subscription] = by_source.get(letter.subscription, 0) + 1
-    # Each tweet on enrich-text (none has media), the closing alert tick, the malformed line.
-    assert by_source == {ROUTE: 3, "aggregate-scheduled-jobs": 1, "ingest": 1}
+    # Each tweet on enrich-text (none has media), the closing ticks (alerts, then product links),
+    # the malformed line.
+    assert by_source == {ROUTE: 3, "aggregate-scheduled-jobs": 2, "ingest": 1}
     [tweet] = [d for d in found if d.subscription == ROUTE and b'"9002"' in d.data]
     assert tweet.reason == "TransientFault: injected transient failure"
     assert tweet.delivery_attempts == 5 and tweet.replayed_at is None
@@ -153,7 +154,12 @@ def test_cli_lists_selects_and_replays_once(settings: Settings) -> None:
     )
     replayed = json.loads(sent)
     assert code == 0
-    assert sorted(d["subscription"] for d in replayed["sent"]) == ["aggregate-scheduled-jobs", ROUTE, ROUTE]
+    assert sorted(d["subscription"] for d in replayed["sent"]) == [
+        "aggregate-scheduled-jobs",
+        "aggregate-scheduled-jobs",
+        ROUTE,
+        ROUTE,
+    ]
     assert [d["message_id"] for d in replayed["already_replayed"]] == [one["message_id"]]
     assert [d["subscription"] for d in replayed["not_replayable"]] == ["ingest"]
 

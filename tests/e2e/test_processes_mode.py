@@ -106,6 +106,7 @@ def test_replay_through_service_processes_fills_the_warehouse(
         "ingest.on_replay_file_finalized",
         "inventory-sync.on_feed_finalized",
         "inventory-sync.on_stock_event",
+        "inventory-sync.on_supply_job",
     ]
     assert (settings.state_dir / "logs" / "enrich-text-on_tweet_raw.log").is_file()
     assert not undeclared.exists(), undeclared.read_text()

@@ -54,13 +54,13 @@ PARAMS: dict[str, dict[str, Any]] = {
     "TOP_TWEETS": {**TERMS, **RANGE, "lang": None, "limit": 5},
     "TOPIC_MEDIA": {**TERMS, **RANGE, "lang": None, "limit": 5},
     "SEARCH_TWEETS": {**RANGE, "words": ["lamp"], "lang": None, "category": "home", "limit": 5, "offset": 0},
-    "TOPIC_PRODUCTS": {**TERMS, "topic_id": "term:#mushroomlamp", "demand_days": 7, "limit": 5},
-    "STOCK_ALERTS": {
-        **TERMS,
-        "topic_ids": ["term:#mushroomlamp"],
-        "demand_days": 7,
-        "max_days_of_cover": 7.0,
-    },
+    "TOPIC_PRODUCTS": {**TERMS, "topic_id": "term:#mushroomlamp", "limit": 5},
+    "STOCK_ALERTS": {**TERMS, "topic_ids": ["term:#mushroomlamp"], "max_days_of_cover": 7.0},
+    "LATEST_RESTOCK_DAY": {},
+    "RESTOCK": {"as_of": MOMENT.date(), "urgency": None, "limit": 5, "offset": 0},
+    "PRODUCT_FORECAST": {"sku": "HOM-0013"},
+    "PRODUCT_HISTORY": {**RANGE, "sku": "HOM-0013"},
+    "PRODUCT_NAME": {"sku": "HOM-0013"},
     "MODEL_METRICS": {**RANGE, "model": None, "metric": "f1", "limit": 5, "offset": 0},
 }
 #: The statements emerging topics and influence rankings read with, and their parameters.
@@ -84,7 +84,13 @@ APP_STATEMENTS: dict[str, tuple[str, dict[str, Any]]] = {
 #: Every statement checked here, by name: its SQL and the parameters its caller passes.
 STATEMENTS = {name: (getattr(queries, name), params) for name, params in PARAMS.items()} | APP_STATEMENTS
 #: Aggregates without GROUP BY: one row even on empty tables.
-ONE_ROW_AGGREGATES = {"SPAN", "TERMS_EXIST", "trends._DECIDED_SQL", "trends._LATEST_SQL"}
+ONE_ROW_AGGREGATES = {
+    "SPAN",
+    "TERMS_EXIST",
+    "LATEST_RESTOCK_DAY",
+    "trends._DECIDED_SQL",
+    "trends._LATEST_SQL",
+}
 
 
 def test_every_statement_of_the_queries_module_has_parameters_here() -> None:

@@ -128,10 +128,22 @@ def test_links_keep_their_first_time_and_go_when_the_topic_stops_naming_the_prod
 ) -> None:
     _seed(warehouse)
     ProductLinker(warehouse, ManualClock(T0 + timedelta(hours=1))).run()
+    before = warehouse.query("SELECT * FROM topic_products ORDER BY sku")
+    windows = warehouse.query("SELECT * FROM topic_windows ORDER BY window_size, window_start")
+    ProductLinker(warehouse, ManualClock(T0 + timedelta(hours=2))).run()  # the same facts again
+    assert warehouse.query("SELECT * FROM topic_products ORDER BY sku") == before
+    assert warehouse.query("SELECT * FROM topic_windows ORDER BY window_size, window_start") == windows
+
+    # new evidence (the product's short French name joins the topic): the link is rewritten
+    warehouse.merge_rows(
+        "topic_terms",
+        [{"term": "lampe champignon", "topic_id": "t1", "joined_at": T0, "reason": "catalogue", "seq": 3}],
+    )
     ProductLinker(warehouse, ManualClock(T0 + timedelta(hours=2))).run()
-    [link] = warehouse.query("SELECT first_linked_at, last_linked_at FROM topic_products")
+    [link] = warehouse.query("SELECT first_linked_at, last_linked_at, matched_terms FROM topic_products")
     assert str(link["first_linked_at"]).startswith("2026-11-02T11:00")
     assert str(link["last_linked_at"]).startswith("2026-11-02T12:00")
+    assert "lampe champignon" in link["matched_terms"]
 
     # both product terms move to another topic (a merge): t1 names no product any more
     warehouse.merge_rows(
@@ -144,7 +156,7 @@ def test_links_keep_their_first_time_and_go_when_the_topic_stops_naming_the_prod
                 "reason": "merge",
                 "seq": 3 + i,
             }
-            for i, t in enumerate(("mushroom lamp", "#lampechampignon"))
+            for i, t in enumerate(("mushroom lamp", "#lampechampignon", "lampe champignon"))
         ],
     )
     warehouse.merge_rows("topics", [{"topic_id": "t2", "label": "lamp"}])

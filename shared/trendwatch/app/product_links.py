@@ -4,7 +4,8 @@ Links: each stored topic's current terms (its latest membership in ``topic_terms
 splits move terms, so the links follow them) are matched against the catalogue
 (:mod:`trendwatch.domain.product_links`); a link keeps the time it was first made, and the
 links of a topic that no longer names a product (merged away, or its product terms split off)
-are deleted, so that the view ``stock_vs_trends`` shows what is true now.
+are deleted, so that the view ``stock_vs_trends`` shows what is true now. ``last_linked_at`` is
+when the link's evidence last changed: a run over the same facts rewrites no row.
 
 Windows: per topic and hour (``1h``) and per day (``1d``), from the facts of its current
 terms: tweets, voices (unique authors), sentiment mix, reach (the voices' followers) and the
@@ -42,6 +43,28 @@ _MEMBERS_SQL = "SELECT term, topic_id FROM topic_terms ORDER BY joined_at, seq, 
 _LINKED_SQL = "SELECT topic_id, sku, first_linked_at FROM topic_products"
 _DELETE_LINKS_SQL = "DELETE FROM topic_products WHERE CONCAT(topic_id, '|', sku) IN UNNEST(@stale)"
 _LATEST_SQL = "SELECT MAX(created_at) AS latest FROM tweets"
+#: A stored link or window is rewritten only when what it says changed, so that a run over the
+#: same facts (a replayed file, a redelivered tick) changes no row, and ``last_linked_at`` and
+#: ``updated_at`` say when the evidence or the counts last changed. Arrays compare as JSON text
+#: (BigQuery has no equality on arrays).
+_LINK_CHANGED = (
+    "T.score IS DISTINCT FROM S.score OR T.similarity IS DISTINCT FROM S.similarity"
+    " OR TO_JSON_STRING(T.matched_terms) IS DISTINCT FROM TO_JSON_STRING(S.matched_terms)"
+    " OR TO_JSON_STRING(T.catalogue_keywords) IS DISTINCT FROM TO_JSON_STRING(S.catalogue_keywords)"
+)
+_WINDOW_CHANGED = " OR ".join(
+    f"T.{c} IS DISTINCT FROM S.{c}"
+    for c in (
+        "tweet_count",
+        "unique_authors",
+        "positive",
+        "neutral",
+        "negative",
+        "sentiment_avg",
+        "reach",
+        "bot_share",
+    )
+)
 _FACTS_SQL = """
 SELECT tt.tweet_id, tt.term, tt.author_id, tt.created_at, tt.sentiment_label, tt.sentiment_score,
        u.followers_count, t.text, t.retweet_of
@@ -212,7 +235,7 @@ class ProductLinker:
         stale = sorted(set(first) - {(r["topic_id"], r["sku"]) for r in rows})
         if stale:
             self._warehouse.execute(_DELETE_LINKS_SQL, {"stale": [f"{t}|{s}" for t, s in stale]})
-        self._warehouse.merge_rows("topic_products", rows)
+        self._warehouse.merge_rows("topic_products", rows, update_when=_LINK_CHANGED)
         return len(rows), len(stale)
 
     def _store_windows(self, members: Mapping[str, list[str]], now: datetime) -> int:
@@ -227,7 +250,7 @@ class ProductLinker:
             {**{k: v for k, v in row.items() if k != "key"}, "topic_id": row["key"], "updated_at": now}
             for row in window_rows(facts, topics_of_term, list(WINDOW_SIZES))
         ]
-        self._warehouse.merge_rows("topic_windows", rows)
+        self._warehouse.merge_rows("topic_windows", rows, update_when=_WINDOW_CHANGED)
         return len(rows)
 
 
