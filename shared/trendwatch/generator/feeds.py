@@ -107,7 +107,7 @@ def _spoil(rng: random.Random, rows: list[Row], kind: FeedKind) -> tuple[BadRowR
     return reasons
 
 
-def _csv(columns: Sequence[str], rows: list[Row]) -> bytes:
+def csv_bytes(columns: Sequence[str], rows: list[Row]) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
@@ -115,12 +115,12 @@ def _csv(columns: Sequence[str], rows: list[Row]) -> bytes:
     return buffer.getvalue().encode()
 
 
-def _jsonl(rows: list[Row]) -> bytes:
+def jsonl_bytes(rows: list[Row]) -> bytes:
     encoder = msgspec.json.Encoder()
     return b"".join(encoder.encode(row) + b"\n" for row in rows)
 
 
-def _iso(ms: int) -> str:
+def iso_utc(ms: int) -> str:
     return from_ms(ms).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -139,7 +139,7 @@ class _FeedWriter:
         relative = Path("feeds") / kind / name
         path = self._out / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(_csv(columns, rows) if columns else _jsonl(rows))
+        path.write_bytes(csv_bytes(columns, rows) if columns else jsonl_bytes(rows))
         self.files.append(FeedFile(relative.as_posix(), kind, len(rows), len(reasons), reasons))
 
     def products(self) -> None:
@@ -192,7 +192,7 @@ class _FeedWriter:
                         "sku": product.sku,
                         "quantity": self._rng.randint(1, 3),
                         "unit_price": product.price,
-                        "ordered_at": _iso(ms),
+                        "ordered_at": iso_utc(ms),
                         "channel": channel,
                         "location_id": location,
                     }
@@ -211,7 +211,7 @@ class _FeedWriter:
                     "location_id": self._rng.choice(LOCATIONS),
                     "quantity": self._rng.randrange(12, 240, 12),
                     "expected_date": (day + timedelta(days=self._rng.randint(0, 5))).isoformat(),
-                    "delivered_at": _iso(delivered_ms) if status == "delivered" else "",
+                    "delivered_at": iso_utc(delivered_ms) if status == "delivered" else "",
                     "status": status,
                 }
             )

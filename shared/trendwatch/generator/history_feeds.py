@@ -70,6 +70,9 @@ from trendwatch.generator.feeds import (
     FeedFile,
     FeedKind,
     Row,
+    csv_bytes,
+    iso_utc,
+    jsonl_bytes,
 )
 from trendwatch.generator.history import WEB_LOCATION, History, cancellation_known, midnight
 from trendwatch.generator.timeline import activity, from_ms, to_ms
@@ -167,23 +170,6 @@ class WrittenHistory:
     delivered_ms: dict[str, int] = field(default_factory=dict)
 
 
-def _csv(columns: Sequence[str], rows: list[Row]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode()
-
-
-def _jsonl(rows: list[Row]) -> bytes:
-    encoder = msgspec.json.Encoder()
-    return b"".join(encoder.encode(row) + b"\n" for row in rows)
-
-
-def _iso(ms: int) -> str:
-    return from_ms(ms).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _day_cum_weights() -> list[float]:
     """Cumulative activity of each second from ``WEB_FIRST_SECOND`` to the end of the day."""
     total, cumulative = 0.0, []
@@ -219,7 +205,7 @@ class _Writer:
         relative = Path("feeds") / kind / name
         path = self.out / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(_csv(columns, rows) if columns else _jsonl(rows))
+        path.write_bytes(csv_bytes(columns, rows) if columns else jsonl_bytes(rows))
         self.files.append(FeedFile(relative.as_posix(), kind, len(rows), len(reasons), tuple(reasons)))
         for reason in reasons:
             self.bad[(kind, reason)] += 1
@@ -370,7 +356,7 @@ class _Writer:
                         "sku": product.sku,
                         "quantity": quantity,
                         "unit_price": price,
-                        "ordered_at": _iso(ms),
+                        "ordered_at": iso_utc(ms),
                         "channel": channel,
                         "location_id": location,
                     }
@@ -469,7 +455,7 @@ class _Writer:
                             **base,
                             "status": "delivered",
                             "expected_date": self.h.day(expected).isoformat(),
-                            "delivered_at": _iso(ms),
+                            "delivered_at": iso_utc(ms),
                         },
                     )
                 )
