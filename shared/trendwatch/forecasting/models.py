@@ -155,17 +155,13 @@ SOCIAL_MODELS: Mapping[str, Mapping[str, Any]] = {
         "lgbm": {"n_estimators": 200, "learning_rate": 0.05, "num_leaves": 31, "min_child_samples": 20},
         "social": True,
     },
-    # The chosen model without the social features: what they add (not a candidate).
-    "lgbm-baseline-residual-nosocial": {
-        "target": "baseline-residual",
-        "lags": (1, 2, 7, 14),
-        "horizons_per_row": 2,
-        "max_rows": 1_000_000,
-        "lgbm": {"n_estimators": 200, "learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 10},
-        "social": False,
-    },
 }
 DEFAULT_SOCIAL = "lgbm-baseline-residual"
+# The chosen model without the social features: what they add (not a candidate).
+SOCIAL_MODELS = {
+    **SOCIAL_MODELS,
+    f"{DEFAULT_SOCIAL}-nosocial": {**SOCIAL_MODELS[DEFAULT_SOCIAL], "social": False},
+}
 
 
 def fit_predict_social(
