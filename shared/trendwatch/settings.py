@@ -25,6 +25,10 @@ _ALIASES = {"env": "environment"}
 #: Terraform creates the BigQuery dataset; deployed services get the dataset's actual location
 #: from Terraform as ``TRENDWATCH_BQ_LOCATION``.
 DEFAULT_BQ_LOCATION = "europe-west1"
+#: ``maximum_bytes_billed`` of BigQuery query jobs that read (the API, jobs' SELECTs) and of
+#: those that write (MERGE, DML, DDL: a MERGE scans its whole target table).
+DEFAULT_BQ_MAX_BYTES_READ = 50 * 2**30
+DEFAULT_BQ_MAX_BYTES_WRITE = 200 * 2**30
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -44,6 +48,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     dataset: str = "trendwatch"
     #: Where BigQuery runs query jobs: the dataset's location, or jobs do not find the dataset.
     bq_location: str = DEFAULT_BQ_LOCATION
+    #: Byte caps of BigQuery query jobs (see :class:`trendwatch.adapters.gcp.bigquery.ByteCaps`).
+    bq_max_bytes_read: int = DEFAULT_BQ_MAX_BYTES_READ
+    bq_max_bytes_write: int = DEFAULT_BQ_MAX_BYTES_WRITE
     text_profile: TextProfile = "fast"
     #: When set, services publish over HTTP to this local router (``--processes`` mode).
     router_url: str | None = None

@@ -21,8 +21,9 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
 from tests.fakes.bigquery_write import FakeBigQueryWrite
-from trendwatch.adapters.gcp.bigquery import BigQueryWarehouse
+from trendwatch.adapters.gcp.bigquery import BigQueryWarehouse, ByteCaps
 from trendwatch.adapters.gcp.bigquery_write import StorageWriteAppender
+from trendwatch.adapters.gcp.container import gcp_container
 from trendwatch.adapters.local.clock import ManualClock
 from trendwatch.app.aggregate import _RECOMPUTE, AggregateService
 from trendwatch.app.handling import Received
@@ -30,6 +31,7 @@ from trendwatch.app.scheduled import Deduplicate, EnsureIndexes
 from trendwatch.contracts.cloudevents import PubSubMessage
 from trendwatch.contracts.events import Sentiment, TextEnrichment, TweetEnriched
 from trendwatch.domain.tweets import Author, Interaction, Tweet
+from trendwatch.settings import DEFAULT_BQ_MAX_BYTES_WRITE, Settings
 from trendwatch.warehouse.schema import INDEXES, TABLES, table
 from trendwatch.warehouse.sql import deduplicate_statement, duplicates_statement, merge_statement
 
@@ -478,3 +480,38 @@ def test_replace_partition_loads_parquet_into_the_days_partition_with_write_trun
     assert config["parquetOptions"] == {"enableListInference": True}
     parquet = upload[upload.index(b"PAR1") : upload.rindex(b"PAR1") + 4]
     assert pq.read_table(pa.BufferReader(parquet)).column("sku").to_pylist() == ["A"]
+
+
+def test_every_query_job_carries_the_byte_cap_of_its_kind(fake: FakeBigQuery) -> None:
+    """Reads and writes each carry their own ``maximumBytesBilled``: no statement the warehouse
+    sends can bill more than its cap."""
+    client = bigquery.Client(
+        project=PROJECT,
+        credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+        client_options={"api_endpoint": fake.url},
+    )
+    warehouse = BigQueryWarehouse(
+        PROJECT, DATASET, location="EU", client=client, byte_caps=ByteCaps(read=1_000, write=2_000)
+    )
+    fake.answers += [(200, SELECT_ANSWER), (200, SELECT_ANSWER)]
+
+    warehouse.query("SELECT term FROM term_windows")
+    warehouse.query_arrow("SELECT term FROM term_windows")
+    warehouse.execute("DELETE FROM term_windows WHERE FALSE")
+    warehouse.merge_rows("users", [{"user_id": "7", "username": "seven"}])
+    warehouse.ensure_schema()
+
+    caps = [sent.get("maximumBytesBilled") for sent in fake.queries]
+    assert caps[:2] == ["1000", "1000"]
+    assert caps[2:] == ["2000"] * (2 + len(TABLES) + len(INDEXES))
+
+
+def test_the_deployed_warehouse_takes_its_byte_caps_from_the_settings() -> None:
+    configured = Settings.from_env({"TRENDWATCH_ENV": "prod", "TRENDWATCH_BQ_MAX_BYTES_READ": "12345"})
+    defaults = Settings.from_env({"TRENDWATCH_ENV": "prod"})
+
+    warehouse = gcp_container(configured).warehouse
+
+    assert isinstance(warehouse, BigQueryWarehouse)
+    assert warehouse.byte_caps == ByteCaps(read=12345, write=DEFAULT_BQ_MAX_BYTES_WRITE)
+    assert ByteCaps.from_settings(defaults) == ByteCaps()

@@ -13,6 +13,10 @@ a delivery batch.
 :meth:`BigQueryWarehouse.append_rows` writes append-only tables through the Storage Write API
 (:mod:`trendwatch.adapters.gcp.bigquery_write`): no DML job per message for the facts that are
 only ever added.
+
+Every query job carries ``maximum_bytes_billed`` (:class:`ByteCaps`): a statement that would
+scan more fails with ``bytesBilledLimitExceeded`` before it runs, instead of billing a runaway
+scan. Reads (the API, jobs' SELECTs) and writes (MERGE, DML, DDL) have separate caps.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ import json
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
+import msgspec
 import pyarrow.parquet as pq
 from google.api_core import exceptions
 from google.cloud import bigquery
@@ -31,12 +36,31 @@ from google.cloud import bigquery
 from trendwatch.adapters.gcp.bigquery_write import StorageWriteAppender
 from trendwatch.observability import get_logger
 from trendwatch.ports import Row
+from trendwatch.settings import DEFAULT_BQ_MAX_BYTES_READ, DEFAULT_BQ_MAX_BYTES_WRITE, Settings
 from trendwatch.warehouse.schema import INDEXES, TABLES, Column, partition_date_column, table
 from trendwatch.warehouse.sql import merge_statement
 
 log = get_logger(__name__)
 
 QueryParameter = bigquery.ScalarQueryParameter | bigquery.ArrayQueryParameter | bigquery.StructQueryParameter
+#: What a query job does, which picks its byte cap.
+JobKind = Literal["read", "write"]
+
+
+class ByteCaps(msgspec.Struct, frozen=True):
+    """``maximum_bytes_billed`` of each kind of query job (``TRENDWATCH_BQ_MAX_BYTES_READ`` and
+    ``TRENDWATCH_BQ_MAX_BYTES_WRITE``). A MERGE scans its whole target table, so writes get
+    the larger default."""
+
+    read: int = DEFAULT_BQ_MAX_BYTES_READ
+    write: int = DEFAULT_BQ_MAX_BYTES_WRITE
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ByteCaps:
+        return cls(read=settings.bq_max_bytes_read, write=settings.bq_max_bytes_write)
+
+    def of(self, kind: JobKind) -> int:
+        return self.read if kind == "read" else self.write
 
 
 def _scalar_type(value: Any) -> str:
@@ -111,10 +135,12 @@ class BigQueryWarehouse:
         location: str,
         client: bigquery.Client | None = None,
         appender: StorageWriteAppender | None = None,
+        byte_caps: ByteCaps | None = None,
     ) -> None:
         self.project = project
         self.dataset = f"{project}.{dataset}"
         self.location = location
+        self.byte_caps = byte_caps or ByteCaps()
         self._client = client
         self._client_lock = threading.Lock()
         self._appender = appender or StorageWriteAppender(project, dataset)
@@ -146,21 +172,25 @@ class BigQueryWarehouse:
                 pending.append(index.name)
         return pending
 
-    def _run(self, sql: str, parameters: Sequence[QueryParameter]) -> Any:
-        config = bigquery.QueryJobConfig(default_dataset=self.dataset, query_parameters=list(parameters))
+    def _run(self, sql: str, parameters: Sequence[QueryParameter], kind: JobKind) -> Any:
+        config = bigquery.QueryJobConfig(
+            default_dataset=self.dataset,
+            query_parameters=list(parameters),
+            maximum_bytes_billed=self.byte_caps.of(kind),
+        )
         return self.client.query_and_wait(sql, job_config=config, location=self.location)
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        rows = self._run(sql, [query_parameter(k, v) for k, v in (params or {}).items()])
+        rows = self._run(sql, [query_parameter(k, v) for k, v in (params or {}).items()], "read")
         return [{key: _plain(value) for key, value in row.items()} for row in rows]
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
-        self._run(sql, [query_parameter(k, v) for k, v in (params or {}).items()])
+        self._run(sql, [query_parameter(k, v) for k, v in (params or {}).items()], "write")
 
     def query_arrow(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
         """Large results are read through the Storage Read API when its client is installed
         (``google-cloud-bigquery-storage``, which the warehouse writers have), else page by page."""
-        rows = self._run(sql, [query_parameter(k, v) for k, v in (params or {}).items()])
+        rows = self._run(sql, [query_parameter(k, v) for k, v in (params or {}).items()], "read")
         return rows.to_arrow()
 
     def replace_partition(self, table_name: str, day: date, rows: Any) -> None:
@@ -200,7 +230,7 @@ class BigQueryWarehouse:
             ],
         )
         source = _source_select(tbl.columns, "rows")
-        self._run(merge_statement(tbl, source, update=update, update_when=update_when), [staged])
+        self._run(merge_statement(tbl, source, update=update, update_when=update_when), [staged], "write")
 
     def append_rows(self, table_name: str, rows: Sequence[Row]) -> None:
         tbl = table(table_name)

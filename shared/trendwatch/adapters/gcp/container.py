@@ -20,9 +20,14 @@ def gcp_container(settings: Settings) -> Container:
     """Pub/Sub, Cloud Storage, BigQuery, Cloud Natural Language and Cloud Vision for ``settings.project``."""
 
     def warehouse() -> Warehouse:
-        from trendwatch.adapters.gcp.bigquery import BigQueryWarehouse
+        from trendwatch.adapters.gcp.bigquery import BigQueryWarehouse, ByteCaps
 
-        return BigQueryWarehouse(settings.project, settings.dataset, location=settings.bq_location)
+        return BigQueryWarehouse(
+            settings.project,
+            settings.dataset,
+            location=settings.bq_location,
+            byte_caps=ByteCaps.from_settings(settings),
+        )
 
     def text_analyzer() -> TextAnalyzer:
         from trendwatch.adapters.gcp.language import CloudNaturalLanguageAnalyzer
