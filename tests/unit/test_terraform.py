@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import re
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 import yaml  # type: ignore[import-untyped]  # PyYAML comes with schemathesis; no stubs installed
+from functions_framework import create_app
 from hcl2.api import load as load_hcl
 
 from trendwatch.adapters.local.blobstore import LocalBlobStore
@@ -20,7 +22,7 @@ from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 from trendwatch.app.dead_letters import DeadLetterSink
 from trendwatch.contracts.cloudevents import PubSubMessage
 from trendwatch.contracts.dead_letters import dead_letter_attributes
-from trendwatch.contracts.topology import INGEST_DEAD_LETTER, TOPOLOGY, TWEETS_RAW
+from trendwatch.contracts.topology import INGEST_DEAD_LETTER, TOPOLOGY, TWEETS_RAW, StorageTrigger
 from trendwatch.deploy.terraform import PROFILES, TABLES_FILE, TOPOLOGY_FILE, render
 from trendwatch.observability import metrics
 from trendwatch.settings import Settings
@@ -882,3 +884,108 @@ def test_functions_read_their_batch_window_and_only_the_warehouse_writer_batches
     config = _value(function["service_config"])
     assert config["max_instance_request_concurrency"] == "${var.config.concurrency}"
     assert "batch_window_s" in Settings.__struct_fields__
+
+
+# -- Storage triggers: Cloud Storage notifications pushed with a dead-letter policy ----------------
+
+SERVICE_MODULE = TERRAFORM / "modules" / "service" / "main.tf"
+
+
+def test_every_storage_trigger_is_a_notification_topic_and_a_push_route_that_dead_letters() -> None:
+    locals_ = _generated(TOPOLOGY_FILE)
+    assert TOPOLOGY.storage_triggers  # feeds and incoming tweet files
+    for trigger in TOPOLOGY.storage_triggers:
+        generated = locals_["storage_triggers"][trigger.name]
+        # the messaging module creates the notification topic, and the dead-letter topic with its
+        # lake archive and the BigQuery subscription writing the dead_letters table
+        assert generated["topic"] in locals_["topics"], trigger.name
+        assert generated["dead_letter_topic"] == trigger.dead_letter_topic
+        assert trigger.dead_letter_topic in locals_["dead_letter_topics"]
+        assert generated["max_delivery_attempts"] == trigger.retry.max_delivery_attempts
+        timeout = locals_["services"][trigger.service]["timeout_seconds"]
+        assert generated["ack_deadline_seconds"] == min(600, timeout)
+    service = _load(SERVICE_MODULE)
+    resources = _blocks(service, "resource")
+    notification = resources["google_storage_notification.trigger"]
+    assert _value(notification["for_each"]) == "${local.triggers}"
+    assert (_value(notification["object_name_prefix"]), _value(notification["event_types"])) == (
+        "${each.value.prefix}",
+        "OBJECT_FINALIZE",
+    )
+    assert _value(notification["payload_format"]) == "JSON_API_V1"
+    # one subscription resource for routes and triggers alike: the triggers are among its routes
+    [routes] = [entry["routes"] for entry in service["locals"] if "routes" in entry]
+    assert "for k, t in local.triggers" in routes and "unwrapped = true" in routes
+    route = resources["google_pubsub_subscription.route"]
+    assert _value(route["for_each"]) == "${local.routes}"
+    policy = _value(route["dead_letter_policy"])
+    assert _value(policy["dead_letter_topic"]) == "${var.topic_ids[each.value.dead_letter_topic]}"
+    assert _value(
+        resources["google_pubsub_subscription_iam_member.agent_forwards_dead_letters"]["for_each"]
+    ) == ("${google_pubsub_subscription.route}")
+    # no Eventarc trigger left, whose managed subscription could not dead-letter
+    function = resources["google_cloudfunctions2_function.this"]
+    assert "event_trigger" not in json.dumps(function)
+    assert "eventarc" not in SERVICE_MODULE.read_text(encoding="utf-8").split("(not Eventarc")[0].lower()
+    # Cloud Storage's agent publishes only to the trigger topics, not to every topic of the project
+    agent = resources["google_pubsub_topic_iam_member.storage_agent_notifies"]
+    assert (_value(agent["for_each"]), _value(agent["topic"])) == (
+        "${local.triggers}",
+        "${var.topic_ids[each.value.topic]}",
+    )
+    for path in TERRAFORM.rglob("*.tf"):
+        for name, attrs in _blocks(_load(path), "resource").items():
+            if "storage_project_service_account" in str(attrs.get("member", "")):
+                assert not name.startswith("google_project_iam"), f"{path}: {name}"
+    # their backlog is alerted on like every route's
+    platform = _blocks(_root(TERRAFORM / "modules" / "platform"), "module")
+    assert "keys(module.topology.storage_triggers)" in _value(platform["monitoring"]["subscriptions"])
+
+
+@pytest.mark.parametrize("trigger", TOPOLOGY.storage_triggers, ids=lambda t: t.name)
+def test_a_pushed_notification_reaches_the_function_as_the_finalize_cloudevent(
+    trigger: StorageTrigger, tmp_path: Path
+) -> None:
+    """The push is unwrapped (body: the object resource) and writes the notification's attributes
+    as headers: the functions framework must hand the storage handler the finalize event."""
+    attributes = dict(_generated(TOPOLOGY_FILE)["storage_triggers"][trigger.name]["attributes"])
+    attributes["ce-source"] = "//storage.googleapis.com/projects/_/buckets/trendwatch-prod-landing"
+    # what Cloud Storage itself adds to a JSON_API_V1 notification, and Pub/Sub's metadata headers
+    headers = {
+        **attributes,
+        "bucketId": "trendwatch-prod-landing",
+        "objectId": f"{trigger.prefix}2026-03-01.jsonl",
+        "eventType": "OBJECT_FINALIZE",
+        "payloadFormat": "JSON_API_V1",
+        "x-goog-pubsub-message-id": "11962386521",
+    }
+    resource = {
+        "kind": "storage#object",
+        "bucket": "trendwatch-prod-landing",
+        "name": f"{trigger.prefix}2026-03-01.jsonl",
+        "generation": "1709285400123456",
+        "size": "2048",
+        "contentType": "application/x-ndjson",
+        "timeCreated": "2026-03-01T09:30:00.123Z",
+    }
+    (tmp_path / "main.py").write_text(
+        "import pickle, functions_framework\n"
+        "from trendwatch.contracts.cloudevents import parse_storage_cloudevent\n"
+        "@functions_framework.cloud_event\n"
+        f"def {trigger.entry_point}(event):\n"
+        f"    open({str(tmp_path / 'received')!r}, 'wb').write(pickle.dumps(parse_storage_cloudevent(event)))\n",
+        encoding="utf-8",
+    )
+    app = create_app(trigger.entry_point, str(tmp_path / "main.py"), "cloudevent")  # type: ignore[no-untyped-call]
+
+    response = app.test_client().post("/", data=json.dumps(resource), headers=headers)
+
+    assert response.status_code == 200, response.data
+    obj = pickle.loads((tmp_path / "received").read_bytes())
+    assert (obj.bucket, obj.name, obj.generation, obj.size) == (
+        "trendwatch-prod-landing",
+        f"{trigger.prefix}2026-03-01.jsonl",
+        "1709285400123456",
+        2048,
+    )
+    assert obj.time_created == datetime(2026, 3, 1, 9, 30, 0, 123000, tzinfo=UTC)

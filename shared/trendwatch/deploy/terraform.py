@@ -21,11 +21,13 @@ from pathlib import Path
 from trendwatch.contracts.topology import (
     MEDIA_ENRICHED,
     RESTOCK_RECOMMENDATIONS,
+    STORAGE_OBJECT_FINALIZED,
     TOPOLOGY,
     TREND_ALERTS,
     TWEETS_ENRICHED,
     TWEETS_RAW,
     RetryPolicy,
+    StorageTrigger,
     Topology,
 )
 from trendwatch.warehouse.schema import TABLES, Table
@@ -96,12 +98,41 @@ def _function_name(service: str, entry_point: str) -> str:
     return f"{service}-{entry_point.removeprefix('on_').replace('_', '-')}"
 
 
+def notification_topic(trigger: StorageTrigger) -> str:
+    """The topic Cloud Storage notifies a storage trigger's finalized objects on."""
+    return f"{trigger.name}-objects"
+
+
+def storage_cloudevent_attributes(trigger: StorageTrigger) -> dict[str, str]:
+    """Attributes every notification of ``trigger`` carries, so that its unwrapped push reaches the
+    function as the binary-mode ``storage.object.v1.finalized`` CloudEvent Eventarc would send.
+
+    A storage trigger is a Cloud Storage notification on a topic and a push subscription of that
+    topic with the dead-letter policy Eventarc's own subscriptions lack. The push is unwrapped:
+    the body is the object resource, as in Eventarc's event, and each attribute is a header
+    (``ce-*``: the CloudEvent's context). Cloud Storage adds the same attributes to every
+    notification, so ``ce-id`` names the trigger, not the object: handlers know a file by its
+    bucket, name and generation, never by the event id. The service module adds ``ce-source``
+    (the landing bucket, known only there).
+    """
+    return {
+        "ce-specversion": "1.0",
+        "ce-type": STORAGE_OBJECT_FINALIZED,
+        "ce-id": trigger.name,
+        "Content-Type": "application/json",
+    }
+
+
 def topology_locals(topology: Topology, profiles: Mapping[str, ServiceProfile]) -> dict[str, object]:
     """The ``locals`` of the topology module: every name the other modules wire together."""
     missing = set(topology.services) - set(profiles)
     if missing:
         raise ValueError(f"no deploy profile for services {sorted(missing)}")
     business = [t.name for t in topology.topics if not t.dead_letter]
+    notifications = {
+        notification_topic(t): f"Objects finalized under {t.prefix} of the landing bucket (Cloud Storage)"
+        for t in topology.storage_triggers
+    }
     subscriptions = {
         s.name: {
             "topic": s.topic,
@@ -121,6 +152,10 @@ def topology_locals(topology: Topology, profiles: Mapping[str, ServiceProfile]) 
             "service": t.service,
             "entry_point": t.entry_point,
             "function": _function_name(t.service, t.entry_point),
+            "topic": notification_topic(t),
+            "attributes": storage_cloudevent_attributes(t),
+            # The push waits for the function: as long as it may run (at most Pub/Sub's 600 s).
+            "ack_deadline_seconds": min(600, profiles[t.service].timeout_s),
             "dead_letter_topic": t.dead_letter_topic,
             **_retry(t.retry),
         }
@@ -156,7 +191,7 @@ def topology_locals(topology: Topology, profiles: Mapping[str, ServiceProfile]) 
     }
     return {
         "schedules": schedules,
-        "topics": {t.name: t.description for t in topology.topics if t.name in business},
+        "topics": {**{t.name: t.description for t in topology.topics if t.name in business}, **notifications},
         "dead_letter_topics": list(topology.dead_letter_topics()),
         "subscriptions": subscriptions,
         "storage_triggers": triggers,

@@ -54,6 +54,7 @@ module "services" {
   topic_ids             = module.messaging.topic_ids
   lake_bucket           = module.storage.lake_bucket
   landing_bucket        = module.storage.landing_bucket
+  storage_agent         = module.storage.storage_agent
   sources_bucket        = module.storage.sources_bucket
   dataset_id            = module.warehouse.dataset_id
   dataset_location      = module.warehouse.dataset_location
@@ -67,7 +68,11 @@ module "monitoring" {
   source                = "../monitoring"
   project_id            = var.project_id
   environment           = var.environment
-  subscriptions         = concat(keys(module.topology.subscriptions), module.messaging.dead_letter_table_subscriptions)
+  subscriptions = concat(
+    keys(module.topology.subscriptions),
+    keys(module.topology.storage_triggers),
+    module.messaging.dead_letter_table_subscriptions,
+  )
   dead_letter_topics    = module.topology.dead_letter_topics
   functions             = flatten([for s in module.services : s.function_names])
   notification_channels = var.notification_channels

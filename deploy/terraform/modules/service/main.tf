@@ -1,5 +1,6 @@
 # One trendwatch service: its own service accounts, one Cloud Run function (gen2) per entry
-# point, the Pub/Sub push routes and Eventarc storage triggers that feed it, and least-privilege
+# point, the Pub/Sub push routes and storage triggers (Cloud Storage notifications pushed by
+# Pub/Sub, each with a dead-letter topic) that feed it, and least-privilege
 # IAM on exactly the topics, buckets and dataset it uses. No primitive roles.
 
 terraform {
@@ -61,6 +62,9 @@ variable "storage_triggers" {
     service               = string
     entry_point           = string
     function              = string
+    topic                 = string
+    attributes            = map(string)
+    ack_deadline_seconds  = number
     dead_letter_topic     = string
     minimum_backoff       = string
     maximum_backoff       = string
@@ -74,6 +78,11 @@ variable "topic_ids" {
 }
 
 variable "lake_bucket" { type = string }
+
+variable "storage_agent" {
+  description = "Cloud Storage's service agent (member), which publishes the landing bucket's notifications."
+  type        = string
+}
 variable "landing_bucket" { type = string }
 variable "sources_bucket" { type = string }
 variable "dataset_id" { type = string }
@@ -111,8 +120,39 @@ variable "log_level" {
 }
 
 locals {
-  routes   = { for k, s in var.subscriptions : k => s if s.service == var.name }
   triggers = { for k, t in var.storage_triggers : k => t if t.service == var.name }
+  # Every way events reach this service is a push subscription with a dead-letter policy: the
+  # Pub/Sub routes, wrapped (the raw Pub/Sub body), and the storage triggers, whose Cloud Storage
+  # notifications are pushed unwrapped so that the body is the object resource and the
+  # notification's attributes the finalize CloudEvent's headers (trendwatch.deploy.terraform).
+  routes = merge(
+    {
+      for k, s in var.subscriptions : k => {
+        topic                 = s.topic
+        function              = s.function
+        filter                = s.filter
+        ack_deadline_seconds  = s.ack_deadline_seconds
+        dead_letter_topic     = s.dead_letter_topic
+        minimum_backoff       = s.minimum_backoff
+        maximum_backoff       = s.maximum_backoff
+        max_delivery_attempts = s.max_delivery_attempts
+        unwrapped             = false
+      } if s.service == var.name
+    },
+    {
+      for k, t in local.triggers : k => {
+        topic                 = t.topic
+        function              = t.function
+        filter                = ""
+        ack_deadline_seconds  = t.ack_deadline_seconds
+        dead_letter_topic     = t.dead_letter_topic
+        minimum_backoff       = t.minimum_backoff
+        maximum_backoff       = t.maximum_backoff
+        max_delivery_attempts = t.max_delivery_attempts
+        unwrapped             = true
+      }
+    },
+  )
   environment = {
     TRENDWATCH_ENVIRONMENT    = var.environment
     TRENDWATCH_BACKEND        = "gcp"
@@ -144,7 +184,7 @@ resource "google_service_account" "runtime" {
   display_name = "trendwatch ${var.name} runtime"
 }
 
-# Identity that delivers events to the functions (Pub/Sub push and Eventarc): invoker only.
+# Identity that delivers events to the functions (Pub/Sub push): invoker only.
 resource "google_service_account" "delivery" {
   project      = var.project_id
   account_id   = "tw-${var.name}-delivery"
@@ -182,24 +222,6 @@ resource "google_cloudfunctions2_function" "this" {
     environment_variables            = local.environment
   }
 
-  # Storage triggers go through Eventarc (bucket filter only: the landing bucket holds just
-  # the triggering prefixes, and the handlers check the prefix). Pub/Sub routes are push
-  # subscriptions below, because Eventarc's managed subscriptions take neither a filter
-  # nor a dead-letter policy.
-  dynamic "event_trigger" {
-    for_each = { for k, t in local.triggers : k => t if t.function == each.key }
-    content {
-      trigger_region        = var.region
-      event_type            = "google.cloud.storage.object.v1.finalized"
-      retry_policy          = "RETRY_POLICY_RETRY"
-      service_account_email = google_service_account.delivery.email
-      event_filters {
-        attribute = "bucket"
-        value     = var.landing_bucket
-      }
-    }
-  }
-
   # Terraform owns the configuration; the CI/CD pipeline (deploy/cloudbuild) owns the code
   # version. source_object is only the first deployment's source.
   lifecycle {
@@ -216,18 +238,38 @@ resource "google_cloud_run_service_iam_member" "delivery_invokes" {
   member   = google_service_account.delivery.member
 }
 
-resource "google_project_iam_member" "delivery_receives_events" {
-  count   = length(local.triggers) > 0 ? 1 : 0
-  project = var.project_id
-  role    = "roles/eventarc.eventReceiver"
-  member  = google_service_account.delivery.member
-}
-
 # Pub/Sub mints the OIDC token of the push identity.
 resource "google_service_account_iam_member" "agent_signs_as_delivery" {
   service_account_id = google_service_account.delivery.name
   role               = "roles/iam.serviceAccountTokenCreator"
   member             = local.pubsub_agent
+}
+
+# Storage triggers: Cloud Storage notifies each trigger's prefix of the landing bucket on the
+# trigger's own topic (not Eventarc, whose managed subscription cannot dead-letter: a poisoned
+# file would be retried for a day, then dropped). The notification carries the attributes that
+# make its unwrapped push the finalize CloudEvent (ce-source names the bucket).
+resource "google_storage_notification" "trigger" {
+  for_each           = local.triggers
+  bucket             = var.landing_bucket
+  topic              = var.topic_ids[each.value.topic]
+  payload_format     = "JSON_API_V1"
+  event_types        = ["OBJECT_FINALIZE"]
+  object_name_prefix = each.value.prefix
+  custom_attributes = merge(each.value.attributes, {
+    "ce-source" = "//storage.googleapis.com/projects/_/buckets/${var.landing_bucket}"
+  })
+
+  depends_on = [google_pubsub_topic_iam_member.storage_agent_notifies]
+}
+
+# Cloud Storage's agent publishes the notifications: to this service's trigger topics alone.
+resource "google_pubsub_topic_iam_member" "storage_agent_notifies" {
+  for_each = local.triggers
+  project  = var.project_id
+  topic    = var.topic_ids[each.value.topic]
+  role     = "roles/pubsub.publisher"
+  member   = var.storage_agent
 }
 
 resource "google_pubsub_subscription" "route" {
@@ -244,6 +286,12 @@ resource "google_pubsub_subscription" "route" {
     push_endpoint = google_cloudfunctions2_function.this[each.value.function].service_config[0].uri
     oidc_token {
       service_account_email = google_service_account.delivery.email
+    }
+    dynamic "no_wrapper" {
+      for_each = each.value.unwrapped ? [true] : []
+      content {
+        write_metadata = true
+      }
     }
   }
 

@@ -36,8 +36,8 @@ locals {
   buckets = {
     # The lake: exact payloads, quarantined rows and dead letters; versioned (write-once data).
     lake = { name = "${var.project_id}-lake", versioned = true }
-    # Eventarc's Cloud Storage triggers filter by bucket only, so the files that trigger
-    # functions (feeds/, incoming/tweets/) land here and nothing else does.
+    # The files that trigger functions (feeds/, incoming/tweets/: one Cloud Storage
+    # notification per prefix) land here and nothing else does.
     landing = { name = "${var.project_id}-landing", versioned = true }
     # Zipped function sources uploaded by CI, one object per service build.
     sources = { name = "${var.project_id}-function-sources", versioned = true }
@@ -139,13 +139,13 @@ output "lake_bucket" { value = google_storage_bucket.this["lake"].name }
 output "landing_bucket" { value = google_storage_bucket.this["landing"].name }
 output "sources_bucket" { value = google_storage_bucket.this["sources"].name }
 
-# Eventarc's Cloud Storage triggers are fed by the Cloud Storage service agent over Pub/Sub.
+# Cloud Storage's service agent publishes the landing bucket's notifications (the storage
+# triggers); each service module lets it publish to its own trigger topics alone.
 data "google_storage_project_service_account" "agent" {
   project = var.project_id
 }
 
-resource "google_project_iam_member" "storage_agent_publishes_events" {
-  project = var.project_id
-  role    = "roles/pubsub.publisher"
-  member  = data.google_storage_project_service_account.agent.member
+output "storage_agent" {
+  description = "Cloud Storage's service agent (member)."
+  value       = data.google_storage_project_service_account.agent.member
 }
