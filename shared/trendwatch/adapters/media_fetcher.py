@@ -20,13 +20,13 @@ from collections.abc import Sequence
 
 import httpx
 
-from trendwatch.ports import InvalidImage
+from trendwatch.ports import InvalidImage, TransientFailure
 
 DEFAULT_MAX_BYTES = 15 * 1024 * 1024
 _RETRYABLE_STATUS = frozenset({408, 425, 429})
 
 
-class MediaUnavailableError(Exception):
+class MediaUnavailableError(TransientFailure):
     """The media could not be fetched now (timeout, network error, 5xx, 429); worth retrying."""
 
 

@@ -1,10 +1,21 @@
-"""Batch handling with dead-lettering on validation errors, once for every service.
+"""Batch handling with dead-lettering, once for every service: no member fails its neighbours.
 
-In the spirit of Powertools' batch processor: each CloudEvent of a batch is parsed and
-decoded on its own; one that can never succeed (bad envelope, malformed payload) is
-published to its dead-letter topic with the reason and acknowledged, so the batch
-goes on; the rest is processed together, and a transient failure there fails (and
-so retries) the events it covers. Usage::
+In the spirit of Powertools' batch processor, the rule (which holds whatever a message
+contains, by construction rather than case by case):
+
+* **Decoding** is per member. Each CloudEvent of a batch is parsed and decoded on its own; if
+  that raises anything but a transient failure (:func:`~trendwatch.app.failures.is_transient`:
+  an :class:`InvalidEvent`, but also a ``RecursionError`` on a deeply nested payload or any
+  other exception), that member alone is published to its dead-letter topic with a readable
+  reason naming the exception, and acknowledged.
+* **Processing** is per batch: the decoded members are processed together. A transient failure
+  fails (so retries) the events it covers. Any other failure is taken as caused by a member:
+  the batch is split in halves and each half processed again, down to single members, so the
+  good neighbours are stored and the member that still fails alone is dead-lettered with its
+  reason. Processing is idempotent (upserts by key), so a half processed twice changes nothing.
+* A member that cannot be dead-lettered (the publisher is unavailable) is retried.
+
+A storage trigger's object is handled alone, by the same rule. Usage::
 
     handler = pubsub_batch_handler(route, decode_tweet, service.enrich, dead_letters)
     outcomes = handler(cloudevents)   # one None (ack) or exception (retry) per event
@@ -40,6 +51,8 @@ from trendwatch.observability import (
 )
 from trendwatch.ports import BlobStore, Publisher
 from trendwatch.runtime.delivery import BatchHandler, Route
+
+from .failures import failure_reason, is_transient
 
 T = TypeVar("T")
 log = get_logger(__name__)
@@ -109,6 +122,42 @@ def _event_span(
     )
 
 
+@dataclass(frozen=True)
+class _Member(Generic[T]):
+    """A decoded member of a batch: where it was in the batch, and its open span."""
+
+    index: int
+    received: Received[T]
+    span: Span
+
+
+#: What became of a member: acknowledged (``None``), to retry (the exception), or
+#: dead-lettered (the reason, for its span).
+_Outcome = BaseException | str | None
+
+
+def _dead_letter(
+    dead_letters: DeadLetters,
+    route: Route,
+    data: bytes,
+    attributes: Mapping[str, str],
+    error: BaseException,
+    *,
+    prefix: str = "",
+) -> _Outcome:
+    """Dead-letter a member that failed with a deterministic ``error``; the reason, or the
+    publisher's own failure when it cannot be dead-lettered now (then it is retried)."""
+    reason = prefix + failure_reason(error)
+    if not isinstance(error, InvalidEvent):
+        log.warning("deterministic failure", exc_info=error)
+    try:
+        dead_letters.reject(route, data, attributes, reason)
+    except Exception as exc:
+        log.exception("dead-lettering failed; will be retried", extra={"route": route.name})
+        return exc
+    return f"dead-lettered: {reason}"
+
+
 def pubsub_batch_handler(
     route: Route,
     decode: Callable[[PubSubMessage], T],
@@ -117,51 +166,74 @@ def pubsub_batch_handler(
 ) -> BatchHandler:
     """A :data:`BatchHandler` for a Pub/Sub subscription (see module docstring)."""
 
+    def reject(member: _Member[T], error: BaseException) -> _Outcome:
+        message = member.received.message
+        return _dead_letter(dead_letters, route, message.data, message.attributes, error)
+
+    def decoded(index: int, event: CloudEvent) -> _Member[T] | _Outcome:
+        try:
+            message = parse_pubsub_cloudevent(event)
+        except Exception as exc:
+            payload = _raw_event_payload(event)
+            return _dead_letter(dead_letters, route, payload, {}, exc, prefix="invalid envelope: ")
+        span = _event_span(
+            route,
+            event,
+            message.attributes.get(TRACEPARENT),
+            {
+                "messaging.system": "gcp_pubsub",
+                "messaging.operation.type": "process",
+                "messaging.destination.subscription.name": route.name,
+                "messaging.message.id": message.message_id,
+                "messaging.gcp_pubsub.message.delivery_attempt": message.delivery_attempt,
+                **message_span_attributes(message.attributes),
+            },
+        )
+        with activated(span) as context:
+            try:
+                return _Member(index, Received(message, decode(message), context), span)
+            except Exception as exc:
+                outcome: _Outcome = exc
+                if not is_transient(exc):
+                    outcome = _dead_letter(dead_letters, route, message.data, message.attributes, exc)
+        end_span(span, outcome)
+        return outcome
+
+    def processed(members: Sequence[_Member[T]]) -> list[tuple[_Member[T], _Outcome]]:
+        """Process ``members`` together; on a deterministic failure, each half again (see
+        the module docstring)."""
+        try:
+            process([m.received for m in members])
+        except Exception as exc:
+            if is_transient(exc):
+                log.exception(
+                    "batch failed; will be retried", extra={"route": route.name, "size": len(members)}
+                )
+                return [(m, exc) for m in members]
+            if len(members) == 1:
+                return [(members[0], reject(members[0], exc))]
+            half = len(members) // 2
+            return processed(members[:half]) + processed(members[half:])
+        return [(m, None) for m in members]
+
     def handle(events: Sequence[CloudEvent]) -> list[BaseException | None]:
         outcomes: list[BaseException | None] = [None] * len(events)
-        accepted: list[tuple[int, Received[T], Span]] = []
+        members: list[_Member[T]] = []
         for index, event in enumerate(events):
-            try:
-                message = parse_pubsub_cloudevent(event)
-            except InvalidEvent as exc:
-                dead_letters.reject(route, _raw_event_payload(event), {}, f"invalid envelope: {exc}")
-                continue
-            span = _event_span(
-                route,
-                event,
-                message.attributes.get(TRACEPARENT),
-                {
-                    "messaging.system": "gcp_pubsub",
-                    "messaging.operation.type": "process",
-                    "messaging.destination.subscription.name": route.name,
-                    "messaging.message.id": message.message_id,
-                    "messaging.gcp_pubsub.message.delivery_attempt": message.delivery_attempt,
-                    **message_span_attributes(message.attributes),
-                },
-            )
-            with activated(span) as context:
-                try:
-                    accepted.append((index, Received(message, decode(message), context), span))
-                except InvalidEvent as exc:
-                    dead_letters.reject(route, message.data, message.attributes, str(exc))
-                    end_span(span, f"dead-lettered: {exc}")
-        if not accepted:
+            result = decoded(index, event)
+            if isinstance(result, _Member):
+                members.append(result)
+            elif isinstance(result, BaseException):
+                outcomes[index] = result
+        if not members:
             return outcomes
-        failure: Exception | None = None
-        try:
-            process([received for _, received, _ in accepted])
-        except InvalidEvent:
-            raise  # a decode-time concern leaking into processing is a programming error
-        except Exception as exc:
-            log.exception("batch failed; will be retried", extra={"route": route.name, "size": len(accepted)})
-            failure = exc
         now = time.time()
-        for index, received, span in accepted:
-            outcomes[index] = failure
-            end_span(span, failure)
-            if failure is None:
+        for member, outcome in processed(members):
+            outcomes[member.index] = outcome if isinstance(outcome, BaseException) else None
+            end_span(member.span, outcome)
+            if outcome is None:
                 metrics.event_handled(
-                    route.service, route.name, now - received.message.publish_time.timestamp()
+                    route.service, route.name, now - member.received.message.publish_time.timestamp()
                 )
         return outcomes
 
@@ -179,18 +251,24 @@ def storage_handler(
         outcomes: list[BaseException | None] = []
         for event in events:
             span = _event_span(route, event, None, {"gcp.gcs.object": str(event.get("subject"))})
-            outcome: BaseException | str | None = None
+            outcome: _Outcome = None
             with activated(span):
                 try:
                     process(parse_storage_cloudevent(event))
-                except InvalidEvent as exc:
-                    dead_letters.reject(
-                        route, _raw_event_payload(event), {"subject": str(event.get("subject"))}, str(exc)
-                    )
-                    outcome = f"dead-lettered: {exc}"
                 except Exception as exc:
-                    log.exception("object processing failed; will be retried", extra={"route": route.name})
-                    outcome = exc
+                    if is_transient(exc):
+                        log.exception(
+                            "object processing failed; will be retried", extra={"route": route.name}
+                        )
+                        outcome = exc
+                    else:
+                        outcome = _dead_letter(
+                            dead_letters,
+                            route,
+                            _raw_event_payload(event),
+                            {"subject": str(event.get("subject"))},
+                            exc,
+                        )
             end_span(span, outcome)
             outcomes.append(outcome if isinstance(outcome, BaseException) else None)
         return outcomes

@@ -18,12 +18,15 @@ from datetime import datetime
 import msgspec
 
 from trendwatch.contracts.cloudevents import InvalidEvent, StorageObject
+from trendwatch.contracts.limits import MAX_MESSAGE_DATA_BYTES, OVERSIZED_HEAD_BYTES
 from trendwatch.contracts.topology import INGEST_DEAD_LETTER, TWEETS_RAW
 from trendwatch.contracts.x_pages import as_stream_lines
 from trendwatch.contracts.x_stream import XStreamMessage, decode_stream_message
 from trendwatch.observability import current_span, get_logger, inject_traceparent, metrics, trace_scope
 from trendwatch.ports import BlobExists, BlobStore, Message, Publisher
 
+from .compressed import GZIP_MAGIC, gunzip
+from .failures import failure_reason
 from .handling import DeadLetters, read_landed
 
 log = get_logger(__name__)
@@ -65,13 +68,25 @@ def parse_line(line: bytes) -> XStreamMessage:
         raise InvalidEvent(f"invalid X stream message: {exc}") from exc
     except msgspec.DecodeError as exc:
         raise InvalidEvent(f"malformed JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise InvalidEvent(f"malformed JSON: nested too deeply ({exc})") from exc
 
 
-def read_lines(data: bytes) -> Iterator[bytes]:
+def oversized(line: bytes) -> str | None:
+    """Why ``line`` cannot be published (larger than a Pub/Sub message), or ``None``."""
+    if len(line) <= MAX_MESSAGE_DATA_BYTES:
+        return None
+    return (
+        f"line of {len(line):,} bytes is over the {MAX_MESSAGE_DATA_BYTES:,} a Pub/Sub message holds;"
+        f" its first {OVERSIZED_HEAD_BYTES:,} bytes are kept here"
+    )
+
+
+def read_lines(data: bytes, name: str = "replay file") -> Iterator[bytes]:
     """Stream lines of a (possibly gzipped) JSONL object, without their line endings; response
     pages in it are split one tweet per line."""
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
+    if data[:2] == GZIP_MAGIC:
+        data = gunzip(data, name)
     yield from as_stream_lines(data.splitlines())
 
 
@@ -101,11 +116,13 @@ class IngestService:
             if not line.strip():
                 report.keep_alives += 1  # X's keep-alive newline, not an error
                 continue
+            if reason := oversized(line):
+                self._reject(report, line[:OVERSIZED_HEAD_BYTES], source, reason)
+                continue
             try:
                 accepted.append((line, parse_line(line)))
-            except InvalidEvent as exc:
-                report.dead_lettered += 1
-                self._dead_letters.send(INGEST_DEAD_LETTER, "ingest", line, {"source": source}, str(exc))
+            except Exception as exc:  # whatever a line holds, it fails alone (see handling)
+                self._reject(report, line, source, failure_reason(exc))
         report.raw_objects = self._store_raw(accepted, source)
         outgoing: list[Message] = []
         chunk_span = current_span()
@@ -130,6 +147,10 @@ class IngestService:
         report.newest_created_at = max((message.data.created_at for _, message in accepted), default=None)
         return report
 
+    def _reject(self, report: IngestReport, line: bytes, source: str, reason: str) -> None:
+        report.dead_lettered += 1
+        self._dead_letters.send(INGEST_DEAD_LETTER, "ingest", line, {"source": source}, reason)
+
     def _store_raw(self, accepted: list[tuple[bytes, XStreamMessage]], source: str) -> list[str]:
         """Write the exact payloads, one gzip JSONL object per event-time hour of the chunk."""
         by_hour: dict[str, list[bytes]] = defaultdict(list)
@@ -152,7 +173,7 @@ class IngestService:
         report = IngestReport()
         chunk: list[bytes] = []
         index = 0
-        for line in read_lines(read_landed(self._landing, obj)):
+        for line in read_lines(read_landed(self._landing, obj), obj.name):
             chunk.append(line)
             if len(chunk) >= chunk_lines:
                 report.add(self.ingest_lines(chunk, f"{obj.name}#{obj.generation}#{index}"))

@@ -41,10 +41,8 @@ never counts twice; their order of arrival does not matter, readers order them b
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import re
-import zlib
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -76,6 +74,7 @@ from trendwatch.observability import get_logger
 from trendwatch.ports import BlobStore, Clock, Warehouse
 from trendwatch.warehouse.schema import TABLES_BY_NAME, Table
 
+from .compressed import gunzip
 from .handling import Received, read_landed
 
 log = get_logger(__name__)
@@ -159,10 +158,7 @@ def quarantine_name(kind: str, name: str, day: date) -> str:
 
 def _text(name: str, data: bytes) -> str:
     if name.lower().endswith(".gz"):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InvalidEvent(f"{name}: not a gzip file: {exc}") from exc
+        data = gunzip(data, name)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -204,7 +200,7 @@ def _jsonl_rows(text: str) -> tuple[list[NumberedRow], list[RejectedRow]]:
             continue
         try:
             value = msgspec.json.decode(line)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, RecursionError) as exc:
             rejected.append(RejectedRow(number, line.rstrip("\r"), (f"not valid JSON: {exc}",)))
             continue
         if isinstance(value, dict):

@@ -106,12 +106,31 @@ def storage_cloudevent(obj: StorageObject, event_id: str) -> CloudEvent:
 
 
 def _parse_time(value: Any) -> datetime:
+    """An RFC 3339 time (one without an offset read as UTC); now when absent or unreadable."""
     if isinstance(value, str):
         try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             pass
+        else:
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return datetime.now(UTC)
+
+
+def _count(value: Any, name: str, default: int) -> int:
+    """A non-negative whole number given as a JSON number or decimal text (GCS sends ``size`` as
+    text); :class:`InvalidEvent` otherwise."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.isascii() and value.isdecimal() and len(value) <= 20:
+        number = int(value)
+    else:
+        raise InvalidEvent(f"{name} is not a whole number: {str(value)[:40]!r}")
+    if number < 0:
+        raise InvalidEvent(f"{name} is negative: {number}")
+    return number
 
 
 def parse_pubsub_cloudevent(event: CloudEvent) -> PubSubMessage:
@@ -141,7 +160,7 @@ def parse_pubsub_cloudevent(event: CloudEvent) -> PubSubMessage:
         publish_time=_parse_time(message.get("publishTime") or message.get("publish_time")),
         topic=source.rsplit("/topics/", 1)[-1] if "/topics/" in source else "",
         subscription=subscription.rsplit("/", 1)[-1],
-        delivery_attempt=int(data.get("deliveryAttempt") or 1),
+        delivery_attempt=_count(data.get("deliveryAttempt"), "deliveryAttempt", 1),
     )
 
 
@@ -156,7 +175,7 @@ def parse_storage_cloudevent(event: CloudEvent) -> StorageObject:
         bucket=str(data["bucket"]),
         name=str(data["name"]),
         generation=str(data.get("generation", "0")),
-        size=int(data.get("size") or 0),
+        size=_count(data.get("size"), "size", 0),
         content_type=str(data.get("contentType") or "application/octet-stream"),
         time_created=_parse_time(data.get("timeCreated")),
     )

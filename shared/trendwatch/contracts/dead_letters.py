@@ -10,20 +10,29 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
+from .limits import PUBSUB_MAX_ATTRIBUTE_VALUE_BYTES, fit_utf8
+
 #: Every attribute Pub/Sub adds to a dead letter starts so (subscription, its project, delivery
 #: count, the source topic's publish time...).
 PUBSUB_PREFIX = "CloudPubSubDeadLetterSource"
 SOURCE = f"{PUBSUB_PREFIX}Subscription"
 DELIVERY_COUNT = f"{PUBSUB_PREFIX}DeliveryCount"
 REASON = "dead_letter_reason"
-MAX_REASON_CHARS = 1000
 
 
 def dead_letter_attributes(
     original: Mapping[str, str], *, source: str, reason: str, attempts: int = 1
 ) -> dict[str, str]:
+    """``original`` with where the message came from and why it failed; the reason is cut to
+    Pub/Sub's limit on an attribute value (1,024 bytes of UTF-8), whatever language it is in."""
     attributes = dict(original)
-    attributes.update({SOURCE: source, DELIVERY_COUNT: str(attempts), REASON: reason[:MAX_REASON_CHARS]})
+    attributes.update(
+        {
+            SOURCE: source,
+            DELIVERY_COUNT: str(attempts),
+            REASON: fit_utf8(reason, PUBSUB_MAX_ATTRIBUTE_VALUE_BYTES),
+        }
+    )
     return attributes
 
 

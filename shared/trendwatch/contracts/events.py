@@ -13,6 +13,8 @@ import msgspec
 
 from trendwatch.domain.tweets import Tweet
 
+from .values import AwareDatetime, Count, Int64
+
 if TYPE_CHECKING:  # numpy is an extra: services that never read an embedding do not install it
     import numpy as np
     import numpy.typing as npt
@@ -110,7 +112,7 @@ class MediaEnriched(_Event, frozen=True, kw_only=True):
     media_key: str
     tweet_id: str
     author_id: str
-    created_at: datetime
+    created_at: AwareDatetime
     content_sha256: str
     analysis: ImageAnalysis
     near_duplicate_group: str | None = None
@@ -149,9 +151,9 @@ class StockEvent(_Event, frozen=True, kw_only=True):
     event_id: str
     sku: str
     location_id: str
-    event_time: datetime
-    delta: int | None = None
-    level: int | None = None
+    event_time: AwareDatetime
+    delta: Int64 | None = None
+    level: Count | None = None
 
 
 class RestockRecommendation(_Event, frozen=True, kw_only=True):

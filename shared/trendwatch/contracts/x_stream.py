@@ -6,16 +6,21 @@ them is read leniently (:mod:`trendwatch.contracts.lenient`): ids given as numbe
 capture tools write them, are read as strings, and a non-essential value of an odd type
 is left out. Only a message without a usable tweet id, text, creation time or author id
 fails, with a :class:`msgspec.ValidationError` naming the path of the bad field.
+
+Times: X writes every time in UTC (``2026-11-02T10:00:01.000Z``). A time without an offset
+(as some capture tools rewrite them) is read as UTC, and every time is returned in UTC, so
+nothing downstream ever compares a naive time with an aware one.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 import msgspec
 
 from .lenient import decode_leniently
+from .values import Count
 
 
 class _X(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -24,22 +29,22 @@ class _X(msgspec.Struct, frozen=True, omit_defaults=True):
 
 class XHashtag(_X, frozen=True):
     tag: str
-    start: int = 0
-    end: int = 0
+    start: Count = 0
+    end: Count = 0
 
 
 class XMention(_X, frozen=True):
     username: str
     id: str | None = None
-    start: int = 0
-    end: int = 0
+    start: Count = 0
+    end: Count = 0
 
 
 class XUrl(_X, frozen=True):
     url: str
     expanded_url: str | None = None
-    start: int = 0
-    end: int = 0
+    start: Count = 0
+    end: Count = 0
 
 
 class XEntities(_X, frozen=True):
@@ -54,11 +59,11 @@ class XReferencedTweet(_X, frozen=True):
 
 
 class XTweetMetrics(_X, frozen=True):
-    retweet_count: int = 0
-    reply_count: int = 0
-    like_count: int = 0
-    quote_count: int = 0
-    impression_count: int = 0
+    retweet_count: Count = 0
+    reply_count: Count = 0
+    like_count: Count = 0
+    quote_count: Count = 0
+    impression_count: Count = 0
 
 
 class XAttachments(_X, frozen=True):
@@ -82,10 +87,10 @@ class XTweet(_X, frozen=True):
 
 
 class XUserMetrics(_X, frozen=True):
-    followers_count: int = 0
-    following_count: int = 0
-    tweet_count: int = 0
-    listed_count: int = 0
+    followers_count: Count = 0
+    following_count: Count = 0
+    tweet_count: Count = 0
+    listed_count: Count = 0
 
 
 class XUser(_X, frozen=True):
@@ -104,8 +109,8 @@ class XMedia(_X, frozen=True):
     type: Literal["photo", "video", "animated_gif"]
     url: str | None = None
     preview_image_url: str | None = None
-    width: int | None = None
-    height: int | None = None
+    width: Count | None = None
+    height: Count | None = None
     alt_text: str | None = None
 
 
@@ -136,8 +141,55 @@ ESSENTIAL_PATHS = frozenset({".data.id", ".data.text", ".data.created_at", ".dat
 
 def decode_stream_message(payload: bytes) -> XStreamMessage:
     """Decode one stream line, strictly first (the fast path for X's own lines), leniently
-    when that fails; raises :class:`msgspec.DecodeError` if malformed or missing an essential value."""
+    when that fails, its times in UTC; raises :class:`msgspec.DecodeError` if malformed or
+    missing an essential value."""
     try:
-        return _decoder.decode(payload)
+        message = _decoder.decode(payload)
     except msgspec.ValidationError:
-        return decode_leniently(payload, XStreamMessage, ESSENTIAL_PATHS)
+        message = decode_leniently(payload, XStreamMessage, ESSENTIAL_PATHS)
+    return _in_utc(message)
+
+
+def _utc(moment: datetime) -> datetime | None:
+    """``moment`` in UTC (read as UTC without an offset); ``None`` if UTC cannot hold it."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return None
+
+
+def _is_utc(moment: datetime | None) -> bool:
+    return moment is None or moment.tzinfo is UTC
+
+
+def _in_utc(message: XStreamMessage) -> XStreamMessage:
+    """``message`` with every time in UTC (see the module docstring); itself when they are.
+
+    A time out of UTC's range is a :class:`msgspec.ValidationError` for the tweet itself;
+    an included user's is left out, and so is an included tweet with one."""
+    includes = message.includes
+    if (
+        _is_utc(message.data.created_at)
+        and all(_is_utc(t.created_at) for t in includes.tweets)
+        and all(_is_utc(u.created_at) for u in includes.users)
+    ):
+        return message
+    created_at = _utc(message.data.created_at)
+    if created_at is None:
+        raise msgspec.ValidationError("Time out of range in UTC - at `$.data.created_at`")
+    replace = msgspec.structs.replace
+    tweets = [(t, _utc(t.created_at)) for t in includes.tweets]
+    return replace(
+        message,
+        data=replace(message.data, created_at=created_at),
+        includes=replace(
+            includes,
+            tweets=[replace(t, created_at=moment) for t, moment in tweets if moment is not None],
+            users=[
+                u if u.created_at is None else replace(u, created_at=_utc(u.created_at))
+                for u in includes.users
+            ],
+        ),
+    )

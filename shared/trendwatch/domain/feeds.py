@@ -46,10 +46,9 @@ from typing import Annotated, Any, Literal, NamedTuple
 import msgspec
 import msgspec.inspect as mi
 
+from trendwatch.contracts.values import INT64_MAX, Count
 from trendwatch.warehouse.schema import table
 
-#: The warehouse's INT64: a larger number would fail the whole file's load statement.
-INT64_MAX = 2**63 - 1
 #: Units of one SKU in one customer order line. Shoppers buy a few; a thousand is no retail
 #: order line but a typo (a barcode or a price in the quantity column) or a wholesale order,
 #: which does not belong in this feed and would swamp a SKU's demand history.
@@ -60,7 +59,6 @@ MAX_DELIVERY_QUANTITY = 2_000
 #: Units of one SKU on hand (or on order) at one store or warehouse.
 MAX_STOCK_COUNT = 100_000
 
-Count = Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)]
 OrderQuantity = Annotated[int, msgspec.Meta(ge=0, le=MAX_ORDER_LINE_QUANTITY)]
 DeliveryQuantity = Annotated[int, msgspec.Meta(ge=0, le=MAX_DELIVERY_QUANTITY)]
 StockCount = Annotated[int, msgspec.Meta(ge=0, le=MAX_STOCK_COUNT)]
@@ -158,6 +156,8 @@ def _number(value: object, *, minimum: float | None) -> float:
         number = float(value)
     except ValueError:
         raise _FieldError(f"not a number: {value!r}") from None
+    except OverflowError:  # an integer of hundreds of digits
+        raise _FieldError(f"not a finite number: {str(value)[:20]}...") from None
     if not math.isfinite(number):
         raise _FieldError(f"not a finite number: {value!r}")
     if minimum is not None and number < minimum:
@@ -306,6 +306,8 @@ def validate_row(spec: FeedSpec, row: Mapping[str, object]) -> FeedRow | list[st
             values[f.name] = f.parse(raw)
         except _FieldError as exc:
             reasons.append(f"{f.name}: {exc}")
+        except Exception as exc:  # a value no rule foresaw still refuses its row alone
+            reasons.append(f"{f.name}: {type(exc).__name__}: {exc}")
     if reasons:
         return reasons
     typed = spec.row_type(**values)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 import msgspec
 
+from trendwatch.contracts.values import AwareDatetime, Count
 from trendwatch.contracts.x_stream import XStreamMessage, XUser
 
 InteractionKind = Literal["retweet", "reply", "quote", "mention"]
@@ -16,10 +16,10 @@ class Author(msgspec.Struct, frozen=True, omit_defaults=True):
     user_id: str
     username: str = ""
     name: str = ""
-    followers_count: int = 0
-    following_count: int = 0
-    tweet_count: int = 0
-    created_at: datetime | None = None
+    followers_count: Count = 0
+    following_count: Count = 0
+    tweet_count: Count = 0
+    created_at: AwareDatetime | None = None
     verified: bool = False
 
 
@@ -27,8 +27,8 @@ class MediaRef(msgspec.Struct, frozen=True, omit_defaults=True):
     media_key: str
     type: str
     url: str | None = None
-    width: int | None = None
-    height: int | None = None
+    width: Count | None = None
+    height: Count | None = None
 
 
 class Interaction(msgspec.Struct, frozen=True):
@@ -38,12 +38,12 @@ class Interaction(msgspec.Struct, frozen=True):
     source_user_id: str
     target_user_id: str
     tweet_id: str
-    created_at: datetime
+    created_at: AwareDatetime
 
 
 class Tweet(msgspec.Struct, frozen=True, omit_defaults=True):
     tweet_id: str
-    created_at: datetime
+    created_at: AwareDatetime
     author: Author
     text: str
     lang_hint: str | None = None
@@ -52,8 +52,8 @@ class Tweet(msgspec.Struct, frozen=True, omit_defaults=True):
     media: tuple[MediaRef, ...] = ()
     interactions: tuple[Interaction, ...] = ()
     retweet_of: str | None = None
-    retweet_count: int = 0
-    like_count: int = 0
+    retweet_count: Count = 0
+    like_count: Count = 0
 
     @property
     def is_retweet(self) -> bool:

@@ -162,5 +162,9 @@ class InvalidImage(ValueError):
     """The bytes are not an image we accept (corrupt, too large, wrong type); never retried."""
 
 
+class TransientFailure(Exception):
+    """A port could not answer now (network, quota, a service restarting); worth retrying."""
+
+
 #: What :meth:`ImageAnalyzer.analyze_many` says about one image.
 ImageOutcome = ImageAnalysis | InvalidImage
