@@ -12,10 +12,11 @@ GZIP_MAGIC = b"\x1f\x8b"
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
 
 
-def gunzip(data: bytes, name: str, limit: int = MAX_DECOMPRESSED_BYTES) -> bytes:
+def gunzip(data: bytes, name: str, limit: int | None = None) -> bytes:
     """The content of the gzip file ``data`` (every member, concatenated), decompressed no
-    further than ``limit`` bytes; :class:`InvalidEvent` naming ``name`` if it is larger, corrupt
-    or cut short."""
+    further than ``limit`` bytes (:data:`MAX_DECOMPRESSED_BYTES` by default); :class:`InvalidEvent`
+    naming ``name`` if it is larger, corrupt or cut short."""
+    limit = MAX_DECOMPRESSED_BYTES if limit is None else limit
     content = bytearray()
     rest = data
     try:
