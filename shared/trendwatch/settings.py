@@ -64,6 +64,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "INFO"
     #: Optional Slack-compatible webhook that trend alerts are also posted to.
     alert_webhook_url: str | None = None
+    #: The API's IAP audience, ``/projects/PROJECT_NUMBER/global/backendServices/SERVICE_ID``:
+    #: when set, every request must carry IAP's signed header for it (required outside local).
+    iap_audience: str | None = None
+    #: JSON map of e-mail addresses or ``@domain`` to the API role (``analyst``,
+    #: ``data_scientist``, ``administrator``); anyone IAP admits without a role is refused.
+    api_roles: str | None = None
+    #: Local API only: when set, requests need ``Authorization: Bearer <token>``.
+    api_token: str | None = None
     #: ``None`` = ``gcp`` with the gcp backend, else ``off``.
     telemetry: TelemetryMode | None = None
     #: Deployed functions: how long the first of the events that reach an instance together

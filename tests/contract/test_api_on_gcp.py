@@ -15,9 +15,11 @@ from google.cloud import storage
 
 from tests.fakes.gcs_server import FakeGcsServer
 from tests.fakes.google_rest import FakeGoogleRest
+from tests.fakes.iap_tokens import AUDIENCE, SigningKey
 from trendwatch.adapters.gcp.storage import GcsBlobStore
-from trendwatch.api import queries
+from trendwatch.api import app, queries
 from trendwatch.api.app import app_from_env
+from trendwatch.api.iap import IAP_HEADER
 from trendwatch.app.enrich_image import MEDIA_PREFIX
 
 PROJECT = "trendwatch-prod"
@@ -62,7 +64,12 @@ METRICS_ANSWER: dict[str, Any] = {
 @pytest.fixture
 def production(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, FakeGoogleRest]]:
     """``app_from_env`` for ``TRENDWATCH_ENV=prod``, its clients pointed at the fakes (anonymous
-    credentials), the lake bucket holding one image."""
+    credentials), the lake bucket holding one image; requests come through IAP for an
+    administrator (IAP's keys made here instead of Google's)."""
+    iap_key = SigningKey("iap-key-1")
+    monkeypatch.setattr(app, "GoogleIapKeys", lambda: {iap_key.key_id: iap_key.public_pem}.get)
+    monkeypatch.setenv("TRENDWATCH_IAP_AUDIENCE", AUDIENCE)
+    monkeypatch.setenv("TRENDWATCH_API_ROLES", '{"dana@shop.example": "administrator"}')
     with FakeGoogleRest(METRICS_ANSWER) as bigquery_api, FakeGcsServer() as gcs:
         gcs.create_bucket(LAKE)
         monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs.url)
@@ -71,7 +78,7 @@ def production(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, Fa
         client = storage.Client(project=PROJECT, credentials=AnonymousCredentials())  # type: ignore[no-untyped-call]
         GcsBlobStore(LAKE, client=client).write(f"{MEDIA_PREFIX}3_1.png", PNG, "image/png")
         monkeypatch.setenv("TRENDWATCH_ENV", "prod")
-        yield TestClient(app_from_env()), bigquery_api
+        yield TestClient(app_from_env(), headers={IAP_HEADER: iap_key.token()}), bigquery_api
 
 
 def test_model_metrics_come_from_the_environments_dataset_on_bigquery(
@@ -96,6 +103,18 @@ def test_model_metrics_come_from_the_environments_dataset_on_bigquery(
     assert path.split("?")[0] == f"/bigquery/v2/projects/{PROJECT}/queries"
     assert sent["query"] == queries.MODEL_METRICS
     assert sent["defaultDataset"] == {"projectId": PROJECT, "datasetId": "trendwatch"}
+    assert int(sent["maximumBytesBilled"]) > 0
+
+
+def test_the_production_app_refuses_requests_that_did_not_come_through_iap(
+    production: tuple[TestClient, FakeGoogleRest],
+) -> None:
+    client, bigquery_api = production
+
+    answer = client.get("/api/v1/model-metrics", headers={IAP_HEADER: ""})
+
+    assert answer.status_code == 401
+    assert bigquery_api.requests == []
 
 
 def test_images_are_read_from_the_environments_lake_bucket(

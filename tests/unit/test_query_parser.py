@@ -21,6 +21,7 @@ from trendwatch.query.ast import (
     Phrase,
     Term,
 )
+from trendwatch.query.parser import MAX_QUERY_DEPTH, MAX_QUERY_LENGTH, MAX_QUERY_TERMS
 
 a, b, c = Term("a"), Term("b"), Term("c")
 
@@ -112,3 +113,37 @@ def test_the_error_text_shows_a_caret_under_the_fault() -> None:
         "  a OR )",
         "       ^",
     ]
+
+
+@pytest.mark.parametrize(
+    ("query", "position", "message"),
+    [
+        ("x" * (MAX_QUERY_LENGTH + 1), MAX_QUERY_LENGTH, f"query is longer than {MAX_QUERY_LENGTH}"),
+        # w0 to w9 take 3 characters with their space, w10 to w99 four: w100 starts at 390.
+        (" ".join(f"w{i}" for i in range(MAX_QUERY_TERMS + 1)), 390, "query has more than"),
+        ("-" * (MAX_QUERY_DEPTH + 1) + "x", MAX_QUERY_DEPTH, "query nests more than"),
+        ("NOT " * (MAX_QUERY_DEPTH + 1) + "x", 4 * MAX_QUERY_DEPTH, "query nests more than"),
+        ("(" * (MAX_QUERY_DEPTH + 1) + "x" + ")" * (MAX_QUERY_DEPTH + 1), MAX_QUERY_DEPTH, "query nests"),
+        ("(" * 6 + "NOT " * 5 + "x" + ")" * 6, 6 + 4 * 4, "query nests more than"),
+    ],
+)
+def test_queries_beyond_the_limits_are_refused_before_parsing(
+    query: str, position: int, message: str
+) -> None:
+    with pytest.raises(QuerySyntaxError) as caught:
+        parse(query)
+    assert caught.value.position == position
+    assert caught.value.message.startswith(message)
+
+
+def test_queries_at_the_limits_parse() -> None:
+    many = " OR ".join(f"w{i}" for i in range(MAX_QUERY_TERMS))
+    deep = "(" * (MAX_QUERY_DEPTH // 2) + "NOT " * (MAX_QUERY_DEPTH // 2) + "x" + ")" * (MAX_QUERY_DEPTH // 2)
+    siblings = " ".join(["(-a OR -(b))"] * 8)  # nesting is counted per branch, not summed
+
+    assert parse(many) == Or(tuple(Term(f"w{i}") for i in range(MAX_QUERY_TERMS)))
+    negated: Node = Term("x")
+    for _ in range(MAX_QUERY_DEPTH // 2):
+        negated = Not(negated)
+    assert parse(deep) == negated
+    assert isinstance(parse(siblings), And)

@@ -1,5 +1,6 @@
 """The analysts' web application: the JSON API (``/api/v1``, OpenAPI at ``/openapi.json`` and
-``/docs``) and the dashboard (``/``), both read-only over the warehouse."""
+``/docs``) and the dashboard (``/``), both read-only over the warehouse, both behind one gate
+(:mod:`trendwatch.api.access`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from trendwatch.api import dashboard, routes
+from trendwatch.api import access, dashboard, routes
+from trendwatch.api.iap import GoogleIapKeys, IapVerifier, KeySource
 from trendwatch.api.read import AnalystReads
 from trendwatch.app.search_engines import SearchEngine
 from trendwatch.ports import BlobStore, Warehouse
@@ -21,13 +23,16 @@ if TYPE_CHECKING:
     from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 
 
-def create_app(reads: AnalystReads) -> FastAPI:
+def create_app(reads: AnalystReads, gate: access.Gate | None = None) -> FastAPI:
+    """The application over ``reads``; every request passes ``gate`` (default: a
+    :class:`~trendwatch.api.access.LocalGate` without a token, for loopback only)."""
     app = FastAPI(
         title="trendwatch",
         summary="Emerging retail trends on social media: topics, people, products and stock.",
         version="1",
     )
     app.state.reads = reads
+    access.install(app, gate or access.LocalGate())
     app.add_exception_handler(QuerySyntaxError, routes.query_syntax_error)
     app.include_router(routes.router)
     app.include_router(dashboard.router)
@@ -83,7 +88,23 @@ def read_only_stores(settings: Settings) -> tuple[Warehouse, BlobStore, SearchEn
     return warehouse, LocalBlobStore(settings.lake_dir), DuckDBSearchEngine(warehouse)
 
 
-def app_from_settings(settings: Settings) -> FastAPI:
+def gate_from_settings(settings: Settings, iap_keys: KeySource | None = None) -> access.Gate:
+    """IAP's signed header and the role map when ``TRENDWATCH_IAP_AUDIENCE`` is set, else (on a
+    developer's machine only) the optional ``TRENDWATCH_API_TOKEN``. ``iap_keys`` defaults to
+    Google's published keys."""
+    roles = access.RoleMap.from_json(settings.api_roles)  # a bad map stops the start, in any mode
+    if settings.iap_audience:
+        verifier = IapVerifier(settings.iap_audience, iap_keys or GoogleIapKeys())
+        return access.IapGate(verifier, roles)
+    if settings.environment != "local":
+        raise ValueError(
+            f"the {settings.environment} API must sit behind IAP: set TRENDWATCH_IAP_AUDIENCE to "
+            "/projects/PROJECT_NUMBER/global/backendServices/SERVICE_ID"
+        )
+    return access.LocalGate(settings.api_token)
+
+
+def app_from_settings(settings: Settings, *, iap_keys: KeySource | None = None) -> FastAPI:
     """The application over the stores ``settings`` name, grouping topics as ``trendwatch topics`` does.
 
     A local warehouse cannot change while it is open read-only, so its slow answers (emerging
@@ -91,6 +112,7 @@ def app_from_settings(settings: Settings) -> FastAPI:
     """
     from trendwatch.adapters.local.embedder import WordLlamaEmbedder
 
+    gate = gate_from_settings(settings, iap_keys)
     warehouse, lake, engine = read_only_stores(settings)
     cache_seconds = math.inf if settings.backend == "local" else 300.0
     embedder = WordLlamaEmbedder()
@@ -102,7 +124,8 @@ def app_from_settings(settings: Settings) -> FastAPI:
             embedder=embedder,
             cache_seconds=cache_seconds,
             embed=embedder.embed,
-        )
+        ),
+        gate,
     )
 
 

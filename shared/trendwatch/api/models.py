@@ -7,7 +7,11 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
+from trendwatch.api.personal import PERSONAL
+
 T = TypeVar("T")
+#: A person's user name: personal data, withheld from analysts (see :mod:`trendwatch.api.personal`).
+USERNAME = Field(description="The author's user name (withheld from analysts).", json_schema_extra=PERSONAL)
 
 
 class ErrorBody(BaseModel):
@@ -80,7 +84,7 @@ class Tweet(BaseModel):
     tweet_id: str
     created_at: datetime
     author_id: str | None
-    username: str | None
+    username: str | None = USERNAME
     text: str | None
     lang: str | None
     sentiment_label: str | None
@@ -111,7 +115,7 @@ class Image(BaseModel):
 
 class Influencer(BaseModel):
     user_id: str
-    username: str | None
+    username: str | None = USERNAME
     score: float
     rank: int
     topic_id: str | None
@@ -222,7 +226,9 @@ class RankedTweet(BaseModel):
 
     tweet_id: str
     text: str
-    author: str
+    author: str | None = Field(
+        description="The author's user name, else id (withheld from analysts).", json_schema_extra=PERSONAL
+    )
     created_at: datetime
     lang: str | None
     score: float = Field(description="Reciprocal rank fusion score: sum of 1 / (60 + rank) over both sides.")
@@ -243,7 +249,7 @@ class MatchedTweet(BaseModel):
     tweet_id: str
     created_at: datetime
     author_id: str | None
-    username: str | None
+    username: str | None = USERNAME
     lang: str | None
     text: str | None
     hashtags: list[str]

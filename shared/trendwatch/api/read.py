@@ -4,6 +4,11 @@ SQL comes from :mod:`trendwatch.api.queries`; emerging topics and influence rank
 from :mod:`trendwatch.app.insights`, so an improved detector or ranking shows up here without
 change. Those two are computed in Python over the whole stream (about a second on the demo
 data), so their results are kept for ``cache_seconds``; everything else is one query.
+
+The cache holds at most :data:`CACHE_ENTRIES` answers, each under a key the server chose
+(the emerging topics, the stock alerts at the widest cover, the influencers overall or of one
+of the emerging topics), never under what a client typed: a client cannot grow it, nor evict
+the answers everyone shares by asking for many different things.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import json
 import math
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -44,7 +50,7 @@ from trendwatch.api.models import (
     Tweet,
 )
 from trendwatch.app.enrich_image import MEDIA_PREFIX
-from trendwatch.app.insights import TOPIC_PREFIX, influencers, read_emerging_topics
+from trendwatch.app.insights import TOPIC_PREFIX, InfluencerSummary, influencers, read_emerging_topics
 from trendwatch.app.saved_searches import SavedSearchNotFound, get_search, list_searches
 from trendwatch.app.search import NoEmbeddings, SearchFilters
 from trendwatch.app.search import search as fused_search
@@ -65,6 +71,11 @@ INFLUENCER_POOL = 200
 SPARKLINE_POINTS = 24
 STORY_POINTS = 60
 MAX_POINTS = 500
+#: The widest cover stock alerts may be asked for (days); alerts are computed once at it.
+MAX_DAYS_OF_COVER = 365.0
+#: Answers the read layer's cache holds at most: the emerging topics, the stock alerts, the
+#: overall influencers and those of every emerging topic.
+CACHE_ENTRIES = EMERGING_POOL + 3
 #: Bounds used when a time range is open (BigQuery cannot compare a timestamp with NULL).
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9999, 1, 1, tzinfo=UTC)
@@ -97,23 +108,32 @@ class _Span(msgspec.Struct, frozen=True):
     last_at: datetime | None
 
 
-class _TtlCache:
-    """Results of slow computations, each kept for ``seconds`` (thread-safe)."""
+class BoundedTtlCache:
+    """Results of slow computations, each kept for ``seconds``, at most ``entries`` of them (the
+    least recently used goes first); thread-safe."""
 
-    def __init__(self, seconds: float, clock: Callable[[], float]) -> None:
+    def __init__(self, seconds: float, clock: Callable[[], float], entries: int = CACHE_ENTRIES) -> None:
         self._seconds = seconds
         self._clock = clock
-        self._entries: dict[Hashable, tuple[float, Any]] = {}
+        self._capacity = entries
+        self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._lock = threading.RLock()  # a computation may use another cached one
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         with self._lock:
             hit = self._entries.get(key)
             if hit is not None and self._clock() - hit[0] < self._seconds:
+                self._entries.move_to_end(key)
                 result: T = hit[1]
                 return result
             value = compute()
             self._entries[key] = (self._clock(), value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._capacity:
+                self._entries.popitem(last=False)
             return value
 
 
@@ -218,7 +238,7 @@ class AnalystReads:
         self._embedder = embedder
         self._emergence = emergence
         self._embed = embed
-        self._cache = _TtlCache(cache_seconds, clock)
+        self._cache = BoundedTtlCache(cache_seconds, clock)
 
     # -- emerging topics ---------------------------------------------------------------------
 
@@ -361,11 +381,14 @@ class AnalystReads:
     def influencers(
         self, *, topic_id: str | None = None, limit: int = 20, offset: int = 0
     ) -> Page[Influencer]:
-        """Influencers best first, overall or on one topic (ranked once, then paged)."""
-        ranked = self._cache.get(
-            ("influencers", topic_id),
-            lambda: influencers(self._warehouse, topic_id=topic_id, limit=INFLUENCER_POOL),
-        )
+        """Influencers best first, overall or on one topic (ranked once, then paged; kept only
+        overall and for the emerging topics, whose ids the server chose)."""
+
+        def rank() -> list[InfluencerSummary]:
+            return influencers(self._warehouse, topic_id=topic_id, limit=INFLUENCER_POOL)
+
+        cached = topic_id is None or any(t.topic_id == topic_id for t in self.emerging())
+        ranked = self._cache.get(("influencers", topic_id), rank) if cached else rank()
         items = [
             Influencer.model_validate(msgspec.structs.asdict(r)) for r in ranked[offset : offset + limit]
         ]
@@ -452,13 +475,13 @@ class AnalystReads:
     def stock_alerts(self, *, max_days_of_cover: float = 7.0) -> list[StockAlert]:
         """Products of emerging topics whose projected stock lasts ``max_days_of_cover`` days or
         less (latest forecast run), the shortest cover first."""
-        return self._cache.get(
-            ("stock", max_days_of_cover), lambda: self._compute_stock_alerts(max_days_of_cover)
-        )
+        widest = self._cache.get("stock", self._compute_stock_alerts)
+        return [alert for cover, alert in widest if cover <= max_days_of_cover]
 
-    def _compute_stock_alerts(self, max_days_of_cover: float) -> list[StockAlert]:
-        """One query for every emerging topic's products, then each low-cover product is
-        credited to the topics linked to it (stored link or keyword link of one of its terms)."""
+    def _compute_stock_alerts(self) -> list[tuple[float, StockAlert]]:
+        """One query for every emerging topic's products with at most :data:`MAX_DAYS_OF_COVER`
+        days of cover, then each product is credited to the topics linked to it (stored link or
+        keyword link of one of its terms); each alert comes with its unrounded cover."""
         newest: dict[str, EmergingTopic] = {}  # a topic may have emerged more than once
         for emerged in self.emerging():
             newest.setdefault(emerged.topic_id, emerged)
@@ -467,7 +490,7 @@ class AnalystReads:
         params = {
             "topic_ids": list(newest),
             "terms": sorted({term for topic in newest.values() for term in topic.terms}),
-            "max_days_of_cover": max_days_of_cover,
+            "max_days_of_cover": MAX_DAYS_OF_COVER,
         }
         alerts = []
         for row in self._warehouse.query(queries.STOCK_ALERTS, params):
@@ -475,21 +498,24 @@ class AnalystReads:
             linked = [t for t in newest.values() if t.topic_id in stored or terms.intersection(t.terms)]
             best = max(linked, key=lambda t: t.score)  # the first of equals: the newest
             alerts.append(
-                StockAlert(
-                    sku=row["sku"],
-                    name=row["name"],
-                    category=row["category"],
-                    on_hand=row["on_hand"],
-                    daily_demand=row["daily_demand"],
-                    days_of_cover=round(row["days_of_cover"], 2),
-                    stockout_date=row["stockout_date"],
-                    as_of=row["as_of"],
-                    topic_id=best.topic_id,
-                    topic_ids=[t.topic_id for t in linked],
-                    score=best.score,
+                (
+                    row["days_of_cover"],
+                    StockAlert(
+                        sku=row["sku"],
+                        name=row["name"],
+                        category=row["category"],
+                        on_hand=row["on_hand"],
+                        daily_demand=row["daily_demand"],
+                        days_of_cover=round(row["days_of_cover"], 2),
+                        stockout_date=row["stockout_date"],
+                        as_of=row["as_of"],
+                        topic_id=best.topic_id,
+                        topic_ids=[t.topic_id for t in linked],
+                        score=best.score,
+                    ),
                 )
             )
-        return sorted(alerts, key=lambda a: (a.days_of_cover, -a.score, a.sku))
+        return sorted(alerts, key=lambda pair: (pair[1].days_of_cover, -pair[1].score, pair[1].sku))
 
     def restock(
         self, *, as_of: date | None = None, urgency: str | None = None, limit: int = 50, offset: int = 0

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from trendwatch.api.access import viewer
 from trendwatch.api.models import (
     EmergingTopic,
     ErrorBody,
@@ -25,9 +26,15 @@ from trendwatch.api.models import (
     TopicDetail,
     Tweet,
 )
-from trendwatch.api.read import MAX_POINTS, AnalystReads, SemanticSearchUnavailable, TimeRange
+from trendwatch.api.personal import PersonalDataWithheld
+from trendwatch.api.read import (
+    MAX_DAYS_OF_COVER,
+    MAX_POINTS,
+    AnalystReads,
+    SemanticSearchUnavailable,
+    TimeRange,
+)
 from trendwatch.query import QuerySyntaxError
-from trendwatch.query.parser import MAX_QUERY_LENGTH
 
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
@@ -58,8 +65,13 @@ def query_syntax_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def reads(request: Request) -> AnalystReads:
+    """The read layer as the request's viewer may see it: without personal fields for a role
+    that may not see them (the same object otherwise)."""
     reader: AnalystReads = request.app.state.reads
-    return reader
+    if viewer(request).role.sees_personal_data:
+        return reader
+    # Every method of the reader, its answers filtered: the routes use it as the reader itself.
+    return cast(AnalystReads, PersonalDataWithheld(reader))
 
 
 def time_range(
@@ -93,9 +105,9 @@ BooleanQuery = Annotated[
     str,
     Query(
         min_length=1,
-        max_length=MAX_QUERY_LENGTH,
         description='A boolean query: AND, OR, NOT/-, "phrases", NEAR/n, lang:, category:, #tag, '
-        "@user, from:user, has:image.",
+        "@user, from:user, has:image. Too long a query (characters or terms) or one nested too "
+        "deep is a 400.",
     ),
 ]
 Category = Annotated[
@@ -252,7 +264,7 @@ def stock_alerts(
     reader: Reads,
     paging: Paged,
     max_days_of_cover: Annotated[
-        float, Query(gt=0, le=365, description="Alert at or below this projected cover.")
+        float, Query(gt=0, le=MAX_DAYS_OF_COVER, description="Alert at or below this projected cover.")
     ] = 7.0,
 ) -> Page[StockAlert]:
     """Products that emerging topics touch while their projected stock (latest forecast run:

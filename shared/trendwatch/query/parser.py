@@ -9,6 +9,12 @@ Operators are upper case (``and`` is a word to search for); precedence, tightest
 ``NEAR/n``, then ``NOT`` (or ``-`` glued to what it excludes), then ``AND`` (also implied
 between two terms), then ``OR``. Errors are :class:`QuerySyntaxError` with the 0-based
 position of the fault.
+
+A query is bounded before it is parsed: at most :data:`MAX_QUERY_LENGTH` characters,
+:data:`MAX_QUERY_TERMS` terms and :data:`MAX_QUERY_DEPTH` levels of parentheses and negations.
+Each term becomes a condition of the SQL the query runs as, and each level a level of
+recursion in the parser and the compiler, so an unbounded query would cost the server
+unbounded time (a thousand words took 21 s) or exhaust the recursion limit (a 500).
 """
 
 from __future__ import annotations
@@ -37,6 +43,10 @@ from trendwatch.query.ast import (
 )
 
 MAX_QUERY_LENGTH = 2000
+#: Words, phrases, hashtags, mentions and fields (``lang:fr``) in one query.
+MAX_QUERY_TERMS = 100
+#: Parentheses and negations (``NOT``, ``-``) open around any term.
+MAX_QUERY_DEPTH = 10
 MAX_NEAR_DISTANCE = 50
 
 _GRAMMAR = r"""
@@ -84,6 +94,11 @@ _TOKEN_NAMES = {
     "MINUS": "'-'",
 }
 
+#: Tokens that are terms of the query (counted against :data:`MAX_QUERY_TERMS`).
+_TERM_TOKENS = frozenset({"TERM", "PHRASE", "HASHTAG", "MENTION", "FIELD"})
+#: Tokens that open a level of nesting until the next term or ``)``.
+_NEGATIONS = frozenset({"NOT", "MINUS"})
+
 #: Why a character the lexer could not place is wrong.
 _CHARACTER_ERRORS = {
     '"': "unterminated quoted phrase",
@@ -115,6 +130,7 @@ def parse(query: str) -> Node:
     if not query.strip():
         raise QuerySyntaxError("empty query", query, 0)
     try:
+        _check_size(query)
         tree = _parser().parse(query)
     except UnexpectedInput as exc:
         raise _syntax_error(exc, query) from None
@@ -125,6 +141,32 @@ def parse(query: str) -> Node:
             raise exc.orig_exc from None
         raise
     return node
+
+
+def _check_size(query: str) -> None:
+    """Refuse a query with too many terms or too deep a nesting, from its tokens alone (one
+    linear pass of the lexer, before the parser or anything recursive sees it)."""
+    terms = parentheses = negations = 0
+    for token in _parser().lex(query):
+        if token.type in _TERM_TOKENS:
+            terms += 1
+            negations = 0
+            if terms > MAX_QUERY_TERMS:
+                raise QuerySyntaxError(
+                    f"query has more than {MAX_QUERY_TERMS} terms", query, token.start_pos or 0
+                )
+        elif token.type in _NEGATIONS:
+            negations += 1
+        elif token.type == "LPAR":
+            parentheses += 1
+        elif token.type == "RPAR":
+            parentheses, negations = max(parentheses - 1, 0), 0
+        if parentheses + negations > MAX_QUERY_DEPTH:
+            raise QuerySyntaxError(
+                f"query nests more than {MAX_QUERY_DEPTH} levels of parentheses and negations",
+                query,
+                token.start_pos or 0,
+            )
 
 
 def _syntax_error(exc: UnexpectedInput, query: str) -> QuerySyntaxError:
