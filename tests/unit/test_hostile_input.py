@@ -101,7 +101,7 @@ def test_the_pipelines_own_events_refuse_a_time_without_offset() -> None:
         decoding.stock_event(PubSubMessage("1", json.dumps(stock).encode()))
     tweet = msgspec.to_builtins(normalize(decode_stream_message(stream_line("1", "a"))))
     tweet["created_at"] = "2026-11-02T10:00:01"
-    enriched = {"tweet": tweet, "enrichment": {"language": "en"}}
+    enriched = {"tweet": tweet, "enrichment": {"lang": "en", "sentiment": {"label": "neutral", "score": 0}}}
     with pytest.raises(InvalidEvent, match="timezone"):
         decoding.tweet_enriched(PubSubMessage("2", json.dumps(enriched).encode()))
 
