@@ -19,6 +19,8 @@ Backend = Literal["local", "gcp"]
 TextProfile = Literal["fast", "accurate"]
 #: Where spans and metrics go (see ``trendwatch.observability.telemetry``).
 TelemetryMode = Literal["off", "file", "console", "gcp"]
+#: Settings that are credentials: kept out of the settings' ``repr`` (and so out of logs).
+SECRET_SETTINGS = frozenset({"x_bearer_token", "alert_webhook_url", "api_token"})
 #: ``TRENDWATCH_ENV`` is the short name of ``TRENDWATCH_ENVIRONMENT``.
 _ALIASES = {"env": "environment"}
 #: The region every environment deploys to (``region`` in ``deploy/terraform/envs/*``), where
@@ -78,6 +80,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     #: waits for others, to be handled with them as one batch (one set of warehouse writes);
     #: 0 handles each request alone. See :mod:`trendwatch.runtime.coalesce`.
     batch_window_s: float = 0.0
+
+    def __repr__(self) -> str:
+        """Every setting but the credentials (a token, the webhook URL), which show as ``'***'``."""
+        shown = ", ".join(
+            f"{name}={'***' if name in SECRET_SETTINGS and getattr(self, name) else repr(getattr(self, name))}"
+            for name in self.__struct_fields__
+        )
+        return f"Settings({shown})"
 
     @property
     def lake_dir(self) -> Path:

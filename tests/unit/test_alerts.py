@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -14,12 +15,13 @@ import pytest
 from tests.fakes.publisher import RecordingPublisher
 from tests.fakes.trend_facts import ONSET, RISING_AUTHORS, START, Facts, background, rising_term
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
-from trendwatch.adapters.webhook import SlackWebhook, restock_payload, slack_payload
+from trendwatch.adapters.webhook import SlackWebhook, WebhookFailed, mrkdwn, restock_payload, slack_payload
 from trendwatch.app.alerts import TrendAlerter
 from trendwatch.app.trends import find_emergences
 from trendwatch.contracts.events import RestockRecommendation, TrendAlert
 from trendwatch.contracts.topology import TREND_ALERTS
 from trendwatch.domain.emergence import EmergenceParams
+from trendwatch.settings import Settings
 
 
 def _until(facts: Facts, minute: int) -> Facts:
@@ -138,14 +140,19 @@ def test_a_new_emergence_after_the_cooldown_is_a_new_alert(tmp_path: Path) -> No
 
 
 class _Hook(BaseHTTPRequestHandler):
+    """A chat webhook: records what it takes; answers the queued statuses first, then 200."""
+
     received: ClassVar[list[dict[str, Any]]] = []
+    statuses: ClassVar[list[int]] = []
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        _Hook.received.append(json.loads(body))
-        self.send_response(200)
+        status = _Hook.statuses.pop(0) if _Hook.statuses else 200
+        if status == 200:
+            _Hook.received.append(json.loads(body))
+        self.send_response(status)
         self.end_headers()
-        self.wfile.write(b"ok")
+        self.wfile.write(b"ok" if status == 200 else b"no")
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -156,8 +163,8 @@ def hook_url() -> Iterator[str]:
     server = HTTPServer(("127.0.0.1", 0), _Hook)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    _Hook.received = []
-    yield f"http://127.0.0.1:{server.server_port}/hook"
+    _Hook.received, _Hook.statuses = [], []
+    yield f"http://127.0.0.1:{server.server_port}/hook/T000/B000/secret-path"
     server.shutdown()
     server.server_close()
 
@@ -178,26 +185,120 @@ def test_alerts_are_posted_to_the_webhook_as_slack_messages(
     assert "*Terms:* mushroom lamp" in payload["blocks"][1]["text"]["text"]
 
 
-def test_restock_recommendations_are_posted_to_the_webhook_as_one_line_a_buyer_reads(hook_url: str) -> None:
-    recommendation = RestockRecommendation(
-        as_of=date(2026, 11, 3),
-        sku="HOM-0013",
-        location_id="STORE-PAR-01",
-        recommended_quantity=24,
-        stockout_date=date(2026, 11, 5),
-        days_of_cover=2.4,
-        urgency="critical",
-        topic_id="term:#lampechampignon",
-        topic_label="lampe champignon",
-        uplift=1.8,
-        reason="lampe champignon topic: +180 % expected demand in the next 3 days, 2 days of cover",
-    )
+RESTOCK = RestockRecommendation(
+    as_of=date(2026, 11, 3),
+    sku="HOM-0013",
+    location_id="STORE-PAR-01",
+    recommended_quantity=24,
+    stockout_date=date(2026, 11, 5),
+    days_of_cover=2.4,
+    urgency="critical",
+    topic_id="term:#lampechampignon",
+    topic_label="lampe champignon",
+    uplift=1.8,
+    reason="lampe champignon topic: +180 % expected demand in the next 3 days, 2 days of cover",
+)
 
-    SlackWebhook(hook_url).send_restock(recommendation)
+
+def test_restock_recommendations_are_posted_to_the_webhook_as_one_line_a_buyer_reads(hook_url: str) -> None:
+    SlackWebhook(hook_url).send_restock(RESTOCK)
 
     [payload] = _Hook.received
-    assert payload == restock_payload(recommendation)
+    assert payload == restock_payload(RESTOCK)
     assert payload["text"] == (
         "Restock (critical): 24 x HOM-0013 at STORE-PAR-01, stock-out 2026-11-05 — "
         "lampe champignon topic: +180 % expected demand in the next 3 days, 2 days of cover"
     )
+
+
+def test_a_failing_webhook_neither_keeps_alerts_from_being_stored_nor_posts_them_twice(
+    facts: Facts, tmp_path: Path, hook_url: str
+) -> None:
+    warehouse = facts.store(tmp_path / "w.duckdb")
+    publisher = RecordingPublisher()
+    alerter = TrendAlerter(warehouse, publisher, webhook=SlackWebhook(hook_url))
+    _Hook.statuses = [500]
+
+    [alert] = alerter.run()  # the webhook fails
+    stored = warehouse.query("SELECT alert_id, version FROM trend_alerts")
+    again = alerter.run()  # the next minute: retried once, and taken
+    later = alerter.run()
+
+    assert stored == [{"alert_id": alert.alert_id, "version": alert.version}]
+    assert again == later == []
+    assert [p["text"] for p in _Hook.received] == [slack_payload(alert)["text"]]
+    assert len(_published(publisher)) == 1
+
+
+def test_a_webhook_that_keeps_failing_is_tried_twice_then_given_up(
+    facts: Facts, tmp_path: Path, hook_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    warehouse = facts.store(tmp_path / "w.duckdb")
+    alerter = TrendAlerter(warehouse, RecordingPublisher(), webhook=SlackWebhook(hook_url))
+    _Hook.statuses = [503, 503, 503]
+
+    with caplog.at_level(logging.INFO):
+        for _ in range(3):
+            alerter.run()
+
+    assert _Hook.statuses == [503]  # two posts, then no more
+    assert _Hook.received == []
+    assert [r.levelname for r in caplog.records if r.msg.startswith("alert webhook failed")] == [
+        "WARNING",
+        "ERROR",
+    ]
+    assert warehouse.query("SELECT COUNT(*) AS n FROM trend_alerts") == [{"n": 1}]
+
+
+def test_the_webhook_url_appears_in_no_log_and_no_error(
+    hook_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    _Hook.statuses = [404]
+    webhook = SlackWebhook(hook_url)
+
+    with caplog.at_level(logging.DEBUG), pytest.raises(WebhookFailed) as failed:
+        webhook.send_restock(RESTOCK)
+    with caplog.at_level(logging.DEBUG):
+        webhook.send_restock(RESTOCK)  # taken: httpx logs the request
+    unreachable = SlackWebhook("http://127.0.0.1:9/hook/T000/B000/other-secret")
+    with caplog.at_level(logging.DEBUG), pytest.raises(WebhookFailed) as refused:
+        unreachable.send_restock(RESTOCK)
+
+    assert str(failed.value) == "the webhook answered 404 Not Found"
+    assert str(refused.value) == "the webhook could not be reached (ConnectError)"
+    assert refused.value.__cause__ is None and refused.value.__suppress_context__
+    logged = caplog.text
+    assert "HTTP Request: POST <alert webhook>" in logged
+    assert "secret" not in logged and "secret" not in repr(webhook)
+
+
+def test_tweet_text_is_escaped_for_slack_markup(facts: Facts, tmp_path: Path) -> None:
+    warehouse = facts.store(tmp_path / "w.duckdb")
+    [alert] = TrendAlerter(warehouse, RecordingPublisher()).run()
+    hostile = msgspec.structs.replace(
+        alert,
+        label="lamp <!channel>",
+        terms=("a&b", "<https://evil.example|click>"),
+        explanation=alert.explanation
+        | {"sample_tweets": ["<@U123> free lamps\n> at <https://evil.example>"]},
+    )
+
+    payload = slack_payload(hostile)
+
+    assert "lamp &lt;!channel&gt;" in payload["text"]
+    assert "*Terms:* a&amp;b, &lt;https://evil.example|click&gt;" in payload["blocks"][1]["text"]["text"]
+    assert payload["blocks"][2]["text"]["text"] == (
+        "> &lt;@U123&gt; free lamps &gt; at &lt;https://evil.example&gt;"
+    )
+    assert mrkdwn("Restock: 5 < 6 & 7 > 2") == "Restock: 5 &lt; 6 &amp; 7 &gt; 2"
+
+
+def test_settings_show_the_webhook_url_and_tokens_as_stars() -> None:
+    settings = Settings.from_env(
+        {
+            "TRENDWATCH_ALERT_WEBHOOK_URL": "https://hooks.example/T000/B000/secret-path",
+            "TRENDWATCH_API_TOKEN": "secret-token",
+        }
+    )
+    assert "alert_webhook_url=***" in repr(settings) and "api_token=***" in repr(settings)
+    assert "secret" not in repr(settings) and "x_bearer_token=None" in repr(settings)

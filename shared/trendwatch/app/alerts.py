@@ -15,15 +15,16 @@ it stays the emergence's id even if late tweets move the first detection by a mi
 double. The job publishes an alert only when
 ``trend_alerts`` holds no row for it at that version, and stores it after publishing; a rerun
 or a redelivered trigger therefore publishes nothing twice, and a crash between publishing and
-storing republishes the same ``(alert_id, version)``, which consumers deduplicate on.
+storing republishes the same ``(alert_id, version)``, which consumers deduplicate on. Only then,
+with the alert stored, is it posted to the webhook (:mod:`trendwatch.app.alert_delivery`): a
+failing webhook neither keeps an alert from being stored nor makes it published again.
 Cool-down: the detector keeps a topic quiet for ``cooldown`` minutes after an alert, so a new
 emergence of the same topic is a new alert id only after that.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
-
+from trendwatch.app.alert_delivery import AlertSink, WebhookDelivery, waiting
 from trendwatch.app.trends import Emergence, alert_row, find_emergences, known_alerts
 from trendwatch.contracts.events import TrendAlert, encode
 from trendwatch.contracts.topology import TREND_ALERTS
@@ -33,12 +34,6 @@ from trendwatch.observability import get_logger
 from trendwatch.ports import Publisher, Warehouse
 
 log = get_logger(__name__)
-
-
-class AlertSink(Protocol):
-    """Somewhere alerts are also delivered (a chat webhook)."""
-
-    def send(self, alert: TrendAlert) -> None: ...
 
 
 def trend_alert(emergence: Emergence) -> TrendAlert:
@@ -79,7 +74,8 @@ class TrendAlerter:
         self._params = params
 
     def run(self) -> list[TrendAlert]:
-        """Publish new alerts and updates; returns what was published."""
+        """Publish and store new alerts and updates, then post those waiting for the webhook;
+        returns what was published."""
         params = self._params or EmergenceParams()
         found = find_emergences(self._warehouse, params=params, embed=self._embed)
         if not found:
@@ -87,18 +83,19 @@ class TrendAlerter:
         found, stored = known_alerts(self._warehouse, found, params.cooldown)
         fresh = [e for e in found if stored.get(e.summary.alert_id, 0) < e.summary.version]
         alerts = [trend_alert(e) for e in fresh]
-        if not alerts:
-            return []
-        self._publisher.publish_many(
-            TREND_ALERTS,
-            [
-                (encode(a), {"alert_id": a.alert_id, "version": str(a.version), "topic_id": a.topic_id})
-                for a in alerts
-            ],
-        )
+        if alerts:
+            self._publisher.publish_many(
+                TREND_ALERTS,
+                [
+                    (encode(a), {"alert_id": a.alert_id, "version": str(a.version), "topic_id": a.topic_id})
+                    for a in alerts
+                ],
+            )
+            rows = [alert_row(e) for e in fresh]
+            if self._webhook is not None:
+                rows = [waiting(row, row["version"]) for row in rows]
+            self._warehouse.merge_rows("trend_alerts", rows)
+            log.info("trend alerts published", extra={"alerts": len(alerts)})
         if self._webhook is not None:
-            for alert in alerts:
-                self._webhook.send(alert)
-        self._warehouse.merge_rows("trend_alerts", [alert_row(e) for e in fresh])
-        log.info("trend alerts published", extra={"alerts": len(alerts)})
+            WebhookDelivery(self._warehouse, self._webhook).deliver([trend_alert(e) for e in found])
         return alerts
