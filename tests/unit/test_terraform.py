@@ -23,10 +23,13 @@ from trendwatch.app.dead_letters import DeadLetterSink
 from trendwatch.contracts.cloudevents import PubSubMessage
 from trendwatch.contracts.dead_letters import dead_letter_attributes
 from trendwatch.contracts.topology import INGEST_DEAD_LETTER, TOPOLOGY, TWEETS_RAW, StorageTrigger
-from trendwatch.deploy.terraform import PROFILES, TABLES_FILE, TOPOLOGY_FILE, render
+from trendwatch.deploy.terraform import PROFILES, TABLES_FILE, TOPOLOGY_FILE, VIEWS_FILE, render
+from trendwatch.deploy.warehouse_access import personal_columns, reads_personal
+from trendwatch.domain.feeds import FEEDS
 from trendwatch.observability import metrics
 from trendwatch.settings import Settings
 from trendwatch.warehouse.schema import TABLES, table
+from trendwatch.warehouse.views import View
 
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM = REPO / "deploy" / "terraform"
@@ -332,7 +335,8 @@ def test_the_api_reads_the_warehouse_and_the_lake_only_and_is_not_public() -> No
     api = _blocks(_load(TERRAFORM / "modules/api/main.tf"), "resource")
     service = api["google_cloud_run_v2_service.api"]
     assert _value(service["ingress"]) == "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
-    assert _value(api["google_bigquery_dataset_iam_member.api_reads"]["role"]) == "roles/bigquery.dataViewer"
+    # its tables are granted one by one by the warehouse module (see the warehouse access tests)
+    assert not [name for name in api if name.startswith("google_bigquery")]
     project_roles = _value(api["google_project_iam_member.api"]["for_each"])
     assert "roles/bigquery.jobUser" in project_roles
     assert not re.search(r"dataEditor|dataOwner|admin|storage", project_roles)
@@ -446,9 +450,11 @@ def test_each_environment_deploys_the_stream_reader_once_its_image_is_set(env: s
     assert _value(reader["source"]) == "../stream_reader"
     assert _value(reader["image"]) == "${var.stream_reader_image}"
     assert _value(reader["x_bearer_token_secret_id"]) == "${module.secrets.x_bearer_token_secret_id}"
-    # the functions hold no secret: ingest replays files and never talks to X
-    assert "secret_environment" not in modules["services"]
-    assert "secret" not in (TERRAFORM / "modules" / "service" / "main.tf").read_text(encoding="utf-8")
+    # no function holds X's token: ingest replays files and never talks to X (the functions'
+    # only secret is the alert webhook's URL, see the webhook test)
+    assert "x_bearer_token" not in json.dumps(modules["services"])
+    assert "x-bearer-token" not in (TERRAFORM / "modules" / "topology" / "topology.auto.tf.json").read_text()
+    assert "x_bearer_token" not in (TERRAFORM / "modules" / "service" / "main.tf").read_text(encoding="utf-8")
 
 
 # -- Dead letters into the warehouse ----------------------------------------------------------------
@@ -989,3 +995,244 @@ def test_a_pushed_notification_reaches_the_function_as_the_finalize_cloudevent(
         2048,
     )
     assert obj.time_created == datetime(2026, 3, 1, 9, 30, 0, 123000, tzinfo=UTC)
+
+
+# -- The API's front door: HTTPS load balancer, IAP, and the audience the API checks -------------
+
+API_MODULE = TERRAFORM / "modules" / "api"
+
+
+def test_people_reach_the_api_only_through_an_https_load_balancer_with_iap() -> None:
+    doc = _root(API_MODULE)
+    resources = _blocks(doc, "resource")
+    [locals_] = [entry for entry in doc["locals"] if "service_name" in entry]
+    service = resources["google_cloud_run_v2_service.api"]
+    assert _value(service["name"]) == "${local.service_name}"
+    assert _value(service["ingress"]) == "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"  # no run.app access
+    neg = resources["google_compute_region_network_endpoint_group.api"]
+    assert _value(neg["network_endpoint_type"]) == "SERVERLESS"
+    assert _value(_value(neg["cloud_run"])["service"]) == "${local.service_name}"
+    backend = resources["google_compute_backend_service.api"]
+    assert (
+        _value(_value(backend["backend"])["group"])
+        == "${google_compute_region_network_endpoint_group.api.id}"
+    )
+    assert _value(_value(backend["iap"])["enabled"]) is True
+    assert _value(backend["load_balancing_scheme"]) == "EXTERNAL_MANAGED"
+    # the URL map sends everything to that one backend; HTTPS only, TLS 1.2 at least
+    assert _value(resources["google_compute_url_map.api"]["default_service"]) == (
+        "${google_compute_backend_service.api.id}"
+    )
+    proxy = resources["google_compute_target_https_proxy.api"]
+    assert _value(proxy["ssl_policy"]) == "${google_compute_ssl_policy.api.id}"
+    assert _value(resources["google_compute_ssl_policy.api"]["min_tls_version"]) == "TLS_1_2"
+    certificate = _value(resources["google_compute_managed_ssl_certificate.api"]["managed"])
+    assert _value(certificate["domains"]) == "${var.domain}"
+    rules = [attrs for name, attrs in resources.items() if "forwarding_rule" in name]
+    assert [(_value(r["port_range"]), _value(r["target"])) for r in rules] == [
+        ("443", "${google_compute_target_https_proxy.api.id}")
+    ]
+    # the three roles' groups may pass IAP; IAP's agent alone invokes the service for them
+    accessors = resources["google_iap_web_backend_service_iam_member.role_members"]
+    assert _value(accessors["role"]) == "roles/iap.httpsResourceAccessor"
+    assert _value(accessors["for_each"]) == "${local.iap_members}"
+    for role in ("analyst", "data_scientist", "administrator"):
+        assert f"var.role_members.{role}" in _value(locals_["iap_members"])
+    invoker = resources["google_cloud_run_v2_service_iam_member.iap_invokes"]
+    assert (_value(invoker["role"]), _value(invoker["member"])) == ("roles/run.invoker", "${local.iap_agent}")
+    assert "@gcp-sa-iap.iam.gserviceaccount.com" in _value(locals_["iap_agent"])
+
+
+def test_the_api_is_told_the_iap_audience_of_its_backend_and_the_role_map() -> None:
+    doc = _root(API_MODULE)
+    [locals_] = [entry for entry in doc["locals"] if "iap_audience" in entry]
+    assert _value(locals_["iap_audience"]) == (
+        "/projects/${var.project_number}/global/backendServices/"
+        "${google_compute_backend_service.api.generated_id}"
+    )
+    service = _blocks(doc, "resource")["google_cloud_run_v2_service.api"]
+    env = {
+        _value(e["name"]): _value(e["value"])
+        for e in _value(_value(service["template"])["containers"])["env"]
+    }
+    assert env["TRENDWATCH_IAP_AUDIENCE"] == "${local.iap_audience}"
+    assert env["TRENDWATCH_API_ROLES"] == "${jsonencode(var.api_roles)}"
+    # the variables are the settings the API reads
+    settings = Settings.from_env({"TRENDWATCH_IAP_AUDIENCE": "/projects/1/global/backendServices/2"})
+    assert settings.iap_audience == "/projects/1/global/backendServices/2"
+    assert "api_roles" in Settings.__struct_fields__
+    assert _value(_blocks(doc, "output")["iap_audience"]["value"]) == "${local.iap_audience}"
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_each_environment_puts_the_api_behind_iap_with_the_roles_groups(env: str) -> None:
+    root = TERRAFORM / "envs" / env
+    doc = _root(root)
+    platform = _blocks(doc, "module")["platform"]
+    for variable in ("api_domain", "api_roles", "iap_oauth_client", "data_scientist_members"):
+        assert _value(platform[variable]) == f"${{var.{variable}}}", variable
+    assert (
+        _value(_blocks(doc, "output")["api_iap_audience"]["value"]) == "${module.platform.api_iap_audience}"
+    )
+    modules = _blocks(_root(TERRAFORM / "modules" / "platform"), "module")
+    # one list of members per role, for IAP and for BigQuery alike
+    assert _value(modules["api"]["role_members"]) == {
+        "analyst": "${var.analyst_members}",
+        "data_scientist": "${var.data_scientist_members}",
+        "administrator": "${var.administrator_members}",
+    }
+    for role in ("analyst", "data_scientist", "administrator"):
+        assert _value(modules["warehouse"][f"{role}_members"]) == f"${{var.{role}_members}}"
+
+
+# -- Warehouse access: personal columns, markets, views per role, table-level writers ------------
+
+WAREHOUSE = TERRAFORM / "modules" / "warehouse"
+
+
+def test_personal_columns_carry_the_policy_tag_and_nothing_else_does() -> None:
+    tables = _generated(TABLES_FILE)["tables"]
+    tagged = {
+        (name, field["name"])
+        for name, t in tables.items()
+        for field in json.loads(t["schema"])
+        if "policyTags" in field
+    }
+    assert tagged == {(t.name, c) for t in TABLES for c in personal_columns(t)}
+    assert {("users", "username"), ("users", "name"), ("influencers", "username")} <= tagged
+    assert ("products", "name") not in tagged  # a product's name is not a person's
+    [tag] = {
+        json.dumps(f["policyTags"])
+        for t in tables.values()
+        for f in json.loads(t["schema"])
+        if "policyTags" in f
+    }
+    assert json.loads(tag) == {"names": ["${google_data_catalog_policy_tag.personal.name}"]}
+    resources = _blocks(_root(WAREHOUSE), "resource")
+    taxonomy = resources["google_data_catalog_taxonomy.access"]
+    assert _value(taxonomy["activated_policy_types"]) == "FINE_GRAINED_ACCESS_CONTROL"
+    # fine-grained readers: data scientists, administrators and the accounts that handle them
+    readers = {
+        name: attrs
+        for name, attrs in resources.items()
+        if name.startswith("google_data_catalog_policy_tag_iam")
+    }
+    assert {_value(a["role"]) for a in readers.values()} == {"roles/datacatalog.categoryFineGrainedReader"}
+    people = _value(readers["google_data_catalog_policy_tag_iam_member.people_read_personal"]["for_each"])
+    assert "var.data_scientist_members" in people and "var.administrator_members" in people
+    assert "analyst" not in json.dumps(readers)
+
+
+def test_analysts_views_leave_out_personal_columns_and_the_views_that_name_them() -> None:
+    resources = _blocks(_root(WAREHOUSE), "resource")
+    query = _value(_value(resources["google_bigquery_table.analyst_view"]["view"])["query"])
+    assert 'EXCEPT (${join(", ", each.value.personal_columns)})' in query
+    assert _value(resources["google_bigquery_table.analysis_view"]["for_each"]) == (
+        "${{for k, v in local.views : k => v if !v.personal}}"
+    )
+    views = _generated(VIEWS_FILE)["views"]
+    assert {name for name, v in views.items() if v["personal"]} == {"influencers_latest"}
+    # data scientists get every view, authorized on the base dataset like the analysts'
+    scientists = resources["google_bigquery_table.data_scientist_view"]
+    assert "local.views" in _value(scientists["for_each"])
+    access = resources["google_bigquery_dataset_access.authorized_data_scientist_view"]
+    assert _value(access["for_each"]) == "${google_bigquery_table.data_scientist_view}"
+    assert (
+        _value(_value(access["view"])["dataset_id"]) == "${google_bigquery_dataset.data_scientist.dataset_id}"
+    )
+
+
+def test_reads_personal_flags_a_view_by_the_personal_columns_of_the_tables_it_reads() -> None:
+    assert reads_personal(View("v", "", "SELECT u.username FROM users AS u"), TABLES)
+    assert not reads_personal(View("v", "", "SELECT name FROM products"), TABLES)
+    assert not reads_personal(View("v", "", "SELECT user_id, followers_count FROM users"), TABLES)
+
+
+def test_each_writer_has_data_editor_on_its_own_tables_and_nobody_on_a_whole_dataset() -> None:
+    tables = _generated(TABLES_FILE)["tables"]
+    services = _generated(TOPOLOGY_FILE)["services"]
+    written = {
+        name: {t for t, cfg in tables.items() if name in cfg["writers"]} for name in [*services, "api"]
+    }
+    # exactly the services that run warehouse jobs write, each at least one table, the API its
+    # saved searches; nobody writes the dead-letter tables (Pub/Sub and the operators do)
+    assert {name for name, ts in written.items() if ts} == {
+        *(name for name, s in services.items() if s["warehouse"]),
+        "api",
+    }
+    assert written["api"] == {"saved_searches"}
+    assert not {"dead_letters", "dead_letter_replays"} & set().union(*written.values())
+    assert {spec.table for spec in FEEDS.values()} <= written["inventory-sync"]
+    resources = _blocks(_root(WAREHOUSE), "resource")
+    writes = resources["google_bigquery_table_iam_member.service_writes"]
+    assert (_value(writes["role"]), _value(writes["for_each"])) == (
+        "roles/bigquery.dataEditor",
+        "${local.table_writers}",
+    )
+    assert _value(writes["table_id"]) == "${google_bigquery_table.this[each.value.table].table_id}"
+    reads = resources["google_bigquery_table_iam_member.service_reads"]
+    assert _value(reads["role"]) == "roles/bigquery.dataViewer"
+    for path in TERRAFORM.rglob("*.tf"):
+        for name, attrs in _blocks(_load(path), "resource").items():
+            if name.startswith(("google_bigquery_dataset_iam", "google_project_iam")):
+                assert "dataEditor" not in json.dumps(attrs), f"{path}: {name}"
+    platform = _blocks(_root(TERRAFORM / "modules" / "platform"), "module")["warehouse"]
+    accounts = _value(platform["service_accounts"])
+    assert "module.services" in accounts and "module.api[0].api_service_account" in accounts
+
+
+def test_teams_limited_to_their_markets_see_their_locations_rows_and_the_writers_see_all() -> None:
+    tables = _generated(TABLES_FILE)["tables"]
+    assert {name for name, t in tables.items() if t["market_column"]} == {
+        t.name for t in TABLES if "location_id" in t.column_names
+    }
+    resources = _blocks(_root(WAREHOUSE), "resource")
+    team = resources["google_bigquery_row_access_policy.team_markets"]
+    assert _value(team["for_each"]) == "${local.market_policies}"
+    assert _value(team["grantees"]) == "${var.market_teams[each.value.team].members}"
+    assert " IN (" in _value(team["filter_predicate"])
+    everyone = resources["google_bigquery_row_access_policy.all_rows"]
+    assert _value(everyone["filter_predicate"]) == "TRUE"
+    grantees = _value(everyone["grantees"])
+    for who in ("var.administrator_members", "var.data_scientist_members", "values(var.service_accounts)"):
+        assert who in grantees
+    # no team, no policy: a table with a row access policy hides its rows from everyone else
+    assert _value(everyone["for_each"]) == "${length(var.market_teams) == 0 ? {} : local.market_tables}"
+
+
+# -- The alert webhook's URL comes from Secret Manager ------------------------------------------------
+
+
+def test_the_webhook_url_is_a_secret_mounted_into_the_functions_that_post_alerts_alone() -> None:
+    services = _generated(TOPOLOGY_FILE)["services"]
+    mounted = {name: s["secrets"] for name, s in services.items() if s["secrets"]}
+    assert mounted == {
+        name: {"TRENDWATCH_ALERT_WEBHOOK_URL": "alert-webhook-url"}
+        for name in ("aggregate", "inventory-sync")
+    }
+    assert Settings.from_env(
+        {"TRENDWATCH_ALERT_WEBHOOK_URL": "https://hooks.example/x"}
+    ).alert_webhook_url == ("https://hooks.example/x")
+    secrets = _blocks(_load(TERRAFORM / "modules/secrets/main.tf"), "resource")
+    assert (
+        _value(secrets["google_secret_manager_secret.alert_webhook_url"]["secret_id"]) == "alert-webhook-url"
+    )
+    service = _load(SERVICE_MODULE)
+    resources = _blocks(service, "resource")
+    config = _value(resources["google_cloudfunctions2_function.this"]["service_config"])
+    [mount] = [
+        d["secret_environment_variables"] for d in config["dynamic"] if "secret_environment_variables" in d
+    ]
+    assert _value(mount["for_each"]) == "${var.config.secrets}"
+    assert _value(_value(mount["content"])["version"]) == "latest"
+    [environment] = [entry["environment"] for entry in service["locals"] if "environment" in entry]
+    assert not [k for k in environment if "WEBHOOK" in k]  # never a plain variable
+    access = resources["google_secret_manager_secret_iam_member.runtime_reads_secrets"]
+    assert (_value(access["role"]), _value(access["member"])) == (
+        "roles/secretmanager.secretAccessor",
+        "${google_service_account.runtime.member}",
+    )
+    assert _value(access["for_each"]) == "${toset(values(var.config.secrets))}"
+    # Terraform never holds a secret's value
+    for path in TERRAFORM.rglob("*.tf"):
+        assert "google_secret_manager_secret_version" not in path.read_text(encoding="utf-8"), path

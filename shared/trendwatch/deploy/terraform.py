@@ -30,6 +30,7 @@ from trendwatch.contracts.topology import (
     StorageTrigger,
     Topology,
 )
+from trendwatch.deploy.warehouse_access import market_column, personal_columns, reads_personal, writers
 from trendwatch.warehouse.schema import TABLES, Table
 from trendwatch.warehouse.views import VIEWS, View
 
@@ -53,6 +54,13 @@ class ServiceProfile:
     timeout_s: int
     #: ``TRENDWATCH_BATCH_WINDOW_S``: events arriving together are handled as one batch.
     batch_window_s: float = 0.0
+    #: Settings read from Secret Manager (mounted as their ``TRENDWATCH_*`` variable), each the
+    #: secret of the same name with dashes (:data:`SECRETS`); the account may read those alone.
+    secrets: tuple[str, ...] = ()
+
+
+#: Settings kept in Secret Manager => the secret's id (modules/secrets creates each, never its value).
+SECRETS: Mapping[str, str] = {"alert_webhook_url": "alert-webhook-url"}
 
 
 # Sizing, with the reason for each choice. Concurrency above 1 needs cpu >= 1 (Cloud Run).
@@ -71,14 +79,29 @@ PROFILES: Mapping[str, ServiceProfile] = {
     # and handles those arriving within 2 s as one batch (one set of MERGEs), and at most 3
     # instances write, so each table sees about one MERGE per second and route at most,
     # whatever the tweet rate. Min 1 for latency. It also runs the scheduled jobs, which
-    # publish trend alerts.
-    "aggregate": ServiceProfile((TREND_ALERTS,), "none", True, 1, 3, 80, "2Gi", "1", 300, batch_window_s=2.0),
+    # publish trend alerts and post them to the alert webhook.
+    "aggregate": ServiceProfile(
+        (TREND_ALERTS,),
+        "none",
+        True,
+        1,
+        3,
+        80,
+        "2Gi",
+        "1",
+        300,
+        batch_window_s=2.0,
+        secrets=("alert_webhook_url",),
+    ),
     # Daily feeds plus a trickle of stock events: min 0, few instances, files one at a time. It
     # also runs the daily supply job (forecasts of every SKU and location, then restock, which
     # it publishes): at 5,000 SKUs x 50 locations it took 172 s on two cores and peaked at
     # 11.4 GiB (benchmarks/supply_job.py), so four CPUs and 16 GiB, within the 540 s limit of an
-    # event-driven function. Min 0: the instance exists only while it works.
-    "inventory-sync": ServiceProfile((RESTOCK_RECOMMENDATIONS,), "write", True, 0, 5, 1, "16Gi", "4", 540),
+    # event-driven function. Min 0: the instance exists only while it works. Restock
+    # recommendations are posted to the alert webhook too.
+    "inventory-sync": ServiceProfile(
+        (RESTOCK_RECOMMENDATIONS,), "write", True, 0, 5, 1, "16Gi", "4", 540, secrets=("alert_webhook_url",)
+    ),
 }
 
 
@@ -184,6 +207,7 @@ def topology_locals(topology: Topology, profiles: Mapping[str, ServiceProfile]) 
             "cpu": profile.cpu,
             "timeout_seconds": profile.timeout_s,
             "batch_window_s": profile.batch_window_s,
+            "secrets": {f"TRENDWATCH_{name.upper()}": SECRETS[name] for name in profile.secrets},
         }
     schedules = {
         s.name: {"job": s.job, "cron": s.cron, "description": s.description, "topic": s.topic}
@@ -202,20 +226,27 @@ def topology_locals(topology: Topology, profiles: Mapping[str, ServiceProfile]) 
 _BIGQUERY_TYPES = {"INT64": "INTEGER", "FLOAT64": "FLOAT", "BOOL": "BOOLEAN"}
 
 
-def _schema_field(table: Table, index: int) -> dict[str, str]:
+#: The ``personal`` policy tag of the warehouse module (column-level security), as Terraform
+#: resolves it in the generated schema.
+PERSONAL_POLICY_TAG = "${google_data_catalog_policy_tag.personal.name}"
+
+
+def _schema_field(table: Table, index: int) -> dict[str, object]:
     column = table.columns[index]
     type_ = column.type
     repeated = type_.startswith("ARRAY<")
     if repeated:
         type_ = type_.removeprefix("ARRAY<").removesuffix(">")
     required = column.required or column.name in table.primary_key
-    field = {
+    field: dict[str, object] = {
         "name": column.name,
         "type": _BIGQUERY_TYPES.get(type_, type_),
         "mode": "REPEATED" if repeated else "REQUIRED" if required else "NULLABLE",
     }
     if column.description:
         field["description"] = column.description
+    if column.name in personal_columns(table):
+        field["policyTags"] = {"names": [PERSONAL_POLICY_TAG]}
     return field
 
 
@@ -240,6 +271,12 @@ def table_locals(tables: Sequence[Table]) -> dict[str, object]:
                 ),
                 "clustering": list(t.cluster_by),
                 "analyst_view": t.name not in PRIVATE_TABLES,
+                # left out of the analysts' view of the table (policy-tagged in the table)
+                "personal_columns": list(personal_columns(t)),
+                # rows of a team's markets only, where teams are limited (row access policies)
+                "market_column": market_column(t),
+                # the deployables given dataEditor on this table alone
+                "writers": writers(t),
             }
             for t in tables
         }
@@ -266,6 +303,8 @@ def view_locals(views: Sequence[View], tables: Sequence[Table]) -> dict[str, obj
             v.name: {
                 "description": v.description,
                 "query": v.bigquery_sql("${var.project_id}", "${var.dataset_id}"),
+                # views selecting personal columns are the data scientists' only
+                "personal": reads_personal(v, tables),
             }
             for v in views
         }

@@ -13,13 +13,23 @@ module "platform" {
   min_instances_enabled = false
   text_profile          = "fast"
 
-  api_image    = var.api_image
-  api_invokers = var.api_invokers
+  # The analysts' API behind an HTTPS load balancer with IAP (modules/api/frontdoor.tf).
+  api_image        = var.api_image
+  api_invokers     = var.api_invokers
+  api_domain       = var.api_domain
+  api_roles        = var.api_roles
+  iap_oauth_client = var.iap_oauth_client
 
   stream_reader_image = var.stream_reader_image
 
-  # Who may read the analyst views (Looker Studio, notebooks) in this environment.
-  analyst_members = var.analyst_members
+  # Who may read the analyst views (Looker Studio, notebooks) in this environment, the data
+  # scientists' views and the base dataset; each role's members may also pass the API's IAP.
+  analyst_members        = var.analyst_members
+  data_scientist_members = var.data_scientist_members
+  administrator_members  = var.administrator_members
+
+  # Teams that see only their markets' rows (BigQuery row access policies); none by default.
+  market_teams = var.market_teams
 
   # Who is emailed the alerts of this environment (modules/monitoring).
   alert_emails = var.alert_emails

@@ -38,14 +38,54 @@ variable "stream_reader_image" {
 }
 
 variable "api_invokers" {
-  description = "Members allowed to call the API (the IAP service agent, analyst groups)."
+  description = "Members allowed to call the API's service besides IAP's agent (people go through IAP)."
   type        = list(string)
   default     = []
+}
+
+variable "api_domain" {
+  description = "Host name of the API's HTTPS load balancer (managed certificate); required once api_image is set."
+  type        = string
+  default     = null
+}
+
+variable "api_roles" {
+  description = "E-mail address or @domain => API role (analyst, data_scientist, administrator): who IAP lets in and the API answers."
+  type        = map(string)
+  default     = {}
+}
+
+variable "iap_oauth_client" {
+  description = "OAuth client IAP signs people in with (id, secret); null uses IAP's Google-managed client."
+  type        = object({ id = string, secret = string })
+  default     = null
+  sensitive   = true
 }
 
 variable "promote_from_project" {
   description = "The dev project, whose deployed builds this environment promotes."
   type        = string
+}
+
+variable "data_scientist_members" {
+  description = "IAM members who read the data scientists' views (personal columns included); empty grants none."
+  type        = list(string)
+  default     = []
+}
+
+variable "administrator_members" {
+  description = "IAM members who read the base dataset (dead letters, personal columns); empty grants none."
+  type        = list(string)
+  default     = []
+}
+
+variable "market_teams" {
+  description = "Team key => members and the location_ids whose rows alone they see; empty limits nobody."
+  type = map(object({
+    members   = list(string)
+    locations = list(string)
+  }))
+  default = {}
 }
 
 variable "analyst_members" {

@@ -1,7 +1,7 @@
 # The analysts' HTTP API and dashboard (`trendwatch serve`) as a Cloud Run service: its own
-# service account that can only read the warehouse and the lake's objects (the images it
-# serves), reachable only through the internal load balancer (where IAP authenticates people)
-# and callable only by the listed invokers.
+# service account that can only read the warehouse (write its saved searches) and the lake's
+# objects (the images it serves), reachable only through the load balancer of frontdoor.tf,
+# where IAP authenticates people, and callable only by IAP's agent and the listed invokers.
 
 terraform {
   required_version = ">= 1.5"
@@ -36,7 +36,7 @@ variable "deployer" {
 }
 
 variable "invokers" {
-  description = "Members allowed to call the API (e.g. the IAP service agent, group:analysts@...)."
+  description = "Members allowed to call the service besides IAP's agent (people go through IAP: role_members)."
   type        = list(string)
   default     = []
 }
@@ -57,13 +57,8 @@ resource "google_service_account" "api" {
   display_name = "trendwatch ${var.environment} analysts' API"
 }
 
-# Read-only: table data of the dataset, and query jobs billed to the project.
-resource "google_bigquery_dataset_iam_member" "api_reads" {
-  project    = var.project_id
-  dataset_id = var.dataset_id
-  role       = "roles/bigquery.dataViewer"
-  member     = google_service_account.api.member
-}
+# Its tables: read every shared table and write the saved searches, granted table by table by
+# the warehouse module (modules/warehouse/access.tf); here only query jobs billed to the project.
 
 # Read-only, on the lake bucket alone: the images the API serves are objects there.
 resource "google_storage_bucket_iam_member" "api_reads_lake" {
@@ -87,7 +82,8 @@ resource "google_project_iam_member" "api" {
 resource "google_cloud_run_v2_service" "api" {
   project             = var.project_id
   location            = var.region
-  name                = "trendwatch-api"
+  name                = local.service_name
+  # Internal and Cloud Load Balancing: the front door (frontdoor.tf), never the run.app URL.
   ingress             = "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
   deletion_protection = var.deletion_protection
   labels              = { app = "trendwatch", service = "api", environment = var.environment }
@@ -126,6 +122,16 @@ resource "google_cloud_run_v2_service" "api" {
       env {
         name  = "TRENDWATCH_LAKE_BUCKET"
         value = var.lake_bucket
+      }
+      # Every request must carry IAP's signed header for this backend service...
+      env {
+        name  = "TRENDWATCH_IAP_AUDIENCE"
+        value = local.iap_audience
+      }
+      # ...for a person the role map names.
+      env {
+        name  = "TRENDWATCH_API_ROLES"
+        value = jsonencode(var.api_roles)
       }
     }
   }

@@ -24,12 +24,20 @@ module "messaging" {
 }
 
 module "warehouse" {
-  source              = "../warehouse"
-  project_id          = var.project_id
-  region              = var.region
-  kms_key_name        = var.kms_key_name
-  deletion_protection = var.deletion_protection
-  analyst_members     = var.analyst_members
+  source                 = "../warehouse"
+  project_id             = var.project_id
+  region                 = var.region
+  kms_key_name           = var.kms_key_name
+  deletion_protection    = var.deletion_protection
+  analyst_members        = var.analyst_members
+  data_scientist_members = var.data_scientist_members
+  administrator_members  = var.administrator_members
+  market_teams           = var.market_teams
+  # Every deployable's runtime account: the readers and writers of the tables, table by table.
+  service_accounts = merge(
+    { for name, s in module.services : name => "serviceAccount:${s.runtime_service_account}" },
+    var.api_image == null ? {} : { api = "serviceAccount:${module.api[0].api_service_account}" },
+  )
 }
 
 module "secrets" {
@@ -55,6 +63,7 @@ module "services" {
   lake_bucket           = module.storage.lake_bucket
   landing_bucket        = module.storage.landing_bucket
   storage_agent         = module.storage.storage_agent
+  secret_ids            = { "alert-webhook-url" = module.secrets.alert_webhook_url_secret_id }
   sources_bucket        = module.storage.sources_bucket
   dataset_id            = module.warehouse.dataset_id
   dataset_location      = module.warehouse.dataset_location
@@ -114,6 +123,15 @@ module "api" {
   invokers            = var.api_invokers
   deployer            = module.cicd.deployer_member
   deletion_protection = var.deletion_protection
+  project_number      = var.project_number
+  domain              = var.api_domain
+  api_roles           = var.api_roles
+  iap_oauth_client    = var.iap_oauth_client
+  role_members = {
+    analyst        = var.analyst_members
+    data_scientist = var.data_scientist_members
+    administrator  = var.administrator_members
+  }
 }
 
 # The live X stream reader, once its image exists (null until one is pushed).

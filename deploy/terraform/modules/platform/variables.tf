@@ -33,8 +33,30 @@ variable "source_objects" {
 }
 
 variable "analyst_members" {
-  type    = list(string)
-  default = []
+  description = "Members who read the analyst views (no personal columns)."
+  type        = list(string)
+  default     = []
+}
+
+variable "data_scientist_members" {
+  description = "Members who read the data scientists' views, personal columns included."
+  type        = list(string)
+  default     = []
+}
+
+variable "administrator_members" {
+  description = "Members who read the base dataset, dead letters and personal columns included."
+  type        = list(string)
+  default     = []
+}
+
+variable "market_teams" {
+  description = "Team key => members limited to their locations' rows (BigQuery row access policies); empty limits nobody."
+  type = map(object({
+    members   = list(string)
+    locations = list(string)
+  }))
+  default = {}
 }
 
 variable "notification_channels" {
@@ -104,7 +126,26 @@ variable "stream_reader_image" {
 }
 
 variable "api_invokers" {
-  description = "Members allowed to call the API (the IAP service agent, analyst groups)."
+  description = "Members allowed to call the API's service besides IAP's agent (people go through IAP)."
   type        = list(string)
   default     = []
+}
+
+variable "api_domain" {
+  description = "Host name of the API's HTTPS load balancer (managed certificate); required with api_image."
+  type        = string
+  default     = null
+}
+
+variable "api_roles" {
+  description = "E-mail address or @domain => API role (analyst, data_scientist, administrator), passed as TRENDWATCH_API_ROLES."
+  type        = map(string)
+  default     = {}
+}
+
+variable "iap_oauth_client" {
+  description = "OAuth client for IAP (id and secret); null uses IAP's Google-managed client."
+  type        = object({ id = string, secret = string })
+  default     = null
+  sensitive   = true
 }

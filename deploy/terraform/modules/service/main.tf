@@ -36,6 +36,7 @@ variable "config" {
     cpu              = string
     timeout_seconds  = number
     batch_window_s   = number
+    secrets          = map(string)
   })
 }
 
@@ -78,6 +79,12 @@ variable "topic_ids" {
 }
 
 variable "lake_bucket" { type = string }
+
+variable "secret_ids" {
+  description = "Secret id => the secret's id as the secrets module created it (orders the grants after the secrets)."
+  type        = map(string)
+  default     = {}
+}
 
 variable "storage_agent" {
   description = "Cloud Storage's service agent (member), which publishes the landing bucket's notifications."
@@ -220,6 +227,18 @@ resource "google_cloudfunctions2_function" "this" {
     ingress_settings                 = "ALLOW_INTERNAL_ONLY"
     all_traffic_on_latest_revision   = true
     environment_variables            = local.environment
+
+    # Settings kept in Secret Manager (the alert webhook's URL): read when an instance starts,
+    # never in Terraform's state, the function's configuration or its logs.
+    dynamic "secret_environment_variables" {
+      for_each = var.config.secrets
+      content {
+        key        = secret_environment_variables.key
+        project_id = var.project_id
+        secret     = var.secret_ids[secret_environment_variables.value]
+        version    = "latest"
+      }
+    }
   }
 
   # Terraform owns the configuration; the CI/CD pipeline (deploy/cloudbuild) owns the code
@@ -319,6 +338,14 @@ resource "google_pubsub_subscription_iam_member" "agent_forwards_dead_letters" {
   member       = local.pubsub_agent
 }
 
+resource "google_secret_manager_secret_iam_member" "runtime_reads_secrets" {
+  for_each  = toset(values(var.config.secrets))
+  project   = var.project_id
+  secret_id = var.secret_ids[each.key]
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.runtime.member
+}
+
 resource "google_pubsub_topic_iam_member" "runtime_publishes" {
   for_each = toset(var.config.publishes)
   project  = var.project_id
@@ -341,13 +368,8 @@ resource "google_storage_bucket_iam_member" "runtime_reads_landing" {
   member = google_service_account.runtime.member
 }
 
-resource "google_bigquery_dataset_iam_member" "runtime_writes_tables" {
-  count      = var.config.warehouse ? 1 : 0
-  project    = var.project_id
-  dataset_id = var.dataset_id
-  role       = "roles/bigquery.dataEditor"
-  member     = google_service_account.runtime.member
-}
+# Table rights (read the shared tables, write its own) are the warehouse module's, which knows
+# the tables: see modules/warehouse/access.tf.
 
 resource "google_project_iam_member" "runtime_project" {
   for_each = toset(concat(

@@ -1,10 +1,12 @@
 # BigQuery dataset and tables (from tables.auto.tf.json, generated from the warehouse schema),
-# plus an analyst dataset of authorized views: analysts never get the base dataset.
+# plus a dataset of authorized views per role: analysts and data scientists never get the base
+# dataset. Who may read and write what is in access.tf.
 
 terraform {
   required_version = ">= 1.5"
   required_providers {
-    google = { source = "hashicorp/google", version = "~> 6.0" }
+    # 6.36 brought google_bigquery_row_access_policy (access.tf).
+    google = { source = "hashicorp/google", version = "~> 6.36" }
   }
 }
 
@@ -28,6 +30,18 @@ variable "deletion_protection" {
 
 variable "analyst_members" {
   description = "IAM members (e.g. group:analysts@example.com) who read the analyst views."
+  type        = list(string)
+  default     = []
+}
+
+variable "data_scientist_members" {
+  description = "IAM members who read the data scientists' views, personal columns included."
+  type        = list(string)
+  default     = []
+}
+
+variable "administrator_members" {
+  description = "IAM members who read the base dataset (dead letters included) and personal columns."
   type        = list(string)
   default     = []
 }
@@ -105,6 +119,7 @@ resource "google_bigquery_dataset" "analyst" {
   }
 }
 
+# Analysts see each table without its personal columns (policy-tagged, access.tf).
 resource "google_bigquery_table" "analyst_view" {
   #checkov:skip=CKV_GCP_80:a view stores no data; the base tables carry the key when kms_key_name is set
   for_each            = { for k, t in local.tables : k => t if t.analyst_view }
@@ -116,7 +131,7 @@ resource "google_bigquery_table" "analyst_view" {
   labels              = { app = "trendwatch" }
 
   view {
-    query          = "SELECT * FROM `${var.project_id}.${google_bigquery_dataset.main.dataset_id}.${google_bigquery_table.this[each.key].table_id}`"
+    query          = "SELECT * ${length(each.value.personal_columns) == 0 ? "" : "EXCEPT (${join(", ", each.value.personal_columns)}) "}FROM `${var.project_id}.${google_bigquery_dataset.main.dataset_id}.${google_bigquery_table.this[each.key].table_id}`"
     use_legacy_sql = false
   }
 }
@@ -136,7 +151,7 @@ resource "google_bigquery_dataset_access" "authorized_view" {
 # trendwatch.warehouse.views), authorized on the base dataset like the table views.
 resource "google_bigquery_table" "analysis_view" {
   #checkov:skip=CKV_GCP_80:a view stores no data; the base tables carry the key when kms_key_name is set
-  for_each            = local.views
+  for_each            = { for k, v in local.views : k => v if !v.personal }
   project             = var.project_id
   dataset_id          = google_bigquery_dataset.analyst.dataset_id
   table_id            = each.key
@@ -193,3 +208,4 @@ output "dead_letters_table" {
   }
 }
 output "analyst_dataset_id" { value = google_bigquery_dataset.analyst.dataset_id }
+output "data_scientist_dataset_id" { value = google_bigquery_dataset.data_scientist.dataset_id }
