@@ -31,6 +31,7 @@ from trendwatch.contracts.cloudevents import (
 )
 from trendwatch.contracts.dead_letters import REASON, dead_letter_attributes
 from trendwatch.contracts.limits import MAX_MESSAGE_DATA_BYTES, OVERSIZED_HEAD_BYTES, fit_utf8
+from trendwatch.contracts.x_pages import as_stream_lines
 from trendwatch.contracts.x_stream import decode_stream_message
 from trendwatch.domain.feeds import check_rows
 from trendwatch.domain.tweets import normalize
@@ -211,3 +212,19 @@ def test_a_storage_cloudevent_with_a_non_integer_size_is_refused(size: object) -
     _data(event)["size"] = size
     with pytest.raises(InvalidEvent, match="size"):
         parse_storage_cloudevent(event)
+
+
+def test_a_byte_order_mark_starting_a_replay_file_is_skipped() -> None:
+    assert list(read_lines(b"\xef\xbb\xbf" + stream_line("1", "a") + b"\n")) == [stream_line("1", "a")]
+
+
+def test_pages_too_deep_or_of_odd_shape_are_passed_on_for_ingest_to_refuse() -> None:
+    odd_page = b'{"data": [{"id": "1", "referenced_tweets": 5}], "includes": {"tweets": [{"id": "1"}]}}'
+    deep_page = b'{"data": [' + b"[" * 1000 + b"]" * 1000 + b"]}"
+    assert list(as_stream_lines([odd_page, deep_page])) == [odd_page, deep_page]
+
+
+def test_an_empty_tweet_or_author_id_is_refused() -> None:
+    for field in ("id", "author_id"):
+        with pytest.raises(InvalidEvent, match=f"length >= 1 - at `\\$.data.{field}`"):
+            parse_line(_line(**{field: ""}))

@@ -8,6 +8,7 @@ rewrites nothing; downstream writes are upserts, so republishing changes no tabl
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import hashlib
 from collections import defaultdict
@@ -83,11 +84,11 @@ def oversized(line: bytes) -> str | None:
 
 
 def read_lines(data: bytes, name: str = "replay file") -> Iterator[bytes]:
-    """Stream lines of a (possibly gzipped) JSONL object, without their line endings; response
-    pages in it are split one tweet per line."""
+    """Stream lines of a (possibly gzipped) JSONL object, without their line endings (nor the
+    byte order mark some editors put first); response pages in it are split one tweet per line."""
     if data[:2] == GZIP_MAGIC:
         data = gunzip(data, name)
-    yield from as_stream_lines(data.splitlines())
+    yield from as_stream_lines(data.removeprefix(codecs.BOM_UTF8).splitlines())
 
 
 class IngestService:

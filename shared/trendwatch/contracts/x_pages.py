@@ -34,20 +34,25 @@ _shape = msgspec.json.Decoder(_Shape)
 def as_stream_lines(lines: Iterable[bytes]) -> Iterator[bytes]:
     """The lines of a capture file, each page split into one line per tweet.
 
-    Every other line (stream lines, keep-alives, malformed lines) is passed on byte for
-    byte, so that ingest stores it exactly or dead-letters it with its reason.
+    Every other line (stream lines, keep-alives, malformed lines, and pages that cannot be
+    split, however broken) is passed on byte for byte, so that ingest stores it exactly or
+    dead-letters it with its reason.
     """
     for line in lines:
-        if _is_page(line):
-            yield from page_to_stream_lines(msgspec.json.decode(line))
-        else:
-            yield line
+        yield from _split(line) if _is_page(line) else (line,)
+
+
+def _split(page: bytes) -> list[bytes]:
+    try:
+        return page_to_stream_lines(msgspec.json.decode(page))
+    except Exception:  # a page of odd shape: ingest refuses it as a line, with the reason
+        return [page]
 
 
 def _is_page(line: bytes) -> bool:
     try:
         data = _shape.decode(line).data
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return False
     return bytes(data).startswith(b"[")
 

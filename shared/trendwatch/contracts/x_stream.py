@@ -15,7 +15,7 @@ nothing downstream ever compares a naive time with an aware one.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -70,11 +70,15 @@ class XAttachments(_X, frozen=True):
     media_keys: list[str] = []
 
 
+#: An id: X's ids are never empty (an empty one would merge unrelated tweets under one key).
+Id = Annotated[str, msgspec.Meta(min_length=1)]
+
+
 class XTweet(_X, frozen=True):
-    id: str
+    id: Id
     text: str
     created_at: datetime
-    author_id: str
+    author_id: Id
     lang: str | None = None
     conversation_id: str | None = None
     in_reply_to_user_id: str | None = None
@@ -94,7 +98,7 @@ class XUserMetrics(_X, frozen=True):
 
 
 class XUser(_X, frozen=True):
-    id: str
+    id: Id
     username: str
     name: str = ""
     created_at: datetime | None = None
