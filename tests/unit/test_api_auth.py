@@ -3,6 +3,7 @@ the role map, the local bearer token, and what each role sees."""
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -207,10 +208,17 @@ def test_locally_a_set_token_is_required_as_a_bearer_token(reads: AnalystReads) 
     gate = gate_from_settings(Settings.from_env({"TRENDWATCH_API_TOKEN": "s3cret"}))
     client = TestClient(create_app(reads, gate))
 
-    assert _search(client).status_code == 401
-    assert _search(client, {"Authorization": "Bearer wrong"}).status_code == 401
+    refused = _search(client)
+    assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Basic ")
+    for wrong in ("Bearer wrong", "Bearer s3cre", "Basic " + _basic("me:wrong"), "Basic !!", "s3cret"):
+        assert _search(client, {"Authorization": wrong}).status_code == 401, wrong
     answer = _search(client, {"Authorization": "Bearer s3cret"})
     assert answer.status_code == 200 and answer.json()["items"][0]["username"] == USERNAME
+    assert _search(client, {"Authorization": "Basic " + _basic("me:s3cret")}).status_code == 200
+
+
+def _basic(credentials: str) -> str:
+    return base64.b64encode(credentials.encode()).decode()
 
 
 def test_locally_without_a_token_the_loopback_user_is_the_administrator(reads: AnalystReads) -> None:

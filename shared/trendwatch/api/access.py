@@ -15,6 +15,7 @@ The role decides what the answers hold (:mod:`trendwatch.api.personal`).
 
 from __future__ import annotations
 
+import base64
 import hmac
 import json
 from collections.abc import Awaitable, Callable, Mapping
@@ -61,6 +62,9 @@ class Refused(Exception):
 
 
 class Gate(Protocol):
+    #: The ``WWW-Authenticate`` header of a 401.
+    challenge: str
+
     def admit(self, headers: Mapping[str, str]) -> Viewer:
         """The viewer of a request with these headers; raises :class:`Refused`."""
         ...
@@ -93,6 +97,8 @@ class RoleMap:
 class IapGate:
     """Production: IAP's signed header, then the role map."""
 
+    challenge = 'Bearer realm="trendwatch"'
+
     def __init__(self, verifier: IapVerifier, roles: RoleMap) -> None:
         self._verifier = verifier
         self._roles = roles
@@ -112,17 +118,34 @@ LOCAL_VIEWER = Viewer("local", Role.ADMINISTRATOR)
 
 
 class LocalGate:
-    """A developer's machine: the administrator, behind a bearer token when one is set."""
+    """A developer's machine: the administrator, behind a token when one is set.
+
+    The token is sent as ``Authorization: Bearer <token>`` by programs, or as the password of
+    HTTP basic authentication (any user name) by a browser, which asks for it on the 401.
+    """
+
+    challenge = 'Basic realm="trendwatch", charset="UTF-8"'
 
     def __init__(self, token: str | None = None) -> None:
-        self._expected = f"Bearer {token}".encode() if token else None
+        self._token = token.encode() if token else None
 
     def admit(self, headers: Mapping[str, str]) -> Viewer:
-        if self._expected is not None:
-            sent = headers.get("authorization", "").encode()
-            if not hmac.compare_digest(sent, self._expected):
-                raise Refused(401, "this server needs Authorization: Bearer <TRENDWATCH_API_TOKEN>")
+        if self._token is not None and not hmac.compare_digest(_sent_token(headers), self._token):
+            raise Refused(401, "this server needs its TRENDWATCH_API_TOKEN (Authorization: Bearer <token>)")
         return LOCAL_VIEWER
+
+
+def _sent_token(headers: Mapping[str, str]) -> bytes:
+    """The bearer token, or the basic password, of the ``Authorization`` header (else empty)."""
+    scheme, _, credentials = headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        return credentials.encode()
+    if scheme.lower() == "basic":
+        try:
+            return base64.b64decode(credentials, validate=True).partition(b":")[2]
+        except ValueError:
+            return b""
+    return b""
 
 
 def install(app: FastAPI, gate: Gate) -> None:
@@ -137,7 +160,7 @@ def install(app: FastAPI, gate: Gate) -> None:
             # In a thread: the first request of the hour fetches IAP's keys from Google.
             request.state.viewer = await run_in_threadpool(gate.admit, request.headers)
         except Refused as exc:
-            headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+            headers = {"WWW-Authenticate": gate.challenge} if exc.status == 401 else None
             return JSONResponse({"detail": exc.reason}, status_code=exc.status, headers=headers)
         return await call_next(request)
 
