@@ -260,9 +260,10 @@ def local_container(
 
     def warehouse() -> Warehouse:
         if remote_warehouse_url:
+            from trendwatch.runtime.router_client import router_token
             from trendwatch.runtime.warehouse_http import WarehouseClient
 
-            return WarehouseClient(remote_warehouse_url)
+            return WarehouseClient(remote_warehouse_url, token=router_token())
         from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 
         return DuckDBWarehouse(settings.warehouse_path)
@@ -307,9 +308,9 @@ def container_from_env(settings: Settings | None = None) -> Container:
                 "TRENDWATCH_ROUTER_URL is not set: a local service process publishes through the local "
                 "router (`trendwatch replay --processes` sets it)"
             )
-        from trendwatch.runtime.router_client import RouterClient
+        from trendwatch.runtime.router_client import RouterClient, router_token
 
-        router = RouterClient(settings.router_url)
+        router = RouterClient(settings.router_url, token=router_token())
         return local_container(
             settings,
             publisher=router,

@@ -71,7 +71,10 @@ def subject(
     if request.param == "router":
         services = FakeServices()
         settings = Settings(state_dir=tmp_path, project="trendwatch-test")
-        with Router(settings, services.endpoints) as router, RouterClient(router.url) as client:
+        with (
+            Router(settings, services.endpoints) as router,
+            RouterClient(router.url, token=router.token) as client,
+        ):
 
             def pushed() -> Received:
                 router.wait_until_idle(5)

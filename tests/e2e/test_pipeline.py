@@ -6,18 +6,16 @@ Expected numbers are computed here, independently, from the stream file itself.
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.fakes.replay_stream import Stream
 from tests.fakes.snapshots import WRITE_TIMES, snapshot
 from tests.fakes.tweets import MALFORMED_LINES
-from trendwatch.generator import generate
 from trendwatch.runtime.inprocess import FaultInjection
 from trendwatch.runtime.local import LocalPipeline
 from trendwatch.settings import Settings
@@ -34,49 +32,6 @@ def _pipeline(mode: str, settings: Settings, **kwargs: Any) -> AbstractContextMa
 
         return ProcessPipeline(settings)
     return nullcontext(LocalPipeline(settings, **kwargs))
-
-
-class Stream:
-    """The replay file (generated tweets with malformed and keep-alive lines mixed in) and its facts."""
-
-    def __init__(self, folder: Path, minutes: int, rate: float) -> None:
-        generate(11, minutes, rate, folder)
-        self.truth = json.loads((folder / "truth.json").read_text())
-        self.lines = (folder / "tweets.jsonl").read_bytes().splitlines()
-        noisy: list[bytes] = []
-        for index, line in enumerate(self.lines):
-            noisy.append(line)
-            if index % 97 == 0:
-                noisy.append(b"")  # keep-alive
-        noisy[len(noisy) // 2 : len(noisy) // 2] = list(MALFORMED_LINES.values())
-        self.path = folder / "replay.jsonl"
-        self.path.write_bytes(b"\n".join(noisy) + b"\n")
-        self.messages = [json.loads(line) for line in self.lines]
-
-    def hashtag_counts_per_minute(self) -> Counter[tuple[str, str]]:
-        counts: Counter[tuple[str, str]] = Counter()
-        for message in self.messages:
-            minute = _minute(message["data"]["created_at"])
-            tags = {f"#{h['tag'].lower()}" for h in message["data"].get("entities", {}).get("hashtags", [])}
-            counts.update((minute, tag) for tag in tags)
-        return counts
-
-    def hashtag_authors_per_hour(self) -> dict[tuple[str, str], set[str]]:
-        authors: dict[tuple[str, str], set[str]] = defaultdict(set)
-        for message in self.messages:
-            hour = _minute(message["data"]["created_at"])[:13] + ":00:00+00:00"
-            for h in message["data"].get("entities", {}).get("hashtags", []):
-                authors[(hour, f"#{h['tag'].lower()}")].add(message["data"]["author_id"])
-        return authors
-
-    @property
-    def media_items(self) -> int:
-        return sum(len(m["data"].get("attachments", {}).get("media_keys", [])) for m in self.messages)
-
-
-def _minute(created_at: str) -> str:
-    moment = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
-    return moment.replace(second=0, microsecond=0).isoformat()
 
 
 @pytest.fixture(scope="module", params=sorted(SIZES))
@@ -118,24 +73,13 @@ def test_minute_windows_match_counts_computed_from_the_file(run: tuple[Stream, S
 def test_hour_windows_count_unique_authors(run: tuple[Stream, Settings, Any]) -> None:
     stream, settings, _ = run
     warehouse = _warehouse(settings)
-    lang_of = {
-        r["author_tweet"]: r["lang"]
-        for r in warehouse.query("SELECT tweet_id AS author_tweet, lang FROM tweets")
-    }
-    expected: Counter[tuple[str, str, str]] = Counter()
-    seen: set[tuple[str, str, str, str]] = set()
-    for message in stream.messages:
-        data = message["data"]
-        hour = _minute(data["created_at"])[:13] + ":00:00+00:00"
-        for tag in {f"#{h['tag'].lower()}" for h in data.get("entities", {}).get("hashtags", [])}:
-            key = (hour, tag, lang_of[data["id"]], data["author_id"])
-            if key not in seen:
-                seen.add(key)
-                expected[key[:3]] += 1
+    lang_of = {r["tweet_id"]: r["lang"] for r in warehouse.query("SELECT tweet_id, lang FROM tweets")}
     rows = warehouse.query(
         "SELECT window_start, term, lang, unique_authors FROM term_windows WHERE window_size = '1h' AND STARTS_WITH(term, '#')"
     )
-    assert {(r["window_start"], r["term"], r["lang"]): r["unique_authors"] for r in rows} == dict(expected)
+    assert {(r["window_start"], r["term"], r["lang"]): r["unique_authors"] for r in rows} == dict(
+        stream.hashtag_authors_per_hour(lang_of)
+    )
 
 
 def test_every_media_item_is_enriched(run: tuple[Stream, Settings, Any]) -> None:

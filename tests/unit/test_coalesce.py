@@ -98,6 +98,7 @@ def test_the_function_entry_point_batches_when_the_environment_sets_a_window(
     monkeypatch.setenv("TRENDWATCH_BATCH_WINDOW_S", "0.5")
     monkeypatch.setenv("TRENDWATCH_STATE_DIR", str(tmp_path))
     monkeypatch.setenv("TRENDWATCH_ROUTER_URL", "http://127.0.0.1:9")  # never called: handlers are stubbed
+    monkeypatch.setenv("TRENDWATCH_ROUTER_TOKEN", "unused")
     monkeypatch.setattr(bootstrap, "build_handlers", lambda service, container: {"on_x": handler})
     deliver = bootstrap.entry_point("aggregate", "on_x")
 

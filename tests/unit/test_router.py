@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import httpx
 import pyarrow as pa
 import pytest
 
@@ -23,6 +24,13 @@ from trendwatch.settings import Settings
 from trendwatch.warehouse.schema import table
 
 PROJECT = "test-project"
+_EDGE = {
+    "tweet_id": "1",
+    "kind": "mention",
+    "source_user_id": "7",
+    "target_user_id": "9",
+    "created_at": "2026-11-02T10:00:00+00:00",
+}
 
 
 @pytest.fixture
@@ -40,7 +48,10 @@ def services() -> Iterator[FakeServices]:
 def test_published_message_is_pushed_as_the_binary_cloudevent_eventarc_sends(
     settings: Settings, services: FakeServices
 ) -> None:
-    with Router(settings, services.endpoints) as router, RouterClient(router.url) as client:
+    with (
+        Router(settings, services.endpoints) as router,
+        RouterClient(router.url, token=router.token) as client,
+    ):
         message_id = client.publish(
             "tweets-raw", b'{"data": {"id": "1"}}', {"tweet_id": "1", "has_media": "false"}
         )
@@ -64,7 +75,10 @@ def test_published_message_is_pushed_as_the_binary_cloudevent_eventarc_sends(
 def test_only_tweets_with_media_reach_the_has_media_subscription(
     settings: Settings, services: FakeServices
 ) -> None:
-    with Router(settings, services.endpoints) as router, RouterClient(router.url) as client:
+    with (
+        Router(settings, services.endpoints) as router,
+        RouterClient(router.url, token=router.token) as client,
+    ):
         client.publish("tweets-raw", b"text only", {"has_media": "false"})
         client.publish("tweets-raw", b"with a photo", {"has_media": "true"})
         stats = router.wait_until_idle(5)
@@ -82,7 +96,10 @@ def test_finalized_object_triggers_only_the_trigger_of_its_prefix(
     settings: Settings, services: FakeServices
 ) -> None:
     feed = StorageObject(bucket="trendwatch-lake", name="feeds/inventory/dt=2026-01-01/a.csv", generation="7")
-    with Router(settings, services.endpoints) as router, RouterClient(router.url) as client:
+    with (
+        Router(settings, services.endpoints) as router,
+        RouterClient(router.url, token=router.token) as client,
+    ):
         client.notify_finalized(feed)
         client.notify_finalized(
             StorageObject(bucket="trendwatch-lake", name="raw/media/x.png", generation="1")
@@ -100,7 +117,10 @@ def test_finalized_object_triggers_only_the_trigger_of_its_prefix(
 def test_failing_delivery_is_retried_then_dead_lettered_with_its_reason(settings: Settings) -> None:
     services = FakeServices({"aggregate-tweets-enriched": 500})
     try:
-        with Router(settings, services.endpoints) as router, RouterClient(router.url) as client:
+        with (
+            Router(settings, services.endpoints) as router,
+            RouterClient(router.url, token=router.token) as client,
+        ):
             client.publish("tweets-enriched", b'{"id": "42"}', {"tweet_id": "42"})
             stats = router.wait_until_idle(5)
     finally:
@@ -128,7 +148,10 @@ def test_failing_delivery_is_retried_then_dead_lettered_with_its_reason(settings
 def test_pending_delivery_survives_a_router_restart(settings: Settings, services: FakeServices) -> None:
     unreachable = dict.fromkeys(routes(), "http://127.0.0.1:9/down")  # discard port: refused
     # A 10 s minimum backoff scaled to 0.3 s: the retry is still pending when the router stops.
-    with Router(settings, unreachable, backoff_scale=0.03) as first, RouterClient(first.url) as client:
+    with (
+        Router(settings, unreachable, backoff_scale=0.03) as first,
+        RouterClient(first.url, token=first.token) as client,
+    ):
         client.publish("inventory-events", b'{"sku": "A1"}', {"schema_version": "1"})
         while first.stats().retried.get("inventory-sync-stock-events", 0) == 0:
             time.sleep(0.005)
@@ -161,7 +184,10 @@ def test_delivery_in_flight_when_the_router_died_is_redelivered(
 
 
 def test_publishing_to_an_unknown_topic_is_refused(settings: Settings, services: FakeServices) -> None:
-    with Router(settings, services.endpoints) as router, RouterClient(router.url) as client:
+    with (
+        Router(settings, services.endpoints) as router,
+        RouterClient(router.url, token=router.token) as client,
+    ):
         with pytest.raises(RouterError, match=r"404.*unknown topic 'no-such-topic'"):
             client.publish("no-such-topic", b"x")
         assert router.stats().published == {}
@@ -169,7 +195,7 @@ def test_publishing_to_an_unknown_topic_is_refused(settings: Settings, services:
 
 def test_client_says_clearly_when_the_router_is_unreachable() -> None:
     with (
-        RouterClient("http://127.0.0.1:9") as client,
+        RouterClient("http://127.0.0.1:9", token="unused") as client,
         pytest.raises(RouterUnavailableError, match=r"router at http://127\.0\.0\.1:9 is unreachable"),
     ):
         client.publish("tweets-raw", b"x")
@@ -178,14 +204,11 @@ def test_client_says_clearly_when_the_router_is_unreachable() -> None:
 def test_service_processes_reach_the_one_warehouse_through_the_router(
     settings: Settings, services: FakeServices
 ) -> None:
-    edge = {"tweet_id": "1", "kind": "mention", "source_user_id": "7", "target_user_id": "9"}
     with Router(settings, services.endpoints) as router:
-        client = WarehouseClient(router.url)
+        client = WarehouseClient(router.url, token=router.token)
         try:
-            client.append_rows("interactions", [edge | {"created_at": "2026-11-02T10:00:00+00:00"}])
-            client.append_rows(
-                "interactions", [edge | {"created_at": "2026-11-02T10:00:00+00:00"}]
-            )  # a retry
+            client.append_rows("interactions", [_EDGE])
+            client.append_rows("interactions", [_EDGE])  # a retry
             rows = client.query("SELECT tweet_id, target_user_id FROM interactions")
             pending = client.ensure_indexes()
             with pytest.raises(WarehouseServiceError, match="not an append-only table"):
@@ -206,7 +229,7 @@ def test_service_processes_read_columns_and_replace_a_day_through_the_router(
         [{n: {"as_of": day, "sku": sku, "location_id": "WH-EU-01"}.get(n) for n in names} for sku in "AB"]
     )
     with Router(settings, services.endpoints) as router:
-        client = WarehouseClient(router.url)
+        client = WarehouseClient(router.url, token=router.token)
         try:
             client.replace_partition("restock_recommendations", day, rows)
             result = client.query_arrow("SELECT sku, as_of FROM restock_recommendations ORDER BY sku")
@@ -215,3 +238,61 @@ def test_service_processes_read_columns_and_replace_a_day_through_the_router(
 
     assert result.column("sku").to_pylist() == ["A", "B"]
     assert result.column("as_of").to_pylist() == [day, day]
+
+
+def test_a_request_without_the_runs_token_is_refused(settings: Settings, services: FakeServices) -> None:
+    with Router(settings, services.endpoints) as router:
+        for token in (None, "not-the-token", router.token[:-1]):
+            headers = {} if token is None else {"authorization": f"Bearer {token}"}
+            publish = httpx.post(
+                f"{router.url}/v1/topics/tweets-raw:publish",
+                json={"messages": [{"data": "eA==", "attributes": {}}]},
+                headers=headers,
+            )
+            sql = httpx.post(f"{router.url}/v1/warehouse:query", content=b"", headers=headers)
+            stats = httpx.get(f"{router.url}/v1/stats", headers=headers)
+            assert (publish.status_code, sql.status_code, stats.status_code) == (401, 401, 401)
+        with (
+            RouterClient(router.url, token="not-the-token") as stranger,
+            pytest.raises(RouterError, match="401"),
+        ):
+            stranger.publish("tweets-raw", b"x")
+        assert router.stats().published == {}
+
+
+def test_a_request_from_a_web_page_is_refused_even_with_the_token(
+    settings: Settings, services: FakeServices
+) -> None:
+    with Router(settings, services.endpoints) as router:
+        response = httpx.post(
+            f"{router.url}/v1/topics/tweets-raw:publish",
+            json={"messages": [{"data": "eA==", "attributes": {}}]},
+            headers={"authorization": f"Bearer {router.token}", "origin": "http://evil.example"},
+        )
+        assert response.status_code == 403
+        assert router.stats().published == {}
+
+
+@pytest.mark.parametrize(
+    ("sql", "refusal"),
+    [
+        ("SELECT * FROM read_text('/etc/passwd')", r"\(403\).*file system operations are disabled"),
+        ("SELECT * FROM read_csv('/etc/passwd')", r"\(403\).*file system operations are disabled"),
+        ("COPY (SELECT 1) TO 'exfiltrated.csv'", r"\(403\).*file system operations are disabled"),
+        ("SELECT content FROM read_blob('/etc/hostname')", r"\(403\).*file system operations are disabled"),
+        ("SET enable_external_access = true", r"\(500\).*the configuration has been locked"),
+    ],
+)
+def test_sql_through_the_router_reaches_no_file_beyond_the_warehouse(
+    settings: Settings, services: FakeServices, sql: str, refusal: str
+) -> None:
+    with Router(settings, services.endpoints) as router:
+        client = WarehouseClient(router.url, token=router.token)
+        try:
+            with pytest.raises(WarehouseServiceError, match=refusal):
+                client.execute(sql)
+            client.append_rows("interactions", [_EDGE])  # its own writes still work
+            assert client.query("SELECT tweet_id FROM interactions") == [{"tweet_id": "1"}]
+        finally:
+            client.close()
+    assert not (Path.cwd() / "exfiltrated.csv").exists()

@@ -8,8 +8,9 @@ the deployed services take them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+import shlex
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -60,6 +61,16 @@ def _selection_options(command: F) -> F:
     for option in reversed(_SELECTION_OPTIONS):
         command = option(command)
     return command
+
+
+def replay_command(state_dir: Path, since: datetime, subscriptions: Iterable[str]) -> str:
+    """The ``trendwatch deadletters replay`` command line that sends back the dead letters of
+    ``subscriptions`` dead-lettered since ``since`` (to the second, rounded down)."""
+    words = ["trendwatch", "deadletters", "replay", "--state", str(state_dir)]
+    words += ["--since", f"{since.astimezone(UTC):%Y-%m-%dT%H:%M:%S}"]
+    for subscription in subscriptions:
+        words += ["--subscription", subscription]
+    return shlex.join(words)
 
 
 def _replayer(settings: Settings) -> DeadLetterReplayer:

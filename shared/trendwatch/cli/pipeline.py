@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from trendwatch.adapters.x_stream_client import FilteredStreamClient
     from trendwatch.app.ingest import IngestReport
     from trendwatch.contracts.events import FeedLoadReport
-    from trendwatch.runtime.local import LocalPipeline
+    from trendwatch.runtime.local import LocalPipeline, ReplayReport
 
 
 def generate_with_progress(
@@ -107,12 +107,36 @@ def replay(path: Path, state_dir: Path | None, speed: str, processes: bool) -> N
         raise click.BadParameter(str(exc), param_hint="--speed") from None
     settings = settings_for(state_dir)
     report = _replay(settings, path, factor, processes)
+    if not _print_replay_outcome(report, settings):
+        raise SystemExit(1)
+
+
+def _print_replay_outcome(report: ReplayReport, settings: Settings) -> bool:
+    """Say what became of every line read; ``False`` if messages of the run wait in dead letters."""
+    from trendwatch.cli.deadletters import replay_command
+
     ingest = report.ingest
     console.print(
-        f"[green]replayed[/] {ingest.tweets} tweets ({ingest.with_media} with media), "
-        f"{ingest.keep_alives} keep-alives skipped, {ingest.dead_lettered} rejected to dead letters; "
+        f"[green]replayed[/] {ingest.tweets} tweets ({ingest.with_media} with media) from {ingest.lines} lines "
+        f"read: {ingest.keep_alives} keep-alives skipped, {ingest.dead_lettered} refused at ingest as invalid; "
         f"state in {settings.state_dir}"
     )
+    unaccounted = ingest.lines - ingest.keep_alives - ingest.tweets - ingest.dead_lettered
+    if unaccounted > 0:
+        console.print(f"[red]{unaccounted} lines were not ingested[/] (their file waits in dead letters)")
+    if ingest.dead_lettered:
+        console.print("the refused lines, with why: trendwatch deadletters list --subscription ingest")
+    if not report.waiting:
+        return True
+    waiting = sum(report.waiting.values())
+    by_route = ", ".join(f"{route} {count}" for route, count in report.waiting.items())
+    console.print(
+        f"[red]{waiting} messages wait in dead letters[/] ({by_route}): a service gave up on them. "
+        "Once the cause is fixed, send them back with:"
+    )
+    command = replay_command(settings.state_dir, report.started_at, report.waiting)
+    console.print(command, soft_wrap=True, markup=False, highlight=False)
+    return False
 
 
 @click.command()

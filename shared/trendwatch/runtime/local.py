@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from trendwatch.adapters.local.clock import SystemClock
-from trendwatch.app.dead_letters import DeadLetterKey, DeadLetterReplayer, dead_letter_key
+from trendwatch.app.dead_letters import (
+    DeadLetterKey,
+    DeadLetterReplayer,
+    DeadLetterSelection,
+    dead_letter_key,
+    find_dead_letters,
+)
 from trendwatch.app.ingest import IngestReport, IngestService
 from trendwatch.bootstrap import Container, build_handlers, local_container
 from trendwatch.contracts.events import FeedLoadReport, ScheduledJob, encode
 from trendwatch.contracts.topology import AFTER_REPLAY_JOBS, TOPOLOGY
-from trendwatch.ports import Clock
+from trendwatch.ports import Clock, Warehouse
 from trendwatch.runtime.delivery import routes
 from trendwatch.runtime.inprocess import BusStats, FaultInjection, InProcessBus
 from trendwatch.runtime.replay import Pacer, chunked, copy_media, paced, read_chunks
@@ -26,6 +34,20 @@ class ReplayReport:
     ingest: IngestReport = field(default_factory=IngestReport)
     media_copied: int = 0
     stats: BusStats | None = None
+    #: When the replay started: its dead letters are those dead-lettered since.
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    #: Messages of this replay that a service gave up on and that wait in dead letters, by the
+    #: subscription or storage trigger that gave up (lines refused at ingest are not among them:
+    #: they are ``ingest.dead_lettered``, and sending them again would not make them valid).
+    waiting: dict[str, int] = field(default_factory=dict)
+
+
+def waiting_dead_letters(warehouse: Warehouse, since: datetime) -> dict[str, int]:
+    """Dead letters since ``since``, not replayed yet, left by a subscription or storage trigger,
+    counted by it (a producer's refusals of invalid input are left out)."""
+    delivered_by = set(routes())
+    letters = find_dead_letters(warehouse, DeadLetterSelection(since=since, pending=True))
+    return dict(sorted(Counter(d.subscription for d in letters if d.subscription in delivered_by).items()))
 
 
 class LocalPipeline:
@@ -62,7 +84,8 @@ class LocalPipeline:
         self, path: Path, *, speed: float | None = None, progress: Progress | None = None
     ) -> ReplayReport:
         """Replay a file of X stream lines through all services; returns when everything is processed."""
-        report = ReplayReport(media_copied=copy_media(path.parent / "media", self.container.lake))
+        report = ReplayReport(started_at=self.clock.now())
+        report.media_copied = copy_media(path.parent / "media", self.container.lake)
         pacer = Pacer(speed, self.clock) if speed else None
         for chunk in read_chunks(path):
             for lines, source in paced(chunk, pacer):
@@ -73,6 +96,7 @@ class LocalPipeline:
         for job in AFTER_REPLAY_JOBS:
             self.run_scheduled_job(job)
         report.stats = self.bus.stats
+        report.waiting = waiting_dead_letters(self.container.warehouse, report.started_at)
         return report
 
     def stream(

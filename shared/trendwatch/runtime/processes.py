@@ -11,13 +11,18 @@ API mirrors :class:`~trendwatch.runtime.local.LocalPipeline`::
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -30,7 +35,7 @@ import trendwatch
 from trendwatch.adapters.local.blobstore import LocalBlobStore
 from trendwatch.adapters.local.clock import SystemClock
 from trendwatch.app.ingest import IngestReport
-from trendwatch.contracts.cloudevents import StorageObject
+from trendwatch.contracts.cloudevents import PubSubMessage, StorageObject
 from trendwatch.contracts.events import ScheduledJob, encode
 from trendwatch.contracts.topology import (
     AFTER_REPLAY_JOBS,
@@ -43,10 +48,10 @@ from trendwatch.observability import get_logger
 from trendwatch.ports import Clock
 from trendwatch.runtime.delivery import routes
 from trendwatch.runtime.inprocess import BusStats
-from trendwatch.runtime.local import Progress, ReplayReport
+from trendwatch.runtime.local import Progress, ReplayReport, waiting_dead_letters
 from trendwatch.runtime.replay import Pacer, copy_media, paced, read_chunks
 from trendwatch.runtime.router import Router
-from trendwatch.runtime.router_client import RouterStats
+from trendwatch.runtime.router_client import ROUTER_TOKEN_ENV
 from trendwatch.settings import ENV_PREFIX, Settings
 
 log = get_logger(__name__)
@@ -54,8 +59,6 @@ log = get_logger(__name__)
 SERVICES_DIR_ENV = "TRENDWATCH_SERVICES_DIR"
 #: Replayed files are dropped in the lake under this trigger's prefix, as files would be in the bucket.
 _INGEST_TRIGGER = next(t for t in TOPOLOGY.storage_triggers if t.service == "ingest")
-#: The subscription of ``tweets-raw`` whose filter lets through only tweets with media.
-_MEDIA_ROUTE = next(s.name for s in TOPOLOGY.subscriptions_of(TWEETS_RAW) if s.filter is not None)
 
 
 def services_dir() -> Path:
@@ -89,6 +92,18 @@ def local_sizing(service: str) -> dict[str, str]:
     return {"THREADS": str(local_concurrency(service)), f"{ENV_PREFIX}BATCH_WINDOW_S": f"{window:g}"}
 
 
+_PR_SET_PDEATHSIG = 1
+_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
+
+
+def _stop_with_the_spawner() -> None:
+    """Run in a new server process before it starts: on Linux, ask for SIGTERM when the thread
+    that started it ends, so that a router process that dies (killed, crashed) takes its
+    servers with it instead of leaving them serving nobody."""
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 @dataclass
 class ServiceProcess:
     """One functions-framework server: a service's entry point on its own port."""
@@ -99,12 +114,15 @@ class ServiceProcess:
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
     _log: IO[bytes] | None = None
+    _launch: Callable[[], subprocess.Popen[bytes]] | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"
 
-    def start(self, source: Path, env: dict[str, str]) -> None:
+    def start(self, source: Path, env: dict[str, str], spawner: Executor) -> None:
+        """Start the server from ``spawner``'s thread: it dies with that thread (see
+        :func:`_stop_with_the_spawner`), and the thread lives as long as the pipeline."""
         command = [
             sys.executable,
             "-m",
@@ -117,7 +135,38 @@ class ServiceProcess:
         ]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("ab")
-        self.process = subprocess.Popen(command, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        log_file = self._log
+
+        def launch() -> subprocess.Popen[bytes]:
+            return spawner.submit(
+                subprocess.Popen,
+                command,
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                # Its own group: the server is a gunicorn master and its worker, killed together.
+                process_group=0,
+                preexec_fn=_stop_with_the_spawner,
+            ).result()
+
+        self._launch = launch
+        self.process = launch()
+
+    def kill(self) -> None:
+        """SIGKILL the server's processes: they die at once, requests in flight included (a
+        crashed instance)."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def restart(self, timeout_s: float = 120.0) -> None:
+        """Start the server again on its port, as Cloud Run starts a new instance, and wait
+        until it serves; deliveries refused meanwhile are retried by the router."""
+        if self._launch is None:
+            raise RuntimeError(f"{self.service}.{self.entry_point} was never started")
+        self.kill()
+        self.process = self._launch()
+        self.wait_until_serving(time.monotonic() + timeout_s)
 
     def wait_until_serving(self, deadline: float) -> None:
         """Return once the server answers HTTP (any status); raise if it exits or never does."""
@@ -149,8 +198,7 @@ class ServiceProcess:
             try:
                 self.process.wait(timeout_s)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                self.kill()
         if self._log is not None:
             self._log.close()
 
@@ -183,9 +231,15 @@ class ProcessPipeline:
             for service, entry in entry_points
         ]
         self._router: Router | None = None
+        #: The one thread that starts (and restarts) the servers; see ServiceProcess.start.
+        self._spawner = ThreadPoolExecutor(1, thread_name_prefix="service-spawner")
         self.lake = LocalBlobStore(
             self.settings.lake_dir, self.settings.lake_bucket, on_finalize=self._on_finalize
         )
+
+    def process(self, service: str, entry_point: str) -> ServiceProcess:
+        """The server of one entry point of a service."""
+        return next(p for p in self.processes if (p.service, p.entry_point) == (service, entry_point))
 
     @property
     def router(self) -> Router:
@@ -200,9 +254,10 @@ class ProcessPipeline:
         self._router = Router(
             self.settings, endpoints, backoff_scale=self._backoff_scale, concurrency=concurrency
         )
-        self._router.start()
+        self._router.start(deliver=False)
         try:
             self._start_services()
+            self._router.start_delivering()
         except BaseException:
             self._stop()
             raise
@@ -219,9 +274,12 @@ class ProcessPipeline:
     def _start_services(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
         env.update(msgspec.structs.replace(self.settings, router_url=self.router.url).to_env())
+        env[ROUTER_TOKEN_ENV] = self.router.token
         folder = services_dir()
         for process in self.processes:
-            process.start(folder / process.service / "main.py", {**env, **local_sizing(process.service)})
+            process.start(
+                folder / process.service / "main.py", {**env, **local_sizing(process.service)}, self._spawner
+            )
         deadline = time.monotonic() + self._startup_timeout_s
         for process in self.processes:
             process.wait_until_serving(deadline)
@@ -236,37 +294,43 @@ class ProcessPipeline:
             process.terminate()  # all at once: each takes a moment to exit
         for process in self.processes:
             process.stop()
+        self._spawner.shutdown()
 
     def replay(
         self, path: Path, *, speed: float | None = None, progress: Progress | None = None
     ) -> ReplayReport:
         """Replay a file of X stream lines through all services; returns when everything is processed.
 
-        Each chunk becomes a lake object under ``incoming/tweets/<stem>/``, which fires the
-        ingest function's storage trigger, as a file dropped in the bucket would.
+        Each chunk becomes a lake object under ``incoming/tweets/``, which fires the ingest
+        function's storage trigger, as a file dropped in the bucket would. The report counts
+        what ingest published (each tweet once, however often a retried chunk published it)
+        and the messages of the run that wait in dead letters.
         """
-        report = ReplayReport(media_copied=copy_media(path.parent / "media", self.lake))
+        report = ReplayReport(started_at=self.clock.now())
+        report.media_copied = copy_media(path.parent / "media", self.lake)
         pacer = Pacer(speed, self.clock) if speed else None
-        before = self.router.stats()
-        for chunk in read_chunks(path):
-            for lines, source in paced(chunk, pacer):
-                digest = hashlib.sha256(source.encode()).hexdigest()[:24]
-                name = f"{_INGEST_TRIGGER.prefix}{path.stem}/{digest}.jsonl"
-                self.lake.write(name, b"\n".join(lines) + b"\n", "application/x-ndjson")
-                self.router.wait_until_idle(self._idle_timeout_s)
-                report.ingest.lines += len(lines)
-                if progress:
-                    progress(len(lines))
-        for job in AFTER_REPLAY_JOBS:
-            self.run_scheduled_job(job)
+        outcome = IngestOutcome()
+        with self.router.listening(outcome.observe):
+            for chunk in read_chunks(path):
+                for lines, source in paced(chunk, pacer):
+                    digest = hashlib.sha256(source.encode()).hexdigest()[:24]
+                    name = f"{_INGEST_TRIGGER.prefix}{path.stem}/{digest}.jsonl"
+                    self.lake.write(name, b"\n".join(lines) + b"\n", "application/x-ndjson")
+                    self.router.wait_until_idle(self._idle_timeout_s)
+                    outcome.read(lines)
+                    if progress:
+                        progress(len(lines))
+            for job in AFTER_REPLAY_JOBS:
+                self.run_scheduled_job(job)
+        report.ingest = outcome.report()
         after = self.router.stats()
-        report.ingest = _ingest_report(report.ingest.lines, before, after)
         report.stats = BusStats(
             published=Counter(after.published),
             delivered=Counter(after.delivered),
             retried=Counter(after.retried),
             dead_lettered=Counter(after.dead_lettered),
         )
+        report.waiting = waiting_dead_letters(self.router.warehouse, report.started_at)
         return report
 
     def run_scheduled_job(self, job: str) -> None:
@@ -280,22 +344,58 @@ class ProcessPipeline:
         self.router.wait_until_idle(self._idle_timeout_s)
 
 
-def _ingest_report(lines: int, before: RouterStats, after: RouterStats) -> IngestReport:
-    """What ingest did, read from the router's counts (the ingest process reports to no one else).
+class IngestOutcome:
+    """What ingest made of a replay's lines, told by what it published through the router.
 
-    Every line ends as exactly one of: a ``tweets-raw`` message, a message to
-    ``ingest-dead-letter`` (not a valid stream message), or a keep-alive. The names of the
-    raw lake objects are chosen inside the ingest process and are not reported (they are
-    in the lake under ``raw/tweets/``).
+    A storage trigger is delivered at least once: a chunk whose ingest failed half-way (a
+    timeout, a killed process) is ingested again and publishes its tweets again. Router
+    counts would count them twice; this counts distinct messages: a tweet by its payload, a
+    refused line by its payload and chunk. Keep-alives are the blank lines read (ingest
+    publishes nothing for them). Lines of a chunk that ingest never finished are in none of
+    the counts; they wait in dead letters under the ingest trigger.
     """
 
-    published = Counter(after.published) - Counter(before.published)
-    tweets = published[TWEETS_RAW]
-    dead_lettered = published[INGEST_DEAD_LETTER]
-    return IngestReport(
-        lines=lines,
-        keep_alives=lines - tweets - dead_lettered,
-        tweets=tweets,
-        with_media=(Counter(after.enqueued) - Counter(before.enqueued))[_MEDIA_ROUTE],
-        dead_lettered=dead_lettered,
-    )
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lines = 0
+        self._keep_alives = 0
+        self._tweets: set[bytes] = set()
+        self._with_media: set[bytes] = set()
+        self._refused: set[bytes] = set()
+
+    def read(self, lines: list[bytes]) -> None:
+        """Count lines handed to ingest."""
+        with self._lock:
+            self._lines += len(lines)
+            self._keep_alives += sum(not line.strip() for line in lines)
+
+    def observe(self, message: PubSubMessage) -> None:
+        """A message published through the router (a :data:`~trendwatch.runtime.router.PublishListener`)."""
+        if message.topic == TWEETS_RAW:
+            key = _digest(message.data)
+            with self._lock:
+                self._tweets.add(key)
+                if message.attributes.get("has_media") == "true":
+                    self._with_media.add(key)
+        elif message.topic == INGEST_DEAD_LETTER:
+            key = _digest(message.data, message.attributes.get("source", "").encode())
+            with self._lock:
+                self._refused.add(key)
+
+    def report(self) -> IngestReport:
+        with self._lock:
+            return IngestReport(
+                lines=self._lines,
+                keep_alives=self._keep_alives,
+                tweets=len(self._tweets),
+                with_media=len(self._with_media),
+                dead_lettered=len(self._refused),
+            )
+
+
+def _digest(*parts: bytes) -> bytes:
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.digest()

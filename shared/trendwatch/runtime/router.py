@@ -19,16 +19,21 @@ The semantics are those of :class:`trendwatch.runtime.inprocess.InProcessBus`, o
 
 from __future__ import annotations
 
+import hmac
+import secrets
 import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, cast
 
+import duckdb
 import httpx
 import msgspec
 from cloudevents.conversion import to_binary
@@ -37,18 +42,23 @@ from trendwatch.bootstrap import local_container
 from trendwatch.contracts.cloudevents import PubSubMessage, StorageObject
 from trendwatch.contracts.topology import TOPOLOGY, Topology
 from trendwatch.observability import get_logger
-from trendwatch.ports import Message
+from trendwatch.ports import Message, Warehouse
 from trendwatch.runtime import warehouse_http
 from trendwatch.runtime.delivery import Delivery, Route, routes
 from trendwatch.runtime.router_client import (
+    AUTHORIZATION,
     NOTIFICATIONS_PATH,
     PUBLISH_PATH_PATTERN,
     STATS_PATH,
     PublishRequest,
     PublishResponse,
     RouterStats,
+    bearer,
 )
 from trendwatch.settings import Settings
+
+if TYPE_CHECKING:
+    from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 
 log = get_logger(__name__)
 
@@ -58,6 +68,10 @@ WAREHOUSE_PREFIX = warehouse_http.WAREHOUSE_PATH.removesuffix("{op}")
 _MAX_WAIT_S = 1.0
 #: How often the HTTP server checks whether it is asked to shut down.
 _SHUTDOWN_POLL_S = 0.1
+
+
+#: Told of every message published through the router (from the thread that published it).
+PublishListener = Callable[[PubSubMessage], None]
 
 
 class UnknownTopicError(LookupError):
@@ -95,14 +109,15 @@ class DeliveryStore:
             # Whatever was in flight when the router last stopped was never acknowledged.
             self._db.execute("UPDATE deliveries SET leased = 0 WHERE leased = 1")
 
-    def next_id(self) -> str:
-        """A message or event id, unique across restarts (Pub/Sub ids are decimal strings)."""
+    def next_ids(self, count: int) -> list[str]:
+        """``count`` message or event ids, unique across restarts (Pub/Sub ids are decimal strings)."""
         with self._lock, self._db:
-            row = self._db.execute(
-                "INSERT INTO sequences VALUES ('message', 1) "
-                "ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value"
+            (last,) = self._db.execute(
+                "INSERT INTO sequences VALUES ('message', ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value RETURNING value",
+                (count,),
             ).fetchone()
-        return str(row[0])
+        return [str(n) for n in range(last - count + 1, last + 1)]
 
     def add(self, deliveries: Sequence[Delivery], ready_at: float) -> None:
         with self._lock, self._db:
@@ -190,15 +205,22 @@ class Router:
         self._concurrency = concurrency
         self._address = (host, port)
         self._store = DeliveryStore(settings.state_dir / "router.sqlite")
+        #: The run's secret: every request must carry it (:func:`~trendwatch.runtime.router_client.bearer`).
+        self.token = secrets.token_urlsafe(32)
+        self._authorization = bearer(self.token)[AUTHORIZATION].encode()
         container = local_container(settings, publisher=self)
-        #: The one DuckDB connection of the run, served to the service processes.
-        self.warehouse = container.warehouse
+        #: The one DuckDB connection of the run, served to the service processes; their SQL
+        #: reaches no file, extension or setting beyond it.
+        self._duckdb = cast("DuckDBWarehouse", container.warehouse)
+        warehouse_http.confine(self._duckdb)
+        self.warehouse: Warehouse = self._duckdb
         self._dead_letter_sink = container.dead_letter_sink
         self._http = httpx.Client(timeout=httpx.Timeout(delivery_timeout_s, connect=5.0))
         self._counts: dict[str, Counter[str]] = {
             kind: Counter() for kind in ("published", "enqueued", "delivered", "retried", "dead_lettered")
         }
         self._counts_lock = threading.Lock()
+        self._listeners: list[PublishListener] = []
         self._wakeup = threading.Condition()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -212,23 +234,34 @@ class Router:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def start(self) -> None:
+    def start(self, *, deliver: bool = True) -> None:
+        """Serve HTTP (publishes, notifications, the warehouse) and, unless ``deliver`` is false,
+        push deliveries; :meth:`start_delivering` then starts pushing, once the services serve
+        (a backlog stored by an earlier run would otherwise exhaust its retries on them)."""
         self._server = ThreadingHTTPServer(self._address, _handler_for(self))
         self._server.daemon_threads = True
         self._threads = [
             threading.Thread(target=self._server.serve_forever, args=(_SHUTDOWN_POLL_S,), name="router-http")
         ]
-        self._threads += [
+        self._threads[0].daemon = True  # an interrupted run must not hang on it
+        self._threads[0].start()
+        log.info("router started", extra={"url": self.url, "routes": len(self._routes)})
+        if deliver:
+            self.start_delivering()
+
+    def start_delivering(self) -> None:
+        """Start the workers that push each route's deliveries."""
+        workers = [
             threading.Thread(target=self._work, args=(route,), name=f"router-{route.name}")
             for route in self._routes.values()
             for _ in range(
                 self._concurrency if isinstance(self._concurrency, int) else self._concurrency[route.name]
             )
         ]
-        for thread in self._threads:
+        for thread in workers:
             thread.daemon = True  # an interrupted run must not hang on them
             thread.start()
-        log.info("router started", extra={"url": self.url, "routes": len(self._routes)})
+        self._threads += workers
 
     def stop(self) -> None:
         """Finish the deliveries in flight, then stop serving; what is pending stays stored."""
@@ -243,6 +276,7 @@ class Router:
             self._threads[0].join()
         self._http.close()
         self._store.close()
+        self._duckdb.close()  # the file is free for the next run (or a reader) in this process
 
     def __enter__(self) -> Router:
         self.start()
@@ -255,35 +289,62 @@ class Router:
 
     # -- Pub/Sub and Eventarc ---------------------------------------------------------
     def publish(self, topic: str, data: bytes, attributes: Mapping[str, str] | None = None) -> str:
+        return self.publish_many(topic, [(data, attributes or {})])[0]
+
+    def publish_many(self, topic: str, messages: Sequence[Message]) -> list[str]:
+        """Store the messages' deliveries in one transaction (a publisher's batch is answered
+        in one short write however large), then count them."""
         try:
             definition = self._topology.topic(topic)
         except KeyError:
             raise UnknownTopicError(f"unknown topic {topic!r}") from None
-        message = PubSubMessage(self._store.next_id(), data, dict(attributes or {}), topic=topic)
+        ids = self._store.next_ids(len(messages)) if messages else []
+        published = [
+            PubSubMessage(message_id, data, dict(attributes), topic=topic)
+            for message_id, (data, attributes) in zip(ids, messages, strict=True)
+        ]
         if definition.dead_letter:
-            self._dead_letter_sink.record(topic, message)
+            for message in published:
+                self._dead_letter_sink.record(topic, message)
         else:
+            subscriptions = self._topology.subscriptions_of(topic)
             self._enqueue(
                 [
                     Delivery(s.name, message=replace(message, subscription=s.name))
-                    for s in self._topology.subscriptions_of(topic)
+                    for message in published
+                    for s in subscriptions
                     if s.filter is None or s.filter.matches(message.attributes)
                 ]
             )
-        self._count("published", topic)
-        return message.message_id
+        with self._counts_lock:
+            self._counts["published"][topic] += len(published)
+        for listener in list(self._listeners):
+            for message in published:
+                listener(message)
+        return ids
 
-    def publish_many(self, topic: str, messages: Sequence[Message]) -> list[str]:
-        return [self.publish(topic, data, attributes) for data, attributes in messages]
+    @contextmanager
+    def listening(self, listener: PublishListener) -> Iterator[None]:
+        """Tell ``listener`` of every message published while the block runs."""
+        self._listeners.append(listener)
+        try:
+            yield
+        finally:
+            self._listeners.remove(listener)
 
     def notify_finalized(self, obj: StorageObject) -> None:
         """A GCS ``object.finalize`` notification: deliver it to every matching storage trigger."""
+        triggers = self._topology.triggers_for(obj.name)
         self._enqueue(
             [
-                Delivery(t.name, obj=obj, event_id=self._store.next_id())
-                for t in self._topology.triggers_for(obj.name)
+                Delivery(t.name, obj=obj, event_id=event_id)
+                for t, event_id in zip(triggers, self._store.next_ids(len(triggers)), strict=True)
             ]
         )
+
+    def admits(self, authorization: str) -> bool:
+        """Whether a request's ``Authorization`` header carries this run's token."""
+        return hmac.compare_digest(authorization.encode(), self._authorization)
 
     def stats(self) -> RouterStats:
         pending, in_flight = self._store.backlog()
@@ -309,8 +370,9 @@ class Router:
         if not deliveries:
             return
         self._store.add(deliveries, time.time())
-        for delivery in deliveries:
-            self._count("enqueued", delivery.route)
+        enqueued = Counter(delivery.route for delivery in deliveries)
+        with self._counts_lock:
+            self._counts["enqueued"].update(enqueued)
         with self._wakeup:
             self._wakeup.notify_all()
 
@@ -380,6 +442,8 @@ def _handler_for(router: Router) -> type[BaseHTTPRequestHandler]:
         disable_nagle_algorithm = True  # headers and body go out as two writes: don't delay the second
 
         def do_POST(self) -> None:
+            if not self._admitted():
+                return
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
             try:
                 if self.path == NOTIFICATIONS_PATH:
@@ -392,7 +456,9 @@ def _handler_for(router: Router) -> type[BaseHTTPRequestHandler]:
                     self._reply(200, result, warehouse_http.CONTENT_TYPE)
                 elif match := PUBLISH_PATH_PATTERN.fullmatch(self.path):
                     request = msgspec.json.decode(body, type=PublishRequest)
-                    ids = [router.publish(match["topic"], m.data, m.attributes) for m in request.messages]
+                    ids = router.publish_many(
+                        match["topic"], [(m.data, m.attributes) for m in request.messages]
+                    )
                     self._reply(200, msgspec.json.encode(PublishResponse(ids)))
                 else:
                     self._error(404, f"no such endpoint: POST {self.path}")
@@ -400,15 +466,32 @@ def _handler_for(router: Router) -> type[BaseHTTPRequestHandler]:
                 self._error(404, str(exc))
             except (msgspec.DecodeError, msgspec.ValidationError) as exc:
                 self._error(400, f"invalid request body: {exc}")
+            except duckdb.PermissionException as exc:  # SQL reaching past the warehouse (confine)
+                self._error(403, str(exc))
             except Exception as exc:  # answered 500: the publisher retries
                 log.exception("router request failed", extra={"path": self.path})
                 self._error(500, f"{type(exc).__name__}: {exc}")
 
         def do_GET(self) -> None:
+            if not self._admitted():
+                return
             if self.path == STATS_PATH:
                 self._reply(200, msgspec.json.encode(router.stats()))
             else:
                 self._error(404, f"no such endpoint: GET {self.path}")
+
+        def _admitted(self) -> bool:
+            """Refuse (and close the connection, the body unread) a request from a web page
+            (browsers send ``Origin``; the services never do) or without the run's token."""
+            if self.headers.get("origin") is not None:
+                refusal = (403, "requests from web pages are refused")
+            elif not router.admits(self.headers.get(AUTHORIZATION, "")):
+                refusal = (401, "this run's router token is required (Authorization: Bearer <token>)")
+            else:
+                return True
+            self.close_connection = True
+            self._error(*refusal)
+            return False
 
         def _error(self, status: int, message: str) -> None:
             self._reply(status, msgspec.json.encode({"error": {"code": status, "message": message}}))
@@ -417,6 +500,8 @@ def _handler_for(router: Router) -> type[BaseHTTPRequestHandler]:
             self.send_response(status)
             self.send_header("content-type", content_type)
             self.send_header("content-length", str(len(body)))
+            if self.close_connection:
+                self.send_header("connection", "close")
             self.end_headers()
             self.wfile.write(body)
 

@@ -9,6 +9,7 @@ and answers ``{"messageIds": [...]}``.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -23,6 +24,27 @@ PUBLISH_PATH = "/v1/topics/{topic}:publish"
 PUBLISH_PATH_PATTERN = re.compile(r"/v1/topics/(?P<topic>[^/:]+):publish")
 NOTIFICATIONS_PATH = "/v1/notifications"
 STATS_PATH = "/v1/stats"
+#: Every request to the router carries the run's token: ``Authorization: Bearer <token>``.
+AUTHORIZATION = "authorization"
+#: How the router hands its token to the service processes it starts. Not a setting: the
+#: router makes a new one each time it starts, and no one else is told.
+ROUTER_TOKEN_ENV = "TRENDWATCH_ROUTER_TOKEN"
+
+
+def router_token() -> str:
+    """The token the router gave this service process."""
+    token = os.environ.get(ROUTER_TOKEN_ENV)
+    if not token:
+        raise RuntimeError(
+            f"{ROUTER_TOKEN_ENV} is not set: the local router admits only the service processes it "
+            "starts (`trendwatch replay --processes` starts them)"
+        )
+    return token
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The header that lets a request in."""
+    return {AUTHORIZATION: f"Bearer {token}"}
 
 
 class OutgoingMessage(msgspec.Struct, frozen=True):
@@ -71,9 +93,11 @@ class RouterClient:
     and reuses it for every event, like a Pub/Sub publisher client.
     """
 
-    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, url: str, *, token: str, timeout: float = 30.0) -> None:
         self.url = url.rstrip("/")
-        self._http = httpx.Client(base_url=self.url, timeout=httpx.Timeout(timeout, connect=5.0))
+        self._http = httpx.Client(
+            base_url=self.url, headers=bearer(token), timeout=httpx.Timeout(timeout, connect=5.0)
+        )
 
     def publish(self, topic: str, data: bytes, attributes: Mapping[str, str] | None = None) -> str:
         return self.publish_many(topic, [(data, attributes or {})])[0]

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import msgspec
 import pyarrow as pa
 
 from trendwatch.ports import Row, Warehouse
+from trendwatch.runtime.router_client import bearer
+
+if TYPE_CHECKING:  # service processes use the client and need no DuckDB
+    from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 
 WAREHOUSE_PATH = "/v1/warehouse:{op}"
 CONTENT_TYPE = "application/msgpack"
@@ -44,6 +48,18 @@ class ReplacePartitionRequest(msgspec.Struct, frozen=True):
     day: date
     #: The rows as an Arrow IPC stream.
     rows: bytes
+
+
+#: What SQL from other processes may not do: read or write files (``read_text``, ``COPY ... TO``,
+#: ``ATTACH``), load extensions, or change a setting (this one included).
+CONFINEMENT = ("SET enable_external_access = false", "SET lock_configuration = true")
+
+
+def confine(warehouse: DuckDBWarehouse) -> None:
+    """Lock ``warehouse`` down before serving it: its own writes go to its open database file,
+    and it stages rows as registered Arrow tables, neither of which needs external access."""
+    for statement in CONFINEMENT:
+        warehouse.query_duckdb(statement)
 
 
 class WarehouseServiceError(RuntimeError):
@@ -93,8 +109,10 @@ def from_ipc(data: bytes) -> pa.Table:
 class WarehouseClient:
     """A :class:`~trendwatch.ports.Warehouse` served by the local router."""
 
-    def __init__(self, url: str, *, timeout: float = 120.0) -> None:
-        self._http = httpx.Client(base_url=url.rstrip("/"), timeout=httpx.Timeout(timeout, connect=5.0))
+    def __init__(self, url: str, *, token: str, timeout: float = 120.0) -> None:
+        self._http = httpx.Client(
+            base_url=url.rstrip("/"), headers=bearer(token), timeout=httpx.Timeout(timeout, connect=5.0)
+        )
 
     def _call(self, op: str, request: msgspec.Struct | None = None) -> Any:
         response = self._http.post(
