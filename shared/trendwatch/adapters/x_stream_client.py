@@ -4,12 +4,18 @@ X sends one JSON object per ``\\r\\n``-terminated line and a blank keep-alive li
 every 20 s. The client yields each message line exactly as received, reconnects as X
 asks (:class:`~trendwatch.adapters.x_api.ReconnectBackoff`) and treats silence longer
 than ``stall_timeout_s`` as a stalled connection: the read timeout fires and it reconnects.
+
+Where the X plan allows it (``backfill_minutes``: Pro and Enterprise access), each connection
+asks X for the minutes it missed: since the last line read when it reconnects, the most the
+plan allows when it starts (after a crash or a restart it cannot know how long it was away).
+Tweets sent twice are stored once downstream.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import socket
 import threading
 import time
@@ -30,6 +36,8 @@ from trendwatch.adapters.x_api import (
 logger = logging.getLogger(__name__)
 
 _CONNECT_TIMEOUT_S = 10.0
+#: The most a filtered stream connection may ask to recover (X's ``backfill_minutes``).
+MAX_BACKFILL_MINUTES = 5
 
 
 class FilteredStreamClient:
@@ -38,6 +46,8 @@ class FilteredStreamClient:
     ``lines()`` stops when ``close()`` is called (from any thread) or after
     ``max_reconnects`` reconnects; it raises :class:`~trendwatch.adapters.x_api.XApiError`
     on 400/401/403/404. ``sleep`` is injectable so that tests record the backoff delays.
+    ``backfill_minutes`` is the most the plan lets a connection recover (0: none, the default,
+    as on plans without backfill, where X refuses the parameter).
     """
 
     def __init__(
@@ -49,7 +59,13 @@ class FilteredStreamClient:
         sleep: Callable[[float], None] = time.sleep,
         stall_timeout_s: float = 60.0,
         max_reconnects: int | None = None,
+        backfill_minutes: int = 0,
     ) -> None:
+        if not 0 <= backfill_minutes <= MAX_BACKFILL_MINUTES:
+            raise ValueError(f"backfill_minutes must be 0 to {MAX_BACKFILL_MINUTES}, not {backfill_minutes}")
+        self._backfill_minutes = backfill_minutes
+        #: When the last line was read (``time.monotonic``); ``None`` before the first.
+        self._last_line_at: float | None = None
         self._url = url
         self._headers = auth_headers(bearer_token)
         self._owns_client = client is None
@@ -103,6 +119,17 @@ class FilteredStreamClient:
             )
             self._sleep(delay)
 
+    def _params(self) -> dict[str, str]:
+        """The query of the next connection: the tweet fields, and the minutes to recover."""
+        params = dict(TWEET_QUERY_PARAMS)
+        if self._backfill_minutes:
+            missed = self._backfill_minutes
+            if self._last_line_at is not None:
+                away_minutes = math.ceil((time.monotonic() - self._last_line_at) / 60)
+                missed = max(1, min(missed, away_minutes))
+            params["backfill_minutes"] = str(missed)
+        return params
+
     def _close_client(self) -> None:
         if self._owns_client:
             self._client.close()
@@ -111,7 +138,7 @@ class FilteredStreamClient:
         """Run one connection, yielding its lines; return why it ended."""
         try:
             with self._client.stream(
-                "GET", self._url, params=TWEET_QUERY_PARAMS, headers=self._headers, timeout=self._timeout
+                "GET", self._url, params=self._params(), headers=self._headers, timeout=self._timeout
             ) as response:
                 kind = classify_status(response)
                 if kind is not None:
@@ -122,6 +149,7 @@ class FilteredStreamClient:
                 self._backoff.reset()
                 logger.info("x stream connected", extra={"url": self._url})
                 for line in _split_lines(response.iter_bytes()):
+                    self._last_line_at = time.monotonic()
                     yield line
                     if self._closed.is_set():
                         break

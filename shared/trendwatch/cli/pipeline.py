@@ -146,6 +146,15 @@ def _print_replay_outcome(report: ReplayReport, settings: Settings) -> bool:
 )
 @click.option("--max-reconnects", type=int, default=None, help="Give up after this many reconnects.")
 @click.option(
+    "--backfill-minutes",
+    type=click.IntRange(0, 5),
+    envvar="TRENDWATCH_X_BACKFILL_MINUTES",
+    default=0,
+    show_default=True,
+    help="Ask X for the minutes missed while disconnected or stopped, up to this many (X's "
+    "backfill_minutes: Pro and Enterprise access only; keep 0 on other plans).",
+)
+@click.option(
     "--publish",
     is_flag=True,
     help="Store and publish to tweets-raw as the ingest function does, through the environment's "
@@ -162,6 +171,7 @@ def stream(
     state_dir: Path | None,
     max_tweets: int | None,
     max_reconnects: int | None,
+    backfill_minutes: int,
     publish: bool,
     health_port: int | None,
 ) -> None:
@@ -174,7 +184,10 @@ def stream(
     if not settings.x_bearer_token:
         raise click.ClickException("set TRENDWATCH_X_BEARER_TOKEN to read the X filtered stream")
     client = FilteredStreamClient(
-        settings.x_bearer_token, settings.x_stream_url, max_reconnects=max_reconnects
+        settings.x_bearer_token,
+        settings.x_stream_url,
+        max_reconnects=max_reconnects,
+        backfill_minutes=backfill_minutes,
     )
     lines = client.lines() if max_tweets is None else itertools.islice(client.lines(), max_tweets)
     try:

@@ -30,6 +30,9 @@ log = get_logger(__name__)
 CHUNK_LINES = 200
 #: ... or this long after its first line arrived, whichever comes first.
 MAX_WAIT_S = 1.0
+#: A chunk that cannot be stored or published is tried again this many times in all, waiting
+#: 1, 2, 4 ... seconds between tries, before the reader gives up and exits.
+INGEST_ATTEMPTS = 5
 
 _END = object()
 
@@ -87,15 +90,19 @@ def publish_stream(
     chunk_lines: int = CHUNK_LINES,
     max_wait_s: float = MAX_WAIT_S,
     progress: Callable[[int], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> IngestReport:
     """Ingest ``lines`` until they end (the client was closed or gave up); returns the totals.
 
-    A chunk that cannot be stored or published raises: the process exits and Cloud Run
-    restarts it, which reconnects to the stream.
+    Lines read are never dropped on the way: the chunk under way is handed over when the
+    stream ends, fails or is closed on shutdown, and a chunk that cannot be stored or
+    published (the lake or Pub/Sub failing) is tried again, then raises: the process exits,
+    Cloud Run restarts it, and it asks X for the minutes it missed (``backfill_minutes``).
+    Ingesting a chunk again stores and changes nothing twice.
     """
     report = IngestReport()
     for chunk in timed_chunks(lines, chunk_lines, max_wait_s):
-        published = ingest.ingest_lines(chunk.lines, chunk.source)
+        published = _ingest_with_retries(ingest, chunk, sleep)
         if published.newest_created_at is not None:
             metrics.ingest_lag((datetime.now(UTC) - published.newest_created_at).total_seconds())
         report.add(published)
@@ -105,6 +112,23 @@ def publish_stream(
         "x stream reader stopped", extra={"tweets": report.tweets, "dead_lettered": report.dead_lettered}
     )
     return report
+
+
+def _ingest_with_retries(ingest: IngestService, chunk: Chunk, sleep: Callable[[float], None]) -> IngestReport:
+    attempt = 1
+    while True:
+        try:
+            return ingest.ingest_lines(chunk.lines, chunk.source)
+        except Exception as exc:
+            if attempt >= INGEST_ATTEMPTS:
+                raise
+            delay = 2.0 ** (attempt - 1)
+            log.warning(
+                "chunk not ingested; trying again",
+                extra={"source": chunk.source, "attempt": attempt, "delay_s": delay, "error": repr(exc)},
+            )
+            sleep(delay)
+            attempt += 1
 
 
 def serve_health(port: int) -> ThreadingHTTPServer:
