@@ -9,6 +9,7 @@ from tests.fakes.warehouse_rows import tweet_row
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 from trendwatch.api.read import AnalystReads
 from trendwatch.app.search_engines import DuckDBSearchEngine
+from trendwatch.ports import BlobStore
 
 T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 #: The user name of the one tweet's author: personal data.
@@ -23,6 +24,6 @@ def one_tweet_warehouse(path: Path) -> DuckDBWarehouse:
     return warehouse
 
 
-def reads_over(warehouse: DuckDBWarehouse) -> AnalystReads:
-    """The read layer over ``warehouse`` (keyword search only: no embedder)."""
-    return AnalystReads(warehouse, search_engine=DuckDBSearchEngine(warehouse), embedder=None)  # type: ignore[arg-type]
+def reads_over(warehouse: DuckDBWarehouse, lake: BlobStore | None = None) -> AnalystReads:
+    """The read layer over ``warehouse`` and ``lake`` (keyword search only: no embedder)."""
+    return AnalystReads(warehouse, lake, search_engine=DuckDBSearchEngine(warehouse), embedder=None)  # type: ignore[arg-type]

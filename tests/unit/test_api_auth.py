@@ -14,12 +14,14 @@ from fastapi.testclient import TestClient
 
 from tests.fakes.analyst_reads import USERNAME, one_tweet_warehouse, reads_over
 from tests.fakes.iap_tokens import AUDIENCE, SigningKey
+from trendwatch.adapters.local.blobstore import LocalBlobStore
 from trendwatch.api.access import RoleMap
 from trendwatch.api.app import create_app, gate_from_settings
 from trendwatch.api.iap import IAP_HEADER, GoogleIapKeys, IapVerifier, InvalidIapToken
 from trendwatch.api.models import Influencer, Page
 from trendwatch.api.personal import withhold_personal
 from trendwatch.api.read import AnalystReads
+from trendwatch.app.enrich_image import MEDIA_PREFIX
 from trendwatch.settings import Settings
 
 ROLES = '{"dana@shop.example": "data_scientist", "@shop.example": "analyst"}'
@@ -244,3 +246,14 @@ def test_a_whole_address_wins_over_its_domain() -> None:
         "analyst",
         None,
     ]
+
+
+def test_images_may_be_kept_by_the_viewers_browser_alone(tmp_path: Path) -> None:
+    lake = LocalBlobStore(tmp_path / "lake")
+    lake.write(f"{MEDIA_PREFIX}3_1.png", b"\x89PNG", "image/png")
+    warehouse = one_tweet_warehouse(tmp_path / "warehouse.duckdb")
+
+    image = TestClient(create_app(reads_over(warehouse, lake))).get("/api/v1/media/3_1")
+
+    assert image.status_code == 200 and image.headers["Cache-Control"] == "private, max-age=86400"
+    warehouse.close()

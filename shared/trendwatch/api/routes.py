@@ -339,4 +339,5 @@ def media(reader: Reads, media_key: str) -> Response:
     if found is None:
         raise HTTPException(404, f"no image {media_key!r}")
     data, content_type = found
-    return Response(data, media_type=content_type, headers={"Cache-Control": "public, max-age=86400"})
+    # private: only the signed-in browser may keep it, never a shared cache in front of IAP.
+    return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=86400"})
