@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from tests.fakes.analyst_reads import USERNAME, one_tweet_warehouse, reads_over
@@ -22,6 +23,7 @@ from trendwatch.api.models import Influencer, Page
 from trendwatch.api.personal import withhold_personal
 from trendwatch.api.read import AnalystReads
 from trendwatch.app.enrich_image import MEDIA_PREFIX
+from trendwatch.cli import main
 from trendwatch.settings import Settings
 
 ROLES = '{"dana@shop.example": "data_scientist", "@shop.example": "analyst"}'
@@ -257,3 +259,16 @@ def test_images_may_be_kept_by_the_viewers_browser_alone(tmp_path: Path) -> None
 
     assert image.status_code == 200 and image.headers["Cache-Control"] == "private, max-age=86400"
     warehouse.close()
+
+
+def test_serve_beyond_loopback_needs_a_token_or_iap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    state = ["--state", str(tmp_path / "state"), "--port", "0"]
+    monkeypatch.delenv("TRENDWATCH_API_TOKEN", raising=False)
+    monkeypatch.delenv("TRENDWATCH_IAP_AUDIENCE", raising=False)
+
+    exposed = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0", *state])
+    monkeypatch.setenv("TRENDWATCH_API_TOKEN", "s3cret")
+    with_token = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0", *state])
+
+    assert exposed.exit_code == 1 and "0.0.0.0 is reachable from other machines" in exposed.output
+    assert with_token.exit_code == 1 and "no warehouse at" in with_token.output  # past the check
