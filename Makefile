@@ -48,8 +48,10 @@ lint: $(STAMP)  ## ruff and mypy
 	$(BIN)/mypy
 	for main in services/*/main.py; do $(BIN)/mypy --no-incremental "$$main" || exit 1; done
 
+# --dist loadscope: a module's tests run on one worker, so its module-scoped fixture (a replayed
+# stream, often a minute or more) is built once, not once per worker.
 test: system-deps lint $(CHECKOV)  ## lint, then the whole test suite (unit, contract, end-to-end, Terraform checks)
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=15
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope --durations=15
 
 bench: $(STAMP)  ## throughput, latency and memory: pipeline (both local modes), text enrichment, search
 	$(BIN)/python benchmarks/pipeline.py

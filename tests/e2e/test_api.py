@@ -23,6 +23,7 @@ from schemathesis.checks import positive_data_acceptance
 from schemathesis.core.result import Ok
 
 import trendwatch
+from tests.e2e.conftest import analyst_state_copy
 from tests.fakes.loopback import free_port, wait_until_healthy
 from trendwatch.adapters.local.blobstore import LocalBlobStore
 from trendwatch.adapters.local.embedder import WordLlamaEmbedder
@@ -101,8 +102,10 @@ def analyst_app(settings: Settings) -> tuple[FastAPI, DuckDBWarehouse]:
 
 
 class Served:
-    def __init__(self, root: Path) -> None:
-        self.settings = build_state(root)
+    """The API on a copy of the analysts' state (see ``build_state``) in ``root``."""
+
+    def __init__(self, built: Path, root: Path) -> None:
+        self.settings = analyst_state_copy(built, root)
         self.truth = json.loads((root / "data" / "truth.json").read_text())
         app, self.warehouse = analyst_app(self.settings)
         self.client = TestClient(app)
@@ -123,8 +126,8 @@ class Served:
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    served = Served(tmp_path_factory.mktemp("api"))
+def api(tmp_path_factory: pytest.TempPathFactory, analyst_state_built: Path) -> Iterator[Served]:
+    served = Served(analyst_state_built, tmp_path_factory.mktemp("api"))
     yield served
     served.warehouse.close()
 

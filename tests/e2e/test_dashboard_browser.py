@@ -17,7 +17,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from tests.e2e.test_api import analyst_app, build_state
+from tests.e2e.conftest import analyst_state_copy
+from tests.e2e.test_api import analyst_app
 from tests.fakes.loopback import free_port
 
 pytestmark = pytest.mark.e2e
@@ -26,8 +27,10 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    app, warehouse = analyst_app(build_state(tmp_path_factory.mktemp("dashboard")))
+def base_url(tmp_path_factory: pytest.TempPathFactory, analyst_state_built: Path) -> Iterator[str]:
+    app, warehouse = analyst_app(
+        analyst_state_copy(analyst_state_built, tmp_path_factory.mktemp("dashboard"))
+    )
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -23,7 +23,9 @@ def test_a_planted_topic_is_alerted_once_and_listed_by_topics_json(tmp_path: Pat
     truth = json.loads(summary.truth_path.read_text())
     planted = {t.lower().lstrip("#").replace(" ", "") for topic in truth["topics"] for t in topic["terms"]}
     state = tmp_path / "state"
-    pipeline = LocalPipeline(Settings(state_dir=state))
+    # OCR off: topics come from the tweets' words here (pictures' words are checked in
+    # test_image_terms), and reading the stream's 300 pictures would be most of the replay's time.
+    pipeline = LocalPipeline(Settings(state_dir=state, image_ocr=False))
 
     pipeline.replay(summary.tweets_path)
     rows = pipeline.container.warehouse.query("SELECT alert_id, topic_id, terms FROM trend_alerts")
