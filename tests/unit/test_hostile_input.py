@@ -228,3 +228,12 @@ def test_an_empty_tweet_or_author_id_is_refused() -> None:
     for field in ("id", "author_id"):
         with pytest.raises(InvalidEvent, match=f"length >= 1 - at `\\$.data.{field}`"):
             parse_line(_line(**{field: ""}))
+
+
+def test_a_csv_value_too_long_for_the_csv_reader_quarantines_its_row_alone() -> None:
+    header = ",".join(ORDER)
+    body = f"{header}\nO-1,1,S,1,9.5,2026-01-05T10:15:00Z,{'w' * 200_000}\nO-2,1,S,1,9.5,2026-01-05T10:15:00Z,web\n"
+    rows, rejected = read_feed("orders", "feeds/orders/a.csv", body.encode())
+    assert [(line, row["order_id"]) for line, row in rows] == [(3, "O-2")]
+    [refused] = rejected
+    assert refused.line == 2 and refused.reasons == ("a value longer than 131,072 characters",)

@@ -43,7 +43,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -165,6 +165,22 @@ def _text(name: str, data: bytes) -> str:
         raise InvalidEvent(f"{name}: not UTF-8 text (byte {exc.start}: {exc.reason})") from exc
 
 
+def _csv_records(reader: csv.DictReader[str], rejected: list[RejectedRow]) -> Iterator[dict[str, Any]]:
+    """The reader's records; one with a value longer than the csv module's limit is refused
+    alone (the reader goes on at the next line), any other CSV error stops the file."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if not str(exc).startswith("field larger than field limit"):
+                raise
+            line = reader.reader.line_num
+            reason = f"a value longer than {csv.field_size_limit():,} characters"
+            rejected.append(RejectedRow(line, f"(line {line}, not kept: {reason})", (reason,)))
+
+
 def _csv_rows(kind: str, name: str, text: str) -> tuple[list[NumberedRow], list[RejectedRow]]:
     reader = csv.DictReader(io.StringIO(text, newline=""), restkey=_EXTRA_VALUES, strict=True)
     rows: list[NumberedRow] = []
@@ -179,7 +195,7 @@ def _csv_rows(kind: str, name: str, text: str) -> tuple[list[NumberedRow], list[
                 f"{name}: CSV header lacks required {kind} column(s) {', '.join(missing)}"
                 f" (header: {','.join(reader.fieldnames)})"
             )
-        for row in reader:
+        for row in _csv_records(reader, rejected):
             extra = row.get(_EXTRA_VALUES)
             if isinstance(extra, list):
                 reason = f"{len(extra)} more value(s) than the header's {len(reader.fieldnames)} columns"
