@@ -4,7 +4,9 @@ Texts become sparse vectors of hashed features (word unigrams with negation
 marking, word bigrams, character n-grams inside words, and polarity cues from the
 packaged ``sentiment_lexicon.json``, which lets a model trained on a few thousand
 tweets generalise to common words it never saw), optionally followed by dense blocks
-(:data:`DENSE_BLOCKS`: VADER's four scores); a linear model maps them to negative /
+(:data:`DENSE_BLOCKS`: VADER's four scores, and the tweet cues of
+:mod:`~trendwatch.adapters.local.tweet_cues`: emoticons, elongated and shouted words, exclamation
+and question marks); a linear model maps them to negative /
 neutral / positive probabilities. ``scripts/train_sentiment.py``
 fits the weights with scikit-learn on exactly these features (it imports
 :func:`feature_matrix` from here) and exports them as ``<name>.npz`` + ``<name>.json``
@@ -29,6 +31,7 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 
+from trendwatch.adapters.local.tweet_cues import CUES, tweet_cues
 from trendwatch.domain.text import RETWEET_PREFIX, Token, TokenCache, fold, scan, strip_elision
 
 #: Version of the featuriser below; a model trained with another one is refused.
@@ -439,13 +442,15 @@ def vader_scores(texts: Sequence[str]) -> npt.NDArray[np.float64]:
 class DenseBlock(NamedTuple):
     width: int
     compute: Callable[[Sequence[str]], npt.NDArray[np.float64]]
-    #: The name and version of what computes it, for ``model_versions``.
+    #: The name and version of what computes it, for ``model_versions``; empty when this
+    #: package does (the model's own version covers it).
     producer: str
 
 
 #: Dense feature blocks a model may append to the hashed features.
 DENSE_BLOCKS = {
     "vader": DenseBlock(4, vader_scores, f"vader-{version('vaderSentiment')}"),
+    "tweet_cues": DenseBlock(len(CUES), tweet_cues, ""),
 }
 
 
@@ -500,7 +505,7 @@ class SentimentModel:
     @property
     def producers(self) -> str:
         """What computes the model's dense features, e.g. ``vader-3.3.2`` (empty without any)."""
-        return ",".join(DENSE_BLOCKS[block].producer for block in self.info.dense)
+        return ",".join(filter(None, (DENSE_BLOCKS[block].producer for block in self.info.dense)))
 
     def predict_proba(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Class probabilities, one row per text, columns in :data:`LABELS` order."""
