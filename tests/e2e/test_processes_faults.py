@@ -52,6 +52,12 @@ def _enqueued(route: str) -> Due:
     return lambda base, now: now.enqueued.get(route, 0) > base.enqueued.get(route, 0)
 
 
+def _in_flight(route: str) -> Due:
+    """Once ``route`` has a delivery and something is in flight (the route is the first to
+    get work in a replay, so it is its delivery)."""
+    return lambda base, now: _enqueued(route)(base, now) and now.in_flight > 0
+
+
 class Fault(threading.Thread):
     """SIGKILL one entry point's server as soon as ``due(counts before, counts now)`` holds,
     then (unless ``restart`` is false) start it again and wait until it serves."""
@@ -114,7 +120,7 @@ def _checked_warehouse(settings: Settings, stream: Stream) -> DuckDBWarehouse:
 #: One service at a time, in the order a tweet meets them: each killed while the replay of
 #: one quarter of the stream is under way, restarted, and the next quarter replayed.
 KILLS = [
-    ("ingest", "on_replay_file_finalized", _enqueued("ingest-replay-files")),
+    ("ingest", "on_replay_file_finalized", _in_flight("ingest-replay-files")),
     ("enrich-text", "on_tweet_raw", _delivered("enrich-text-tweets-raw", 10)),
     ("enrich-image", "on_tweet_with_media", _enqueued("enrich-image-tweets-raw")),
     ("aggregate", "on_tweet_enriched", _delivered("aggregate-tweets-enriched", 10)),
@@ -122,7 +128,7 @@ KILLS = [
 
 
 def test_each_service_killed_mid_replay_and_restarted_loses_and_duplicates_nothing(
-    stream: Stream, tmp_path: Path
+    stream: Stream, tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
     settings = _settings(tmp_path / "state")
     reports = []
@@ -130,9 +136,25 @@ def test_each_service_killed_mid_replay_and_restarted_loses_and_duplicates_nothi
         for part, (service, entry_point, due) in zip(stream.parts(len(KILLS)), KILLS, strict=True):
             fault = Fault(pipeline, service, entry_point, due)
             fault.start()
+            started = time.monotonic()
             reports.append(pipeline.replay(part))
-            fault.finish()
+            at_kill = fault.finish()
             assert fault.restart_s is not None
+            after = pipeline.router.stats()
+            # The figures docs/reliability.md reports (pytest --junitxml keeps them).
+            record_property(
+                service,
+                {
+                    "replay_s": round(time.monotonic() - started, 1),
+                    "restart_s": round(fault.restart_s, 1),
+                    "in_flight_at_kill": at_kill.in_flight,
+                    "pending_at_kill": at_kill.pending,
+                    "retried": {k: v - fault.base.retried.get(k, 0) for k, v in after.retried.items()},
+                    "tweets_raw_published": after.published.get("tweets-raw", 0)
+                    - fault.base.published.get("tweets-raw", 0),
+                    "tweets": reports[-1].ingest.tweets,
+                },
+            )
 
     _checked_warehouse(settings, stream)
     assert [r.waiting for r in reports] == [{}] * len(KILLS)
@@ -167,10 +189,15 @@ def _cli(*args: str) -> Any:
 
 
 def test_a_replay_that_leaves_messages_in_dead_letters_says_so_and_how_to_replay_them(
-    stream: Stream, tmp_path: Path, aggregate_dies_for_good: list[Fault]
+    stream: Stream,
+    tmp_path: Path,
+    aggregate_dies_for_good: list[Fault],
+    record_property: Callable[[str, object], None],
 ) -> None:
     state = tmp_path / "state"
+    started = time.monotonic()
     replayed = _cli("replay", str(stream.path), "--processes", "--state", str(state))
+    record_property("replay_s", round(time.monotonic() - started, 1))
 
     assert replayed.exit_code == 1, replayed.output
     tweets, media = len(stream.lines), stream.media_items
@@ -189,7 +216,10 @@ def test_a_replay_that_leaves_messages_in_dead_letters_says_so_and_how_to_replay
     assert words[:3] == ["trendwatch", "deadletters", "replay"]
     assert words[words.index("--subscription") + 1] == "aggregate-tweets-enriched"
 
+    started = time.monotonic()
     restored = _cli(*words[1:])
+    record_property("dead_letters_replay_s", round(time.monotonic() - started, 1))
+    record_property("waiting", int(waiting[1]))
 
     assert restored.exit_code == 0, restored.output
     assert f"{waiting[1]} sent, 0 dead-lettered again" in restored.output
@@ -205,7 +235,7 @@ def _undelivered(database: Path) -> int:
 
 
 def test_the_router_killed_mid_replay_loses_nothing_once_the_replay_is_run_again(
-    stream: Stream, tmp_path: Path
+    stream: Stream, tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
     state = tmp_path / "state"
     command = [sys.executable, "-m", "trendwatch.cli", "replay", str(stream.path), "--processes"]
@@ -220,10 +250,16 @@ def test_the_router_killed_mid_replay_loses_nothing_once_the_replay_is_run_again
         time.sleep(0.01)
     first.send_signal(signal.SIGKILL)  # the router's process; its servers stop with it
     first.wait()
-    assert _undelivered(state / "router.sqlite") >= undelivered  # kept on disk, not acknowledged
+    kept = _undelivered(state / "router.sqlite")
+    assert kept >= undelivered  # kept on disk, not acknowledged
 
+    started = time.monotonic()
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+    record_property("undelivered_kept", kept)
+    record_property("second_run_s", round(time.monotonic() - started, 1))
+    record_property("second_run_report", again.stdout + again.stderr)
 
     assert again.returncode == 0, again.stdout + again.stderr
+    assert f"replayed {len(stream.lines)} tweets" in again.stdout + again.stderr
     assert _undelivered(state / "router.sqlite") == 0
     _checked_warehouse(_settings(state), stream)
