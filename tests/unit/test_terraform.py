@@ -321,8 +321,8 @@ def test_environments_promote_dev_to_staging_to_prod_with_approval_for_prod(
 def test_cloud_build_configs_build_the_service_context_and_deploy_what_was_tested() -> None:
     build = yaml.safe_load((CLOUDBUILD / "build.yaml").read_text(encoding="utf-8"))
     steps = [s["id"] for s in build["steps"]]
-    assert steps == ["test", "assemble", "upload", "deploy"]
-    assemble = build["steps"][1]["args"]
+    assert steps == ["test", "audit", "assemble", "upload", "deploy"]
+    assemble = build["steps"][2]["args"]
     assert assemble[:3] == ["-m", "trendwatch.deploy.build_context", "${_SERVICE}"]
     promote = yaml.safe_load((CLOUDBUILD / "promote.yaml").read_text(encoding="utf-8"))
     assert [s["id"] for s in promote["steps"]] == ["wait-for-previous-environment", "copy-artefact", "deploy"]
@@ -747,7 +747,7 @@ def test_image_build_configs_push_the_tested_image_and_promote_that_same_image()
     image = "${_REPOSITORY}/${_IMAGE}:${COMMIT_SHA}"
     build = yaml.safe_load((CLOUDBUILD / "image-build.yaml").read_text(encoding="utf-8"))
     steps = {s["id"]: s for s in build["steps"]}
-    assert list(steps) == ["test", "build", "push", "deploy"]
+    assert list(steps) == ["test", "audit", "build", "push", "deploy"]
     assert steps["test"]["args"] == ["test"]
     assert steps["build"]["args"] == ["build", "--file=deploy/${_IMAGE}/Dockerfile", f"--tag={image}", "."]
     assert steps["push"]["args"] == ["push", image]
