@@ -70,6 +70,8 @@ resource "google_storage_bucket_iam_member" "api_reads_lake" {
 resource "google_project_iam_member" "api" {
   for_each = toset([
     "roles/bigquery.jobUser",
+    # the Storage Read API's sessions (large results); what they read is the tables' grants
+    "roles/bigquery.readSessionUser",
     "roles/logging.logWriter",
     "roles/monitoring.metricWriter",
     "roles/cloudtrace.agent",

@@ -374,7 +374,9 @@ resource "google_storage_bucket_iam_member" "runtime_reads_landing" {
 resource "google_project_iam_member" "runtime_project" {
   for_each = toset(concat(
     ["roles/logging.logWriter", "roles/monitoring.metricWriter", "roles/cloudtrace.agent"],
-    var.config.warehouse ? ["roles/bigquery.jobUser"] : [],
+    # Query jobs, and read sessions of the Storage Read API (large results): what they may read
+    # is the tables' grants alone (modules/warehouse/access.tf).
+    var.config.warehouse ? ["roles/bigquery.jobUser", "roles/bigquery.readSessionUser"] : [],
   ))
   project = var.project_id
   role    = each.key
