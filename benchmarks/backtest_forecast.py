@@ -32,6 +32,7 @@ import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the en
 from trendwatch.domain.feeds import MAX_ORDER_LINE_QUANTITY, MAX_STOCK_COUNT
 from trendwatch.forecasting.backtest import backtest
 from trendwatch.forecasting.demand import daily_demand
+from trendwatch.forecasting.models import DEFAULT_SOCIAL
 
 
 def _orders(folder: Path, skus: set[str]) -> pd.DataFrame:
@@ -152,7 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--origins", type=int, default=24)
     parser.add_argument("--step", type=int, default=2)
     parser.add_argument("--baselines", default="AutoETS-additive,SeasonalNaive,CrostonOptimized")
-    parser.add_argument("--social", default="lgbm-baseline-residual,lgbm-baseline-residual-nosocial,lgbm-log")
+    parser.add_argument(
+        "--social", default=f"{DEFAULT_SOCIAL},{DEFAULT_SOCIAL}-nosocial,lgbm-baseline-residual,lgbm-log"
+    )
     args = parser.parse_args(argv)
     frames = []
     for folder in args.dirs:

@@ -13,7 +13,7 @@ import pytest
 
 from trendwatch.forecasting.coldstart import extend_history
 from trendwatch.forecasting.demand import daily_demand, impute_censored, panel
-from trendwatch.forecasting.features import FEATURES, social_features
+from trendwatch.forecasting.features import FEATURES, ONSET_MEMORY_DAYS, social_features, surge_onsets
 from trendwatch.forecasting.pipeline import prepare
 from trendwatch.forecasting.reconcile import location_shares
 
@@ -183,3 +183,27 @@ def test_a_day_collected_at_ten_times_the_volume_reads_as_an_ordinary_day() -> N
     assert last.loc["LAMP", "voices_log"] == pytest.approx(np.log1p(12.0))
     assert last.loc["VASE", "voices_growth"] == pytest.approx(0.0)
     assert last.loc["LAMP", "voices_growth"] == pytest.approx(np.log(21 / 13))  # 4 + 4 + 12 against 4 x 3
+
+
+def test_a_surge_of_talk_is_dated_from_the_skus_own_series_and_sized() -> None:
+    """Days since a surge's onset come from the talk itself, with no detected topic; a product
+    talked about at its usual level has none; a bigger surge has bigger size features."""
+    voices = np.full((3, 80), 4.0)
+    voices[0, 40:45] = [30, 80, 60, 40, 20]  # a surge on day 40
+    voices[1, 40:45] = [60, 160, 120, 80, 40]  # twice as big, the same days
+    onsets = surge_onsets(voices)
+    assert np.isnan(onsets.days_since[:, :40]).all()
+    np.testing.assert_array_equal(onsets.days_since[0, 40:50], np.arange(10))
+    assert np.isnan(onsets.days_since[2]).all()
+    # Remembered ONSET_MEMORY_DAYS days, then forgotten.
+    assert onsets.days_since[0, 40 + ONSET_MEMORY_DAYS] == ONSET_MEMORY_DAYS
+    assert np.isnan(onsets.days_since[0, 41 + ONSET_MEMORY_DAYS])
+    assert (onsets.peak_lift_log[1, 40:50] > onsets.peak_lift_log[0, 40:50]).all()
+    assert (onsets.voices_log[1, 40:50] > onsets.voices_log[0, 40:50]).all()
+    # The peak and the voices so far never fall within a surge.
+    assert (np.diff(onsets.peak_lift_log[0, 40:50]) >= 0).all()
+    assert (np.diff(onsets.voices_log[0, 40:50]) > 0).all()
+    # Causal: a later surge changes nothing before it.
+    later = voices.copy()
+    later[2, 70] = 100.0
+    np.testing.assert_array_equal(surge_onsets(later).days_since[:, :70], onsets.days_since[:, :70])

@@ -107,17 +107,21 @@ def test_no_social_data_after_the_as_of_day_is_read(retail: SimulatedRetail, dem
     pd.testing.assert_frame_equal(before, after)
 
 
-def test_the_social_model_learns_an_uplift_the_baseline_cannot_see() -> None:
+def test_the_social_model_learns_an_uplift_tied_to_the_days_since_the_talk_began() -> None:
+    """No topic is detected (no days since emergence): the uplift is learnt from the surges of
+    the SKUs' own talk, dated and sized from their series, and its intervals are calibrated."""
     sim = simulate(100, 2, 90, seed=11, trending_share=0.3, decoy_share=0.05, onsets_between=(0.3, 0.9))
     demand = daily_demand(sim.orders, sim.snapshots, sim.start, sim.end)
     truth = sim.truth.groupby(["sku", "date"], as_index=False)["demand"].sum()
     truth = truth.rename(columns={"sku": "unique_id", "date": "ds", "demand": "y"})
     origins = [sim.end - pd.Timedelta(days=d) for d in (12, 9)]
+    talk_only = sim.social.assign(days_since_emergence=np.nan)
 
-    result = backtest(demand, sim.social, sim.products, origins, trending=sim.trending, actuals=truth)
+    result = backtest(demand, talk_only, sim.products, origins, trending=sim.trending, actuals=truth)
     wide = result.wide().set_index("kind")
     assert wide.loc["social", "wape_trending"] < 0.7 * wide.loc["baseline", "wape_trending"]
     assert wide.loc["social", "wape_other"] < 1.1 * wide.loc["baseline", "wape_other"]
+    assert 0.75 <= wide.loc["social", "coverage"] <= 0.9
     metrics = result.metrics
     assert set(metrics["kind"]) == {"baseline", "social"}
     assert (metrics.loc[metrics["metric"] == "wape_trending", "n"] > 20).all()

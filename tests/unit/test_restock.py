@@ -185,11 +185,30 @@ def test_a_later_order_is_listed_early_when_the_forecast_rises() -> None:
     drivers = [{"sku": "LAMP", "topic_id": "t-7", "topic_label": "mushroom lamp"}]
     stock = {("LAMP", "S2"): 60, ("PLAIN", "S2"): 60}
     forecasts = _forecasts("LAMP", "S2", 20, 30, baseline=10) + _forecasts("PLAIN", "S2", 20, 30)
-    recs = recommendation_records(_recommend(stock, forecasts, drivers=drivers, lead_time_days={"S2": 1}))
+    recs = recommendation_records(
+        _recommend(stock, forecasts, drivers=drivers, lead_time_days={"S2": 1}, trend_quantile="p50")
+    )
     assert [(r["sku"], r["order_date"]) for r in recs] == [("LAMP", "2026-12-04")]
     assert recs[0]["reason"] == (
         "mushroom lamp topic: +100 % expected demand in the next 3 days, 3 days of cover; order by 2026-12-04"
     )
+
+
+def test_a_sku_the_talk_drives_is_ordered_for_its_p90_demand() -> None:
+    # The p50 projection (20 a day) lasts 60 units to the end of day 3, the p90 one (30 a day) to
+    # the end of day 2: ordered a day earlier, for the p90 demand of its window.
+    drivers = [{"sku": "LAMP", "topic_id": "t-7", "topic_label": "mushroom lamp"}]
+    stock = {("LAMP", "S2"): 60}
+    forecasts = _forecasts("LAMP", "S2", 20, 30, baseline=10)
+    rec = _only(_recommend(stock, forecasts, drivers=drivers, lead_time_days={"S2": 1}))
+    assert (rec["order_date"], rec["window_demand_p50"]) == ("2026-12-03", 30.0)
+    # Twice the baseline is the talk driving it, with no topic detected: the same order.
+    talk = _only(_recommend(stock, forecasts, lead_time_days={"S2": 1}))
+    assert (talk["order_date"], talk["window_demand_p50"], talk["topic_id"]) == ("2026-12-03", 30.0, None)
+    # At its baseline, the same forecast is ordered by its p50, on the day it is due.
+    usual = _forecasts("LAMP", "S2", 20, 30)
+    plain = _only(_recommend(stock, usual, drivers=drivers, lead_time_days={"S2": 1}, planned_orders="all"))
+    assert (plain["order_date"], plain["window_demand_p50"]) == ("2026-12-04", 20.0)
 
 
 def test_reason_with_a_topic() -> None:
@@ -285,6 +304,8 @@ def test_an_empty_projection_recommends_nothing() -> None:
         {"review_period_days": 0},
         {"pack_size": {"A": 0}},
         {"planned_orders": "some"},
+        {"trend_quantile": "p75"},
+        {"medium_safety_share": 1.5},
     ],
 )
 def test_settings_are_checked(settings: dict[str, Any]) -> None:
@@ -318,3 +339,18 @@ def test_a_projection_in_another_order_gives_the_same_recommendations() -> None:
     expected = recommend_restock(projection, None, None, RestockSettings(), AS_OF)
     assert len(expected) == 3
     pd.testing.assert_frame_equal(recommend_restock(shuffled, None, None, RestockSettings(), AS_OF), expected)
+
+
+def test_a_routine_order_just_under_its_safety_stock_waits_when_asked_to() -> None:
+    # Lead time 3: days 1-3 take 24 units at 8 a day; the safety stock is 8.892. 30 units end the
+    # window at 6 (under 8.892: an order) but above half the safety stock (4.446); 27 end it at 3.
+    def recommended(on_hand: int, **settings: Any) -> bool:
+        forecasts = _forecasts("A", "S1", 8, 12, baseline=8 if not settings.get("drivers") else 4)
+        found = _recommend({("A", "S1"): on_hand}, forecasts, error_correlation=0.0, **settings)
+        return not found.empty
+
+    assert recommended(30) and recommended(27)
+    assert not recommended(30, medium_safety_share=0.5) and recommended(27, medium_safety_share=0.5)
+    # A SKU its topic drives is not held to the routine bar.
+    drivers = [{"sku": "A", "topic_id": "t-1", "topic_label": "a"}]
+    assert recommended(30, medium_safety_share=0.5, drivers=drivers)

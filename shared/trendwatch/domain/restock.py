@@ -35,8 +35,16 @@ already in the stock counted).
   need, which the usual replenishment would see only on the day. Every SKU that sells needs an
   order within a fortnight or so, and listing them all (``"all"``) would bury those; the daily
   run recommends them on the day they are due. ``"none"`` lists tonight's orders only.
-* **Urgency**: an order for tonight is ``critical`` when the p50 projection runs out before its
-  arrival day (order now and it still arrives late), ``high`` when it runs out by its window
+* **Trends**: a SKU the talk drives, whose social forecast over the horizon is at least
+  ``trend_uplift`` above the baseline's (or ``topic_uplift`` with a trending topic linked: see
+  *Topic*), is ordered for its p90 demand and the p90 projection (``trend_quantile``;
+  ``window_demand_p50`` then holds the p90 demand the order is for): a trend's error is its
+  size, shared by all its days, and a shelf that empties in a trend loses the sales it was for.
+  Other SKUs are ordered on the p50, and their tonight's order that the projection says lasts
+  the window (``medium``) is listed only when the window ends under ``medium_safety_share`` of
+  the safety stock: just under it, such an order is rarely needed.
+* **Urgency**: an order for tonight is ``critical`` when the p50 projection (the p90 one for a
+  SKU the talk drives) runs out before its arrival day (order now and it still arrives late), ``high`` when it runs out by its window
   end (the next review is too late), ``medium`` otherwise (it lasts the window but goes below
   its safety stock); an order for a later day is ``medium``.
 * **Topic**: the SKU's trending topic (``drivers``) drives the recommendation when the social
@@ -129,6 +137,14 @@ class RestockSettings:
     #: Orders needed on a later day of the horizon: listed when the social forecast rises over
     #: the baseline by ``topic_uplift`` (``"uplift"``), always (``"all"``) or never (``"none"``).
     planned_orders: Literal["uplift", "all", "none"] = "uplift"
+    #: The social forecast's lead over the baseline, over the horizon, from which the talk drives a
+    #: SKU even with no topic detected (a topic drives it from ``topic_uplift``).
+    trend_uplift: float = 0.15
+    #: A SKU the talk drives is ordered for its p90 demand (and p90 projection), not its p50.
+    trend_quantile: Literal["p50", "p90"] = "p90"
+    #: Tonight's ``medium`` order of a SKU no topic drives is listed only when the p50 projection
+    #: ends its window below this share of the safety stock (1: whenever below the safety stock).
+    medium_safety_share: float = 1.0
 
     def __post_init__(self) -> None:
         if not 0.5 <= self.service_level < 1:
@@ -140,6 +156,12 @@ class RestockSettings:
             raise ValueError("lead times and the review period are whole days, at least 1")
         if self.planned_orders not in ("uplift", "all", "none"):
             raise ValueError(f"planned_orders is 'uplift', 'all' or 'none', not {self.planned_orders!r}")
+        if self.trend_quantile not in ("p50", "p90"):
+            raise ValueError(f"trend_quantile is 'p50' or 'p90', not {self.trend_quantile!r}")
+        if self.trend_uplift < 0:
+            raise ValueError(f"trend_uplift must be at least 0, not {self.trend_uplift}")
+        if not 0 <= self.medium_safety_share <= 1:
+            raise ValueError(f"medium_safety_share must be in [0, 1], not {self.medium_safety_share}")
         if self.minimum_order < 1 or min(self.pack_size.values(), default=1) < 1:
             raise ValueError("pack sizes and the minimum order are at least 1")
 
@@ -184,9 +206,17 @@ def recommend_restock(
         values[codes, day - 1] = projection[column].to_numpy(dtype=np.float64)
         return values
 
-    demand, receipts = grid("demand_p50"), grid("receipts")
-    spread = np.maximum(grid("demand_p90") - demand, 0.0) / _Z90
-    opening = grid("opening_p50")
+    demand_p50, receipts = grid("demand_p50"), grid("receipts")
+    spread = np.maximum(grid("demand_p90") - demand_p50, 0.0) / _Z90
+    baseline_p50 = grid("baseline_p50") if "baseline_p50" in projection.columns else None
+    horizon_sums = _horizon_sums(keys, forecasts, demand_p50, baseline_p50, today)
+    driven = _rising(*horizon_sums, settings.trend_uplift) | (
+        _has_topic(keys, drivers) & _rising(*horizon_sums, settings.topic_uplift)
+    )
+    # A trend's risk is its size: what the shelf needs if it is as big as the p90 says.
+    by_trend = driven[:, None] & (settings.trend_quantile == "p90")
+    demand = np.where(by_trend, grid("demand_p90"), demand_p50)
+    opening = np.where(by_trend, grid("opening_p90"), grid("opening_p50"))
     sums = {name: _running(values) for name, values in (("demand", demand), ("receipts", receipts))}
     sums |= {"spread": _running(spread), "variance": _running(spread**2)}
 
@@ -223,15 +253,21 @@ def recommend_restock(
     chosen = np.flatnonzero(order_day >= 0)
     end = found["end"][chosen].astype(np.int64)
     ones = np.ones(len(chosen), dtype=np.int64)
-    if "baseline_p50" in projection.columns:
-        social = _span(sums["demand"], chosen, ones, end)
-        baseline = _span(_running(grid("baseline_p50")), chosen, ones, end)
+    if baseline_p50 is not None:
+        social = _span(_running(demand_p50), chosen, ones, end)
+        baseline = _span(_running(baseline_p50), chosen, ones, end)
     else:
         windows = keys.iloc[chosen][list(KEY)].assign(window_days=end)
         social, baseline = _forecast_sums(windows, forecasts, today)
     rising = _rising(social, baseline, settings.topic_uplift)
     later = order_day[chosen] > 0
     keep = ~later | (settings.planned_orders == "all") | ((settings.planned_orders == "uplift") & rising)
+    # Tonight's order that the p50 projection says lasts its window (medium) but ends it just under
+    # the safety stock is rarely needed when no topic drives the SKU: listed only further under.
+    ending = found["available"][chosen] + found["receipts"][chosen] - found["demand"][chosen]
+    lasting = _stockout_day(keys.iloc[chosen], "stockout_date", today, horizon) > end
+    routine = ~later & ~driven[chosen] & lasting
+    keep &= ~routine | (ending < settings.medium_safety_share * found["safety"][chosen] - _EPSILON)
     chosen, end, social, baseline = chosen[keep], end[keep], social[keep], baseline[keep]
     if not len(chosen):
         return empty
@@ -246,7 +282,12 @@ def recommend_restock(
     quantity = np.ceil(shortfall / packs - _EPSILON).astype(np.int64) * packs
     minimum = -(-settings.minimum_order // packs) * packs
     stockout = picked["stockout_date"].to_numpy().astype("datetime64[D]")
-    stockout_day = np.where(np.isnat(stockout), horizon + 1, (stockout - today).astype(np.int64))
+    # A SKU the talk drives is as urgent as its p90 projection says (what it is ordered for).
+    stockout_day = np.where(
+        driven[chosen],
+        _stockout_day(picked, "stockout_date_p90", today, horizon),
+        _stockout_day(picked, "stockout_date", today, horizon),
+    )
     urgency = np.select(
         [t > 0, stockout_day < arrival, stockout_day <= end], ["medium", "critical", "high"], "medium"
     )
@@ -289,6 +330,37 @@ def recommend_restock(
     order = ["rank", "order_date", "stockout_date", "days_of_cover", *KEY]
     out = out.sort_values(order, na_position="last", kind="stable")
     return out[list(RECOMMENDATION_COLUMNS)].reset_index(drop=True)
+
+
+def _stockout_day(
+    rows: pd.DataFrame, column: str, today: np.datetime64, horizon: int
+) -> npt.NDArray[np.int64]:
+    """Days from ``today`` to each row's stock-out in ``column`` (``horizon + 1`` when it lasts)."""
+    stockout = rows[column].to_numpy().astype("datetime64[D]")
+    return np.where(np.isnat(stockout), horizon + 1, (stockout - today).astype(np.int64))
+
+
+def _has_topic(keys: pd.DataFrame, drivers: pd.DataFrame | None) -> npt.NDArray[np.bool_]:
+    """Per SKU and location: whether a trending topic is linked to its SKU."""
+    if drivers is None or drivers.empty:
+        return np.zeros(len(keys), dtype=bool)
+    linked = drivers.loc[drivers["topic_id"].notna() & (drivers["topic_id"].astype(str) != ""), "sku"]
+    return np.asarray(keys["sku"].isin(set(linked)).to_numpy(dtype=bool), dtype=np.bool_)
+
+
+def _horizon_sums(
+    keys: pd.DataFrame,
+    forecasts: pd.DataFrame | None,
+    social_p50: npt.NDArray[np.float64],
+    baseline_p50: npt.NDArray[np.float64] | None,
+    today: np.datetime64,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The social and baseline p50 over the whole horizon, per SKU and location (from the
+    forecasts when the projection has no ``baseline_p50``)."""
+    if baseline_p50 is None:
+        windows = keys[list(KEY)].assign(window_days=social_p50.shape[1])
+        return _forecast_sums(windows, forecasts, today)
+    return social_p50.sum(axis=1), baseline_p50.sum(axis=1)
 
 
 def _rising(

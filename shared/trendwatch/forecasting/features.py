@@ -14,6 +14,8 @@ up to ``as_of`` and nothing later.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the environment
 
@@ -47,7 +49,28 @@ FEATURES = (
     "sentiment_7d",
     "bot_share",
     "days_since_emergence",
+    "days_since_onset",
+    "onset_peak_lift_log",
+    "onset_voices_log",
 )
+
+#: Features that say how big the SKU's latest surge of talk is: a bigger surge never means a
+#: smaller uplift (the social model's monotone constraints, see :mod:`.models`).
+SURGE_SIZE_FEATURES = ("onset_peak_lift_log", "onset_voices_log")
+
+#: A day's talk is a *surge* when its voices are at least this many times the usual talk + 1 ...
+SURGE_RATIO = 6.0
+#: ... and at least this many voices (a product nobody talks about is not surging on 2 voices).
+SURGE_MIN_VOICES = 10.0
+#: Usual talk: the mean voices of the ``USUAL_TALK_DAYS`` days before the last ``RECENT_DAYS``
+#: (fewer at the start of the history, but at least ``MIN_USUAL_DAYS``).
+USUAL_TALK_DAYS = 28
+RECENT_DAYS = 3
+MIN_USUAL_DAYS = 7
+#: A surge after this many days without one is a new onset.
+QUIET_DAYS = 7
+#: Days after its onset a surge is still counted (a trend's uplift lasts about two weeks).
+ONSET_MEMORY_DAYS = 21
 
 
 def social_features(
@@ -64,7 +87,12 @@ def social_features(
     - ``human_voices_3d_log``: the 3-day voices weighted by (1 - bot share);
     - ``tweets_log``, ``reach_3d_log`` (3-day reach), ``sentiment_avg`` (NaN without tweets),
       ``sentiment_7d`` (voices-weighted, 7 days), ``bot_share``;
-    - ``days_since_emergence``: as given that day, NaN when no topic is linked or negative.
+    - ``days_since_emergence``: as given that day, NaN when no topic is linked or negative;
+    - ``days_since_onset``, ``onset_peak_lift_log``, ``onset_voices_log``: the SKU's latest
+      surge of talk, from its own series (see :func:`surge_onsets`), so that the trends of the
+      history count as well as the detected topics: days since the surge began (NaN without
+      one in the last ``ONSET_MEMORY_DAYS`` days), the log of its peak day's voices + 1 over
+      the usual talk + 1 before it, and log(1 + its voices so far).
     """
     days = pd.DatetimeIndex(days)
     last = days[-1] if as_of is None else min(to_days(as_of), days[-1])
@@ -103,6 +131,7 @@ def social_features(
     voices_7d = _rolling_sum(voices, 7)
     with np.errstate(divide="ignore", invalid="ignore"):
         sentiment_7d = np.where(voices_7d > 0, weighted_sentiment / voices_7d, np.nan)
+    onset = surge_onsets(voices)
     out = pd.DataFrame(
         {
             "sku": np.repeat(index.to_numpy(), n_days),
@@ -118,10 +147,69 @@ def social_features(
             "sentiment_7d": sentiment_7d.ravel(),
             "bot_share": bot.ravel(),
             "days_since_emergence": since.ravel(),
+            "days_since_onset": onset.days_since.ravel(),
+            "onset_peak_lift_log": onset.peak_lift_log.ravel(),
+            "onset_voices_log": onset.voices_log.ravel(),
         }
     )
     after = out["date"].to_numpy() > np.datetime64(last)
     out.loc[after, list(FEATURES)] = np.nan
+    return out
+
+
+@dataclass(frozen=True)
+class SurgeOnsets:
+    """Per SKU x day (as of the end of the day), the SKU's latest surge of talk; NaN without one."""
+
+    days_since: np.ndarray
+    peak_lift_log: np.ndarray
+    voices_log: np.ndarray
+
+
+def surge_onsets(voices: np.ndarray) -> SurgeOnsets:
+    """The latest onset of a surge of talk in each row of ``voices`` (SKU x day), as of each day.
+
+    A day surges when its voices are at least ``SURGE_RATIO`` x (usual talk + 1) and at least
+    ``SURGE_MIN_VOICES``; the usual talk is the mean of the ``USUAL_TALK_DAYS`` days before the
+    last ``RECENT_DAYS`` (a surge does not raise its own bar at once). A surge day with none in
+    the ``QUIET_DAYS`` before it is an onset; an onset is remembered ``ONSET_MEMORY_DAYS`` days.
+    Causal: a day's figures read that day and earlier ones only.
+    """
+    n_skus, n_days = voices.shape
+    known = np.minimum(np.maximum(np.arange(n_days) - RECENT_DAYS, 0), USUAL_TALK_DAYS)
+    usual = _shift(_rolling_sum(voices, USUAL_TALK_DAYS), RECENT_DAYS) / np.maximum(known, 1)
+    surge = (voices >= SURGE_MIN_VOICES) & (voices >= SURGE_RATIO * (usual + 1.0)) & (known >= MIN_USUAL_DAYS)
+    recent = _shift(_rolling_sum(surge.astype(np.float64), QUIET_DAYS), 1)
+    is_onset = surge & (recent == 0)
+    t = np.arange(n_days)
+    start = np.where(is_onset, t, -1)
+    np.maximum.accumulate(start, axis=1, out=start)
+    rows = np.arange(n_skus)[:, None]
+    since = (t - start).astype(np.float64)
+    active = (start >= 0) & (since <= ONSET_MEMORY_DAYS)
+    bar = usual[rows, np.maximum(start, 0)] + 1.0
+    # Running max and sum of the voices since each row's latest onset (reset at every onset).
+    total = np.cumsum(voices, axis=1)
+    before = np.where(start > 0, total[rows, np.maximum(start - 1, 0)], 0.0)
+    since_onset = total - before
+    peak = _max_since(voices, start)
+    nan = np.full((n_skus, n_days), np.nan)
+    return SurgeOnsets(
+        days_since=np.where(active, since, nan),
+        peak_lift_log=np.where(active, np.log((peak + 1.0) / bar), nan),
+        voices_log=np.where(active, np.log1p(since_onset), nan),
+    )
+
+
+def _max_since(values: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Per row and day, the max of ``values`` from ``start`` (a column index per cell, -1 for
+    none) to the day: a running max that restarts wherever ``start`` changes."""
+    out = np.zeros_like(values)
+    running = np.zeros(values.shape[0])
+    for day in range(values.shape[1]):
+        restart = start[:, day] == day
+        running = np.where(restart, values[:, day], np.maximum(running, values[:, day]))
+        out[:, day] = running
     return out
 
 

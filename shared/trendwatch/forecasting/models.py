@@ -3,12 +3,16 @@
 - **baseline**: a statsforecast model without social features (candidates in
   :data:`BASELINES`); p10/p90 are its 80 % prediction interval (the model's own where it has
   one, conformal otherwise), p50 its point forecast.
-- **social**: LightGBM on mlforecast's features, direct multi-horizon: one model per
-  quantile (``objective="quantile"``, alpha 0.1/0.5/0.9) with the horizon as a feature, on
-  lags, rolling means, weekday and the social features as of the day before each row
-  (candidates in :data:`SOCIAL_MODELS`). Forecasting every horizon from the origin's row
+- **social**: LightGBM on mlforecast's features, direct multi-horizon, with the horizon as a
+  feature, on lags, rolling means, weekday and the social features as of the day before each
+  row (candidates in :data:`SOCIAL_MODELS`). Forecasting every horizon from the origin's row
   is what keeps the social features leak-free: the forecast for ``as_of + h`` reads them
-  as of ``as_of``.
+  as of ``as_of``. The chosen model predicts the log-ratio of the demand to the baseline's
+  forecast, reads the age of the SKU's latest surge of talk on the target day and the
+  surge's size (never predicting less for a bigger surge: LightGBM's monotone constraints),
+  and takes its p10/p90 from split-conformal offsets: the 10th and 90th percentiles of
+  cross-fitted errors per segment (horizon bucket, in a surge or not). The other candidates
+  fit one LightGBM per quantile (``objective="quantile"``, alpha 0.1/0.5/0.9).
 
 Each model's name, parameters and a version that changes with the code, the parameters and
 the libraries' versions are in :class:`ModelInfo`.
@@ -28,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the environment
 
-from trendwatch.forecasting.features import FEATURES
+from trendwatch.forecasting.features import FEATURES, SURGE_SIZE_FEATURES
 
 #: p10-p90 is the central 80 % interval.
 LEVEL = 80
@@ -138,7 +142,20 @@ def fit_predict_baseline_fitted(
 
 #: Social model candidates: LightGBM parameters and the target transform.
 SOCIAL_MODELS: Mapping[str, Mapping[str, Any]] = {
-    # LightGBM on the baseline's errors (see fit_predict_social): chosen by the backtest.
+    # LightGBM on the log-ratio of the demand to the baseline (see fit_predict_social), never
+    # lower for a bigger surge of talk, with split-conformal p10/p90 from cross-fitted errors
+    # per segment (see conformal_offsets): chosen by the backtest on training seeds.
+    "lgbm-surge-conformal": {
+        "target": "baseline-residual",
+        "lags": (1, 2, 7, 14),
+        "horizons_per_row": 2,
+        "max_rows": 1_000_000,
+        "lgbm": {"n_estimators": 200, "learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 10},
+        "social": True,
+        "monotone": True,
+        "intervals": "conformal",
+    },
+    # The same target with quantile LightGBMs for p10, p50 and p90.
     "lgbm-baseline-residual": {
         "target": "baseline-residual",
         "lags": (1, 2, 7, 14),
@@ -156,7 +173,7 @@ SOCIAL_MODELS: Mapping[str, Mapping[str, Any]] = {
         "social": True,
     },
 }
-DEFAULT_SOCIAL = "lgbm-baseline-residual"
+DEFAULT_SOCIAL = "lgbm-surge-conformal"
 # The chosen model without the social features: what they add (not a candidate).
 SOCIAL_MODELS = {
     **SOCIAL_MODELS,
@@ -187,8 +204,10 @@ def fit_predict_social(
     the exogenous social features) and the next ``horizon`` days' targets
     (``preprocess(max_horizon=...)``); a row and ``horizons_per_row`` of its horizons, drawn
     at random, become training examples with the horizon and the target's weekday as two
-    more features. One LightGBM per quantile thus serves every horizon (3 models, not
-    3 x 14), and every forecast reads the origin's row only: features up to the origin.
+    more features (every horizon of a row in a surge of talk: trends are rare). One LightGBM
+    per quantile, or a p50 LightGBM and conformal offsets (``"intervals": "conformal"``), thus
+    serves every horizon (not 3 x 14 models), and every forecast reads the origin's row only:
+    features up to the origin.
     """
     import lightgbm as lgb
 
@@ -196,7 +215,11 @@ def fit_predict_social(
     columns = list(FEATURES) if spec.get("social", True) else []
     log = spec["target"] in ("log1p", "baseline-residual")
     residual = spec["target"] == "baseline-residual"
-    train = series[["unique_id", "ds", "y"]].copy()
+    train = (
+        series[["unique_id", "ds", "y"]]
+        .sort_values(["unique_id", "ds"], kind="stable")
+        .reset_index(drop=True)
+    )
     train["y"] = np.log1p(train["y"]) if log else train["y"]
     reference = np.zeros(len(train))
     if residual:
@@ -207,7 +230,6 @@ def fit_predict_social(
         # stood in for by its one-step forecast of the last day up to t with t + k's weekday.
         if baseline_fitted is None or baseline_forecast is None:
             raise ValueError("a baseline-residual model needs the baseline's fitted values and forecast")
-        train = train.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
         fitted = train[["unique_id", "ds"]].merge(baseline_fitted, on=["unique_id", "ds"], how="left")[
             "fitted"
         ]
@@ -225,9 +247,16 @@ def fit_predict_social(
     # a small catalogue are all there is to learn from), down to ``horizons_per_row`` at scale.
     per_row = int(spec.get("horizons_per_row", 2))
     per_row = min(max(per_row, int(spec.get("max_rows", 0)) // max(len(x), 1)), horizon)
-    picks = rng.random((len(x), horizon)).argsort(axis=1)[:, :per_row]
-    rows = np.repeat(np.arange(len(x)), per_row)
-    steps = picks.ravel()
+    # A row in a surge of talk keeps every horizon: trends are rare and are what is learnt.
+    surging = (
+        x["days_since_onset"].notna().to_numpy()
+        if "days_since_onset" in x.columns
+        else np.zeros(len(x), bool)
+    )
+    wanted = np.where(surging, horizon, per_row)
+    order = rng.random((len(x), horizon)).argsort(axis=1)
+    rows, kth = np.nonzero(np.arange(horizon)[None, :] < wanted[:, None])
+    steps = order[rows, kth]
     target = y[rows, steps]
     if residual:
         if len(x) != len(train):
@@ -285,12 +314,31 @@ def fit_predict_social(
             baseline_forecast[["unique_id", "ds", "p50"]], on=["unique_id", "ds"], how="left"
         )
         origin_level = origin_level + np.log1p(base["p50"].to_numpy(dtype=np.float64))
-    for column, alpha in QUANTILES.items():
-        model = lgb.LGBMRegressor(objective="quantile", alpha=alpha, **lgbm_params)
-        model.fit(x_train, target[keep])
-        predictions[column] = model.predict(x_pred) + origin_level
-        if log:
-            predictions[column] = np.expm1(predictions[column])
+    constraints = _monotone(list(x_train.columns)) if spec.get("monotone") else None
+    if constraints is not None:
+        lgbm_params["monotone_constraints"] = constraints
+    weight = _surge_weights(x_train, float(spec.get("surge_weight", 1.0)))
+    if spec.get("intervals") == "conformal":
+        model = lgb.LGBMRegressor(**_point_objective(spec), **lgbm_params)
+        model.fit(x_train, target[keep], sample_weight=weight)
+        mid = model.predict(x_pred)
+        segments = interval_segments(x_train), interval_segments(x_pred)
+        groups = train["unique_id"].to_numpy()[rows[keep]]
+        if len(x) != len(train):
+            raise ValueError("mlforecast dropped rows: the examples' SKUs cannot be aligned")
+        residuals = _cross_fitted_residuals(
+            x_train, target[keep], weight, groups, {**_point_objective(spec), **lgbm_params}, seed
+        )
+        lo, hi = conformal_offsets(residuals, segments[0], segments[1])
+        predictions = {"p10": mid + lo, "p50": mid, "p90": mid + hi}
+        predictions = {k: v + origin_level for k, v in predictions.items()}
+    else:
+        for column, alpha in QUANTILES.items():
+            model = lgb.LGBMRegressor(objective="quantile", alpha=alpha, **lgbm_params)
+            model.fit(x_train, target[keep], sample_weight=weight)
+            predictions[column] = model.predict(x_pred) + origin_level
+    if log:
+        predictions = {k: np.expm1(v) for k, v in predictions.items()}
     return _ordered(ids, ds, predictions["p10"], predictions["p50"], predictions["p90"])
 
 
@@ -313,11 +361,97 @@ def _feature_builder(spec: Mapping[str, Any]) -> Any:
 
 
 def _with_horizon(x: pd.DataFrame, steps: np.ndarray) -> pd.DataFrame:
-    """``x`` with the horizon (days after the row's day, from 0) and the target's weekday."""
+    """``x`` with the horizon (days after the row's day, from 0), the target's weekday and, with
+    the social features, the target day's age of the SKU's latest surge of talk: a row's
+    features are as of the day before it, so the target day is ``days_since_onset + 1 +
+    horizon`` days after the onset. The uplift is a function of that age (and of the surge's
+    size), which a tree finds at once instead of combining the origin's age with the horizon."""
     out = x.reset_index(drop=True)
     out["horizon"] = steps
     out["target_dayofweek"] = (out["dayofweek"].to_numpy() + steps) % 7
+    if "days_since_onset" in out.columns:
+        out["onset_age_at_target"] = out["days_since_onset"].to_numpy(dtype=np.float64) + 1 + steps
     return out
+
+
+def _point_objective(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The p50 model's loss: squared error on the log target by default (its median where the
+    noise is symmetric; LightGBM's monotone constraints do not work with the quantile loss)."""
+    objective = spec.get("point_objective", "regression")
+    return {"objective": objective, **({"alpha": QUANTILES["p50"]} if objective == "quantile" else {})}
+
+
+def _surge_weights(x: pd.DataFrame, surge_weight: float) -> np.ndarray:
+    """Per example, its weight in the fit: ``surge_weight`` when the target day falls within a
+    surge of talk, 1 otherwise. A few trends among thousands of ordinary days are what the model
+    is for; unweighted, the trees shrink their uplift towards the ordinary days' nothing."""
+    if "onset_age_at_target" not in x.columns:
+        return np.ones(len(x))
+    return np.where(x["onset_age_at_target"].notna().to_numpy(), surge_weight, 1.0)
+
+
+def _monotone(columns: list[str]) -> list[int]:
+    """LightGBM's monotone constraints: the prediction never falls as a surge's size grows."""
+    return [1 if column in SURGE_SIZE_FEATURES else 0 for column in columns]
+
+
+#: Horizon buckets (days after the origin, from 0) that get their own interval widths.
+HORIZON_BUCKETS = (0, 3, 7)
+#: A segment with fewer cross-fitted residuals than this borrows the widths of all rows.
+MIN_SEGMENT_RESIDUALS = 50
+#: Folds of SKUs for the cross-fitted residuals.
+CONFORMAL_FOLDS = 2
+
+
+def interval_segments(x: pd.DataFrame) -> np.ndarray:
+    """Per example, its interval segment: the horizon bucket, and whether the target day falls
+    within a surge's memory (trending: its error is the trend's, much wider than the noise)."""
+    bucket = np.searchsorted(np.asarray(HORIZON_BUCKETS), x["horizon"].to_numpy(), side="right") - 1
+    trending = (
+        x["onset_age_at_target"].notna().to_numpy()
+        if "onset_age_at_target" in x.columns
+        else np.zeros(len(x))
+    )
+    return np.asarray(bucket * 2 + trending.astype(np.int64), dtype=np.int64)
+
+
+def _cross_fitted_residuals(
+    x: pd.DataFrame,
+    target: np.ndarray,
+    weight: np.ndarray,
+    groups: np.ndarray,
+    lgbm_params: Mapping[str, Any],
+    seed: int,
+) -> np.ndarray:
+    """Out-of-fold errors of the p50 model: the SKUs split in folds, each fold's examples
+    forecast by a model fitted on the other folds' (a SKU's trend is always new to the model
+    that forecasts it, as a coming trend is)."""
+    import lightgbm as lgb
+
+    codes = pd.factorize(groups)[0]
+    fold = np.random.default_rng(seed).permutation(codes.max() + 1)[codes] % CONFORMAL_FOLDS
+    residuals = np.zeros(len(x))
+    for k in range(CONFORMAL_FOLDS):
+        held = fold == k
+        model = lgb.LGBMRegressor(**lgbm_params)
+        model.fit(x.loc[~held], target[~held], sample_weight=weight[~held])
+        residuals[held] = target[held] - model.predict(x.loc[held])
+    return residuals
+
+
+def conformal_offsets(
+    residuals: np.ndarray, train_segments: np.ndarray, pred_segments: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per forecast, the 10th and 90th percentiles of the cross-fitted residuals of its segment
+    (of every residual when the segment has too few): split-conformal p10 and p90 offsets."""
+    lo_all, hi_all = np.quantile(residuals, [QUANTILES["p10"], QUANTILES["p90"]])
+    lo, hi = np.full(len(pred_segments), lo_all), np.full(len(pred_segments), hi_all)
+    for segment in np.unique(pred_segments):
+        found = residuals[train_segments == segment]
+        if len(found) >= MIN_SEGMENT_RESIDUALS:
+            where = pred_segments == segment
+            lo[where], hi[where] = np.quantile(found, [QUANTILES["p10"], QUANTILES["p90"]])
+    return lo, hi
 
 
 def _ordered(ids: Any, ds: Any, lo: np.ndarray, mid: np.ndarray, hi: np.ndarray) -> pd.DataFrame:
