@@ -164,8 +164,17 @@ def _utc(moment: datetime) -> datetime | None:
         return None
 
 
-def _is_utc(moment: datetime | None) -> bool:
-    return moment is None or moment.tzinfo is UTC
+def _all_in_utc(message: XStreamMessage) -> bool:
+    """Whether every time of ``message`` is already in UTC (X's own lines: the fast path)."""
+    if message.data.created_at.tzinfo is not UTC:
+        return False
+    for tweet in message.includes.tweets:
+        if tweet.created_at.tzinfo is not UTC:
+            return False
+    for user in message.includes.users:
+        if user.created_at is not None and user.created_at.tzinfo is not UTC:
+            return False
+    return True
 
 
 def _in_utc(message: XStreamMessage) -> XStreamMessage:
@@ -173,13 +182,9 @@ def _in_utc(message: XStreamMessage) -> XStreamMessage:
 
     A time out of UTC's range is a :class:`msgspec.ValidationError` for the tweet itself;
     an included user's is left out, and so is an included tweet with one."""
-    includes = message.includes
-    if (
-        _is_utc(message.data.created_at)
-        and all(_is_utc(t.created_at) for t in includes.tweets)
-        and all(_is_utc(u.created_at) for u in includes.users)
-    ):
+    if _all_in_utc(message):
         return message
+    includes = message.includes
     created_at = _utc(message.data.created_at)
     if created_at is None:
         raise msgspec.ValidationError("Time out of range in UTC - at `$.data.created_at`")
