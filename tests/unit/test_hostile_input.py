@@ -179,6 +179,8 @@ def test_a_dead_letter_reason_fits_pubsubs_attribute_limit_in_any_language() -> 
     assert len(cut.encode()) <= 1024 and cut.endswith("…")
     assert reason.startswith(cut[:-1])
     assert fit_utf8("short é", 1024) == "short é"
+    long_name = dead_letter_attributes({"subject": "objects/" + "é" * 600}, source="ingest", reason="r")
+    assert len(long_name["subject"].encode()) <= 1024 and long_name[REASON] == "r"
     assert fit_utf8("lone \ud800 surrogate", 1024) == "lone ? surrogate"
 
 

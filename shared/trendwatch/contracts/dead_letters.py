@@ -23,17 +23,11 @@ REASON = "dead_letter_reason"
 def dead_letter_attributes(
     original: Mapping[str, str], *, source: str, reason: str, attempts: int = 1
 ) -> dict[str, str]:
-    """``original`` with where the message came from and why it failed; the reason is cut to
-    Pub/Sub's limit on an attribute value (1,024 bytes of UTF-8), whatever language it is in."""
-    attributes = dict(original)
-    attributes.update(
-        {
-            SOURCE: source,
-            DELIVERY_COUNT: str(attempts),
-            REASON: fit_utf8(reason, PUBSUB_MAX_ATTRIBUTE_VALUE_BYTES),
-        }
-    )
-    return attributes
+    """``original`` with where the message came from and why it failed, every value cut to
+    Pub/Sub's limit on an attribute value (1,024 bytes of UTF-8), whatever language it is in:
+    a dead letter is never refused for its attributes (a long reason, a long object name)."""
+    attributes = {**original, SOURCE: source, DELIVERY_COUNT: str(attempts), REASON: reason}
+    return {key: fit_utf8(value, PUBSUB_MAX_ATTRIBUTE_VALUE_BYTES) for key, value in attributes.items()}
 
 
 def original_attributes(attributes: Mapping[str, str]) -> dict[str, str]:
