@@ -76,6 +76,22 @@ def test_every_lock_pins_what_its_requirements_ask_for(deployable: Path) -> None
         assert requirement.specifier.contains(pins[name], prereleases=True), f"{deployable}: {name}"
 
 
+@pytest.mark.parametrize("deployable", DEPLOYABLES, ids=str)
+def test_every_lock_deploys_the_versions_the_tests_run_with(deployable: Path) -> None:
+    """``constraints.txt`` pins what ``make test`` installs: a version moved there without
+    relocking would ship what was not tested."""
+    tested: dict[str, str] = {}
+    for line in (REPO / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        name, _, version = line.partition("==")
+        if version:
+            tested[canonicalize_name(name)] = version.strip()
+    pins = _pins((REPO / deployable / "requirements.lock").read_text(encoding="utf-8"))
+    differ = {
+        name: (pin, tested[name]) for name, pin in pins.items() if name in tested and tested[name] != pin
+    }
+    assert differ == {}, f"{deployable}: locked vs tested {differ} (python -m trendwatch.deploy.locks)"
+
+
 def test_the_lock_input_is_the_deployables_requirements_and_its_extras_of_the_library() -> None:
     text = lock_input(
         "functions-framework>=3.5  # the server\n../../shared[text,gcp]\n",

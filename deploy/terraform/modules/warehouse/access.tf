@@ -167,14 +167,20 @@ resource "google_bigquery_dataset_iam_member" "data_scientists_read_views" {
   member     = each.key
 }
 
-# -- Administrators: the base dataset -----------------------------------------------------------
+# -- Administrators: every table of the base dataset ----------------------------------------------
 
-resource "google_bigquery_dataset_iam_member" "administrators_read_tables" {
-  for_each   = toset(var.administrator_members)
+# Table by table, not on the dataset: dataset-level IAM would rewrite the dataset's access list,
+# where the authorized views live (google_bigquery_dataset_access).
+resource "google_bigquery_table_iam_member" "administrators_read_tables" {
+  for_each = {
+    for pair in setproduct(keys(local.tables), var.administrator_members) :
+    "${pair[0]}/${pair[1]}" => { table = pair[0], member = pair[1] }
+  }
   project    = var.project_id
   dataset_id = google_bigquery_dataset.main.dataset_id
+  table_id   = google_bigquery_table.this[each.value.table].table_id
   role       = "roles/bigquery.dataViewer"
-  member     = each.key
+  member     = each.value.member
 }
 
 # Data scientists and administrators run queries too (analysts: main.tf).
