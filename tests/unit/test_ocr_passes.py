@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from trendwatch.adapters.local.ocr import (
     DARK_LAYER,
@@ -15,13 +15,14 @@ from trendwatch.adapters.local.ocr import (
     confident_lines,
     layer,
     light_text,
+    lost,
     merged,
-    prepared,
     skew,
     stacked,
     sure,
     tesseract_version,
 )
+from trendwatch.adapters.local.ocr_preparation import prepared
 from trendwatch.domain.ocr_text import ocr_words
 
 
@@ -91,6 +92,39 @@ def test_a_reading_is_sure_when_every_plausible_word_was_read_with_enough_confid
     assert not sure([[Word("café", 93.0)], [Word("springjumbrella", 71.0)]], 90)
     assert not sure([], 90)
     assert not sure([[Word("|||", 99.0), Word("@", 97.0)]], 90)
+
+
+def test_a_pass_lost_words_when_it_dropped_a_token_of_three_letters_not_read_otherwise() -> None:
+    read = [[Word("market", 96.0), Word("travel", 95.0)]]
+    seen = [[Word("market", 96.0), Word("bright", 31.6), Word("travel", 94.9), Word("lantern", 20.2)]]
+    assert lost(seen, 40, read)
+    assert lost([[Word("Garagelsland|pancake", 0.0), Word("spring", 96.4)]], 40, [[Word("spring", 96.4)]])
+    assert not lost(read, 40, read)
+    assert not lost([[Word("ne", 5.8), Word("—", 12.0), Word("|~a", 3.0)]], 40, [])  # fewer than 3 letters
+    assert not lost([[Word("Travel,", 18.9)], [Word("travel,", 30.0)]], 40, [[Word("travel,", 93.0)]])
+    assert not lost([[Word("lantern", 70.0)]], 60, [])  # above the floor: kept, not lost
+
+
+def _blurred_field(seed: int) -> Image.Image:
+    field = np.random.default_rng(seed).random((10, 18, 3)) * 255
+    image = Image.fromarray(field.astype(np.uint8)).resize((900, 500), Image.Resampling.BICUBIC)
+    return image.filter(ImageFilter.GaussianBlur(5))
+
+
+def test_the_next_pass_runs_while_a_pass_lost_words_even_when_those_it_kept_are_sure(
+    ocr: TesseractOcr,
+) -> None:
+    # Dark serif type with a white shadow on a photo-like field: the first two passes read
+    # "market" and "bright" surely but dropped "travel" and "lantern" below the floor; the
+    # adapter used to stop there.
+    image = _blurred_field(2)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("NotoSerif-Bold.ttf", 48)
+    draw.text((93, 73), "market bright travel lantern", font=font, fill=(255, 255, 255))
+    draw.text((90, 70), "market bright travel lantern", font=font, fill=(30, 35, 30))
+    reading = ocr.reading(image)
+    assert {"market", "bright", "travel", "lantern"} <= set(ocr_words(reading.text))
+    assert reading.passes == 3
 
 
 def test_the_recorded_version_names_engine_method_and_languages(ocr: TesseractOcr) -> None:

@@ -46,6 +46,7 @@ from trendwatch.adapters.local.ocr import (
     OcrUnavailable,
     TesseractOcr,
 )
+from trendwatch.adapters.local.ocr_preparation import LINE_MAX_HEIGHT, LINE_TARGET_HEIGHT
 from trendwatch.domain.near_duplicates import (
     CANDIDATE_BITS,
     CONFIDENT_BITS,
@@ -485,15 +486,18 @@ For comparison, the previous detector (64-bit pHash within 10 bits, no second ch
 0.162 and recall 0.765 on plainer pictures (one shape on a pastel background, 5 % cropped from each side).
 
 **OCR word recall and precision** of `TesseractOcr` (`adapters/local/ocr.py`): the picture is turned
-grey, its contrast stretched and, when small, enlarged; the text's polarity is measured (around thin
+grey, its contrast stretched and, when small, enlarged (a picture shaped like one line of text, at
+most {LINE_MAX_HEIGHT} px high and at least as wide, such as a word cut out of a photograph, only to about
+{LINE_TARGET_HEIGHT} px high, and read as a single line); the text's polarity is measured (around thin
 strokes, the background is most pixels) and the grey image inverted when the text is light; the skew
 of the text lines (the sharpest row profile of the strokes within 7 degrees) is undone from one degree
 up. Pass 1 segments the page automatically with Sauvola's local threshold; unless every plausible
-word it read has confidence >= {STOP_CONFIDENCE:.0f}, pass 2 reads the picture's light and dark layers
+word it read has confidence >= {STOP_CONFIDENCE:.0f} and it dropped no token of three letters or more
+below the floor (a word seen but not read surely), pass 2 reads the picture's light and dark layers
 (near-white and near-black unsaturated pixels, black on white, stacked on one page; not run when
 neither covers 0.2-20 % of the picture), and, while a word is still unsure, pass 3 reads the grey
-image with its background removed (difference from a blur); later passes add only words not yet
-read; words of confidence < {MIN_CONFIDENCE:.0f} dropped (< {LATER_MIN_CONFIDENCE:.0f} in later passes); French then English. Words are compared after the
+image with its background removed (difference from a blur), on the same rule; later passes add only
+words not yet read; words of confidence < {MIN_CONFIDENCE:.0f} dropped (< {LATER_MIN_CONFIDENCE:.0f} in later passes); French then English. Words are compared after the
 pipeline's cleaning (`ocr_words`), ignoring case, once per picture. Three sets:
 
 * *one-line labels*: {_rows(result, "one-line labels")} images per row, 2-4 words in DejaVu Sans 22-33 px;

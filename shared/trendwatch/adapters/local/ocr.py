@@ -26,7 +26,12 @@ unsaturated, where textures and photos rarely are: so the second pass reads the 
 the near-black pixels of the colour picture alone, both stacked on one page so that one process
 reads them. And a first pass that read one word surely could still have read two words as one
 ("springjumbrella", through a drop shadow) or lost others: the next pass runs until every
-plausible word read is sure, not only one.
+plausible word read is sure, not only one. Nor is a pass done when its sure words are all it
+kept: with a drop shadow, "bright" and "lantern" came back at confidence 32 and 20 beside a sure
+"market" and "travel", and were dropped by the floor unseen by the stop rule. So a pass that
+dropped a token of three letters or more not read otherwise is followed by the next (see
+:func:`lost`). A word cut out of a photograph is read as one line, enlarged to about 50
+pixels high (see :mod:`trendwatch.adapters.local.ocr_preparation`).
 """
 
 from __future__ import annotations
@@ -43,14 +48,11 @@ import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 from scipy import ndimage
 
+from trendwatch.adapters.local.ocr_preparation import enlarged, enlargement, one_line, prepared
 from trendwatch.domain.ocr_text import ocr_words
 
 DEFAULT_LANGUAGES = "fra+eng"
 DEFAULT_TIMEOUT_SECONDS = 10.0
-#: Images whose longer side is below this are enlarged (by an integer factor) before OCR.
-_MIN_SIDE = 1000
-#: Share of the darkest and of the lightest pixels clipped when the contrast is stretched.
-_CONTRAST_CUTOFF_PERCENT = 1
 #: Words Tesseract is less sure of than this (0-100) are dropped: on photos, below it are
 #: mostly edges and textures read as letters.
 MIN_CONFIDENCE = 40.0
@@ -58,8 +60,11 @@ MIN_CONFIDENCE = 40.0
 #: background) show more edges that are not type. On the tuning split, 75 rather than 40 kept
 #: photo-like renders' recall and raised their precision from 0.68 to 0.77.
 LATER_MIN_CONFIDENCE = 75.0
-#: The next pass runs unless every plausible word read so far has at least this confidence.
+#: The next pass runs unless every plausible word read so far has at least this confidence (and
+#: the pass lost no word, see :func:`lost`).
 STOP_CONFIDENCE = 90.0
+#: A token the confidence floor drops counts as a lost word (see :func:`lost`) from this many letters.
+_LOST_LETTERS = 3
 #: Contrast gain of the strokes left by :func:`without_background`.
 _STROKE_GAIN = 3.0
 #: Side of the square structuring element of the top-hats that find thin strokes, in pixels of
@@ -79,9 +84,14 @@ _LAYER_SHARE = (0.002, 0.2)
 
 #: Version of the preparation, passes and filtering, recorded with the engine's: texts read
 #: before this (one sparse-text pass, English first) are not comparable word for word.
-METHOD_VERSION = "passes3-polarity-skew-layers"
+METHOD_VERSION = "passes3-polarity-skew-layers-lost-lines"
 
 AUTOMATIC = 3
+#: Page segmentation modes of a picture shaped like one line of text (see :func:`one_line`):
+#: one view of it, or several stacked.
+SINGLE_BLOCK = 6
+#: The page segmentation of a picture shaped like one line of text (see :func:`one_line`).
+SINGLE_LINE = 7
 SAUVOLA = 2
 
 
@@ -103,7 +113,8 @@ class Pass:
     process (whose start and language models cost about as much as reading a picture) reads
     them all. A layer that is nearly empty or covers most of the picture is left out; a pass
     with no view left is not run. ``background_radius`` is the blur radius of
-    :data:`BACKGROUND_REMOVED`.
+    :data:`BACKGROUND_REMOVED`. A picture shaped like one line of text is segmented as a line
+    (one view) or a block (several), whatever ``segmentation`` says.
     """
 
     segmentation: int
@@ -148,19 +159,6 @@ def tesseract_version(binary: str = "tesseract") -> str:
     output = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False, timeout=10)
     first_line = (output.stdout or output.stderr).splitlines()[0]
     return first_line.replace(" ", "-")
-
-
-def _enlarged(image: Image.Image, resampling: Image.Resampling) -> Image.Image:
-    factor = max(1, _MIN_SIDE // max(image.size))
-    if factor == 1:
-        return image
-    return image.resize((image.width * factor, image.height * factor), resampling)
-
-
-def prepared(pixels: Image.Image) -> Image.Image:
-    """Grey, contrast stretched, and enlarged by a whole factor when the longer side is small."""
-    grey = ImageOps.autocontrast(pixels.convert("L"), cutoff=_CONTRAST_CUTOFF_PERCENT)
-    return _enlarged(grey, Image.Resampling.LANCZOS)
 
 
 def _strokes(grey: Image.Image) -> tuple[np.ndarray, np.ndarray]:
@@ -275,18 +273,47 @@ class Word:
 Line = list[Word]
 
 
-def confident_lines(tsv: str, min_confidence: float) -> list[Line]:
-    """Words of Tesseract's TSV output at or above ``min_confidence``, grouped by text line."""
+def tsv_lines(tsv: str) -> list[Line]:
+    """Every word of Tesseract's TSV output, with its confidence, grouped by text line."""
     lines: dict[tuple[str, str, str], Line] = {}
     for row in tsv.splitlines()[1:]:
         fields = row.split("\t")
         if len(fields) != 12 or fields[0] != "5" or not fields[11].strip():
             continue
-        if (confidence := float(fields[10])) >= min_confidence:
-            lines.setdefault((fields[2], fields[3], fields[4]), []).append(
-                Word(fields[11].strip(), confidence)
-            )
+        lines.setdefault((fields[2], fields[3], fields[4]), []).append(
+            Word(fields[11].strip(), float(fields[10]))
+        )
     return list(lines.values())
+
+
+def confident(lines: list[Line], min_confidence: float) -> list[Line]:
+    """The words of ``lines`` at or above ``min_confidence``; lines left empty are dropped."""
+    kept = [[word for word in line if word.confidence >= min_confidence] for line in lines]
+    return [line for line in kept if line]
+
+
+def confident_lines(tsv: str, min_confidence: float) -> list[Line]:
+    """Words of Tesseract's TSV output at or above ``min_confidence``, grouped by text line."""
+    return confident(tsv_lines(tsv), min_confidence)
+
+
+def lost(lines: list[Line], min_confidence: float, read: list[Line]) -> bool:
+    """Whether ``lines`` hold a token of :data:`_LOST_LETTERS` letters or more below
+    ``min_confidence`` that is not among the words ``read``.
+
+    Such a token is a word the pass found but could not read surely: with a drop shadow,
+    "garage island pancake" came back as "Garagelsland|pancake" at confidence 0 beside a sure
+    "spring", and "bright" and "lantern" at 32 and 20 beside sure "market" and "travel". The
+    words kept were all sure, yet words were missing: the next pass is needed.
+    """
+    seen = {word.text.casefold() for line in read for word in line}
+    return any(
+        word.confidence < min_confidence
+        and sum(character.isalpha() for character in word.text) >= _LOST_LETTERS
+        and word.text.casefold() not in seen
+        for line in lines
+        for word in line
+    )
 
 
 def merged(first: list[Line], second: list[Line]) -> list[Line]:
@@ -310,7 +337,17 @@ def _view(name: str, pixels: Image.Image, grey: Image.Image, angle: float, step:
     if name == BACKGROUND_REMOVED:
         return without_background(grey, step.background_radius)
     mask = layer(pixels, name)
-    return None if mask is None else _turned(_enlarged(mask, Image.Resampling.NEAREST), angle)
+    if mask is None:
+        return None
+    return _turned(enlarged(mask, enlargement(pixels.size), Image.Resampling.NEAREST), angle)
+
+
+def _segmentation(step: Pass, size: tuple[int, int], views: int) -> int:
+    """The page segmentation of ``step`` for a picture of ``size`` read as ``views`` stacked
+    views: a single line, or a block of lines, when the picture is one line of text."""
+    if not one_line(size):
+        return step.segmentation
+    return SINGLE_LINE if views == 1 else SINGLE_BLOCK
 
 
 class TesseractOcr:
@@ -345,7 +382,8 @@ class TesseractOcr:
 
     def reading(self, pixels: Image.Image) -> Reading:
         """:meth:`read` with the number of Tesseract runs: the next pass runs only while some word
-        read is not sure, and a pass none of whose views is left is not run."""
+        read is not sure or the last pass lost one, and a pass none of whose views is left is not
+        run."""
         grey = prepared(pixels)
         light = light_text(grey)
         angle = skew(grey, light)
@@ -361,13 +399,14 @@ class TesseractOcr:
                 continue
             runs += 1
             floor = self._min_confidence if runs == 1 else self._later_min_confidence
-            lines = merged(lines, self._run(step, stacked(views), floor))
-            if sure(lines, self._stop_confidence):
+            words = self._run(_segmentation(step, pixels.size, len(views)), step.thresholding, stacked(views))
+            lines = merged(lines, confident(words, floor))
+            if sure(lines, self._stop_confidence) and not lost(words, floor, lines):
                 break
         return Reading("\n".join(" ".join(word.text for word in line) for line in lines), runs)
 
-    def _run(self, step: Pass, image: Image.Image, min_confidence: float) -> list[Line]:
-        options = ["--psm", str(step.segmentation), "-c", f"thresholding_method={step.thresholding}"]
+    def _run(self, segmentation: int, thresholding: int, image: Image.Image) -> list[Line]:
+        options = ["--psm", str(segmentation), "-c", f"thresholding_method={thresholding}"]
         try:
             done = subprocess.run(
                 [*self._command, *options, "tsv"],
@@ -382,4 +421,4 @@ class TesseractOcr:
         if done.returncode != 0:
             message = done.stderr.decode(errors="replace").strip()
             raise OcrUnavailable(f"tesseract failed ({done.returncode}): {message}")
-        return confident_lines(done.stdout.decode(errors="replace"), min_confidence)
+        return tsv_lines(done.stdout.decode(errors="replace"))

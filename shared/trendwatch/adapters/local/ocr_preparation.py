@@ -1,0 +1,56 @@
+"""How large the OCR engine is shown a picture, and whether it is shown one line of text.
+
+Tesseract reads glyphs of about 20-40 pixels best. Product photos often carry smaller text,
+so a picture whose longer side is small is enlarged by a whole factor until that side
+reaches :data:`_MIN_SIDE`. That rule blew a word cut out of a photograph (17-30 pixels high)
+up ten times, to letters of 200 pixels and more, which the engine reads no better than
+letters too small: on word crops drawn from the tuning split of
+:mod:`trendwatch.evaluation.ocr_renders` (one or two words, 17-30 pixels high, JPEG), it
+read 0.27 of the words. A picture shaped like one line of text is therefore enlarged only
+to about :data:`LINE_TARGET_HEIGHT` pixels high, and read as a single line (automatic page
+segmentation finds no text block in a picture that is all text): 0.76 of the words.
+"""
+
+from __future__ import annotations
+
+from PIL import Image, ImageOps
+
+#: Images whose longer side is below this are enlarged (by an integer factor) before OCR.
+_MIN_SIDE = 1000
+#: Share of the darkest and of the lightest pixels clipped when the contrast is stretched.
+_CONTRAST_CUTOFF_PERCENT = 1
+#: A picture at most this high, and at least as wide as high, is taken for one line of text.
+LINE_MAX_HEIGHT = 64
+#: The height a picture of one line is enlarged to, about (by a whole factor).
+LINE_TARGET_HEIGHT = 50
+
+
+def one_line(size: tuple[int, int]) -> bool:
+    """Whether a picture of ``size`` (width, height) is shaped like one line of text: a word or
+    a few cut out of a photograph."""
+    width, height = size
+    return height <= LINE_MAX_HEIGHT and width >= height
+
+
+def enlargement(size: tuple[int, int]) -> int:
+    """The whole factor a picture of ``size`` is enlarged by before OCR (1: not enlarged).
+
+    One line of text (see :func:`one_line`) grows to about :data:`LINE_TARGET_HEIGHT` pixels
+    high; any other picture until its longer side reaches :data:`_MIN_SIDE`.
+    """
+    if one_line(size):
+        return max(1, round(LINE_TARGET_HEIGHT / size[1]))
+    return max(1, _MIN_SIDE // max(size))
+
+
+def enlarged(image: Image.Image, factor: int, resampling: Image.Resampling) -> Image.Image:
+    """``image`` enlarged ``factor`` times (itself when the factor is 1)."""
+    if factor == 1:
+        return image
+    return image.resize((image.width * factor, image.height * factor), resampling)
+
+
+def prepared(pixels: Image.Image) -> Image.Image:
+    """Grey, contrast stretched, and enlarged by :func:`enlargement`."""
+    grey = ImageOps.autocontrast(pixels.convert("L"), cutoff=_CONTRAST_CUTOFF_PERCENT)
+    return enlarged(grey, enlargement(pixels.size), Image.Resampling.LANCZOS)
