@@ -1241,6 +1241,12 @@ def test_the_webhook_url_is_a_secret_mounted_into_the_functions_that_post_alerts
         "${google_service_account.runtime.member}",
     )
     assert _value(access["for_each"]) == "${toset(values(var.config.secrets))}"
+    assert _value(access["secret_id"]) == "${var.secret_ids[each.key]}"
+    # the ids the functions mount are the secrets the secrets module creates
+    platform = _blocks(_root(TERRAFORM / "modules" / "platform"), "module")["services"]
+    assert _value(platform["secret_ids"]) == {
+        "alert-webhook-url": "${module.secrets.alert_webhook_url_secret_id}"
+    }
     # Terraform never holds a secret's value
     for path in TERRAFORM.rglob("*.tf"):
         assert "google_secret_manager_secret_version" not in path.read_text(encoding="utf-8"), path
