@@ -233,11 +233,17 @@ def test_service_processes_read_columns_and_replace_a_day_through_the_router(
         try:
             client.replace_partition("restock_recommendations", day, rows)
             result = client.query_arrow("SELECT sku, as_of FROM restock_recommendations ORDER BY sku")
+            # Date parameters stay dates on the way (MessagePack alone would make them strings).
+            on_the_day = client.query(
+                "SELECT COUNT(*) AS n FROM restock_recommendations WHERE as_of IN UNNEST(@days) AND as_of = @day",
+                {"days": [day], "day": day},
+            )
         finally:
             client.close()
 
     assert result.column("sku").to_pylist() == ["A", "B"]
     assert result.column("as_of").to_pylist() == [day, day]
+    assert on_the_day == [{"n": 2}]
 
 
 def test_a_request_without_the_runs_token_is_refused(settings: Settings, services: FakeServices) -> None:

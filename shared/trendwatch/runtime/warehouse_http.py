@@ -9,7 +9,7 @@ timestamps typed (``datetime`` round-trips as MessagePack's timestamp extension)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -29,6 +29,38 @@ CONTENT_TYPE = "application/msgpack"
 class QueryRequest(msgspec.Struct, frozen=True):
     sql: str
     params: dict[str, Any] | None = None
+    #: The parameters that are dates or lists of dates: MessagePack carries a ``date`` as an
+    #: ISO string, which the engine would not compare with a DATE column.
+    dates: list[str] = []
+
+    @classmethod
+    def of(cls, sql: str, params: Mapping[str, Any] | None) -> QueryRequest:
+        if not params:
+            return cls(sql)
+        return cls(sql, dict(params), [name for name, value in params.items() if _is_dates(value)])
+
+    def typed_params(self) -> dict[str, Any] | None:
+        """The parameters as the caller passed them (dates as dates again)."""
+        if self.params is None:
+            return None
+        return {
+            name: _to_dates(value) if name in self.dates else value for name, value in self.params.items()
+        }
+
+
+def _is_dates(value: object) -> bool:
+    def is_date(item: object) -> bool:
+        return isinstance(item, date) and not isinstance(item, datetime)
+
+    if isinstance(value, list | tuple):
+        return bool(value) and all(is_date(item) for item in value)
+    return is_date(value)
+
+
+def _to_dates(value: Any) -> Any:
+    if isinstance(value, list):
+        return [date.fromisoformat(item) for item in value]
+    return date.fromisoformat(value)
 
 
 class MergeRequest(msgspec.Struct, frozen=True):
@@ -70,10 +102,10 @@ def serve(warehouse: Warehouse, op: str, body: bytes) -> bytes:
     """Run one warehouse operation for a remote caller; raises ``KeyError`` for an unknown op."""
     if op == "query":
         request = msgspec.msgpack.decode(body, type=QueryRequest)
-        return msgspec.msgpack.encode(warehouse.query(request.sql, request.params))
+        return msgspec.msgpack.encode(warehouse.query(request.sql, request.typed_params()))
     if op == "execute":
         request = msgspec.msgpack.decode(body, type=QueryRequest)
-        warehouse.execute(request.sql, request.params)
+        warehouse.execute(request.sql, request.typed_params())
         return msgspec.msgpack.encode(None)
     if op == "merge":
         merge = msgspec.msgpack.decode(body, type=MergeRequest)
@@ -81,7 +113,7 @@ def serve(warehouse: Warehouse, op: str, body: bytes) -> bytes:
         return msgspec.msgpack.encode(None)
     if op == "query_arrow":
         request = msgspec.msgpack.decode(body, type=QueryRequest)
-        return msgspec.msgpack.encode(to_ipc(warehouse.query_arrow(request.sql, request.params)))
+        return msgspec.msgpack.encode(to_ipc(warehouse.query_arrow(request.sql, request.typed_params())))
     if op == "replace_partition":
         replace = msgspec.msgpack.decode(body, type=ReplacePartitionRequest)
         warehouse.replace_partition(replace.table, replace.day, from_ipc(replace.rows))
@@ -125,16 +157,14 @@ class WarehouseClient:
         return msgspec.msgpack.decode(response.content)
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._call(
-            "query", QueryRequest(sql, dict(params) if params else None)
-        )
+        result: list[dict[str, Any]] = self._call("query", QueryRequest.of(sql, params))
         return result
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
-        self._call("execute", QueryRequest(sql, dict(params) if params else None))
+        self._call("execute", QueryRequest.of(sql, params))
 
     def query_arrow(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
-        return from_ipc(self._call("query_arrow", QueryRequest(sql, dict(params) if params else None)))
+        return from_ipc(self._call("query_arrow", QueryRequest.of(sql, params)))
 
     def replace_partition(self, table: str, day: date, rows: pa.Table) -> None:
         self._call("replace_partition", ReplacePartitionRequest(table, day, to_ipc(rows)))
