@@ -1126,7 +1126,15 @@ def test_personal_columns_carry_the_policy_tag_and_nothing_else_does() -> None:
 def test_analysts_views_leave_out_personal_columns_and_the_views_that_name_them() -> None:
     resources = _blocks(_root(WAREHOUSE), "resource")
     query = _value(_value(resources["google_bigquery_table.analyst_view"]["view"])["query"])
-    assert 'EXCEPT (${join(", ", each.value.personal_columns)})' in query
+    assert query.startswith(
+        'SELECT ${join(", ", [for c in each.value.columns : "`${c}`" if !contains(each.value.personal_columns, c)])} FROM'
+    )
+    users = _generated(TABLES_FILE)["tables"]["users"]
+    assert users["columns"] == list(table("users").column_names)
+    assert {"username", "name"} <= set(users["personal_columns"]) <= set(users["columns"])
+    scientists_query = _value(_value(resources["google_bigquery_table.data_scientist_view"]["for_each"]))
+    assert 'SELECT ${join(", ", [for c in t.columns : "`${c}`"])} FROM' in scientists_query
+    assert "SELECT *" not in (WAREHOUSE / "main.tf").read_text() + (WAREHOUSE / "access.tf").read_text()
     assert _value(resources["google_bigquery_table.analysis_view"]["for_each"]) == (
         "${{for k, v in local.views : k => v if !v.personal}}"
     )

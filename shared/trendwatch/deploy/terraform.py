@@ -271,7 +271,10 @@ def table_locals(tables: Sequence[Table]) -> dict[str, object]:
                 ),
                 "clustering": list(t.cluster_by),
                 "analyst_view": t.name not in PRIVATE_TABLES,
-                # left out of the analysts' view of the table (policy-tagged in the table)
+                # what the views of the table select, by name (no SELECT *: a column is shown
+                # because the schema has it when the views were generated), and the personal
+                # ones the analysts' view leaves out (policy-tagged in the table)
+                "columns": list(t.column_names),
                 "personal_columns": list(personal_columns(t)),
                 # rows of a team's markets only, where teams are limited (row access policies)
                 "market_column": market_column(t),

@@ -128,7 +128,7 @@ resource "google_bigquery_table" "data_scientist_view" {
     {
       for k, t in local.tables : k => {
         description = t.description
-        query       = "SELECT * FROM `${var.project_id}.${google_bigquery_dataset.main.dataset_id}.${k}`"
+        query       = "SELECT ${join(", ", [for c in t.columns : "`${c}`"])} FROM `${var.project_id}.${google_bigquery_dataset.main.dataset_id}.${k}`"
       } if t.analyst_view
     },
     { for k, v in local.views : k => { description = v.description, query = v.query } },

@@ -131,7 +131,7 @@ resource "google_bigquery_table" "analyst_view" {
   labels              = { app = "trendwatch" }
 
   view {
-    query          = "SELECT * ${length(each.value.personal_columns) == 0 ? "" : "EXCEPT (${join(", ", each.value.personal_columns)}) "}FROM `${var.project_id}.${google_bigquery_dataset.main.dataset_id}.${google_bigquery_table.this[each.key].table_id}`"
+    query          = "SELECT ${join(", ", [for c in each.value.columns : "`${c}`" if !contains(each.value.personal_columns, c)])} FROM `${var.project_id}.${google_bigquery_dataset.main.dataset_id}.${google_bigquery_table.this[each.key].table_id}`"
     use_legacy_sql = false
   }
 }
