@@ -12,9 +12,11 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Tools whose pins clash with the project's (checkov wants an old `packaging`) get their own venv.
 TOOLS := .venv-tools
 CHECKOV := $(TOOLS)/bin/checkov
+# pip-tools, which writes the deployables' hashed locks, in a venv of its own as well.
+LOCK_TOOLS := .venv-locks
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint bench eval eval-text eval-images eval-influencers eval-trends eval-adversarial eval-captures eval-supply serve system-deps install clean help
+.PHONY: run test lint locks bench eval eval-text eval-images eval-influencers eval-trends eval-adversarial eval-captures eval-supply serve system-deps install clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -29,6 +31,10 @@ $(CHECKOV):
 	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --upgrade pip
 	$(TOOLS)/bin/python -m pip install --quiet checkov==3.3.30
+
+locks: $(STAMP)  ## rewrite every service's, image's and the build's hashed requirements.lock (reads the index; review the diff)
+	test -x $(LOCK_TOOLS)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_TOOLS) && $(LOCK_TOOLS)/bin/python -m pip install --quiet pip-tools==7.6.2; }
+	$(BIN)/python -m trendwatch.deploy.locks --pip-compile $(LOCK_TOOLS)/bin/pip-compile
 
 system-deps:  ## Debian packages (tesseract OCR with EN/FR data, DejaVu fonts, headless Chromium) via apt-get, when missing
 	@missing="$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done)"; \
