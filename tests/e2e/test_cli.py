@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from fastapi.testclient import TestClient
 
-from trendwatch.api.app import app_from_settings
 from trendwatch.cli import main
-from trendwatch.settings import Settings
 
 pytestmark = pytest.mark.e2e
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -152,45 +144,3 @@ def test_serve_without_a_warehouse_says_how_to_make_one(tmp_path: Path) -> None:
     assert f"no warehouse at {state_dir / 'warehouse.duckdb'}" in result.output
     assert "run `trendwatch demo` or `trendwatch replay FILE` first" in result.output
     assert not state_dir.exists()  # nothing created: a read-only server needs a warehouse to read
-
-
-def test_demo_stores_the_text_models_evaluation_that_the_models_page_shows(tmp_path: Path) -> None:
-    """A five-minute demo (OCR off), in its own process as `make run` starts it, from the
-    repository root where the labelled tweets are: the Models page it leaves is not empty."""
-    state_dir = tmp_path / "state"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "trendwatch.cli",
-            "demo",
-            "--state",
-            str(state_dir),
-            "--minutes",
-            "5",
-            "--rate",
-            "0.5",
-        ],
-        cwd=REPO,
-        env={**os.environ, "TRENDWATCH_IMAGE_OCR": "false"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    # both profiles (accurate's English model is its own), VADER's rows once, one cv row (French)
-    assert "saved 20 rows to model_metrics" in result.stderr
-
-    client = TestClient(app_from_settings(Settings.from_env({}, state_dir=state_dir)))
-    metrics = client.get("/api/v1/model-metrics", params={"limit": 100}).json()["items"]
-    assert {m["model"] for m in metrics} >= {
-        "trendwatch-sentiment-en",
-        "trendwatch-sentiment-en-accurate",
-        "trendwatch-sentiment-fr",
-        "vader",
-        "local-fast",
-        "local-accurate",
-    }
-    page = client.get("/models").text
-    assert "trendwatch-sentiment-fr · macro_recall" in page and "No evaluation stored yet" not in page
