@@ -460,6 +460,7 @@ def _verdict(ok: bool | None) -> str:
 
 
 def render(results: Sequence[SeedResult], gen: Generation, origin_step: int, held_out: bool) -> str:
+    from trendwatch.domain.restock import RestockSettings
     from trendwatch.forecasting.pipeline import model_infos
 
     social_info, baseline_info = model_infos()
@@ -554,9 +555,12 @@ def render(results: Sequence[SeedResult], gen: Generation, origin_step: int, hel
         "What these figures exercise: the real loading path (feed files, stock events, tweets through every "
         "service), the job's own inputs and models, the job's projection and recommendations, against a truth "
         "the models never saw. What they do not: forecasts per location (scored on SKU totals, the level the "
-        "models fit; locations take shares of it); past trends are not detected as topics (the alerts job runs "
-        "once, after the replay, and looks back over the stream alone), so their social series carry talk but "
-        "no days since emergence; restock is scored on one run per seed, the stream's next morning, because the "
+        "models fit; locations take shares of it); no trend is detected as a topic here (the replay raises no "
+        "trend alert), so the social series carry talk but no days since emergence (the social model dates and "
+        "sizes each SKU's surges of talk from the series itself) and no topic drives a recommendation (the talk "
+        f"does: a social forecast at least {100 * RestockSettings().trend_uplift:.0f} % over the baseline's); "
+        "restock is scored on one run per seed, the "
+        "stream's next morning, because the "
         "history has no no-action truth (its stock-outs happened under the simulated reorder policy); the "
         "demand, its trend uplift (multiplicative, 1-3 days after the social onset, halving every 4 days) and "
         "the talk are the generator's, on a catalogue of under a hundred SKUs at four locations; and none of it "

@@ -349,7 +349,7 @@ def test_a_routine_order_just_under_its_safety_stock_waits_when_asked_to() -> No
         found = _recommend({("A", "S1"): on_hand}, forecasts, error_correlation=0.0, **settings)
         return not found.empty
 
-    assert recommended(30) and recommended(27)
+    assert recommended(30, medium_safety_share=1.0) and recommended(27, medium_safety_share=1.0)
     assert not recommended(30, medium_safety_share=0.5) and recommended(27, medium_safety_share=0.5)
     # A SKU its topic drives is not held to the routine bar.
     drivers = [{"sku": "A", "topic_id": "t-1", "topic_label": "a"}]

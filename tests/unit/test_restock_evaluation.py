@@ -169,8 +169,10 @@ def test_scores_what_recommend_restock_returns() -> None:
     recs = recommend_restock(projection, None, drivers, RestockSettings(planned_orders="all"), as_of)
     # TRAY's 30 units at 5 a day fall below demand plus safety stock (7.9) for an order arriving
     # on day 5: an order planned for 4 December.
+    # LAMP, which its topic drives, is as urgent as its p90 projection says: 30 units at 21 a day
+    # run out on day 2, before tonight's order arrives on day 3.
     assert recs[["sku", "urgency", "order_date"]].values.tolist() == [
-        ["LAMP", "high", pd.Timestamp("2026-12-02")],
+        ["LAMP", "critical", pd.Timestamp("2026-12-02")],
         ["TRAY", "medium", pd.Timestamp("2026-12-04")],
     ]
     start = as_of + timedelta(days=1)

@@ -142,9 +142,11 @@ class RestockSettings:
     trend_uplift: float = 0.15
     #: A SKU the talk drives is ordered for its p90 demand (and p90 projection), not its p50.
     trend_quantile: Literal["p50", "p90"] = "p90"
-    #: Tonight's ``medium`` order of a SKU no topic drives is listed only when the p50 projection
-    #: ends its window below this share of the safety stock (1: whenever below the safety stock).
-    medium_safety_share: float = 1.0
+    #: Tonight's ``medium`` order of a SKU the talk does not drive is listed only when the p50
+    #: projection ends its window below this share of the safety stock (1: whenever below it).
+    #: Chosen on training seeds 2001-2002: 1.0 had 79 % of the recommendations justified, 0.75 92 %
+    #: (0.6 94 %, 0.5 96 %, each a few stock-outs of ordinary demand fewer flagged a night early).
+    medium_safety_share: float = 0.75
 
     def __post_init__(self) -> None:
         if not 0.5 <= self.service_level < 1:
