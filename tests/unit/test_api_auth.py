@@ -166,6 +166,21 @@ def test_behind_iap_a_bad_token_is_a_401_and_a_user_without_a_role_a_403(
     assert USERNAME not in answer.text
 
 
+def test_when_googles_keys_cannot_be_fetched_requests_are_a_503_not_admitted(
+    reads: AnalystReads, iap_key: SigningKey
+) -> None:
+    def unreachable(url: str) -> dict[str, str]:
+        raise OSError("network is unreachable")
+
+    settings = Settings.from_env({"TRENDWATCH_IAP_AUDIENCE": AUDIENCE, "TRENDWATCH_API_ROLES": ROLES})
+    client = TestClient(create_app(reads, gate_from_settings(settings, GoogleIapKeys(fetch=unreachable))))
+
+    answer = _search(client, {IAP_HEADER: iap_key.token()})
+
+    assert answer.status_code == 503
+    assert answer.json() == {"detail": "IAP's public keys are unavailable (OSError)"}
+
+
 def test_analysts_get_tweets_without_user_names_data_scientists_with(
     production: TestClient, iap_key: SigningKey
 ) -> None:

@@ -27,7 +27,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from trendwatch.api.iap import IAP_HEADER, IapVerifier, InvalidIapToken
+from trendwatch.api.iap import IAP_HEADER, IapVerifier, InvalidIapToken, KeysUnavailable
 
 #: Paths answered without a gate: the liveness probe, which says nothing about the data.
 OPEN_PATHS = frozenset({"/healthz"})
@@ -53,7 +53,8 @@ class Viewer(msgspec.Struct, frozen=True):
 
 
 class Refused(Exception):
-    """A request the gate turns away: ``status`` 401 (not authenticated) or 403 (no role)."""
+    """A request the gate turns away: ``status`` 401 (not authenticated), 403 (no role) or
+    503 (identities cannot be checked now)."""
 
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
@@ -108,6 +109,8 @@ class IapGate:
             identity = self._verifier.verify(headers.get(IAP_HEADER))
         except InvalidIapToken as exc:
             raise Refused(401, str(exc)) from None
+        except KeysUnavailable as exc:
+            raise Refused(503, str(exc)) from None
         role = self._roles.role_of(identity.email)
         if role is None:
             raise Refused(403, f"{identity.email} has no role in trendwatch")

@@ -42,6 +42,10 @@ class InvalidIapToken(ValueError):
     """The request carries no IAP token this service may trust; the message says why."""
 
 
+class KeysUnavailable(RuntimeError):
+    """IAP's keys could not be had, so no token can be checked now (the request may be fine)."""
+
+
 class IapIdentity(msgspec.Struct, frozen=True):
     """Whom IAP authenticated: their e-mail address (lower case) and stable subject id."""
 
@@ -71,7 +75,10 @@ class IapVerifier:
         if header.get("alg") != IAP_ALGORITHM:
             raise InvalidIapToken(f"token is not signed with {IAP_ALGORITHM}")
         key_id = header.get("kid")
-        key = self._keys(key_id) if isinstance(key_id, str) else None
+        try:
+            key = self._keys(key_id) if isinstance(key_id, str) else None
+        except (OSError, ValueError) as exc:  # Google's key set could not be fetched or read
+            raise KeysUnavailable(f"IAP's public keys are unavailable ({type(exc).__name__})") from exc
         if key is None:
             raise InvalidIapToken("token is signed with an unknown key")
         try:
