@@ -154,6 +154,9 @@ SOCIAL_MODELS: Mapping[str, Mapping[str, Any]] = {
         "social": True,
         "monotone": True,
         "intervals": "conformal",
+        # Training seeds 2001 / 2002, trending SKUs' WAPE over the baseline's from the onset-day
+        # origins: 0.70 / - unweighted, 0.67 / - at 5, 0.63 / 0.78 at 20, 0.62 / 0.76 at 50, 0.61 / - at 100.
+        "surge_weight": 50.0,
     },
     # The same target with quantile LightGBMs for p10, p50 and p90.
     "lgbm-baseline-residual": {
@@ -329,7 +332,7 @@ def fit_predict_social(
         residuals = _cross_fitted_residuals(
             x_train, target[keep], weight, groups, {**_point_objective(spec), **lgbm_params}, seed
         )
-        lo, hi = conformal_offsets(residuals, segments[0], segments[1])
+        lo, hi = conformal_offsets(residuals, segments[0], segments[1], CONFORMAL_PERCENTILES)
         predictions = {"p10": mid + lo, "p50": mid, "p90": mid + hi}
         predictions = {k: v + origin_level for k, v in predictions.items()}
     else:
@@ -395,6 +398,11 @@ def _monotone(columns: list[str]) -> list[int]:
     return [1 if column in SURGE_SIZE_FEATURES else 0 for column in columns]
 
 
+#: The percentiles of the cross-fitted errors that make p10 and p90. Those errors stand in for
+#: the forecast's (a one-step baseline reference, models fitted on part of the SKUs) and are
+#: narrower: on training seeds 2001-2002 their 10th-90th percentiles covered 75.5-77.6 % of
+#: the SKU-days, at every horizon alike; the 7.5th-92.5th are chosen to cover 80 %.
+CONFORMAL_PERCENTILES = (0.075, 0.925)
 #: Horizon buckets (days after the origin, from 0) that get their own interval widths.
 HORIZON_BUCKETS = (0, 3, 7)
 #: A segment with fewer cross-fitted residuals than this borrows the widths of all rows.
@@ -440,17 +448,20 @@ def _cross_fitted_residuals(
 
 
 def conformal_offsets(
-    residuals: np.ndarray, train_segments: np.ndarray, pred_segments: np.ndarray
+    residuals: np.ndarray,
+    train_segments: np.ndarray,
+    pred_segments: np.ndarray,
+    percentiles: tuple[float, float] = (QUANTILES["p10"], QUANTILES["p90"]),
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per forecast, the 10th and 90th percentiles of the cross-fitted residuals of its segment
-    (of every residual when the segment has too few): split-conformal p10 and p90 offsets."""
-    lo_all, hi_all = np.quantile(residuals, [QUANTILES["p10"], QUANTILES["p90"]])
+    """Per forecast, the ``percentiles`` of the cross-fitted residuals of its segment (of every
+    residual when the segment has too few): split-conformal p10 and p90 offsets."""
+    lo_all, hi_all = np.quantile(residuals, percentiles)
     lo, hi = np.full(len(pred_segments), lo_all), np.full(len(pred_segments), hi_all)
     for segment in np.unique(pred_segments):
         found = residuals[train_segments == segment]
         if len(found) >= MIN_SEGMENT_RESIDUALS:
             where = pred_segments == segment
-            lo[where], hi[where] = np.quantile(found, [QUANTILES["p10"], QUANTILES["p90"]])
+            lo[where], hi[where] = np.quantile(found, percentiles)
     return lo, hi
 
 
