@@ -349,10 +349,11 @@ class IngestOutcome:
 
     A storage trigger is delivered at least once: a chunk whose ingest failed half-way (a
     timeout, a killed process) is ingested again and publishes its tweets again. Router
-    counts would count them twice; this counts distinct messages: a tweet by its payload, a
-    refused line by its payload and chunk. Keep-alives are the blank lines read (ingest
-    publishes nothing for them). Lines of a chunk that ingest never finished are in none of
-    the counts; they wait in dead letters under the ingest trigger.
+    counts would count them twice; this counts distinct messages: a tweet, and a refused line,
+    by its payload (as its dead letter is recorded: once, however often it is refused).
+    Keep-alives are the blank lines read (ingest publishes nothing for them). Lines of a chunk
+    that ingest never finished are in none of the counts; they wait in dead letters under the
+    ingest trigger.
     """
 
     def __init__(self) -> None:
@@ -378,7 +379,7 @@ class IngestOutcome:
                 if message.attributes.get("has_media") == "true":
                     self._with_media.add(key)
         elif message.topic == INGEST_DEAD_LETTER:
-            key = _digest(message.data, message.attributes.get("source", "").encode())
+            key = _digest(message.data)
             with self._lock:
                 self._refused.add(key)
 
