@@ -1028,6 +1028,10 @@ def test_people_reach_the_api_only_through_an_https_load_balancer_with_iap() -> 
     assert _value(resources["google_compute_ssl_policy.api"]["min_tls_version"]) == "TLS_1_2"
     certificate = _value(resources["google_compute_managed_ssl_certificate.api"]["managed"])
     assert _value(certificate["domains"]) == "${var.domain}"
+    domain = _value(_blocks(doc, "variable")["domain"])
+    assert _value(domain["nullable"]) is False and "regex" in _value(
+        _value(domain["validation"])["condition"]
+    )
     rules = [attrs for name, attrs in resources.items() if "forwarding_rule" in name]
     assert [(_value(r["port_range"]), _value(r["target"])) for r in rules] == [
         ("443", "${google_compute_target_https_proxy.api.id}")

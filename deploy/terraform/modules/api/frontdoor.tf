@@ -14,6 +14,12 @@ variable "project_number" {
 variable "domain" {
   description = "The API's host name (a DNS A record to the output ip_address); the managed certificate is issued for it."
   type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)+[a-z]{2,}$", var.domain))
+    error_message = "Set api_domain to the API's host name (e.g. trendwatch.example.com) when api_image is set."
+  }
 }
 
 variable "role_members" {
