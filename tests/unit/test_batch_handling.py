@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import duckdb
 import pytest
 from cloudevents.http import CloudEvent
 
@@ -165,5 +166,7 @@ def test_errors_raised_from_infrastructure_errors_are_transient() -> None:
             raise RouterUnavailable("router down") from cause
     except RouterUnavailable as wrapped:
         assert is_transient(wrapped)
+    assert is_transient(duckdb.TransactionException("write-write conflict"))
+    assert not is_transient(duckdb.ConversionException("out of range for INT64"))
     assert not is_transient(RuntimeError("a bug"))
     assert not is_transient(RecursionError())

@@ -17,7 +17,8 @@ from trendwatch.ports import TransientFailure
 #: The infrastructure's failures: I/O errors and the ports' own :class:`TransientFailure`...
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OSError, TransientFailure)
 #: ...and those of the libraries the adapters use, by name, as a service imports only its own
-#: libraries: HTTP transport errors, Google APIs' quota and server errors, DuckDB's I/O errors.
+#: libraries: HTTP transport errors, Google APIs' quota and server errors, DuckDB's I/O errors
+#: and write conflicts.
 TRANSIENT_ERROR_NAMES = frozenset(
     {
         "httpx.TransportError",
@@ -25,6 +26,7 @@ TRANSIENT_ERROR_NAMES = frozenset(
         "google.api_core.exceptions.TooManyRequests",
         "google.api_core.exceptions.RetryError",
         "_duckdb.IOException",
+        "_duckdb.TransactionException",
     }
 )
 
