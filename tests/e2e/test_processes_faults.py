@@ -120,7 +120,12 @@ def _checked_warehouse(settings: Settings, stream: Stream) -> DuckDBWarehouse:
 #: The generated stream's day, under which its feeds are dropped (as ``trendwatch feed`` does).
 FEED_DAY = "2026-11-02"
 #: Where each feed's rows go: one row per good line, however often the file was loaded.
-FEED_TABLES = {"products": "products", "inventory": "inventory_daily", "deliveries": "deliveries"}
+FEED_TABLES = {
+    "products": "products",
+    "inventory": "inventory_daily",
+    "orders": "orders",
+    "deliveries": "deliveries",
+}
 
 #: One service at a time, in the order a tweet meets them: each killed while the replay of
 #: one quarter of the stream is under way, restarted, and the next quarter replayed.
