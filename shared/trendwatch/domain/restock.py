@@ -44,9 +44,10 @@ already in the stock counted).
   the window (``medium``) is listed only when the window ends under ``medium_safety_share`` of
   the safety stock: just under it, such an order is rarely needed.
 * **Urgency**: an order for tonight is ``critical`` when the p50 projection (the p90 one for a
-  SKU the talk drives) runs out before its arrival day (order now and it still arrives late), ``high`` when it runs out by its window
-  end (the next review is too late), ``medium`` otherwise (it lasts the window but goes below
-  its safety stock); an order for a later day is ``medium``.
+  SKU the talk drives) runs out before its arrival day (order now and it still arrives late),
+  ``high`` when it runs out by its window end (the next review is too late), ``medium``
+  otherwise (it lasts the window but goes below its safety stock); an order for a later day is
+  ``medium``.
 * **Topic**: the SKU's trending topic (``drivers``) drives the recommendation when the social
   forecast is at least ``topic_uplift`` above the baseline from ``as_of + 1`` to the window end
   (or has demand where the baseline has none); ``uplift`` is ``Σ p50 / Σ baseline_p50 - 1``
@@ -265,7 +266,7 @@ def recommend_restock(
     later = order_day[chosen] > 0
     keep = ~later | (settings.planned_orders == "all") | ((settings.planned_orders == "uplift") & rising)
     # Tonight's order that the p50 projection says lasts its window (medium) but ends it just under
-    # the safety stock is rarely needed when no topic drives the SKU: listed only further under.
+    # the safety stock is rarely needed when the talk does not drive the SKU: listed only further under.
     ending = found["available"][chosen] + found["receipts"][chosen] - found["demand"][chosen]
     lasting = _stockout_day(keys.iloc[chosen], "stockout_date", today, horizon) > end
     routine = ~later & ~driven[chosen] & lasting
