@@ -412,15 +412,24 @@ def evaluate(
 #: Other adapters measured on the same sets and seed, for comparison.
 COMPARISONS = """For comparison, on the same sets with seed 1 and 25 images per row, recall (precision):
 
+* the adapter before lost words and one-line pictures (a pass ended the reading once every word it
+  kept was sure, whatever it had dropped below the floor; a word crop was enlarged until 1000 px wide
+  and segmented as a page; commit 948ce16), measured 2026-12-07: held-out renders issue 0.96 (0.91),
+  coloured 1.00 (0.96), textured 0.96 (0.81), photo-like **0.89** (0.75), white-on-dark 0.99 (0.97),
+  rotated 0.96 (1.00), jpeg **0.83** (0.73); the 21 held-out photographs **0.65** (0.89), of which the
+  word crops of deep-text-recognition-benchmark 0.17 (0.40) and of MMOCR 0.00 (0.00), the scene
+  pictures 0.81 (0.94); the 3 tuning photographs 0.19 (0.43). Alternated with it picture by picture
+  on 60 of the stream generator's pictures (load average about 18), this adapter took 1.00 times its
+  time (2.55 passes per picture against 2.52);
 * the adapter before polarity, skew and layers (two passes: grey with Sauvola's threshold, then the
   background removed while no word was sure; commit 66ad11b), measured 2026-12-07: held-out renders
   issue 0.94 (0.90), coloured 0.84 (0.93), textured **0.24** (0.45), photo-like 0.72 (0.77),
   white-on-dark 0.83 (1.00), rotated 0.84 (0.90), jpeg **0.26** (0.65); the 21 held-out photographs
   0.24 (0.73), of which both word-crop groups 0.00 (nothing read on 16 of 17 crops) and the scene
   pictures 0.31; the 3 tuning photographs 0.00. Alternated with it picture by picture on 60 of the
-  stream generator's pictures (load average about 14), this adapter took 1.38 times its time (2.52
-  passes per picture against 1.80): compare that ratio, not the seconds above, which a heavily
-  loaded machine inflated;
+  stream generator's pictures (load average about 14), the adapter of commit 948ce16 took 1.38 times
+  its time (2.52 passes per picture against 1.80): compare such ratios, not the seconds above, which
+  a heavily loaded machine inflated;
 * the first adapter (grey image, sparse text, global threshold, one pass, English then French, no
   confidence floor; commit ffa12f3): one-line labels en clean 1.00 (1.00), en photographed 1.00 (1.00),
   fr clean 0.94 (0.94), fr photographed 0.98 (0.98); held-out renders issue **0.12** (0.60), coloured
