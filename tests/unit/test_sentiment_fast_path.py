@@ -22,6 +22,7 @@ import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from trendwatch.adapters.local.sentiment_model import (
+    VADER_COMPOUND_EDGES,
     SentimentModel,
     _CrcShift,
     _scanned_tokens,
@@ -31,6 +32,7 @@ from trendwatch.adapters.local.sentiment_model import (
     tokens,
 )
 from trendwatch.adapters.local.text_analyzer import SENTIMENT_MODELS
+from trendwatch.adapters.local.tweet_cues import tweet_cues
 from trendwatch.domain.text import fold, readable_text, strip_elision
 from trendwatch.evaluation.text import language_cases, read_sets
 
@@ -136,7 +138,14 @@ def reference_probabilities(name: str, texts: list[str]) -> npt.NDArray[np.float
     )
     vader = SentimentIntensityAnalyzer()
     scores = [vader.polarity_scores(readable_text(text)) for text in texts]
-    logits += np.asarray([[s["neg"], s["neu"], s["pos"], s["compound"]] for s in scores]) @ dense_weights
+    vader_block = np.asarray([[s["neg"], s["neu"], s["pos"], s["compound"]] for s in scores])
+    compound_bins = [sum(edge <= s["compound"] for edge in VADER_COMPOUND_EDGES) for s in scores]
+    blocks = {
+        "vader": vader_block,
+        "vader_binned": np.hstack([vader_block, np.eye(len(VADER_COMPOUND_EDGES) + 1)[compound_bins]]),
+        "tweet_cues": tweet_cues(texts),
+    }
+    logits += np.hstack([blocks[block] for block in model.info.dense]) @ dense_weights
     probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
     return probabilities / probabilities.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
 

