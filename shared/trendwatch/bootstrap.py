@@ -7,6 +7,7 @@ so tests swap adapters through the same path production uses.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -322,6 +323,23 @@ def container_from_env(settings: Settings | None = None) -> Container:
     return gcp_container(settings)
 
 
+def _refuse_strangers() -> None:
+    """In ``--processes`` mode a service process takes pushes from its run's router only, which
+    sends the run's token (deployed, Cloud Run's IAM admits Pub/Sub's and Eventarc's pushes
+    only, and no token is set): another local process or a web page is answered 403."""
+    from trendwatch.runtime.router_client import ROUTER_TOKEN_ENV, admitted
+
+    token = os.environ.get(ROUTER_TOKEN_ENV)
+    if not token:
+        return
+    import flask
+
+    if flask.has_request_context():
+        headers = flask.request.headers
+        if not admitted(headers.get("origin"), headers.get("authorization"), token):
+            flask.abort(403)
+
+
 def entry_point(service: str, name: str) -> Callable[[CloudEvent], None]:
     """The functions-framework target body for ``service.name``.
 
@@ -354,6 +372,7 @@ def entry_point(service: str, name: str) -> Callable[[CloudEvent], None]:
         return current
 
     def deliver(event: CloudEvent) -> None:
+        _refuse_strangers()
         outcome = built()(event)
         if outcome is not None:
             raise outcome

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from PIL import Image, ImageDraw
 
@@ -68,6 +70,20 @@ def stream_file(tmp_path: Path) -> Path:
     return path
 
 
+def _push_tweet(url: str, headers: dict[str, str]) -> int:
+    """POST a tweets-raw push (binary CloudEvent) of a new tweet; the answer's status."""
+    message = {"data": base64.b64encode(_stream_line(99)).decode(), "attributes": {"tweet_id": "1099"}}
+    event = {
+        "ce-id": "stranger-1",
+        "ce-source": "//pubsub.googleapis.com/projects/e2e-project/topics/tweets-raw",
+        "ce-type": "google.cloud.pubsub.topic.v1.messagePublished",
+        "ce-specversion": "1.0",
+        "content-type": "application/json",
+    }
+    body = json.dumps({"message": message, "subscription": "enrich-text-tweets-raw"})
+    return httpx.post(url, headers=event | headers, content=body).status_code
+
+
 def test_replay_through_service_processes_fills_the_warehouse(
     tmp_path: Path, stream_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -82,6 +98,13 @@ def test_replay_through_service_processes_fills_the_warehouse(
     with ProcessPipeline(settings) as pipeline:
         report = pipeline.replay(stream_file, progress=progressed.append)
         services = sorted(f"{p.service}.{p.entry_point}" for p in pipeline.processes)
+        # A push that is not the router's (another local process, a web page) is refused.
+        stranger = _push_tweet(pipeline.process("enrich-text", "on_tweet_raw").url, {})
+        web_page = _push_tweet(
+            pipeline.process("enrich-text", "on_tweet_raw").url,
+            {"authorization": f"Bearer {pipeline.router.token}", "origin": "http://evil.example"},
+        )
+    assert (stranger, web_page) == (403, 403)
 
     warehouse = DuckDBWarehouse(settings.warehouse_path)
     tweets = warehouse.query("SELECT tweet_id FROM tweets ORDER BY tweet_id")

@@ -19,7 +19,6 @@ The semantics are those of :class:`trendwatch.runtime.inprocess.InProcessBus`, o
 
 from __future__ import annotations
 
-import hmac
 import secrets
 import sqlite3
 import threading
@@ -54,6 +53,7 @@ from trendwatch.runtime.router_client import (
     PublishResponse,
     RouterStats,
     bearer,
+    carries_token,
 )
 from trendwatch.settings import Settings
 
@@ -207,7 +207,6 @@ class Router:
         self._store = DeliveryStore(settings.state_dir / "router.sqlite")
         #: The run's secret: every request must carry it (:func:`~trendwatch.runtime.router_client.bearer`).
         self.token = secrets.token_urlsafe(32)
-        self._authorization = bearer(self.token)[AUTHORIZATION].encode()
         container = local_container(settings, publisher=self)
         #: The one DuckDB connection of the run, served to the service processes; their SQL
         #: reaches no file, extension or setting beyond it.
@@ -344,7 +343,7 @@ class Router:
 
     def admits(self, authorization: str) -> bool:
         """Whether a request's ``Authorization`` header carries this run's token."""
-        return hmac.compare_digest(authorization.encode(), self._authorization)
+        return carries_token(authorization, self.token)
 
     def stats(self) -> RouterStats:
         pending, in_flight = self._store.backlog()
@@ -415,6 +414,7 @@ class Router:
     def _push(self, route: Route, delivery: Delivery) -> str | None:
         """POST the delivery as a binary-mode CloudEvent; ``None`` if acknowledged, else why not."""
         headers, body = to_binary(delivery.cloudevent(self._project))
+        headers.update(bearer(self.token))  # the service processes admit the run's router only
         try:
             response = self._http.post(self._endpoints[route.name], headers=headers, content=body)
         except httpx.HTTPError as exc:

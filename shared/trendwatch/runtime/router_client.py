@@ -9,6 +9,7 @@ and answers ``{"messageIds": [...]}``.
 
 from __future__ import annotations
 
+import hmac
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -45,6 +46,17 @@ def router_token() -> str:
 def bearer(token: str) -> dict[str, str]:
     """The header that lets a request in."""
     return {AUTHORIZATION: f"Bearer {token}"}
+
+
+def carries_token(authorization: str, token: str) -> bool:
+    """Whether an ``Authorization`` header carries ``token`` (compared in constant time)."""
+    return hmac.compare_digest(authorization.encode(), bearer(token)[AUTHORIZATION].encode())
+
+
+def admitted(origin: str | None, authorization: str | None, token: str) -> bool:
+    """Whether a request with these ``Origin`` and ``Authorization`` headers comes from the run:
+    it carries the run's token and no browser ``Origin`` (a web page's request)."""
+    return origin is None and carries_token(authorization or "", token)
 
 
 class OutgoingMessage(msgspec.Struct, frozen=True):
