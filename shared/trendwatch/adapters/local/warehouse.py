@@ -54,6 +54,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
+#: Names of the UTC time zone DuckDB may report for a new connection.
+_UTC_ZONES = frozenset({"UTC", "Etc/UTC"})
+
+
 class DuckDBWarehouse:
     """A :class:`~trendwatch.ports.Warehouse` on a DuckDB file, one connection per instance.
 
@@ -69,7 +73,12 @@ class DuckDBWarehouse:
             path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._connection = duckdb.connect(str(path), read_only=read_only)
-        self._connection.execute("SET TimeZone = 'UTC'")
+        # Only when needed: a second connection to a file this process already serves confined
+        # (settings locked, see runtime.warehouse_http) may not set it, and on a UTC machine
+        # it starts in UTC anyway.
+        [zone] = self._connection.execute("SELECT current_setting('TimeZone')").fetchone() or ("",)
+        if zone not in _UTC_ZONES:
+            self._connection.execute("SET TimeZone = 'UTC'")
         if not read_only:
             self._run(self._create_tables)
 
