@@ -30,7 +30,7 @@ _POSITIVE_EMOTICON = re.compile(
 _NEGATIVE_EMOTICON = re.compile(
     r"(?<![\w:;=])(?:[:;=]'?[-o*^]?[(\[/\\{|@]+|[)\]]+[-o*'^]?[:;=]|</3)(?![\w/])"
 )
-#: A letter three times in a row: ``soooo``, ``nooo``.
+#: A letter three times in a row or more: ``soooo``, ``nooo`` (each run counts).
 _ELONGATED = re.compile(r"([^\W\d_])\1{2,}")
 #: A word of three capitals or more (``LOVE``, ``ÇA``), but the anonymised placeholders.
 _SHOUTED = re.compile(r"(?<!\w)(?!USER\b|HTTP\b|URL\b)[A-ZÀ-ÖØ-Þ]{3,}(?!\w)")
@@ -49,6 +49,8 @@ _CAPS = np.asarray([cap for _, cap in CUES], dtype=np.float64)
 def _word_counts(word: str) -> bytes:
     """:data:`CUES` counts of one whitespace-separated word (what a link in it says aside), as C
     ``int``s."""
+    if word.isalpha() and word.islower():  # most words: only a repeat can be a cue
+        return array("i", [0, 0, len(_ELONGATED.findall(word)), 0, 0, 0]).tobytes()
     if "://" in word or "www." in word.lower():
         word = _URL.sub(" ", word)
     counts = (
