@@ -256,12 +256,12 @@ def test_the_webhook_url_appears_in_no_log_and_no_error(
     _Hook.statuses = [404]
     webhook = SlackWebhook(hook_url)
 
-    with caplog.at_level(logging.DEBUG), pytest.raises(WebhookFailed) as failed:
+    with caplog.at_level(logging.DEBUG, logger="httpx"), pytest.raises(WebhookFailed) as failed:
         webhook.send_restock(RESTOCK)
-    with caplog.at_level(logging.DEBUG):
+    with caplog.at_level(logging.DEBUG, logger="httpx"):
         webhook.send_restock(RESTOCK)  # taken: httpx logs the request
     unreachable = SlackWebhook("http://127.0.0.1:9/hook/T000/B000/other-secret")
-    with caplog.at_level(logging.DEBUG), pytest.raises(WebhookFailed) as refused:
+    with caplog.at_level(logging.DEBUG, logger="httpx"), pytest.raises(WebhookFailed) as refused:
         unreachable.send_restock(RESTOCK)
 
     assert str(failed.value) == "the webhook answered 404 Not Found"
