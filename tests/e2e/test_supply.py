@@ -25,6 +25,7 @@ from trendwatch.api.app import app_from_settings
 from trendwatch.app.supply import SupplyJob
 from trendwatch.cli import main
 from trendwatch.cli.pipeline import demo_replay_file, load_generated_feeds, publish_stock_events
+from trendwatch.contracts.events import RestockRecommendation
 from trendwatch.contracts.topology import RESTOCK_RECOMMENDATIONS
 from trendwatch.generator import generate
 from trendwatch.runtime.local import LocalPipeline
@@ -177,6 +178,33 @@ def test_recommendations_are_published_one_message_each(supplied: Supplied) -> N
     assert keys == {(r["sku"], r["location_id"]) for r in stored}
     first = json.loads(sent[0].data)
     assert {"sku", "location_id", "recommended_quantity", "urgency", "reason", "as_of"} <= set(first)
+
+
+class FailingFirstWebhook:
+    """A chat webhook whose first post fails; it keeps every recommendation it was given."""
+
+    def __init__(self) -> None:
+        self.tried: list[RestockRecommendation] = []
+
+    def send_restock(self, recommendation: RestockRecommendation) -> None:
+        self.tried.append(recommendation)
+        if len(self.tried) == 1:
+            raise RuntimeError("the webhook answered 500 Internal Server Error")
+
+
+def test_a_failing_webhook_post_neither_stops_the_run_nor_repeats_it(supplied: Supplied) -> None:
+    publisher, webhook = RecordingPublisher(), FailingFirstWebhook()
+    warehouse = DuckDBWarehouse(supplied.state / "warehouse.duckdb")
+    try:
+        job = SupplyJob(warehouse, publisher, SystemClock(), webhook=webhook)
+        report = job.run(rerun=True)
+        again = job.run(report.as_of)  # the scheduler's next tick for the same day
+        [run] = warehouse.query("SELECT run_id FROM forecast_runs WHERE run_id = @id", {"id": report.run_id})
+    finally:
+        warehouse.close()
+    assert run == {"run_id": report.run_id}  # recorded despite the failed post
+    assert len(webhook.tried) == report.recommendations == len(publisher.on(RESTOCK_RECOMMENDATIONS)) > 1
+    assert not again.ran  # the day has a run: nothing computed, published or posted again (counts above)
 
 
 def test_the_stock_page_and_the_api_show_forecasts_and_recommendations(supplied: Supplied) -> None:

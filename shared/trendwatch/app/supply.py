@@ -330,8 +330,22 @@ class SupplyJob:
             ],
         )
         if self._webhook is not None:
-            for event in events:
-                self._webhook.send_restock(event)
+            self._post(self._webhook, events)
+
+    @staticmethod
+    def _post(webhook: RestockSink, events: list[RestockRecommendation]) -> None:
+        """Post each recommendation to the chat webhook, a second channel: they are stored and
+        published already, so a failed post is logged and the run goes on to be recorded
+        (raising would leave the run unrecorded, and its retry would publish every one again)."""
+        failed = 0
+        for event in events:
+            try:
+                webhook.send_restock(event)
+            except Exception:  # whatever the sink raised: it names no URL (adapters.webhook)
+                failed += 1
+                log.exception("restock webhook post failed", extra={"sku": event.sku})
+        if failed:
+            log.error("restock webhook: %d of %d posts failed", failed, len(events))
 
     # -- bookkeeping -----------------------------------------------------------------------------
 
