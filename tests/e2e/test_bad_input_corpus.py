@@ -1,6 +1,12 @@
-"""The bad-input corpus (``tests/data/bad_input``) through all five services of the in-process
-runtime, mixed with good tweets, rows and events: every good one is stored exactly once, every
-bad one dead-lettered or quarantined alone with a readable reason."""
+"""The bad-input corpus (``tests/data/bad_input``) through all five services, mixed with good
+tweets, rows and events: every good one is stored exactly once, every bad one dead-lettered or
+quarantined alone with a readable reason.
+
+Each test runs against both local runtimes: in-process (one bus) and ``--processes`` (each
+service its own functions-framework server behind the router, tens of seconds: select it
+alone with ``-k processes``). The decompression ceiling is lowered through its environment
+variable, which the service processes inherit.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +21,13 @@ from typing import Any
 import pytest
 
 from tests.fakes.tweets import stream_line
-from trendwatch.app import compressed
+from trendwatch.adapters.local.blobstore import LocalBlobStore
+from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 from trendwatch.app.dead_letters import BASE64_PREFIX
+from trendwatch.contracts.limits import MAX_DECOMPRESSED_BYTES_ENV
 from trendwatch.contracts.topology import INVENTORY_EVENTS
 from trendwatch.runtime.local import LocalPipeline
+from trendwatch.runtime.processes import ProcessPipeline
 from trendwatch.settings import Settings
 
 pytestmark = pytest.mark.e2e
@@ -28,15 +37,19 @@ EXPECTED: dict[str, dict[str, Any]] = json.loads((CORPUS / "stream" / "expected.
 GOOD_TWEETS = [stream_line(str(8000 + i), f"good tweet {i} #deal", minute=i % 10) for i in range(40)]
 #: Over Pub/Sub's 10 MB message: refused by ingest before publishing.
 OVERSIZED = stream_line("7999", "x" * (50 * 1024 * 1024))
+#: The bombs inflate to 16 MB: refused under this ceiling without inflating 512 MiB.
+BOMB_CEILING = 8_000_000
 
 
 @dataclass
 class Run:
-    pipeline: LocalPipeline
-    replay: list[bytes]
+    """What a run left: its warehouse and its lake."""
+
+    warehouse: DuckDBWarehouse
+    lake: LocalBlobStore
 
     def query(self, sql: str) -> list[dict[str, Any]]:
-        return self.pipeline.container.warehouse.query(sql)
+        return self.warehouse.query(sql)
 
     def dead_letters(self, subscription: str) -> list[tuple[bytes, str]]:
         """(payload, reason) of every dead letter of ``subscription``."""
@@ -52,29 +65,44 @@ def _payload(text: str) -> bytes:
     )
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    root = tmp_path_factory.mktemp("bad-input")
+def _send_corpus(pipeline: LocalPipeline | ProcessPipeline, replay: Path) -> None:
+    """Every entry of the pipeline, as in production: a replay file (stream lines and images),
+    a gzipped replay file, feeds, a gzipped feed, stock events on their topic."""
+    pipeline.replay(replay)
+    pipeline.drop_object("incoming/tweets/bomb.jsonl.gz", (CORPUS / "bomb.jsonl.gz").read_bytes())
+    pipeline.load_feed(CORPUS / "feeds" / "products.csv", "products")
+    for name in ("orders_hostile.csv", "orders_hostile.jsonl"):
+        pipeline.load_feed(CORPUS / "feeds" / name, "orders")
+    pipeline.drop_object(
+        "feeds/orders/dt=2026-11-02/bomb.csv.gz", (CORPUS / "feeds" / "bomb.csv.gz").read_bytes()
+    )
+    pipeline.publish_events(
+        INVENTORY_EVENTS, (CORPUS / "feeds" / "stock_events.jsonl").read_bytes().splitlines()
+    )
+
+
+@pytest.fixture(scope="module", params=["in-process", "processes"])
+def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    root = tmp_path_factory.mktemp(f"bad-input-{request.param}")
     shutil.copytree(CORPUS / "media", root / "replay" / "media")
     bad = [(CORPUS / "stream" / f"{case}.jsonl").read_bytes().rstrip(b"\n") for case in EXPECTED]
     lines = [*GOOD_TWEETS[:20], *bad, OVERSIZED, *GOOD_TWEETS[20:]]
     (root / "replay" / "tweets.jsonl").write_bytes(b"\n".join(lines) + b"\n")
-    pipeline = LocalPipeline(Settings.from_env({}, state_dir=root / "state", image_ocr=False))
+    settings = Settings.from_env({}, state_dir=root / "state", image_ocr=False)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(compressed, "MAX_DECOMPRESSED_BYTES", 8_000_000)  # the bombs inflate to 16 MB
-        pipeline.replay(root / "replay" / "tweets.jsonl")
-        pipeline.drop_object("incoming/tweets/bomb.jsonl.gz", (CORPUS / "bomb.jsonl.gz").read_bytes())
-        pipeline.load_feed(CORPUS / "feeds" / "products.csv", "products")
-        for name in ("orders_hostile.csv", "orders_hostile.jsonl"):
-            pipeline.load_feed(CORPUS / "feeds" / name, "orders")
-        pipeline.drop_object(
-            "feeds/orders/dt=2026-11-02/bomb.csv.gz", (CORPUS / "feeds" / "bomb.csv.gz").read_bytes()
-        )
-    for event in (CORPUS / "feeds" / "stock_events.jsonl").read_bytes().splitlines():
-        pipeline.bus.publish(INVENTORY_EVENTS, event)
-    pipeline.bus.run_until_idle()
-    yield Run(pipeline, lines)
-    pipeline.close()
+        patch.setenv(MAX_DECOMPRESSED_BYTES_ENV, str(BOMB_CEILING))
+        if request.param == "processes":
+            with ProcessPipeline(settings) as processes:
+                _send_corpus(processes, root / "replay" / "tweets.jsonl")
+        else:
+            pipeline = LocalPipeline(settings)
+            try:
+                _send_corpus(pipeline, root / "replay" / "tweets.jsonl")
+            finally:
+                pipeline.close()
+    warehouse = DuckDBWarehouse(settings.warehouse_path)
+    yield Run(warehouse, LocalBlobStore(settings.lake_dir, settings.lake_bucket))
+    warehouse.close()
 
 
 def test_every_good_and_tolerated_tweet_is_stored_exactly_once(run: Run) -> None:
@@ -125,7 +153,7 @@ def test_hostile_images_are_dead_lettered_and_their_tweets_kept(run: Run) -> Non
 def test_decompression_bombs_are_dead_lettered_as_such(run: Run) -> None:
     for subscription in ("ingest-replay-files", "inventory-sync-feeds"):
         [(_, reason)] = run.dead_letters(subscription)
-        assert "decompresses to more than 8,000,000 bytes" in reason
+        assert f"decompresses to more than {BOMB_CEILING:,} bytes" in reason
 
 
 def test_every_good_order_row_is_stored_once_and_every_bad_one_quarantined_with_a_reason(run: Run) -> None:
@@ -137,7 +165,7 @@ def test_every_good_order_row_is_stored_once_and_every_bad_one_quarantined_with_
             "SELECT object_name, rows_read, rows_loaded, rows_quarantined, quarantine_object FROM feed_loads"
         )
     }
-    lake = run.pipeline.container.lake
+    lake = run.lake
     for name, good, bad in (("orders_hostile.csv", 3, 8), ("orders_hostile.jsonl", 3, 9)):
         load = loads[name]
         assert (load["rows_read"], load["rows_loaded"], load["rows_quarantined"]) == (good + bad, good, bad)

@@ -15,7 +15,7 @@ from cloudevents.http import CloudEvent
 from tests.fakes.publisher import RecordingPublisher
 from tests.fakes.tweets import stream_line
 from trendwatch.adapters.local.blobstore import LocalBlobStore
-from trendwatch.app import compressed, decoding
+from trendwatch.app import decoding
 from trendwatch.app.compressed import gunzip
 from trendwatch.app.handling import DeadLetters
 from trendwatch.app.ingest import IngestService, parse_line, read_lines
@@ -30,7 +30,13 @@ from trendwatch.contracts.cloudevents import (
     storage_cloudevent,
 )
 from trendwatch.contracts.dead_letters import REASON, dead_letter_attributes
-from trendwatch.contracts.limits import MAX_MESSAGE_DATA_BYTES, OVERSIZED_HEAD_BYTES, fit_utf8
+from trendwatch.contracts.limits import (
+    MAX_DECOMPRESSED_BYTES_ENV,
+    MAX_MESSAGE_DATA_BYTES,
+    OVERSIZED_HEAD_BYTES,
+    fit_utf8,
+    max_decompressed_bytes,
+)
 from trendwatch.contracts.x_pages import as_stream_lines
 from trendwatch.contracts.x_stream import decode_stream_message
 from trendwatch.domain.feeds import check_rows
@@ -155,13 +161,24 @@ def test_a_line_too_large_for_pubsub_is_dead_lettered_by_its_head_before_publish
 
 
 def test_a_decompression_bomb_is_refused_not_inflated(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(compressed, "MAX_DECOMPRESSED_BYTES", 1_000_000)
+    monkeypatch.setenv(MAX_DECOMPRESSED_BYTES_ENV, "1000000")
     bomb = gzip.compress(b"\n" * 50_000_000, compresslevel=9)
     assert len(bomb) < 100_000
     with pytest.raises(InvalidEvent, match="decompresses to more than 1,000,000 bytes"):
         list(read_lines(bomb, "incoming/tweets/bomb.jsonl.gz"))
     with pytest.raises(InvalidEvent, match="decompresses to more than 1,000,000 bytes"):
         read_feed("orders", "feeds/orders/bomb.csv.gz", bomb)
+
+
+def test_the_decompression_ceiling_is_the_environments_or_half_a_gigabyte(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(MAX_DECOMPRESSED_BYTES_ENV, raising=False)
+    assert max_decompressed_bytes() == 512 * 1024 * 1024
+    for wrong in ("0", "-5", "8 MB", "1e6"):
+        monkeypatch.setenv(MAX_DECOMPRESSED_BYTES_ENV, wrong)
+        with pytest.raises(ValueError, match=MAX_DECOMPRESSED_BYTES_ENV):
+            max_decompressed_bytes()
 
 
 def test_gunzip_reads_every_member_and_refuses_a_cut_or_corrupt_file() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import zlib
 
 from trendwatch.contracts.cloudevents import InvalidEvent
-from trendwatch.contracts.limits import MAX_DECOMPRESSED_BYTES
+from trendwatch.contracts.limits import max_decompressed_bytes
 
 GZIP_MAGIC = b"\x1f\x8b"
 #: zlib's window bits for the gzip container (header and CRC checked).
@@ -14,9 +14,9 @@ _GZIP_WBITS = 16 + zlib.MAX_WBITS
 
 def gunzip(data: bytes, name: str, limit: int | None = None) -> bytes:
     """The content of the gzip file ``data`` (every member, concatenated), decompressed no
-    further than ``limit`` bytes (:data:`MAX_DECOMPRESSED_BYTES` by default); :class:`InvalidEvent`
-    naming ``name`` if it is larger, corrupt or cut short."""
-    limit = MAX_DECOMPRESSED_BYTES if limit is None else limit
+    further than ``limit`` bytes (:func:`~trendwatch.contracts.limits.max_decompressed_bytes` by
+    default); :class:`InvalidEvent` naming ``name`` if it is larger, corrupt or cut short."""
+    limit = max_decompressed_bytes() if limit is None else limit
     content = bytearray()
     rest = data
     try:

@@ -7,6 +7,8 @@ than fail at publication with its neighbours.
 
 from __future__ import annotations
 
+import os
+
 #: Pub/Sub's largest publish request: the data and the attributes of the message.
 PUBSUB_MAX_REQUEST_BYTES = 10_000_000
 #: Pub/Sub's largest attribute value, in UTF-8 bytes (a key may have 256, a message 100 of them).
@@ -18,8 +20,23 @@ OVERSIZED_HEAD_BYTES = 64 * 1024
 #: The largest file decompressed in memory (a replay file or a feed): far above a day of either,
 #: far below what a service has; a decompression bomb stops here.
 MAX_DECOMPRESSED_BYTES = 512 * 1024 * 1024
+#: Overrides :data:`MAX_DECOMPRESSED_BYTES` in the process that reads it: a smaller instance,
+#: or a test that shows a bomb refused without inflating half a gigabyte.
+MAX_DECOMPRESSED_BYTES_ENV = "TRENDWATCH_MAX_DECOMPRESSED_BYTES"
 
 _ELLIPSIS = "…"
+
+
+def max_decompressed_bytes() -> int:
+    """The decompression ceiling now: ``TRENDWATCH_MAX_DECOMPRESSED_BYTES`` when set (a positive
+    number of bytes; anything else is an error, not a silent default), else
+    :data:`MAX_DECOMPRESSED_BYTES`."""
+    value = os.environ.get(MAX_DECOMPRESSED_BYTES_ENV, "").strip()
+    if not value:
+        return MAX_DECOMPRESSED_BYTES
+    if not value.isdigit() or int(value) == 0:
+        raise ValueError(f"{MAX_DECOMPRESSED_BYTES_ENV} must be a positive number of bytes, not {value!r}")
+    return int(value)
 
 
 def fit_utf8(text: str, limit: int) -> str:

@@ -145,20 +145,37 @@ class LocalPipeline:
 
     def load_feed(self, path: Path, kind: str) -> FeedLoadReport:
         """Drop a feed file under ``feeds/<kind>/dt=<today>/`` and return inventory-sync's load report."""
-        name = f"feeds/{kind}/dt={self.clock.now():%Y-%m-%d}/{path.name}"
+        name = feed_object_name(path, kind, self.clock)
         self.drop_object(name, path.read_bytes())
-        rows = self.container.warehouse.query(
-            "SELECT * FROM feed_loads WHERE object_name = @name ORDER BY loaded_at DESC LIMIT 1",
-            {"name": name},
-        )
-        if not rows:
-            raise RuntimeError(f"inventory-sync left no load report for {name}; see dead_letters")
-        row = rows[0]
-        return FeedLoadReport(
-            kind=row["kind"],
-            object_name=name,
-            rows_read=row["rows_read"],
-            rows_loaded=row["rows_loaded"],
-            rows_quarantined=row["rows_quarantined"],
-            quarantine_object=row["quarantine_object"],
-        )
+        return feed_load_report(self.container.warehouse, name)
+
+    def publish_events(self, topic: str, messages: Iterable[bytes]) -> int:
+        """Publish each message on ``topic`` (as the stores' systems publish stock events) and
+        process what follows; how many were published."""
+        published = self.bus.publish_many(topic, [(data, {}) for data in messages])
+        self.bus.run_until_idle()
+        return len(published)
+
+
+def feed_object_name(path: Path, kind: str, clock: Clock) -> str:
+    """Where a feed file is dropped: ``feeds/<kind>/dt=<today>/<its name>``, as a retailer sends it."""
+    return f"feeds/{kind}/dt={clock.now():%Y-%m-%d}/{path.name}"
+
+
+def feed_load_report(warehouse: Warehouse, name: str) -> FeedLoadReport:
+    """Inventory-sync's latest load report of the feed object ``name``."""
+    rows = warehouse.query(
+        "SELECT * FROM feed_loads WHERE object_name = @name ORDER BY loaded_at DESC LIMIT 1",
+        {"name": name},
+    )
+    if not rows:
+        raise RuntimeError(f"inventory-sync left no load report for {name}; see dead_letters")
+    row = rows[0]
+    return FeedLoadReport(
+        kind=row["kind"],
+        object_name=name,
+        rows_read=row["rows_read"],
+        rows_loaded=row["rows_loaded"],
+        rows_quarantined=row["rows_quarantined"],
+        quarantine_object=row["quarantine_object"],
+    )

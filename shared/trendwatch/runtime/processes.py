@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +36,8 @@ from trendwatch.adapters.local.blobstore import LocalBlobStore
 from trendwatch.adapters.local.clock import SystemClock
 from trendwatch.app.ingest import IngestReport
 from trendwatch.contracts.cloudevents import PubSubMessage, StorageObject
-from trendwatch.contracts.events import ScheduledJob, encode
+from trendwatch.contracts.events import FeedLoadReport, ScheduledJob, encode
+from trendwatch.contracts.limits import MAX_DECOMPRESSED_BYTES_ENV
 from trendwatch.contracts.topology import (
     AFTER_REPLAY_JOBS,
     INGEST_DEAD_LETTER,
@@ -48,7 +49,13 @@ from trendwatch.observability import get_logger
 from trendwatch.ports import Clock
 from trendwatch.runtime.delivery import routes
 from trendwatch.runtime.inprocess import BusStats
-from trendwatch.runtime.local import Progress, ReplayReport, waiting_dead_letters
+from trendwatch.runtime.local import (
+    Progress,
+    ReplayReport,
+    feed_load_report,
+    feed_object_name,
+    waiting_dead_letters,
+)
 from trendwatch.runtime.replay import Pacer, copy_media, paced, read_chunks
 from trendwatch.runtime.router import Router
 from trendwatch.runtime.router_client import ROUTER_TOKEN_ENV
@@ -272,7 +279,7 @@ class ProcessPipeline:
         self.router.notify_finalized(obj)
 
     def _start_services(self) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+        env = service_environment(os.environ)
         env.update(msgspec.structs.replace(self.settings, router_url=self.router.url).to_env())
         env[ROUTER_TOKEN_ENV] = self.router.token
         folder = services_dir()
@@ -342,6 +349,31 @@ class ProcessPipeline:
         """Write an object to the lake (firing its storage triggers) and wait until what follows is done."""
         self.lake.write(name, data, content_type)
         self.router.wait_until_idle(self._idle_timeout_s)
+
+    def load_feed(self, path: Path, kind: str) -> FeedLoadReport:
+        """Drop a feed file under ``feeds/<kind>/dt=<today>/`` and return inventory-sync's load report."""
+        name = feed_object_name(path, kind, self.clock)
+        self.drop_object(name, path.read_bytes())
+        return feed_load_report(self.router.warehouse, name)
+
+    def publish_events(self, topic: str, messages: Iterable[bytes]) -> int:
+        """Publish each message on ``topic`` through the router (as the stores' systems publish
+        stock events) and wait until what follows is done; how many were published."""
+        published = self.router.publish_many(topic, [(data, {}) for data in messages])
+        self.router.wait_until_idle(self._idle_timeout_s)
+        return len(published)
+
+
+#: Variables of the runtime that every service process is given as the parent has them (the
+#: others of the ``TRENDWATCH_`` family are the pipeline's settings, and come from it alone).
+INHERITED_VARIABLES = (MAX_DECOMPRESSED_BYTES_ENV,)
+
+
+def service_environment(parent: Mapping[str, str]) -> dict[str, str]:
+    """The parent's environment without its ``TRENDWATCH_`` variables, but for
+    :data:`INHERITED_VARIABLES`: a service process gets the pipeline's settings alone (a
+    setting left unset in them must not come from the shell)."""
+    return {k: v for k, v in parent.items() if not k.startswith(ENV_PREFIX) or k in INHERITED_VARIABLES}
 
 
 class IngestOutcome:
