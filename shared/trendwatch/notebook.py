@@ -158,7 +158,10 @@ def open_warehouse(
 
     The local file is opened ``read_only`` by default, so that several notebooks and
     ``trendwatch serve`` can read it at once (DuckDB lets one process write a file, and only
-    when no other process has it open)."""
+    when no other process has it open). Either way the connection is confined
+    (:meth:`~trendwatch.adapters.local.warehouse.DuckDBWarehouse.confine`): its SQL reaches
+    the warehouse and nothing else (no file read or written, no database attached, no
+    extension installed); pandas is there for what leaves the warehouse."""
     if project is not None or dataset is not None:
         if project is None or dataset is None:
             raise ValueError("BigQuery needs both project and dataset")
@@ -172,4 +175,6 @@ def open_warehouse(
         raise FileNotFoundError(
             f"no warehouse at {path}: run `trendwatch demo` or `trendwatch replay FILE` first"
         )
-    return Analytics(DuckDBWarehouse(path, read_only=read_only))
+    warehouse = DuckDBWarehouse(path, read_only=read_only)
+    warehouse.confine()
+    return Analytics(warehouse)

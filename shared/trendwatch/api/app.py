@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from trendwatch.api import access, dashboard, routes
+from trendwatch.api import access, dashboard, labelling, routes
 from trendwatch.api.iap import GoogleIapKeys, IapVerifier, KeySource
 from trendwatch.api.read import AnalystReads
-from trendwatch.app.search_engines import SearchEngine
+from trendwatch.app.search_engines import DuckDBSearchEngine, SearchEngine
 from trendwatch.ports import BlobStore, Warehouse
 from trendwatch.query import QuerySyntaxError
 from trendwatch.settings import Settings
@@ -23,18 +23,23 @@ if TYPE_CHECKING:
     from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 
 
-def create_app(reads: AnalystReads, gate: access.Gate | None = None) -> FastAPI:
+def create_app(
+    reads: AnalystReads, gate: access.Gate | None = None, labeller: labelling.Labeller | None = None
+) -> FastAPI:
     """The application over ``reads``; every request passes ``gate`` (default: a
-    :class:`~trendwatch.api.access.LocalGate` without a token, for loopback only)."""
+    :class:`~trendwatch.api.access.LocalGate` without a token, for loopback only); analysts'
+    labels go through ``labeller`` (none: labelling is answered 503)."""
     app = FastAPI(
         title="trendwatch",
         summary="Emerging retail trends on social media: topics, people, products and stock.",
         version="1",
     )
     app.state.reads = reads
+    app.state.labeller = labeller
     access.install(app, gate or access.LocalGate())
     app.add_exception_handler(QuerySyntaxError, routes.query_syntax_error)
     app.include_router(routes.router)
+    app.include_router(labelling.router)
     app.include_router(dashboard.router)
     app.mount("/static", StaticFiles(directory=dashboard.STATIC_DIR), name="static")
 
@@ -45,18 +50,22 @@ def create_app(reads: AnalystReads, gate: access.Gate | None = None) -> FastAPI:
     return app
 
 
-def open_for_reading(path: Path) -> DuckDBWarehouse:
-    """The local warehouse at ``path``, read-only, its full-text search index brought up to date.
+def open_for_reading(path: Path) -> tuple[DuckDBWarehouse, DuckDBSearchEngine]:
+    """The local warehouse at ``path``, read-only and confined, with its search engine.
 
     DuckDB keeps the ``fts`` index inside the file and a read-only connection cannot build it,
     so a short-lived writable one does first. It cannot open while another process reads the
     file: that process is another server, which brought the index up to date when it opened
     (a process writing the file would keep this one from reading it at all).
+
+    The reading connection loads ``fts``, then is confined
+    (:meth:`~trendwatch.adapters.local.warehouse.DuckDBWarehouse.confine`): no SQL it runs
+    reads or writes a file, attaches a database, or loads an extension, whatever a query
+    builder might one day let through.
     """
     import duckdb
 
     from trendwatch.adapters.local.warehouse import DuckDBWarehouse
-    from trendwatch.app.search_engines import DuckDBSearchEngine
 
     if not path.exists():
         raise FileNotFoundError(f"no warehouse at {path}")
@@ -69,12 +78,17 @@ def open_for_reading(path: Path) -> DuckDBWarehouse:
             DuckDBSearchEngine(writer).refresh_index()
         finally:
             writer.close()
-    return DuckDBWarehouse(path, read_only=True)
+    reader = DuckDBWarehouse(path, read_only=True)
+    engine = DuckDBSearchEngine(reader)
+    engine.load_extension()
+    reader.confine()
+    return reader, engine
 
 
 def read_only_stores(settings: Settings) -> tuple[Warehouse, BlobStore, SearchEngine]:
     """The warehouse and lake to read, and the search engine over them: BigQuery and Cloud
-    Storage, or the local DuckDB file (opened read-only, so it must exist) and lake folder."""
+    Storage, or the local DuckDB file (opened read-only and confined, so it must exist) and
+    lake folder."""
     if settings.backend == "gcp":
         from trendwatch.adapters.gcp.container import gcp_container
         from trendwatch.app.search_engines import BigQuerySearchEngine
@@ -82,10 +96,9 @@ def read_only_stores(settings: Settings) -> tuple[Warehouse, BlobStore, SearchEn
         container = gcp_container(settings)
         return container.warehouse, container.lake, BigQuerySearchEngine(container.warehouse)
     from trendwatch.adapters.local.blobstore import LocalBlobStore
-    from trendwatch.app.search_engines import DuckDBSearchEngine
 
-    warehouse = open_for_reading(settings.warehouse_path)
-    return warehouse, LocalBlobStore(settings.lake_dir), DuckDBSearchEngine(warehouse)
+    warehouse, engine = open_for_reading(settings.warehouse_path)
+    return warehouse, LocalBlobStore(settings.lake_dir), engine
 
 
 def gate_from_settings(settings: Settings, iap_keys: KeySource | None = None) -> access.Gate:
@@ -126,6 +139,7 @@ def app_from_settings(settings: Settings, *, iap_keys: KeySource | None = None) 
             embed=embedder.embed,
         ),
         gate,
+        labelling.labeller_for(settings.backend, warehouse, lake),
     )
 
 

@@ -149,14 +149,20 @@ class DuckDBSearchEngine:
     def has_embeddings(self, model: str) -> bool:
         return bool(self._warehouse.query(_HAS_EMBEDDINGS_SQL, {"model": model})[0]["n"])
 
+    def load_extension(self) -> None:
+        """Load ``fts`` into the connection, once: before the connection is confined, which
+        forbids loading (and the settings that point DuckDB at the packaged copy)."""
+        if self._loaded:
+            return
+        extensions = resources.files("duckdb_ext") / "extensions"
+        self._warehouse.query_duckdb("SET autoinstall_known_extensions = false")
+        self._warehouse.query_duckdb("SET extension_directory = $path", {"path": str(extensions)})
+        self._warehouse.query_duckdb("LOAD fts")
+        self._loaded = True
+
     def refresh_index(self) -> None:
         """Build the ``fts`` index if it is missing or stale (needs a writable warehouse then)."""
-        if not self._loaded:
-            extensions = resources.files("duckdb_ext") / "extensions"
-            self._warehouse.query_duckdb("SET autoinstall_known_extensions = false")
-            self._warehouse.query_duckdb("SET extension_directory = $path", {"path": str(extensions)})
-            self._warehouse.query_duckdb("LOAD fts")
-            self._loaded = True
+        self.load_extension()
         state = self._warehouse.query_duckdb(_DUCKDB_INDEX_STATE_SQL)[0]
         if state["built"]:
             indexed = self._warehouse.query_duckdb("SELECT COUNT(*) AS n FROM fts_main_tweets.docs")[0]["n"]

@@ -211,7 +211,7 @@ class Router:
         #: The one DuckDB connection of the run, served to the service processes; their SQL
         #: reaches no file, extension or setting beyond it.
         self._duckdb = cast("DuckDBWarehouse", container.warehouse)
-        warehouse_http.confine(self._duckdb)
+        self._duckdb.confine()
         self.warehouse: Warehouse = self._duckdb
         self._dead_letter_sink = container.dead_letter_sink
         self._http = httpx.Client(timeout=httpx.Timeout(delivery_timeout_s, connect=5.0))

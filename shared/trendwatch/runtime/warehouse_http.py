@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import msgspec
@@ -18,9 +18,6 @@ import pyarrow as pa
 
 from trendwatch.ports import Row, Warehouse
 from trendwatch.runtime.router_client import bearer
-
-if TYPE_CHECKING:  # service processes use the client and need no DuckDB
-    from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 
 WAREHOUSE_PATH = "/v1/warehouse:{op}"
 CONTENT_TYPE = "application/msgpack"
@@ -80,18 +77,6 @@ class ReplacePartitionRequest(msgspec.Struct, frozen=True):
     day: date
     #: The rows as an Arrow IPC stream.
     rows: bytes
-
-
-#: What SQL from other processes may not do: read or write files (``read_text``, ``COPY ... TO``,
-#: ``ATTACH``), load extensions, or change a setting (this one included).
-CONFINEMENT = ("SET enable_external_access = false", "SET lock_configuration = true")
-
-
-def confine(warehouse: DuckDBWarehouse) -> None:
-    """Lock ``warehouse`` down before serving it: its own writes go to its open database file,
-    and it stages rows as registered Arrow tables, neither of which needs external access."""
-    for statement in CONFINEMENT:
-        warehouse.query_duckdb(statement)
 
 
 class WarehouseServiceError(RuntimeError):

@@ -58,6 +58,14 @@ def _plain(value: Any) -> Any:
 _UTC_ZONES = frozenset({"UTC", "Etc/UTC"})
 
 
+#: What SQL on a confined connection may not do: read or write files (``read_text``,
+#: ``COPY ... TO``, ``ATTACH``), install or load extensions, or change a setting (this one
+#: included). DuckDB refuses to change ``enable_external_access`` back once set, and any
+#: setting once ``lock_configuration`` is: what a connection needs (an extension, its time
+#: zone) is set before.
+CONFINEMENT = ("SET enable_external_access = false", "SET lock_configuration = true")
+
+
 class DuckDBWarehouse:
     """A :class:`~trendwatch.ports.Warehouse` on a DuckDB file, one connection per instance.
 
@@ -169,6 +177,13 @@ class DuckDBWarehouse:
     def ensure_indexes(self) -> list[str]:
         """Nothing to create: local search builds DuckDB's full-text index itself."""
         return []
+
+    def confine(self) -> None:
+        """Lock this connection down (:data:`CONFINEMENT`): its own reads and writes go to its
+        open database file, and it stages rows as registered Arrow tables, neither of which
+        needs external access; SQL from elsewhere (another process, a reader) reaches no file."""
+        for statement in CONFINEMENT:
+            self.query_duckdb(statement)
 
     def close(self) -> None:
         with self._lock:
