@@ -80,6 +80,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     #: waits for others, to be handled with them as one batch (one set of warehouse writes);
     #: 0 handles each request alone. See :mod:`trendwatch.runtime.coalesce`.
     batch_window_s: float = 0.0
+    #: The workbench's experiment tracking and model registry (MLflow): ``None`` = the state
+    #: folder's SQLite file (see :mod:`trendwatch.experiments.store`). Services never read it.
+    tracking_uri: str | None = None
+    #: JSON map of registered model name to the version output rows name
+    #: (``{"trendwatch-sentiment-en": "trendwatch-sentiment-en-4+907a1aab", ...}``), pinned per
+    #: environment by Terraform: a service refuses to run another version of a model it names
+    #: (see :mod:`trendwatch.experiments.pins`). ``None`` pins nothing (local runs).
+    model_versions: str | None = None
 
     def __repr__(self) -> str:
         """Every setting but the credentials (a token, the webhook URL), which show as ``'***'``."""

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 
 def generate_with_progress(
-    seed: int, minutes: int, rate: float, out_dir: Path, *, history_days: int = 0
+    seed: int, minutes: int, rate: float, out_dir: Path, *, history_days: int = 0, shift: Any = None
 ) -> Any:
     from trendwatch.generator import generate as run_generator
 
@@ -47,7 +47,9 @@ def generate_with_progress(
             advance(total - written)
             written = total
 
-        return run_generator(seed, minutes, rate, out_dir, progress=on_progress, history_days=history_days)
+        return run_generator(
+            seed, minutes, rate, out_dir, progress=on_progress, history_days=history_days, shift=shift
+        )
 
 
 def _count_lines(path: Path) -> int:
@@ -68,9 +70,18 @@ def _count_lines(path: Path) -> int:
     help="Also write this many days of retail history before the stream's day (daily feeds, "
     "stock events, history/tweets.jsonl, demand_truth.csv with the 14 days after it); 0: none.",
 )
-def generate(seed: int, minutes: int, rate: float, out_dir: Path, history_days: int) -> None:
+@click.option(
+    "--shift",
+    type=click.Choice(["lang", "sentiment"]),
+    default=None,
+    help="Change the stream's mix halfway (to test `trendwatch drift`): lang, English authors "
+    "write in French half of the time; sentiment, every opinion word is negative.",
+)
+def generate(
+    seed: int, minutes: int, rate: float, out_dir: Path, history_days: int, shift: str | None
+) -> None:
     """Write a synthetic X API v2 stream with planted trends (tweets.jsonl, truth.json, media/, feeds/)."""
-    summary = generate_with_progress(seed, minutes, rate, out_dir, history_days=history_days)
+    summary = generate_with_progress(seed, minutes, rate, out_dir, history_days=history_days, shift=shift)
     console.print(f"[green]wrote[/] {summary.tweets} tweets, {summary.media_items} media items to {out_dir}")
     if history_days:
         console.print(
@@ -338,7 +349,9 @@ def demo(
     """Generate a demo stream with weeks of retail history, load its feeds (the catalogue first,
     then day by day, as at a retailer), publish the day's stock events, replay the history's
     tweets and the stream through every service, evaluate the text models into model_metrics (as
-    `trendwatch eval text` does, docs untouched), show what was found."""
+    `trendwatch eval text` does, docs untouched), register the sentiment and forecasting models
+    with their metrics (`trendwatch models`), show what was found."""
+    from trendwatch.cli.models import register_demo_models
     from trendwatch.runtime.local import LocalPipeline
 
     settings = settings_for(state_dir)
@@ -393,7 +406,9 @@ def demo(
     console.rule("4. supply: demand forecasts with and without the social signal, restock recommendations")
     _run_supply(settings)
     console.rule("5. text models: language id, sentiment and speed on the labelled tweets")
-    _evaluate_text_models(settings)
+    text_rows = _evaluate_text_models(settings)
+    console.rule("6. model registry: the sentiment and forecasting models, with their metrics")
+    register_demo_models(settings, text_rows, data_dir)
     _print_demo_summary(settings, summary)
     if summary.demand_truth_path is not None:
         _print_supply_summary(settings, data_dir)
@@ -494,10 +509,10 @@ def _print_supply_summary(settings: Settings, data_dir: Path) -> None:
     )
 
 
-def _evaluate_text_models(settings: Settings) -> None:
+def _evaluate_text_models(settings: Settings) -> list[dict[str, Any]]:
     """Store both profiles' evaluation in the demo's model_metrics, which the dashboard's Models
-    page shows (about ten seconds). The labelled tweets are a folder of the repository, so a
-    demo started elsewhere skips this step and says why."""
+    page shows (about ten seconds), and return its rows. The labelled tweets are a folder of the
+    repository, so a demo started elsewhere skips this step and says why."""
     from trendwatch.cli.eval_text import LABELLED_DIR, PROFILES, evaluate_profiles, save_metrics
     from trendwatch.evaluation.text import read_sets
 
@@ -505,13 +520,14 @@ def _evaluate_text_models(settings: Settings) -> None:
         sets = read_sets(LABELLED_DIR)
     except FileNotFoundError as exc:
         console.print(f"[yellow]skipped[/] {exc}: start the demo from the repository root to evaluate them")
-        return
+        return []
     started = datetime.now(UTC)
     _, rows = evaluate_profiles(PROFILES["both"], sets, started)
     console.print(
         f"fast and accurate profiles evaluated in {(datetime.now(UTC) - started).total_seconds():.1f} s"
     )
     save_metrics(settings.warehouse_path, rows)
+    return rows
 
 
 def _print_demo_summary(settings: Settings, summary: Any) -> None:
@@ -529,7 +545,7 @@ def _print_demo_summary(settings: Settings, summary: Any) -> None:
         "(SELECT COUNT(*) FROM inventory_daily) AS stock_snapshots, (SELECT COUNT(*) FROM deliveries) AS deliveries, "
         "(SELECT COUNT(*) FROM stock_events) AS stock_events"
     )[0]
-    console.rule("6. what was found")
+    console.rule("7. what was found")
     out.print(table("Warehouse", list(counts), [list(counts.values())]))
     out.print(table("Retail", list(retail), [list(retail.values())]))
     found = emerging_topics(warehouse, limit=10)

@@ -1,0 +1,140 @@
+"""The workbench's tracking and registry on a local SQLite store: runs keep their parameters,
+data hashes, metrics and artefacts; versions get aliases; promotion needs a held-out win."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from trendwatch.cli import main
+from trendwatch.experiments.promotion import Comparison, PromotionRefused, beats, compare, promote
+from trendwatch.experiments.registry import CHALLENGER, CHAMPION, RegisteredVersion, list_versions, register
+from trendwatch.experiments.runs import log_run, sha256_file
+from trendwatch.experiments.store import open_client
+from trendwatch.settings import Settings
+
+HELDOUT = {"test.macro_recall": "max", "test.error": "min"}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """One store for the module (MLflow migrates a new SQLite file for seconds, then each new
+    client checks its schema): each test registers a model of its own name."""
+    return Settings.from_env({}, state_dir=tmp_path_factory.mktemp("workbench"))
+
+
+@pytest.fixture
+def name(request: pytest.FixtureRequest) -> str:
+    """A registered model name of the test's own."""
+    return request.node.name.removeprefix("test_")[:60]
+
+
+def _version(store: Settings, name: str, model_version: str, recall: float, error: float) -> int:
+    run_id = log_run(
+        store,
+        "unit",
+        run_name=model_version,
+        params={"C": 1.0},
+        metrics={"test.macro_recall": recall, "test.error": error},
+        data={"train.tsv": "0" * 64},
+    )
+    version, _ = register(store, name, run_id, model_version=model_version, heldout=HELDOUT)
+    return version
+
+
+def _listed(store: Settings, name: str) -> list[RegisteredVersion]:
+    return [v for v in list_versions(store) if v.name == name]
+
+
+def test_a_run_keeps_its_parameters_data_hashes_metrics_and_artefacts(
+    store: Settings, tmp_path: Path
+) -> None:
+    card = tmp_path / "card.json"
+    card.write_text('{"name": "m"}', encoding="utf-8")
+    run_id = log_run(
+        store,
+        "unit",
+        run_name="first",
+        params={"C": 2.0, "grid": [1, 2]},
+        metrics={"val.macro_recall": 0.71},
+        data={"train.tsv": sha256_file(card)},
+        artifacts=[card],
+    )
+    client = open_client(store)
+    run = client.get_run(run_id)
+    assert run.data.params == {"C": "2.0", "grid": "[1, 2]", "data_sha256.train.tsv": sha256_file(card)}
+    assert run.data.metrics == {"val.macro_recall": 0.71}
+    assert run.info.status == "FINISHED"
+    assert [a.path for a in client.list_artifacts(run_id)] == ["card.json"]
+    assert (store.state_dir / "mlruns").is_dir()
+
+
+def test_the_first_version_is_champion_later_ones_challengers_and_a_known_one_is_not_registered_again(
+    store: Settings,
+    name: str,
+) -> None:
+    assert _version(store, name, "model-1", 0.60, 10.0) == 1
+    assert _version(store, name, "model-2", 0.65, 9.0) == 2
+    assert _version(store, name, "model-2", 0.65, 9.0) == 2
+    listed = _listed(store, name)
+    assert [(v.version, v.model_version, v.aliases) for v in listed] == [
+        (1, "model-1", [CHAMPION]),
+        (2, "model-2", [CHALLENGER]),
+    ]
+    assert listed[1].metrics == {"test.error": 9.0, "test.macro_recall": 0.65}
+
+
+def test_promotion_refuses_a_challenger_worse_on_one_held_out_metric_and_changes_nothing(
+    store: Settings,
+    name: str,
+) -> None:
+    _version(store, name, "model-1", 0.60, 10.0)
+    _version(store, name, "model-2", 0.65, 11.0)  # better recall, worse error
+    with pytest.raises(PromotionRefused, match=r"test.error \(lower is better\): 11 against 10"):
+        promote(store, name, 2)
+    assert [v.aliases for v in _listed(store, name)] == [[CHAMPION], [CHALLENGER]]
+
+
+def test_promotion_makes_a_challenger_that_beats_the_champion_the_champion(
+    store: Settings, name: str
+) -> None:
+    _version(store, name, "model-1", 0.60, 10.0)
+    _version(store, name, "model-2", 0.65, 10.0)
+    won = promote(store, name, 2)
+    assert [c.metric for c in won if c.better] == ["test.macro_recall"]
+    assert [v.aliases for v in _listed(store, name)] == [[], [CHAMPION]]
+
+
+def test_beating_is_better_on_one_held_out_metric_and_worse_on_none() -> None:
+    tie = compare({"a": 1.0, "b": 2.0}, {"a": 1.0, "b": 2.0}, {"a": "max", "b": "min"})
+    assert not beats(tie)
+    assert beats(compare({"a": 1.0, "b": 1.5}, {"a": 1.0, "b": 2.0}, {"a": "max", "b": "min"}))
+    # a metric only one version measured, or not held out, is not compared
+    assert compare({"a": 2.0, "c": 0.0}, {"a": 1.0, "c": 9.0}, {"a": "max", "b": "min"}) == [
+        Comparison("a", "max", 2.0, 1.0)
+    ]
+
+
+def test_models_json_lists_versions_and_promote_exits_non_zero_when_refused(
+    store: Settings, name: str
+) -> None:
+    _version(store, name, "model-1", 0.60, 10.0)
+    _version(store, name, "model-2", 0.55, 12.0)
+    state = ["--state", str(store.state_dir)]
+    listed = CliRunner().invoke(main, ["models", *state, "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = [r for r in json.loads(listed.stdout) if r["name"] == name]
+    assert [(r["version"], r["model_version"], r["aliases"]) for r in rows] == [
+        (1, "model-1", ["champion"]),
+        (2, "model-2", ["challenger"]),
+    ]
+    assert rows[0]["metrics"] == {"test.error": 10.0, "test.macro_recall": 0.6}
+    assert rows[0]["created_at"].endswith("+00:00")
+    refused = CliRunner().invoke(main, ["models", "promote", name, "--version", "2", *state])
+    assert refused.exit_code == 1
+    assert f"refused: {name} version 2 does not beat champion version 1" in refused.output
+    missing = CliRunner().invoke(main, ["models", "promote", "no-such-model", "--version", "1", *state])
+    assert missing.exit_code == 1 and "Traceback" not in missing.output
