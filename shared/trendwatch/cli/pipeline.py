@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 
 def generate_with_progress(
-    seed: int, minutes: int, rate: float, out_dir: Path, *, history_days: int = 0, shift: Any = None
+    seed: int, minutes: int, rate: float, out_dir: Path, *, history_days: int = 0
 ) -> Any:
     from trendwatch.generator import generate as run_generator
 
@@ -47,9 +47,7 @@ def generate_with_progress(
             advance(total - written)
             written = total
 
-        return run_generator(
-            seed, minutes, rate, out_dir, progress=on_progress, history_days=history_days, shift=shift
-        )
+        return run_generator(seed, minutes, rate, out_dir, progress=on_progress, history_days=history_days)
 
 
 def _count_lines(path: Path) -> int:
@@ -70,18 +68,9 @@ def _count_lines(path: Path) -> int:
     help="Also write this many days of retail history before the stream's day (daily feeds, "
     "stock events, history/tweets.jsonl, demand_truth.csv with the 14 days after it); 0: none.",
 )
-@click.option(
-    "--shift",
-    type=click.Choice(["lang", "sentiment"]),
-    default=None,
-    help="Change the stream's mix halfway (to test `trendwatch drift`): lang, English authors "
-    "write in French half of the time; sentiment, every opinion word is negative.",
-)
-def generate(
-    seed: int, minutes: int, rate: float, out_dir: Path, history_days: int, shift: str | None
-) -> None:
+def generate(seed: int, minutes: int, rate: float, out_dir: Path, history_days: int) -> None:
     """Write a synthetic X API v2 stream with planted trends (tweets.jsonl, truth.json, media/, feeds/)."""
-    summary = generate_with_progress(seed, minutes, rate, out_dir, history_days=history_days, shift=shift)
+    summary = generate_with_progress(seed, minutes, rate, out_dir, history_days=history_days)
     console.print(f"[green]wrote[/] {summary.tweets} tweets, {summary.media_items} media items to {out_dir}")
     if history_days:
         console.print(
