@@ -129,6 +129,26 @@ def test_every_dockerfile_pins_its_base_image_by_digest() -> None:
             assert re.match(r"^FROM \S+@sha256:[0-9a-f]{64}(\s|$)", line), f"{dockerfile}: {line}"
 
 
+CLOUD_BUILDS = sorted(REPO.glob("deploy/cloudbuild/*.yaml"))
+#: ``image@sha256:<64 hex>``: an image Cloud Build can only resolve to those exact bytes.
+PINNED_IMAGE = re.compile(r"^(?P<image>[^\s@]+)@sha256:(?P<digest>[0-9a-f]{64})$")
+
+
+def test_every_cloud_build_step_runs_an_image_pinned_by_digest() -> None:
+    """A tag (``python:3.11``, ``cloud-sdk:slim``) is whatever its publisher pushed last; a
+    build step runs with the build's credentials, so it runs exactly reviewed bytes. One image
+    has one digest everywhere, so that a refresh changes every step."""
+    assert len(CLOUD_BUILDS) == 4
+    digests: dict[str, set[str]] = {}
+    for config in CLOUD_BUILDS:
+        build = yaml.safe_load(config.read_text(encoding="utf-8"))
+        for step in build["steps"]:
+            pinned = PINNED_IMAGE.match(step["name"])
+            assert pinned, f"{config.name}, step {step.get('id')}: {step['name']} is not pinned by digest"
+            digests.setdefault(pinned["image"], set()).add(pinned["digest"])
+    assert {image: len(found) for image, found in digests.items()} == dict.fromkeys(digests, 1)
+
+
 @pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.parent.name)
 def test_images_install_their_lock_with_hashes_and_the_library_without_an_index(dockerfile: Path) -> None:
     text = dockerfile.read_text(encoding="utf-8")
