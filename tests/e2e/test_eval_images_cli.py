@@ -48,7 +48,7 @@ def test_eval_images_reports_figures_and_writes_its_docs_section(
         ("one-line labels", "fr photographed", 1),
         *[("held-out renders", condition, 1) for condition in CONDITIONS],
     ]  # no photographs: the folder named by the environment is empty
-    assert figures["ocr_photos"] == f"0 of 24 labelled pictures found in {tmp_path}"
+    assert figures["ocr_photos"] == f"0 of 59 labelled pictures found in {tmp_path}"
     assert all(0.0 <= r["recall"] <= 1.0 and 0.0 <= r["precision"] <= 1.0 for r in ocr)
     assert all(
         0.0 < r["seconds_per_image"] < 5.0 and 1 <= r["passes_per_image"] <= len(DEFAULT_PASSES) for r in ocr

@@ -98,16 +98,25 @@ def test_photograph_folder_comes_from_the_environment_or_the_default(monkeypatch
 def test_the_committed_photographs_all_load_with_their_digests_and_labels() -> None:
     photos = ocr_photos.load(ocr_photos.DEFAULT_FOLDER)
     assert [photo.name for photo, _ in photos] == [photo.name for photo in ocr_photos.PHOTOS]
-    assert len(photos) == 24
-    assert len({photo.sha256 for photo in ocr_photos.PHOTOS}) == 24
+    assert len(photos) == 59
+    assert len({photo.sha256 for photo in ocr_photos.PHOTOS}) == 59
+    assert [photo.collection for photo in ocr_photos.PHOTOS].count(ocr_photos.ADDED) == 35
     for photo, data in photos:
         assert hashlib.sha256(data).hexdigest() == photo.sha256
         assert ocr_words(photo.text), photo.name  # every picture has words a reader sees
         Image.open(io.BytesIO(data)).verify()
     notice = (ocr_photos.DEFAULT_FOLDER / "NOTICE").read_text()
-    for commit in ("e2117f2fb882b3c6085030500a260c113be27a63", "966296f26ac34cf0e96d40ab4a0a94c9a697909a"):
+    for commit in (
+        "e2117f2fb882b3c6085030500a260c113be27a63",
+        "966296f26ac34cf0e96d40ab4a0a94c9a697909a",
+        "c4f3cd7225efd4f85451bd8b4a7646ae9a092420",
+        "ceb7e618dc183c37f362455e451ccdbc1e2ca716",
+        "1902db043c029a7e03a3818c616c06600af574be",
+        "9661d6f29c063eb1c9261029d3593e583b0abdac",
+    ):
         assert commit in notice
     assert (ocr_photos.DEFAULT_FOLDER / "LICENSE-Apache-2.0").is_file()
+    assert "Permission is hereby granted" in (ocr_photos.DEFAULT_FOLDER / "LICENSE-MIT-keras-ocr").read_text()
 
 
 def test_photographs_are_split_by_their_digest_and_loaded_by_split() -> None:
@@ -117,21 +126,35 @@ def test_photographs_are_split_by_their_digest_and_loaded_by_split() -> None:
         "dtrb-demo_8.jpg",
         "mmocr-rec-1223732.jpg",
         "mmocr-demo_text_ocr.jpg",
+        "paddleocr-word-word_1.png",
+        "paddleocr-word-word_401.png",
+        "paddleocr-word-word_545.png",
+        "mmocr-det-img_2.jpg",
+        "mmocr-det-img_4.jpg",
+        "paddleocr-scene-254.jpg",
+        "paddleocr-scene-img623.jpg",
+        "paddleocr-scene-img_11.jpg",
+        "paddleocr-scene-img_12.jpg",
+        "paddleocr-scene-img_195.jpg",
     ]
     assert all(photo.sha256[0] in "0123" for photo, _ in tuning)
-    assert len(held_out) == 21 and not {p.name for p, _ in tuning} & {p.name for p, _ in held_out}
+    assert len(held_out) == 46 and not {p.name for p, _ in tuning} & {p.name for p, _ in held_out}
     with pytest.raises(ValueError, match="held-out"):
         ocr_photos.load(ocr_photos.DEFAULT_FOLDER, "test")
 
 
-def test_photograph_rows_are_the_tuning_ones_then_each_held_out_group_then_all_held_out() -> None:
+def test_photograph_rows_are_the_tuning_ones_then_each_collections_held_out_groups_then_all() -> None:
     photos = ocr_photos.load(ocr_photos.DEFAULT_FOLDER)
     rows = [(split, group, len(members)) for split, group, members in photo_groups(photos)]
     assert rows == [
-        ("tuning", "all", 3),
-        ("held-out", "word crops, deep-text-recognition-benchmark", 9),
-        ("held-out", "word crops, MMOCR", 8),
-        ("held-out", "scene pictures, MMOCR and EasyOCR", 4),
-        ("held-out", "all", 21),
+        ("tuning", "all", 13),
+        ("held-out", "first set, word crops, deep-text-recognition-benchmark", 9),
+        ("held-out", "first set, word crops, MMOCR", 8),
+        ("held-out", "first set, scene pictures, MMOCR and EasyOCR", 4),
+        ("held-out", "first set, all", 21),
+        ("held-out", "added set, word crops, PaddleOCR and PARSeq", 14),
+        ("held-out", "added set, scene pictures, ICDAR 2015, PaddleOCR, MMOCR and keras-ocr", 11),
+        ("held-out", "added set, all", 25),
+        ("held-out", "both sets, all", 46),
     ]
     assert photo_groups([]) == []
