@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -74,7 +74,13 @@ class Container:
 
     @cached_property
     def text_analyzer(self) -> TextAnalyzer:
-        return self.text_analyzer_factory()
+        """The analyzer, refused if it runs a sentiment model at another version than the
+        environment pins (``TRENDWATCH_MODEL_VERSIONS``)."""
+        from trendwatch.experiments.pins import check_pinned, sentiment_versions
+
+        analyzer = self.text_analyzer_factory()
+        check_pinned(self.settings, sentiment_versions(analyzer))
+        return analyzer
 
     @cached_property
     def text_embedder(self) -> TextEmbedder:
@@ -219,15 +225,20 @@ def supply_job(container: Container, settings: SupplySettings | None = None) -> 
     """The daily supply job (see :mod:`trendwatch.app.supply`): forecasts, projected stock and
     restock recommendations, published and sent to the webhook when one is set."""
     from trendwatch.adapters.webhook import SlackWebhook
-    from trendwatch.app.supply import SupplyJob
+    from trendwatch.app.supply import SupplyJob, SupplySettings
+    from trendwatch.experiments.pins import pinned_supply_models
 
     url = container.settings.alert_webhook_url
+    chosen = settings or SupplySettings()
+    social, baseline = pinned_supply_models(container.settings)
     return SupplyJob(
         container.warehouse,
         container.traced_publisher,
         container.clock,
         webhook=SlackWebhook(url) if url else None,
-        settings=settings,
+        settings=replace(
+            chosen, social_model=social or chosen.social_model, baseline=baseline or chosen.baseline
+        ),
     )
 
 

@@ -11,12 +11,19 @@ from click.testing import CliRunner
 
 from trendwatch.cli import main
 from trendwatch.experiments.promotion import Comparison, PromotionRefused, beats, compare, promote
-from trendwatch.experiments.registry import CHALLENGER, CHAMPION, RegisteredVersion, list_versions, register
+from trendwatch.experiments.registry import (
+    CHALLENGER,
+    CHAMPION,
+    Direction,
+    RegisteredVersion,
+    list_versions,
+    register,
+)
 from trendwatch.experiments.runs import log_run, sha256_file
 from trendwatch.experiments.store import open_client
 from trendwatch.settings import Settings
 
-HELDOUT = {"test.macro_recall": "max", "test.error": "min"}
+HELDOUT: dict[str, Direction] = {"test.macro_recall": "max", "test.error": "min"}
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +36,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture
 def name(request: pytest.FixtureRequest) -> str:
     """A registered model name of the test's own."""
-    return request.node.name.removeprefix("test_")[:60]
+    test_name: str = request.node.name
+    return test_name.removeprefix("test_")[:60]
 
 
 def _version(store: Settings, name: str, model_version: str, recall: float, error: float) -> int:

@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the environment
 import pyarrow as pa
@@ -95,6 +95,26 @@ class SupplySettings:
     #: How recent a topic's alert must be for it to drive a product's recommendation.
     driver_days: int = 14
     restock: RestockSettings = field(default_factory=RestockSettings)
+    #: The forecasting candidates to run (``trendwatch.forecasting.models``); ``None``: the
+    #: defaults. An environment picks them by pinning their versions (``trendwatch.experiments.pins``).
+    social_model: str | None = None
+    baseline: str | None = None
+
+    def models(self) -> ForecastModels:
+        """The ``social_model`` / ``baseline`` arguments of the forecasting functions."""
+        chosen = ForecastModels()
+        if self.social_model is not None:
+            chosen["social_model"] = self.social_model
+        if self.baseline is not None:
+            chosen["baseline"] = self.baseline
+        return chosen
+
+
+class ForecastModels(TypedDict, total=False):
+    """The forecasting candidates to run (unset: the defaults)."""
+
+    social_model: str
+    baseline: str
 
 
 @dataclass(frozen=True)
@@ -170,6 +190,7 @@ class SupplyJob:
             columns=["sku", "onset"],
         )
         last = day - timedelta(days=1)
+        social_info, baseline_info = model_infos(**self._settings.models())
         result = backtest(
             demand,
             social,
@@ -177,8 +198,10 @@ class SupplyJob:
             origins_before(last, origins, horizon=horizon),
             horizon,
             trending=trending,
+            baselines=(baseline_info.name,),
+            social_models=(social_info.name,),
         )
-        versions = {info.name: info.version for info in model_infos()}
+        versions = {info.name: info.version for info in (social_info, baseline_info)}
         now = self._clock.now()
         rows = [
             {
@@ -215,7 +238,15 @@ class SupplyJob:
 
         demand, social, products = self.inputs(day)
         last = day - timedelta(days=1)
-        result = forecast(demand, social, products, last, self._settings.horizon_days, run_id=run_id)
+        result = forecast(
+            demand,
+            social,
+            products,
+            last,
+            self._settings.horizon_days,
+            run_id=run_id,
+            **self._settings.models(),
+        )
         result["location_id"] = result["location_id"].fillna(ALL_LOCATIONS)
         self._warehouse.replace_partition("forecasts", day, self._forecast_rows(day, result))
         return result

@@ -22,6 +22,7 @@ from typing import Any
 
 import msgspec
 
+from trendwatch.experiments.pins import FORECAST_BASELINE, FORECAST_SOCIAL
 from trendwatch.experiments.registry import Direction, register
 from trendwatch.experiments.runs import log_run
 from trendwatch.settings import Settings
@@ -43,7 +44,7 @@ SENTIMENT_HELD_OUT: dict[str, tuple[str, ...]] = {
 }
 SENTIMENT_METRIC = "macro_recall"
 #: The registered names of the forecasting models, by the backtest's ``kind``.
-FORECAST_MODELS = {"social": "trendwatch-forecast-social", "baseline": "trendwatch-forecast-baseline"}
+FORECAST_MODELS = {"social": FORECAST_SOCIAL, "baseline": FORECAST_BASELINE}
 #: Backtest errors compared on promotion (all lower is better; coverage is logged, not compared:
 #: its target is a band, 0.75-0.90, not a direction).
 FORECAST_HELD_OUT: dict[str, Direction] = {"wape": "min", "wape_other": "min", "wape_trending": "min"}
