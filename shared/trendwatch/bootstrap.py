@@ -26,6 +26,7 @@ from trendwatch.contracts.topology import (
     FORECAST_BACKTEST_JOB,
     FORECAST_JOB,
     INFLUENCE_JOB,
+    MODEL_MONITOR_JOB,
     PRODUCT_LINKS_JOB,
     TREND_ALERTS_JOB,
     WAREHOUSE_INDEXES_JOB,
@@ -48,6 +49,7 @@ from trendwatch.settings import Settings
 if TYPE_CHECKING:
     from trendwatch.app.alerts import TrendAlerter
     from trendwatch.app.ingest import IngestService
+    from trendwatch.app.monitor import ModelMonitor
     from trendwatch.app.supply import SupplyJob, SupplySettings
 
 
@@ -162,6 +164,7 @@ def build_handlers(service: str, container: Container) -> dict[str, BatchHandler
                     PRODUCT_LINKS_JOB: lambda: ProductLinker(
                         container.warehouse, container.clock, embed=container.text_embedder.embed
                     ).run(),
+                    MODEL_MONITOR_JOB: lambda: model_monitor(container).run(),
                 }
             )
             return {
@@ -210,6 +213,24 @@ def ingest_service(container: Container) -> IngestService:
 
     return IngestService(
         container.lake, container.traced_publisher, container.dead_letters, landing=container.landing
+    )
+
+
+def model_monitor(container: Container) -> ModelMonitor:
+    """The daily model-monitor job (see :mod:`trendwatch.app.monitor`): the fast sentiment
+    model's tokens for the new-token rate, the offline embedder's stored embeddings for the
+    centroid shift, and locally the labels the dashboard left in the lake."""
+    from trendwatch.adapters.local.embedder import MODEL_NAME
+    from trendwatch.adapters.local.sentiment_model import tokens
+    from trendwatch.app.monitor import ModelMonitor
+
+    return ModelMonitor(
+        container.warehouse,
+        container.clock,
+        tokenize=tokens,
+        embedding_model=MODEL_NAME,
+        # locally the dashboard leaves labels in the lake (it holds the warehouse read-only)
+        label_inbox=container.lake if container.settings.backend == "local" else None,
     )
 
 

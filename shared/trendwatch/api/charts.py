@@ -6,6 +6,7 @@ Every mark carries a ``<title>`` so hovering shows its exact value.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from html import escape
 
 from markupsafe import Markup
@@ -233,5 +234,80 @@ def forecast_chart(
         parts.append(f'<text x="{pad_left}" y="{height - 4}" class="tick">{escape(labels[0])}</text>')
         parts.append(
             f'<text x="{pad_left + plot_w}" y="{height - 4}" class="tick" text-anchor="end">{escape(labels[-1])}</text>'
+        )
+    return _svg(width, height, "".join(parts), title, "chart")
+
+
+def time_lines(
+    lines: Mapping[str, Sequence[tuple[datetime, float]]],
+    *,
+    title: str,
+    markers: Sequence[tuple[datetime, str]] = (),
+    reference: tuple[float, str] | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    width: int = 520,
+    height: int = 200,
+) -> Markup:
+    """Lines on a real time axis (points placed by their time, dates as ticks), one per name;
+    ``markers`` are dashed vertical lines (a release: the first day of a version) and
+    ``reference`` a dashed horizontal one (a threshold), each labelled."""
+    pad_left, pad_bottom, pad_top, pad_right = 40, 20, 14, 8
+    plot_w, plot_h = width - pad_left - pad_right, height - pad_bottom - pad_top
+    times = [t for points in lines.values() for t, _ in points] + [t for t, _ in markers]
+    values = [v for points in lines.values() for _, v in points] + ([reference[0]] if reference else [])
+    if not times:
+        return _svg(width, height, "", title, "chart")
+    start, end = min(times), max(times)
+    span_s = (end - start).total_seconds() or 1.0
+    y_low = low if low is not None else min(values, default=0.0)
+    y_high = high if high is not None else max(values, default=1.0)
+    y_span = (y_high - y_low) or 1.0
+
+    def x(moment: datetime) -> float:
+        offset = (moment - start).total_seconds() / span_s if end > start else 0.5
+        return pad_left + offset * plot_w
+
+    def y(value: float) -> float:
+        return pad_top + plot_h - (min(max(value, y_low), y_high) - y_low) / y_span * plot_h
+
+    bottom = pad_top + plot_h
+    parts = [
+        f'<line x1="{pad_left}" y1="{bottom}" x2="{pad_left + plot_w}" y2="{bottom}" class="axis"/>',
+        f'<text x="{pad_left - 4}" y="{pad_top + 4}" class="tick" text-anchor="end">{y_high:.3g}</text>',
+        f'<text x="{pad_left - 4}" y="{bottom}" class="tick" text-anchor="end">{y_low:.3g}</text>',
+    ]
+    ticks = [start, end] if end > start else [start]
+    if end - start >= timedelta(days=2):
+        ticks.insert(1, start + (end - start) / 2)
+    for i, moment in enumerate(ticks):
+        anchor = "start" if i == 0 else "end" if i == len(ticks) - 1 and len(ticks) > 1 else "middle"
+        parts.append(
+            f'<text x="{x(moment):.1f}" y="{height - 4}" class="tick date" text-anchor="{anchor}">'
+            f"{moment:%Y-%m-%d}</text>"
+        )
+    if reference is not None:
+        level, name = reference
+        parts.append(
+            f'<line x1="{pad_left}" y1="{y(level):.1f}" x2="{pad_left + plot_w}" y2="{y(level):.1f}" '
+            f'class="threshold" stroke="{PALETTE[5]}" stroke-dasharray="6 3"><title>{escape(name)}: {level:g}</title></line>'
+        )
+    for moment, name in markers:
+        parts.append(
+            f'<line x1="{x(moment):.1f}" y1="{pad_top}" x2="{x(moment):.1f}" y2="{bottom}" class="release" '
+            f'stroke="#9ca3af" stroke-dasharray="2 3"><title>{escape(name)} from {moment:%Y-%m-%d}</title></line>'
+            f'<text x="{x(moment) + 2:.1f}" y="{pad_top - 3}" class="tick release-label">{escape(name[:24])}</text>'
+        )
+    for index, (name, points) in enumerate(lines.items()):
+        ordered = sorted(points)
+        path = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in ordered)
+        parts.append(
+            f'<polyline class="series" data-series="{escape(name)}" points="{path}" fill="none" '
+            f'stroke="{colour(index)}" stroke-width="2"><title>{escape(name)}</title></polyline>'
+        )
+        parts.extend(
+            f'<circle cx="{x(t):.1f}" cy="{y(v):.1f}" r="2.5" fill="{colour(index)}">'
+            f"<title>{t:%Y-%m-%d} {escape(name)}: {v:.3g}</title></circle>"
+            for t, v in ordered
         )
     return _svg(width, height, "".join(parts), title, "chart")

@@ -7,8 +7,6 @@ inline SVG from :mod:`trendwatch.api.charts`. Nothing is fetched from elsewhere.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -19,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from trendwatch.api import charts
+from trendwatch.api import models_page as models_page_parts
 from trendwatch.api.models import ModelMetric, RestockItem, Series
 from trendwatch.api.read import AnalystReads, SemanticSearchUnavailable
 from trendwatch.api.routes import reads
@@ -200,27 +199,23 @@ def forecast_accuracy(metrics: list[ModelMetric]) -> list[ModelMetric]:
     return sorted(latest.values(), key=lambda m: (m.metric, m.dataset or "", m.model))
 
 
-def metric_charts(metrics: list[ModelMetric]) -> list[tuple[str, Markup]]:
-    """One line chart per model and metric, a line per dataset, over evaluation time."""
-    grouped: dict[tuple[str, str], dict[str, dict[datetime, float | None]]] = defaultdict(
-        lambda: defaultdict(dict)
-    )
-    for m in metrics:
-        grouped[(m.model, m.metric)][m.dataset or "—"][m.evaluated_at] = m.value
-    result = []
-    for (model, metric), datasets in sorted(grouped.items()):
-        times = sorted({t for values in datasets.values() for t in values})
-        title = f"{model} · {metric}"
-        lines = {name: [values.get(t) for t in times] for name, values in datasets.items()}
-        labels = [t.strftime("%Y-%m-%d %H:%M") for t in times]
-        result.append((title, charts.line_chart(labels, lines, title=title, height=160)))
-    return result
-
-
 @router.get("/models", response_class=HTMLResponse)
 def models_page(request: Request, reader: Reads) -> HTMLResponse:
-    metrics = reader.model_metrics(limit=1000).items
-    return _page(request, "models.html", charts=metric_charts(metrics), count=len(metrics))
+    """Production day by day per model version (drift beside label accuracy), offline
+    evaluations over time, and tweets and topics to label."""
+    points = reader.model_drift()
+    figures, single = models_page_parts.evaluation_charts(reader.model_metrics(limit=1000).items)
+    return _page(
+        request,
+        "models.html",
+        alerts=models_page_parts.drift_alerts(points),
+        panels=models_page_parts.production_panels(points),
+        charts=figures,
+        single=single,
+        to_label=reader.tweets_to_label(),
+        topics=reader.emerging()[:8],
+        labelled=request.query_params.get("labelled") == "1",
+    )
 
 
 @router.get("/search", response_class=HTMLResponse)

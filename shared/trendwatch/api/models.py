@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -219,6 +219,52 @@ class ModelMetric(BaseModel):
     metric: str
     value: float | None
     evaluated_at: datetime
+
+
+class DriftPoint(BaseModel):
+    """One day of one model version in production (the daily model-monitor job)."""
+
+    day: date
+    model: str = Field(description="The model component: lang, sentiment, or topics.")
+    model_version: str
+    kind: str = Field(description="drift (against the days before) or accuracy (on the analysts' labels).")
+    metric: str
+    value: float
+    threshold: float | None = Field(description="Past it, the drift is flagged (drift only).")
+    drifted: bool | None
+    tweets: int | None = Field(description="Original tweets the version enriched that day.")
+
+
+class TweetToLabel(BaseModel):
+    """A recent tweet no analyst has labelled yet, with the model's sentiment."""
+
+    tweet_id: str
+    text: str
+    lang: str | None
+    sentiment_label: str | None
+
+
+class LabelRequest(BaseModel):
+    """A judgement: a tweet's sentiment (``correct``, and the right ``label`` when it is not) or
+    a topic's relevance (``correct`` is "relevant")."""
+
+    kind: Literal["sentiment", "topic"]
+    tweet_id: str | None = Field(default=None, max_length=40, pattern=r"^[0-9A-Za-z_-]+$")
+    topic_id: str | None = Field(default=None, max_length=200)
+    correct: bool
+    label: Literal["positive", "neutral", "negative"] | None = None
+
+
+class StoredLabel(BaseModel):
+    label_id: str
+    kind: str
+    tweet_id: str | None
+    topic_id: str | None
+    correct: bool
+    label: str | None
+    predicted: str | None = Field(description="The model's label when the analyst judged it.")
+    model_version: str | None
+    labelled_at: datetime
 
 
 class RankedTweet(BaseModel):

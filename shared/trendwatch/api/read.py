@@ -27,6 +27,7 @@ import msgspec
 
 from trendwatch.api import queries
 from trendwatch.api.models import (
+    DriftPoint,
     EmergingTopic,
     ForecastPoint,
     Image,
@@ -48,9 +49,12 @@ from trendwatch.api.models import (
     TermCount,
     TopicDetail,
     Tweet,
+    TweetToLabel,
 )
 from trendwatch.app.enrich_image import MEDIA_PREFIX
 from trendwatch.app.insights import TOPIC_PREFIX, InfluencerSummary, influencers, read_emerging_topics
+from trendwatch.app.labels import unlabelled_tweets
+from trendwatch.app.monitor import drift_series
 from trendwatch.app.saved_searches import SavedSearchNotFound, get_search, list_searches
 from trendwatch.app.search import NoEmbeddings, SearchFilters
 from trendwatch.app.search import search as fused_search
@@ -593,6 +597,14 @@ class AnalystReads:
         return Page[ModelMetric](
             items=[ModelMetric.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
         )
+
+    def model_drift(self) -> list[DriftPoint]:
+        """Drift and label accuracy per model version and day, oldest first."""
+        return [DriftPoint.model_validate(r) for r in drift_series(self._warehouse)]
+
+    def tweets_to_label(self, limit: int = 8) -> list[TweetToLabel]:
+        """The newest original tweets without a sentiment label yet."""
+        return [TweetToLabel.model_validate(r) for r in unlabelled_tweets(self._warehouse, limit)]
 
     def image(self, media_key: str) -> tuple[bytes, str] | None:
         """The stored bytes of an image and their content type, or ``None``."""

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 
 def generate_with_progress(
-    seed: int, minutes: int, rate: float, out_dir: Path, *, history_days: int = 0
+    seed: int, minutes: int, rate: float, out_dir: Path, *, history_days: int = 0, shift: Any = None
 ) -> Any:
     from trendwatch.generator import generate as run_generator
 
@@ -47,7 +47,9 @@ def generate_with_progress(
             advance(total - written)
             written = total
 
-        return run_generator(seed, minutes, rate, out_dir, progress=on_progress, history_days=history_days)
+        return run_generator(
+            seed, minutes, rate, out_dir, progress=on_progress, history_days=history_days, shift=shift
+        )
 
 
 def _count_lines(path: Path) -> int:
@@ -68,9 +70,18 @@ def _count_lines(path: Path) -> int:
     help="Also write this many days of retail history before the stream's day (daily feeds, "
     "stock events, history/tweets.jsonl, demand_truth.csv with the 14 days after it); 0: none.",
 )
-def generate(seed: int, minutes: int, rate: float, out_dir: Path, history_days: int) -> None:
+@click.option(
+    "--shift",
+    type=click.Choice(["lang", "sentiment"]),
+    default=None,
+    help="Change the stream's mix halfway (to test `trendwatch drift`): lang, English authors "
+    "write in French half of the time; sentiment, every opinion word is negative.",
+)
+def generate(
+    seed: int, minutes: int, rate: float, out_dir: Path, history_days: int, shift: str | None
+) -> None:
     """Write a synthetic X API v2 stream with planted trends (tweets.jsonl, truth.json, media/, feeds/)."""
-    summary = generate_with_progress(seed, minutes, rate, out_dir, history_days=history_days)
+    summary = generate_with_progress(seed, minutes, rate, out_dir, history_days=history_days, shift=shift)
     console.print(f"[green]wrote[/] {summary.tweets} tweets, {summary.media_items} media items to {out_dir}")
     if history_days:
         console.print(
@@ -398,6 +409,8 @@ def demo(
     text_rows = _evaluate_text_models(settings)
     console.rule("6. model registry: the sentiment and forecasting models, with their metrics")
     register_demo_models(settings, text_rows, data_dir)
+    console.rule("7. model monitor: output mixes and drift per model version and day")
+    _run_model_monitor(settings)
     _print_demo_summary(settings, summary)
     if summary.demand_truth_path is not None:
         _print_supply_summary(settings, data_dir)
@@ -424,6 +437,28 @@ def _run_supply(settings: Settings) -> None:
         f"{report.series} SKU-location series forecast from {report.as_of} ({report.forecast_rows} rows), "
         f"{report.recommendations} restock recommendations in {(datetime.now() - started).total_seconds():.1f} s"
     )
+
+
+def _run_model_monitor(settings: Settings) -> None:
+    """The daily model-monitor job over every day stored, as its schedule would have run it; a
+    drift past its threshold is a warning here, a banner on the Models page."""
+    from trendwatch.bootstrap import model_monitor
+    from trendwatch.runtime.local import LocalPipeline
+
+    pipeline = LocalPipeline(settings)
+    started = datetime.now()
+    try:
+        report = model_monitor(pipeline.container).run()
+    finally:
+        pipeline.close()
+    console.print(
+        f"{len(report.days)} days monitored, {report.rows} rows to model_drift in "
+        f"{(datetime.now() - started).total_seconds():.1f} s"
+    )
+    for day, model, version, metric, value, threshold in report.drifted:
+        console.print(
+            f"[yellow]warning[/] drift on {day}: {model} {version} {metric} = {value:.3g} > {threshold:g}"
+        )
 
 
 _DEMO_FORECASTS_SQL = """
@@ -534,7 +569,7 @@ def _print_demo_summary(settings: Settings, summary: Any) -> None:
         "(SELECT COUNT(*) FROM inventory_daily) AS stock_snapshots, (SELECT COUNT(*) FROM deliveries) AS deliveries, "
         "(SELECT COUNT(*) FROM stock_events) AS stock_events"
     )[0]
-    console.rule("7. what was found")
+    console.rule("8. what was found")
     out.print(table("Warehouse", list(counts), [list(counts.values())]))
     out.print(table("Retail", list(retail), [list(retail.values())]))
     found = emerging_topics(warehouse, limit=10)

@@ -145,6 +145,7 @@ INFLUENCE_JOB = "influence"
 DEDUPLICATE_JOB = "deduplicate"
 WAREHOUSE_INDEXES_JOB = "warehouse-indexes"
 PRODUCT_LINKS_JOB = "product-links"
+MODEL_MONITOR_JOB = "model-monitor"
 #: What a local replay or stream run ticks when its input ends, in order, as the schedules would
 #: have meanwhile: alerts on what arrived, then the product links of the topics found.
 AFTER_REPLAY_JOBS = (TREND_ALERTS_JOB, PRODUCT_LINKS_JOB)
@@ -193,6 +194,12 @@ _SCHEDULES = (
         PRODUCT_LINKS_JOB,
         "5 * * * *",
         "Link topics to the products they name; per-topic hourly and daily windows",
+    ),
+    Schedule(
+        "model-monitor-daily",
+        MODEL_MONITOR_JOB,
+        "45 4 * * *",
+        "Model outputs, drift and label accuracy per model version and day; drift past threshold is logged",
     ),
     Schedule(
         "forecast-daily",

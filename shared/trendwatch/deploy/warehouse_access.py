@@ -35,7 +35,7 @@ MARKET_COLUMN = "location_id"
 #: operators' replays, never by a service.
 WRITES: Mapping[str, frozenset[str]] = {
     # enriched tweets and their facts, then the scheduled jobs: windows, topics, alerts, influence,
-    # deduplication of the append-only tables, product links
+    # deduplication of the append-only tables, product links, the daily model monitoring
     "aggregate": frozenset(
         {
             "tweets",
@@ -52,6 +52,7 @@ WRITES: Mapping[str, frozenset[str]] = {
             "trend_alerts",
             "influencers",
             "topic_products",
+            "model_drift",
         }
     ),
     # the daily feeds, real-time stock events, then the supply job's forecasts and restock
@@ -67,8 +68,8 @@ WRITES: Mapping[str, frozenset[str]] = {
             "model_metrics",
         }
     ),
-    # the analysts' saved searches
-    "api": frozenset({"saved_searches"}),
+    # the analysts' saved searches and their labels (a tweet's sentiment, a topic's relevance)
+    "api": frozenset({"saved_searches", "labels"}),
 }
 
 

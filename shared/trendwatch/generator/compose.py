@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import string
+from collections.abc import Mapping
 
 import msgspec
 
@@ -55,9 +56,13 @@ def short_link(rng: random.Random) -> str:
     return "https://t.co/" + "".join(rng.choices(string.ascii_letters + string.digits, k=10))
 
 
-def _sentence(rng: random.Random, subject: Subject, lang: Lang) -> tuple[str, bool]:
+#: Opinion words by language: what ``{adj}`` of a template is drawn from.
+Adjectives = Mapping[Lang, tuple[str, ...]]
+
+
+def _sentence(rng: random.Random, subject: Subject, lang: Lang, adjectives: Adjectives) -> tuple[str, bool]:
     """The sentence of an original tweet, and whether it names the topic in words."""
-    fill = {"brand": subject.product.brand, "adj": rng.choice(ADJECTIVES[lang])}
+    fill = {"brand": subject.product.brand, "adj": rng.choice(adjectives[lang])}
     if subject.decoy:
         return rng.choice(DECOY_TEMPLATES[lang]).format(item=subject.item(lang), **fill), True
     template = rng.choice(TEMPLATES[lang])
@@ -67,8 +72,14 @@ def _sentence(rng: random.Random, subject: Subject, lang: Lang) -> tuple[str, bo
     return template.format(item=generic, **fill), False
 
 
-def original(rng: random.Random, subject: Subject, lang: Lang, mention: Account | None) -> TextBuilder:
-    sentence, named = _sentence(rng, subject, lang)
+def original(
+    rng: random.Random,
+    subject: Subject,
+    lang: Lang,
+    mention: Account | None,
+    adjectives: Adjectives = ADJECTIVES,
+) -> TextBuilder:
+    sentence, named = _sentence(rng, subject, lang, adjectives)
     builder = TextBuilder().text(sentence)
     if rng.random() < EMOJI_SHARE:
         builder.text(" " + rng.choice(EMOJIS))
@@ -89,8 +100,10 @@ def wordless(rng: random.Random, subject: Subject) -> TextBuilder:
     return builder.hashtag(tag)
 
 
-def reply(rng: random.Random, subject: Subject, lang: Lang, to: Account) -> TextBuilder:
-    body = rng.choice(REPLIES[lang]).format(item=subject.item(lang), adj=rng.choice(ADJECTIVES[lang]))
+def reply(
+    rng: random.Random, subject: Subject, lang: Lang, to: Account, adjectives: Adjectives = ADJECTIVES
+) -> TextBuilder:
+    body = rng.choice(REPLIES[lang]).format(item=subject.item(lang), adj=rng.choice(adjectives[lang]))
     builder = TextBuilder().mention(to).text(" " + body)
     if subject.topic is not None and rng.random() < HASHTAG_SHARE / 2:
         builder.hashtag(subject.topic_hashtag(rng, lang))

@@ -52,7 +52,7 @@ class HistoryEngine(StreamEngine):
         super().__init__(rng, population, catalog, [], MediaLibrary(rng, media_dir))
 
     def original(self, ms: int, subject: Subject, author: Account) -> bytes:
-        lang = self._lang(author)
+        lang = self._lang(author, ms)
         builder = compose.original(self._rng, subject, lang, None)
         post, data = self._post(ms, (author,), builder.build(), lang, subject)
         self.stats.tweets += 1

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 import msgspec
 
@@ -25,7 +26,7 @@ from trendwatch.generator.history_feeds import DEMAND_TRUTH, STOCK_EVENTS, write
 from trendwatch.generator.history_tweets import PATH as HISTORY_TWEETS
 from trendwatch.generator.history_tweets import write_history_tweets
 from trendwatch.generator.images import MediaLibrary
-from trendwatch.generator.stream import StreamEngine, StreamStats
+from trendwatch.generator.stream import MixShift, StreamEngine, StreamStats
 from trendwatch.generator.timeline import MS_PER_MINUTE, event_times, from_ms, to_ms
 from trendwatch.generator.topics import PlantedTopic, plan_topics, topic_count
 
@@ -150,6 +151,8 @@ def generate(
     progress: Callable[[int], None] | None = None,
     onset_fractions: Sequence[float] = (),
     history_days: int = 0,
+    shift: Literal["lang", "sentiment"] | None = None,
+    shift_at: float = 0.5,
 ) -> GenerationSummary:
     """Write ``minutes`` of stream at ``rate`` tweets per second on average into ``out_dir``.
 
@@ -162,17 +165,27 @@ def generate(
     many days before it plus the stream's day, and adds ``demand_truth.csv``,
     ``stock_events.jsonl``, ``history/tweets.jsonl`` and the ``history`` section of the truth;
     0 (the default) writes exactly what it always did.
+
+    ``shift`` changes the stream's mix from ``shift_at`` (a fraction of its length) on, to test
+    drift detection: ``lang`` moves English authors to French half of the time, ``sentiment``
+    makes every opinion word negative (see :class:`~trendwatch.generator.stream.MixShift`).
+    The stream before that point is the unshifted one.
     """
     if minutes <= 0 or rate <= 0:
         raise ValueError("minutes and rate must be positive")
     if history_days < 0:
         raise ValueError("history_days must not be negative")
+    if not 0 <= shift_at <= 1:
+        raise ValueError("shift_at is a fraction of the stream's length, 0..1")
     count = max(1, round(rate * minutes * 60))
     plan = _plan(seed, minutes, rate, start or DEFAULT_START, count, onset_fractions)
     media_dir = out_dir / "media"
     media_dir.mkdir(parents=True, exist_ok=True)
     media = MediaLibrary(_rng(seed, "media"), media_dir)
-    engine = StreamEngine(_rng(seed, "stream"), plan.people, plan.catalog, plan.topics, media)
+    mix_shift = None
+    if shift is not None:
+        mix_shift = MixShift(shift, plan.start_ms + round(shift_at * (plan.end_ms - plan.start_ms)))
+    engine = StreamEngine(_rng(seed, "stream"), plan.people, plan.catalog, plan.topics, media, mix_shift)
 
     tweets_path = out_dir / "tweets.jsonl"
     times = event_times(_rng(seed, "times"), plan.start_ms, minutes * 60, count)

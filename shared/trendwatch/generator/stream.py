@@ -16,7 +16,13 @@ from trendwatch.generator.recent import Recent
 from trendwatch.generator.text import Entities, retweet_text
 from trendwatch.generator.timeline import Snowflake, x_time
 from trendwatch.generator.topics import DECOY_SHARE, PlantedTopic
-from trendwatch.generator.vocabulary import CATEGORY_BY_NAME, DECOY, Lang
+from trendwatch.generator.vocabulary import (
+    ADJECTIVES,
+    CATEGORY_BY_NAME,
+    DECOY,
+    NEGATIVE_ADJECTIVES,
+    Lang,
+)
 
 Kind = Literal["original", "retweet", "reply", "quote"]
 KINDS: tuple[Kind, ...] = ("original", "retweet", "reply", "quote")
@@ -31,6 +37,8 @@ INFLUENCER_PICK_SHARE = 0.15
 TOPIC_INFLUENCER_SHARE = 0.15
 GENERAL_INFLUENCER_SHARE = 0.005
 LANG_SWITCH_SHARE = 0.1
+#: After a language shift (:class:`MixShift`), an English author's chance of writing in French.
+SHIFTED_FRENCH_SHARE = 0.5
 WORDLESS_SHARE = 0.03
 MEDIA_SHARE = 0.10
 SECOND_PHOTO_SHARE = 0.08
@@ -93,6 +101,15 @@ class StreamStats(msgspec.Struct):
     topic_tweets: dict[str, int] = {}
 
 
+class MixShift(msgspec.Struct, frozen=True):
+    """A change of the stream's mix from ``at`` (Unix milliseconds) on, for drift evaluations:
+    ``lang``, English authors write in French half of the time; ``sentiment``, every opinion
+    word of a tweet is a negative one (``overpriced``, ``décevant``...)."""
+
+    kind: Literal["lang", "sentiment"]
+    at: int
+
+
 class _Draft(msgspec.Struct):
     """A tweet being assembled: its ``data`` object and what goes in ``includes``."""
 
@@ -113,8 +130,10 @@ class StreamEngine:
         catalog: list[Product],
         topics: list[PlantedTopic],
         media: MediaLibrary,
+        shift: MixShift | None = None,
     ) -> None:
         self._rng = rng
+        self._shift = shift
         self._people = population
         self._topics = topics
         self._media = media
@@ -178,10 +197,20 @@ class StreamEngine:
             pass
         return account
 
-    def _lang(self, author: Account) -> Lang:
-        if self._rng.random() < LANG_SWITCH_SHARE:
+    def _shifted(self, kind: str, ms: int) -> bool:
+        return self._shift is not None and self._shift.kind == kind and ms >= self._shift.at
+
+    def _lang(self, author: Account, ms: int) -> Lang:
+        # one draw either way: the stream before a shift is the unshifted stream, byte for byte
+        draw = self._rng.random()
+        if author.lang == "en" and self._shifted("lang", ms):
+            return "fr" if draw < SHIFTED_FRENCH_SHARE else "en"
+        if draw < LANG_SWITCH_SHARE:
             return "fr" if author.lang == "en" else "en"
         return author.lang
+
+    def _adjectives(self, ms: int) -> dict[Lang, tuple[str, ...]]:
+        return NEGATIVE_ADJECTIVES if self._shifted("sentiment", ms) else ADJECTIVES
 
     def _amplified(self) -> Posted | None:
         if self._rng.random() < INFLUENCER_PICK_SHARE:
@@ -256,8 +285,9 @@ class StreamEngine:
         else:
             if self._rng.random() < compose.MENTION_SHARE:
                 users = (author, self._other_regular(author))
-            lang = self._lang(author)
-            builder = compose.original(self._rng, subject, lang, users[1] if len(users) > 1 else None)
+            lang = self._lang(author, ms)
+            mention = users[1] if len(users) > 1 else None
+            builder = compose.original(self._rng, subject, lang, mention, self._adjectives(ms))
         post, data = self._post(ms, users, builder.build(), lang, subject)
         media = self._attach_photos(ms, data, subject.product) if self._rng.random() < MEDIA_SHARE else []
         self._recent.add(post)
@@ -276,8 +306,8 @@ class StreamEngine:
 
     def _reply(self, ms: int, target: Posted) -> tuple[Posted, _Draft]:
         author = self._other_regular(target.author)
-        lang = self._lang(author)
-        builder = compose.reply(self._rng, target.subject, lang, target.author)
+        lang = self._lang(author, ms)
+        builder = compose.reply(self._rng, target.subject, lang, target.author, self._adjectives(ms))
         post, data = self._post(ms, (author, target.author), builder.build(), lang, target.subject)
         post.conversation_id = data["conversation_id"] = target.conversation_id
         data["in_reply_to_user_id"] = target.author.user_id
@@ -288,7 +318,7 @@ class StreamEngine:
 
     def _quote(self, ms: int, target: Posted) -> tuple[Posted, _Draft]:
         author = self._other_regular(target.author)
-        lang = self._lang(author)
+        lang = self._lang(author, ms)
         link = f"https://twitter.com/{target.author.username}/status/{target.tweet_id}"
         builder = compose.quote(self._rng, target.subject, lang, link)
         post, data = self._post(ms, (author,), builder.build(), lang, target.subject)

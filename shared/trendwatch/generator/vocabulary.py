@@ -245,6 +245,11 @@ ADJECTIVES: dict[Lang, tuple[str, ...]] = {
     "en": ("gorgeous", "so comfy", "amazing", "overpriced", "disappointing", "perfect", "a game changer"),
     "fr": ("magnifique", "top", "trop cher", "décevant", "parfait", "une merveille", "pas terrible"),
 }
+#: The negative ones alone: a stream whose sentiment mix shifts (drift evaluations) draws from these.
+NEGATIVE_ADJECTIVES: dict[Lang, tuple[str, ...]] = {
+    "en": ("overpriced", "disappointing", "a letdown", "awful"),
+    "fr": ("trop cher", "décevant", "pas terrible", "nul"),
+}
 
 REPLIES: dict[Lang, tuple[str, ...]] = {
     "en": (

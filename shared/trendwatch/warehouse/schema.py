@@ -582,6 +582,49 @@ TABLES: tuple[Table, ...] = (
         "Model evaluation results over time",
     ),
     Table(
+        "model_drift",
+        (
+            _c("day", "DATE"),
+            _c("model"),
+            _c("model_version"),
+            _c("kind"),
+            _c("metric"),
+            _c("value", "FLOAT64"),
+            _c("threshold", "FLOAT64"),
+            _c("drifted", "BOOL"),
+            _c("tweets", "INT64"),
+            _c("reference_start", "DATE"),
+            _c("reference_end", "DATE"),
+            _c("computed_at", "TIMESTAMP"),
+        ),
+        ("day", "model", "model_version", "metric"),
+        "day",
+        ("model",),
+        "Production followed day by day, per model version (the daily model-monitor job): output "
+        "shares (kind output), drift against the days before (kind drift, with its threshold) and "
+        "accuracy on the analysts' labels (kind accuracy)",
+    ),
+    Table(
+        "labels",
+        (
+            _c("label_id"),
+            _c("kind", required=True),
+            _c("tweet_id"),
+            _c("topic_id"),
+            _c("correct", "BOOL", required=True),
+            _c("label"),
+            _c("predicted"),
+            _c("model_version"),
+            _c("labelled_by"),
+            _c("labelled_at", "TIMESTAMP", required=True),
+        ),
+        ("label_id",),
+        "labelled_at",
+        ("kind",),
+        "Analysts' judgements: a tweet's sentiment right or wrong and the right label (kind "
+        "sentiment), a topic relevant or not (kind topic); live accuracy and the next training set",
+    ),
+    Table(
         "dead_letters",
         (
             _c("subscription"),

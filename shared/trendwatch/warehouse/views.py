@@ -159,6 +159,17 @@ JOIN latest AS l
   ON l.model = m.model AND l.dataset = m.dataset AND l.metric = m.metric AND l.evaluated_at = m.evaluated_at
 """,
     ),
+    View(
+        "model_drift_daily",
+        "Production day by day per model version: drift against the days before (past its "
+        "threshold or not) and accuracy on the analysts' labels, one row per day, model version "
+        "and metric: what the Models page charts",
+        """
+SELECT day, model, model_version, kind, metric, value, threshold, drifted, tweets, computed_at
+FROM model_drift
+WHERE kind IN ('drift', 'accuracy')
+""",
+    ),
 )
 
 VIEWS_BY_NAME = {v.name: v for v in VIEWS}

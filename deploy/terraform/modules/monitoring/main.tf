@@ -249,3 +249,56 @@ resource "google_monitoring_dashboard" "pipeline" {
     }
   })
 }
+
+# The daily model-monitor job (aggregate, trendwatch.app.monitor) logs one warning per model
+# version, metric and day whose drift is past its threshold; this log-based metric counts them
+# and the policy alerts on any.
+resource "google_logging_metric" "model_drift" {
+  project     = var.project_id
+  name        = "trendwatch-model-drift"
+  description = "Drifts past their threshold found by the daily model-monitor job"
+  filter      = "resource.type = \"cloud_run_revision\" AND severity = \"WARNING\" AND jsonPayload.message = \"model drift past threshold\""
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "INT64"
+    unit        = "1"
+    labels {
+      key        = "model"
+      value_type = "STRING"
+    }
+    labels {
+      key        = "metric"
+      value_type = "STRING"
+    }
+  }
+  label_extractors = {
+    model  = "EXTRACT(jsonPayload.model)"
+    metric = "EXTRACT(jsonPayload.metric)"
+  }
+}
+
+resource "google_monitoring_alert_policy" "model_drift" {
+  project               = var.project_id
+  display_name          = "[${var.environment}] model drift past threshold"
+  combiner              = "OR"
+  notification_channels = local.notification_channels
+  conditions {
+    display_name = "drifts logged by the model-monitor job"
+    condition_threshold {
+      filter          = "resource.type = \"cloud_run_revision\" AND metric.type = \"logging.googleapis.com/user/${google_logging_metric.model_drift.name}\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 0
+      duration        = "0s"
+      aggregations {
+        alignment_period     = "3600s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+        group_by_fields      = ["metric.label.model", "metric.label.metric"]
+      }
+    }
+  }
+  documentation {
+    mime_type = "text/markdown"
+    content   = "A model's inputs or outputs moved past a drift threshold. See the Models page of the dashboard (the banner names the version, metric and day) and the model_drift table."
+  }
+}
