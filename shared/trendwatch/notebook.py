@@ -5,6 +5,8 @@
     >>> wh = trendwatch.open_warehouse(project="p", dataset="trendwatch")   # BigQuery (extra gcp-bigquery)
     >>> wh.tweets('"robe rouge" OR #soldes lang:fr', limit=200)
     >>> wh.term_series("#soldes", window="1h")
+    >>> wh.model_metrics(); wh.drift(kind="drift"); wh.labels()       # evaluations, production, labels
+    >>> trendwatch.notebook.runs()                                     # experiment runs (MLflow)
 
 Every method returns a pandas DataFrame; timestamps are timezone-aware (UTC) datetimes. SQL
 is BigQuery dialect with ``@name`` parameters, as everywhere in trendwatch.
@@ -40,6 +42,32 @@ WINDOWS: Final[Mapping[str, tuple[str, str]]] = {
 }
 
 TERM_SERIES_COLUMNS = ("window_start", "tweets", "authors", "sentiment_avg")
+DRIFT_COLUMNS = (
+    "day",
+    "model",
+    "model_version",
+    "kind",
+    "metric",
+    "value",
+    "threshold",
+    "drifted",
+    "tweets",
+    "reference_start",
+    "reference_end",
+    "computed_at",
+)
+LABEL_COLUMNS = (
+    "label_id",
+    "kind",
+    "tweet_id",
+    "topic_id",
+    "correct",
+    "label",
+    "predicted",
+    "model_version",
+    "labelled_at",
+)
+RUN_COLUMNS = ("run_id", "experiment", "run_name", "status", "start_time", "end_time")
 
 
 def _frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -124,6 +152,30 @@ class Analytics:
             "ORDER BY evaluated_at DESC, model, dataset, metric"
         )
 
+    def drift(self, *, kind: str | None = None, model: str | None = None) -> pd.DataFrame:
+        """Production day by day per model version, as the daily model-monitor job stored it
+        (``model_drift``): one row per day, model, version and metric, oldest first; ``kind``
+        ``output`` (mixes, topic births), ``drift`` (with its threshold and whether it was
+        passed) or ``accuracy`` (on the analysts' labels)."""
+        filters = {name: value for name, value in (("kind", kind), ("model", model)) if value is not None}
+        where = " AND ".join(f"{name} = @{name}" for name in filters)
+        rows = self.warehouse.query(
+            f"SELECT {', '.join(DRIFT_COLUMNS)} FROM model_drift {'WHERE ' + where if where else ''} "
+            "ORDER BY day, model, model_version, metric",
+            filters,
+        )
+        frame = _frame(rows, DRIFT_COLUMNS)
+        for name in ("day", "reference_start", "reference_end"):
+            frame[name] = pd.to_datetime(frame[name]).dt.date
+        return frame
+
+    def labels(self) -> pd.DataFrame:
+        """The analysts' labels (``labels``), newest first: the next training set's judgements."""
+        rows = self.warehouse.query(
+            f"SELECT {', '.join(LABEL_COLUMNS)} FROM labels ORDER BY labelled_at DESC"
+        )
+        return _frame(rows, LABEL_COLUMNS)
+
     def view(self, name: str) -> pd.DataFrame:
         """One of the analyst views of :mod:`trendwatch.warehouse.views` (those Looker Studio reads)."""
         return self.sql(view(name).sql)
@@ -178,3 +230,36 @@ def open_warehouse(
     warehouse = DuckDBWarehouse(path, read_only=read_only)
     warehouse.confine()
     return Analytics(warehouse)
+
+
+def runs(state_dir: str | Path | None = None, *, experiment: str | None = None) -> pd.DataFrame:
+    """The runs of the experiment tracking store (:mod:`trendwatch.experiments`: the state
+    folder's, or ``TRENDWATCH_TRACKING_URI``'s), newest first: one row per run with its
+    experiment, name, status, start and end, parameters (``params.<name>``) and metrics
+    (``metrics.<name>``); only ``experiment``'s when named."""
+    from trendwatch.experiments.store import DATABASE_NAME, open_client
+
+    settings = Settings.from_env(state_dir=Path(state_dir) if state_dir is not None else None)
+    if not settings.tracking_uri and not (settings.state_dir / DATABASE_NAME).exists():
+        return pd.DataFrame(columns=list(RUN_COLUMNS))  # nothing tracked yet: create no store
+    client = open_client(settings)
+    experiments = {e.experiment_id: e.name for e in client.search_experiments()}
+    if experiment is not None:
+        experiments = {i: name for i, name in experiments.items() if name == experiment}
+    rows = []
+    for run in (
+        client.search_runs(list(experiments), order_by=["attributes.start_time DESC"]) if experiments else []
+    ):
+        rows.append(
+            {
+                "run_id": run.info.run_id,
+                "experiment": experiments[run.info.experiment_id],
+                "run_name": run.info.run_name,
+                "status": run.info.status,
+                "start_time": pd.to_datetime(run.info.start_time, unit="ms", utc=True),
+                "end_time": pd.to_datetime(run.info.end_time, unit="ms", utc=True),
+                **{f"params.{k}": v for k, v in run.data.params.items()},
+                **{f"metrics.{k}": v for k, v in run.data.metrics.items()},
+            }
+        )
+    return pd.DataFrame.from_records(rows, columns=None if rows else list(RUN_COLUMNS))

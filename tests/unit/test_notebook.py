@@ -157,3 +157,44 @@ def test_on_bigquery_the_same_call_sends_bigquery_sql_with_typed_parameters() ->
     }
     assert list(frame["tweet_id"]) == ["T1"]
     assert frame["created_at"].iloc[0] == pd.Timestamp("2024-06-01T08:00:00Z")
+
+
+def test_drift_and_labels_are_dataframes_of_what_the_monitor_and_analysts_stored(tmp_path: Path) -> None:
+    built = search_corpus.build(tmp_path / "warehouse.duckdb")
+    row = {"model": "sentiment", "model_version": "en-4", "value": 0.3, "computed_at": NEWER}
+    built.merge_rows(
+        "model_drift",
+        [
+            {
+                **row,
+                "day": NEWER.date(),
+                "kind": "drift",
+                "metric": "lang",
+                "threshold": 0.1,
+                "drifted": True,
+            },
+            {**row, "day": OLDER.date(), "kind": "output", "metric": "share:lang:en"},
+        ],
+    )
+    built.merge_rows(
+        "labels",
+        [
+            {
+                "label_id": "sentiment:T1:ana",
+                "kind": "sentiment",
+                "tweet_id": "T1",
+                "correct": False,
+                "labelled_at": NEWER,
+            }
+        ],
+    )
+    built.close()
+    with trendwatch.open_warehouse(tmp_path) as opened:
+        every = opened.drift()
+        drifted = opened.drift(kind="drift")
+        labels = opened.labels()
+    assert list(every["day"]) == [OLDER.date(), NEWER.date()]
+    assert drifted[["metric", "threshold", "drifted"]].to_dict("records") == [
+        {"metric": "lang", "threshold": 0.1, "drifted": True}
+    ]
+    assert list(labels["label_id"]) == ["sentiment:T1:ana"] and labels["labelled_at"].dt.tz == UTC
