@@ -180,7 +180,7 @@ CMEK_AGENTS = {
     ),
     "warehouse": (
         "serviceAccount:${data.google_bigquery_default_service_account.agent[0].email}",
-        ["google_bigquery_dataset.main", "google_bigquery_table.this", "google_bigquery_dataset.analyst"],
+        ["google_bigquery_dataset.main", "google_bigquery_table.this"],
     ),
 }
 
@@ -1127,31 +1127,115 @@ def test_personal_columns_carry_the_policy_tag_and_nothing_else_does() -> None:
     assert "analyst" not in json.dumps(readers)
 
 
+ROLE_VIEWS = TERRAFORM / "modules" / "role_views"
+
+
 def test_analysts_views_leave_out_personal_columns_and_the_views_that_name_them() -> None:
-    resources = _blocks(_root(WAREHOUSE), "resource")
-    query = _value(_value(resources["google_bigquery_table.analyst_view"]["view"])["query"])
-    assert query.startswith(
-        'SELECT ${join(", ", [for c in each.value.columns : "`${c}`" if !contains(each.value.personal_columns, c)])} FROM'
+    roles = _blocks(_root(WAREHOUSE), "module")
+    analysts, scientists = roles["analyst_views"], roles["data_scientist_views"]
+    analysts_views = _value(analysts["views"])
+    assert (
+        'SELECT ${join(", ", [for c in t.columns : "`${c}`" if !contains(t.personal_columns, c)])} FROM'
+        in analysts_views
     )
+    every_view = "{for k, v in local.views : k => {description = v.description, query = v.query}"
+    assert f"{every_view} if !v.personal}}" in analysts_views
     users = _generated(TABLES_FILE)["tables"]["users"]
     assert users["columns"] == list(table("users").column_names)
     assert {"username", "name"} <= set(users["personal_columns"]) <= set(users["columns"])
-    scientists_query = _value(_value(resources["google_bigquery_table.data_scientist_view"]["for_each"]))
-    assert 'SELECT ${join(", ", [for c in t.columns : "`${c}`"])} FROM' in scientists_query
-    assert "SELECT *" not in (WAREHOUSE / "main.tf").read_text() + (WAREHOUSE / "access.tf").read_text()
-    assert _value(resources["google_bigquery_table.analysis_view"]["for_each"]) == (
-        "${{for k, v in local.views : k => v if !v.personal}}"
+    # data scientists get every column and every view
+    scientists_views = _value(scientists["views"])
+    assert 'SELECT ${join(", ", [for c in t.columns : "`${c}`"])} FROM' in scientists_views
+    assert f"{every_view}}}" in scientists_views
+    assert "SELECT *" not in "".join(
+        path.read_text() for path in [*WAREHOUSE.glob("*.tf"), *ROLE_VIEWS.glob("*.tf")]
     )
     views = _generated(VIEWS_FILE)["views"]
     assert {name for name, v in views.items() if v["personal"]} == {"influencers_latest"}
-    # data scientists get every view, authorized on the base dataset like the analysts'
-    scientists = resources["google_bigquery_table.data_scientist_view"]
-    assert "local.views" in _value(scientists["for_each"])
-    access = resources["google_bigquery_dataset_access.authorized_data_scientist_view"]
-    assert _value(access["for_each"]) == "${google_bigquery_table.data_scientist_view}"
-    assert (
-        _value(_value(access["view"])["dataset_id"]) == "${google_bigquery_dataset.data_scientist.dataset_id}"
+    for role, readers in ((analysts, "analyst_members"), (scientists, "data_scientist_members")):
+        assert _value(role["source"]) == "../role_views"
+        assert _value(role["readers"]) == f"${{var.{readers}}}"
+        assert _value(role["base_dataset_id"]) == "${google_bigquery_dataset.main.dataset_id}"
+        # the views need their tables; with a customer-managed key, the role's dataset is
+        # encrypted with it once BigQuery's agent may use it
+        assert _value(role["depends_on"]) == [
+            "${google_kms_crypto_key_iam_member.agent_uses_key}",
+            "${google_bigquery_table.this}",
+        ]
+        assert _value(role["kms_key_name"]) == "${var.kms_key_name}"
+
+
+def test_each_roles_views_are_authorized_on_the_base_dataset_and_read_by_its_members_alone() -> None:
+    """The shape both roles share (module role_views): a dataset of views, each authorized on
+    the base dataset, and dataViewer on that dataset for the role's members, nothing else."""
+    resources = _blocks(_root(ROLE_VIEWS), "resource")
+    assert set(resources) == {
+        "google_bigquery_dataset.this",
+        "google_bigquery_table.view",
+        "google_bigquery_dataset_access.authorized_view",
+        "google_bigquery_dataset_iam_member.reader",
+    }
+    view = resources["google_bigquery_table.view"]
+    assert _value(view["for_each"]) == "${var.views}"
+    assert _value(_value(view["view"])["query"]) == "${each.value.query}"
+    access = resources["google_bigquery_dataset_access.authorized_view"]
+    assert _value(access["for_each"]) == "${google_bigquery_table.view}"
+    assert _value(access["dataset_id"]) == "${var.base_dataset_id}"
+    assert _value(_value(access["view"])["dataset_id"]) == "${google_bigquery_dataset.this.dataset_id}"
+    reader = resources["google_bigquery_dataset_iam_member.reader"]
+    assert (_value(reader["role"]), _value(reader["for_each"])) == (
+        "roles/bigquery.dataViewer",
+        "${toset(var.readers)}",
     )
+    assert _value(reader["dataset_id"]) == "${google_bigquery_dataset.this.dataset_id}"
+
+
+#: Where the roles' views were before module role_views, and where they are now.
+_MOVED_WHOLE = {
+    "google_bigquery_dataset.analyst": "module.analyst_views.google_bigquery_dataset.this",
+    "google_bigquery_table.analyst_view": "module.analyst_views.google_bigquery_table.view",
+    "google_bigquery_dataset_access.authorized_view": "module.analyst_views.google_bigquery_dataset_access.authorized_view",
+    "google_bigquery_dataset_iam_member.analysts_read_views": "module.analyst_views.google_bigquery_dataset_iam_member.reader",
+    "google_bigquery_dataset.data_scientist": "module.data_scientist_views.google_bigquery_dataset.this",
+    "google_bigquery_table.data_scientist_view": "module.data_scientist_views.google_bigquery_table.view",
+    "google_bigquery_dataset_access.authorized_data_scientist_view": (
+        "module.data_scientist_views.google_bigquery_dataset_access.authorized_view"
+    ),
+    "google_bigquery_dataset_iam_member.data_scientists_read_views": (
+        "module.data_scientist_views.google_bigquery_dataset_iam_member.reader"
+    ),
+}
+#: The analysts' views of analysis when the module came: moved one by one, as they join the
+#: resources their table views moved to whole.
+_ANALYSIS_VIEWS_THEN = (
+    "daily_term_volumes",
+    "daily_tweet_volumes",
+    "emerging_topics",
+    "model_metrics_latest",
+    "stock_vs_trends",
+)
+
+
+def test_the_roles_views_move_in_state_to_the_module_instead_of_being_created_again() -> None:
+    moves = {
+        _value(m["from"]).removeprefix("${").removesuffix("}"): _value(m["to"])
+        .removeprefix("${")
+        .removesuffix("}")
+        for m in _root(WAREHOUSE)["moved"]
+    }
+    analyst = "module.analyst_views"
+    expected = dict(_MOVED_WHOLE)
+    for name in _ANALYSIS_VIEWS_THEN:
+        expected[f'google_bigquery_table.analysis_view["{name}"]'] = (
+            f'{analyst}.google_bigquery_table.view["{name}"]'
+        )
+        expected[f'google_bigquery_dataset_access.authorized_analysis_view["{name}"]'] = (
+            f'{analyst}.google_bigquery_dataset_access.authorized_view["{name}"]'
+        )
+    assert moves == expected
+    # no old address is still declared (it would be planned for creation next to the moved one)
+    declared = set(_blocks(_root(WAREHOUSE), "resource"))
+    assert not {old.split("[")[0] for old in moves} & declared
 
 
 def test_reads_personal_flags_a_view_by_the_personal_columns_of_the_tables_it_reads() -> None:
@@ -1194,7 +1278,7 @@ def test_each_writer_has_data_editor_on_its_own_tables_and_nobody_on_a_whole_dat
         if name.startswith("google_bigquery_dataset_iam"):
             assert "google_bigquery_dataset.main" not in json.dumps(attrs), name
     for path in TERRAFORM.rglob("*.tf"):
-        if path.parent != WAREHOUSE:
+        if path.parent not in (WAREHOUSE, ROLE_VIEWS):  # the roles' readers are on their own datasets
             assert "google_bigquery_dataset_iam" not in path.read_text(encoding="utf-8"), path
     platform = _blocks(_root(TERRAFORM / "modules" / "platform"), "module")["warehouse"]
     accounts = _value(platform["service_accounts"])

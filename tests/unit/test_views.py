@@ -163,8 +163,12 @@ def test_terraform_gets_each_view_qualified_with_the_module_dataset() -> None:
     query = generated["influencers_latest"]["query"]
     assert "FROM `${var.project_id}`.`${var.dataset_id}`.influencers AS i" in query
     main_tf = (REPO / "deploy/terraform/modules/warehouse/main.tf").read_text(encoding="utf-8")
-    assert 'resource "google_bigquery_table" "analysis_view"' in main_tf
-    assert "query          = each.value.query" in main_tf
+    assert (
+        "{ for k, v in local.views : k => { description = v.description, query = v.query } if !v.personal }"
+        in main_tf
+    )
+    role_views = (REPO / "deploy/terraform/modules/role_views/main.tf").read_text(encoding="utf-8")
+    assert "query          = each.value.query" in role_views
 
 
 @pytest.mark.parametrize(

@@ -107,24 +107,18 @@ resource "google_bigquery_table_iam_member" "service_writes" {
 
 # -- Data scientists: every shared table and analysis view, personal columns included ---------------
 
-resource "google_bigquery_dataset" "data_scientist" {
-  depends_on = [google_kms_crypto_key_iam_member.agent_uses_key]
-  project    = var.project_id
-  dataset_id = "${var.dataset_id}_data_scientist"
-  location   = var.region
-  labels     = { app = "trendwatch" }
+module "data_scientist_views" {
+  source     = "../role_views"
+  depends_on = [google_kms_crypto_key_iam_member.agent_uses_key, google_bigquery_table.this]
 
-  dynamic "default_encryption_configuration" {
-    for_each = var.kms_key_name == null ? [] : [var.kms_key_name]
-    content {
-      kms_key_name = default_encryption_configuration.value
-    }
-  }
-}
-
-resource "google_bigquery_table" "data_scientist_view" {
-  #checkov:skip=CKV_GCP_80:a view stores no data; the base tables carry the key when kms_key_name is set
-  for_each = merge(
+  project_id          = var.project_id
+  region              = var.region
+  dataset_id          = "${var.dataset_id}_data_scientist"
+  base_dataset_id     = google_bigquery_dataset.main.dataset_id
+  kms_key_name        = var.kms_key_name
+  deletion_protection = var.deletion_protection
+  readers             = var.data_scientist_members
+  views = merge(
     {
       for k, t in local.tables : k => {
         description = t.description
@@ -133,38 +127,6 @@ resource "google_bigquery_table" "data_scientist_view" {
     },
     { for k, v in local.views : k => { description = v.description, query = v.query } },
   )
-  project             = var.project_id
-  dataset_id          = google_bigquery_dataset.data_scientist.dataset_id
-  table_id            = each.key
-  description         = each.value.description
-  deletion_protection = var.deletion_protection
-  labels              = { app = "trendwatch" }
-
-  view {
-    query          = each.value.query
-    use_legacy_sql = false
-  }
-
-  depends_on = [google_bigquery_table.this]
-}
-
-resource "google_bigquery_dataset_access" "authorized_data_scientist_view" {
-  for_each   = google_bigquery_table.data_scientist_view
-  project    = var.project_id
-  dataset_id = google_bigquery_dataset.main.dataset_id
-  view {
-    project_id = var.project_id
-    dataset_id = google_bigquery_dataset.data_scientist.dataset_id
-    table_id   = each.value.table_id
-  }
-}
-
-resource "google_bigquery_dataset_iam_member" "data_scientists_read_views" {
-  for_each   = toset(var.data_scientist_members)
-  project    = var.project_id
-  dataset_id = google_bigquery_dataset.data_scientist.dataset_id
-  role       = "roles/bigquery.dataViewer"
-  member     = each.key
 }
 
 # -- Administrators: every table of the base dataset ----------------------------------------------

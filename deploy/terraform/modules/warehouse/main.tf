@@ -104,86 +104,29 @@ resource "google_bigquery_table" "this" {
   }
 }
 
-resource "google_bigquery_dataset" "analyst" {
-  depends_on = [google_kms_crypto_key_iam_member.agent_uses_key]
-  project    = var.project_id
-  dataset_id = "${var.dataset_id}_analyst"
-  location   = var.region
-  labels     = { app = "trendwatch" }
+# Analysts' dataset of authorized views (module role_views): each table without its personal
+# columns (policy-tagged, access.tf) and the views answering analysts' questions (from
+# views.auto.tf.json, generated from trendwatch.warehouse.views) that name none.
+module "analyst_views" {
+  source     = "../role_views"
+  depends_on = [google_kms_crypto_key_iam_member.agent_uses_key, google_bigquery_table.this]
 
-  dynamic "default_encryption_configuration" {
-    for_each = var.kms_key_name == null ? [] : [var.kms_key_name]
-    content {
-      kms_key_name = default_encryption_configuration.value
-    }
-  }
-}
-
-# Analysts see each table without its personal columns (policy-tagged, access.tf).
-resource "google_bigquery_table" "analyst_view" {
-  #checkov:skip=CKV_GCP_80:a view stores no data; the base tables carry the key when kms_key_name is set
-  for_each            = { for k, t in local.tables : k => t if t.analyst_view }
-  project             = var.project_id
-  dataset_id          = google_bigquery_dataset.analyst.dataset_id
-  table_id            = each.key
-  description         = each.value.description
+  project_id          = var.project_id
+  region              = var.region
+  dataset_id          = "${var.dataset_id}_analyst"
+  base_dataset_id     = google_bigquery_dataset.main.dataset_id
+  kms_key_name        = var.kms_key_name
   deletion_protection = var.deletion_protection
-  labels              = { app = "trendwatch" }
-
-  view {
-    query          = "SELECT ${join(", ", [for c in each.value.columns : "`${c}`" if !contains(each.value.personal_columns, c)])} FROM `${var.project_id}.${google_bigquery_dataset.main.dataset_id}.${google_bigquery_table.this[each.key].table_id}`"
-    use_legacy_sql = false
-  }
-}
-
-resource "google_bigquery_dataset_access" "authorized_view" {
-  for_each   = google_bigquery_table.analyst_view
-  project    = var.project_id
-  dataset_id = google_bigquery_dataset.main.dataset_id
-  view {
-    project_id = var.project_id
-    dataset_id = google_bigquery_dataset.analyst.dataset_id
-    table_id   = each.value.table_id
-  }
-}
-
-# Views answering analysts' questions (from views.auto.tf.json, generated from
-# trendwatch.warehouse.views), authorized on the base dataset like the table views.
-resource "google_bigquery_table" "analysis_view" {
-  #checkov:skip=CKV_GCP_80:a view stores no data; the base tables carry the key when kms_key_name is set
-  for_each            = { for k, v in local.views : k => v if !v.personal }
-  project             = var.project_id
-  dataset_id          = google_bigquery_dataset.analyst.dataset_id
-  table_id            = each.key
-  description         = each.value.description
-  deletion_protection = var.deletion_protection
-  labels              = { app = "trendwatch" }
-
-  view {
-    query          = each.value.query
-    use_legacy_sql = false
-  }
-
-  depends_on = [google_bigquery_table.this]
-}
-
-resource "google_bigquery_dataset_access" "authorized_analysis_view" {
-  for_each   = google_bigquery_table.analysis_view
-  project    = var.project_id
-  dataset_id = google_bigquery_dataset.main.dataset_id
-  view {
-    project_id = var.project_id
-    dataset_id = google_bigquery_dataset.analyst.dataset_id
-    table_id   = each.value.table_id
-  }
-}
-
-resource "google_bigquery_dataset_iam_member" "analysts_read_views" {
-  for_each   = toset(var.analyst_members)
-  project    = var.project_id
-  dataset_id = google_bigquery_dataset.analyst.dataset_id
-  role       = "roles/bigquery.dataViewer"
-  member     = each.key
+  readers             = var.analyst_members
+  views = merge(
+    {
+      for k, t in local.tables : k => {
+        description = t.description
+        query       = "SELECT ${join(", ", [for c in t.columns : "`${c}`" if !contains(t.personal_columns, c)])} FROM `${var.project_id}.${google_bigquery_dataset.main.dataset_id}.${k}`"
+      } if t.analyst_view
+    },
+    { for k, v in local.views : k => { description = v.description, query = v.query } if !v.personal },
+  )
 }
 
 # Running a query (Looker Studio, the console, notebooks) needs jobs.create in the project;
@@ -207,5 +150,5 @@ output "dead_letters_table" {
     table_id   = google_bigquery_table.this["dead_letters"].table_id
   }
 }
-output "analyst_dataset_id" { value = google_bigquery_dataset.analyst.dataset_id }
-output "data_scientist_dataset_id" { value = google_bigquery_dataset.data_scientist.dataset_id }
+output "analyst_dataset_id" { value = module.analyst_views.dataset_id }
+output "data_scientist_dataset_id" { value = module.data_scientist_views.dataset_id }
