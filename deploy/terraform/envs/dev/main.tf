@@ -12,6 +12,10 @@ module "platform" {
   max_instances_cap     = 3
   min_instances_enabled = false
   text_profile          = "fast"
+  # The model versions this environment runs (terraform.tfvars; `trendwatch models` lists them).
+  model_versions = var.model_versions
+  # The data scientists' MLflow tracking server (null: none yet).
+  workbench_image = var.workbench_image
 
   # The analysts' API behind an HTTPS load balancer with IAP (modules/api/frontdoor.tf).
   api_image        = var.api_image

@@ -17,3 +17,7 @@ administrator_members  = []
 
 # Who is emailed every alert, e.g. ["oncall-trendwatch@example.com"]; none by default.
 alert_emails = []
+
+# The model versions this environment runs (`trendwatch models` lists them, model_version):
+# none pinned, dev runs what it builds.
+model_versions = {}

@@ -94,3 +94,15 @@ variable "alert_emails" {
   type        = list(string)
   default     = []
 }
+
+variable "model_versions" {
+  description = "Registered model name => the version this environment runs, as `trendwatch models` names it (model_version); empty pins none."
+  type        = map(string)
+  default     = {}
+}
+
+variable "workbench_image" {
+  description = "Container image of the MLflow tracking server; null deploys none."
+  type        = string
+  default     = null
+}

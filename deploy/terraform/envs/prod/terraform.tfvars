@@ -20,3 +20,11 @@ administrator_members  = []
 
 # Who is emailed every alert, e.g. ["oncall-trendwatch@example.com"]; none by default.
 alert_emails = []
+
+# The model versions this environment runs (`trendwatch models` lists them, model_version): the
+# champions once promoted (`trendwatch models promote`), e.g.
+# model_versions = {
+#   "trendwatch-forecast-social"   = "lgbm-surge-conformal-<12 hex>"
+#   "trendwatch-forecast-baseline" = "AutoETS-additive-<12 hex>"
+# }
+model_versions = {}

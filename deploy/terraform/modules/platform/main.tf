@@ -71,6 +71,7 @@ module "services" {
   max_instances_cap     = var.max_instances_cap
   min_instances_enabled = var.min_instances_enabled
   text_profile          = var.text_profile
+  model_versions        = var.model_versions
 }
 
 module "monitoring" {
@@ -147,4 +148,18 @@ module "stream_reader" {
   x_bearer_token_secret_id = module.secrets.x_bearer_token_secret_id
   deployer                 = module.cicd.deployer_member
   deletion_protection      = var.deletion_protection
+}
+
+# The data scientists' MLflow tracking server and model registry (modules/workbench), once its
+# image exists; the data scientists' members alone may call it.
+module "workbench" {
+  source              = "../workbench"
+  count               = var.workbench_image == null ? 0 : 1
+  project_id          = var.project_id
+  region              = var.region
+  environment         = var.environment
+  image               = var.workbench_image
+  invokers            = var.data_scientist_members
+  kms_key_name        = var.kms_key_name
+  deletion_protection = var.deletion_protection
 }

@@ -91,6 +91,12 @@ variable "text_profile" {
   type        = string
 }
 
+variable "model_versions" {
+  description = "Registered model name => the version (`trendwatch models`' model_version) every service of this environment runs: a service holding another version refuses to start, the supply job runs the pinned forecasting candidates. Empty pins none."
+  type        = map(string)
+  default     = {}
+}
+
 variable "promote_from_project" {
   description = "Project of the environment this one promotes from (dev for staging, staging for prod); null in dev, which builds."
   type        = string
@@ -148,4 +154,10 @@ variable "iap_oauth_client" {
   type        = object({ id = string, secret = string })
   default     = null
   sensitive   = true
+}
+
+variable "workbench_image" {
+  description = "Container image of the MLflow tracking server (modules/workbench); null deploys no tracking server."
+  type        = string
+  default     = null
 }

@@ -121,6 +121,12 @@ variable "text_profile" {
   default = "accurate"
 }
 
+variable "model_versions" {
+  description = "Registered model name => the version this environment runs (TRENDWATCH_MODEL_VERSIONS); empty pins none."
+  type        = map(string)
+  default     = {}
+}
+
 variable "log_level" {
   type    = string
   default = "INFO"
@@ -169,6 +175,7 @@ locals {
     TRENDWATCH_DATASET        = var.dataset_id
     TRENDWATCH_BQ_LOCATION    = var.dataset_location
     TRENDWATCH_TEXT_PROFILE   = var.text_profile
+    TRENDWATCH_MODEL_VERSIONS = jsonencode(var.model_versions)
     TRENDWATCH_LOG_LEVEL      = var.log_level
     TRENDWATCH_BATCH_WINDOW_S = tostring(var.config.batch_window_s)
     # The functions framework serves THREADS requests at once (default: 4 per CPU), whatever
