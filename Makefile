@@ -15,8 +15,12 @@ CHECKOV := $(TOOLS)/bin/checkov
 # pip-tools, which writes the deployables' hashed locks, in a venv of its own as well.
 LOCK_TOOLS := .venv-locks
 PYTEST_WORKERS ?= 2
+# MLflow's UI (the full `mlflow` package, which caps gunicorn below the services' pin) gets its
+# own venv, at the version of the library's MLflow client; STATE is the folder `make run` fills.
+MLFLOW_UI := .venv-mlflow
+STATE ?= $(or $(TRENDWATCH_STATE_DIR),.trendwatch)
 
-.PHONY: run test lint locks bench eval eval-text eval-images eval-influencers eval-trends eval-adversarial eval-captures eval-supply serve system-deps install clean help
+.PHONY: run test lint locks mlflow bench eval eval-text eval-images eval-influencers eval-trends eval-adversarial eval-captures eval-supply serve system-deps install clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -63,6 +67,10 @@ bench: $(STAMP)  ## throughput, latency and memory: pipeline (both local modes),
 	$(BIN)/python benchmarks/pipeline.py
 	$(BIN)/python benchmarks/text.py
 	$(BIN)/python benchmarks/search.py
+
+mlflow:  ## MLflow's UI on the local store (runs, registered models) on http://127.0.0.1:5000 (after make run)
+	test -x $(MLFLOW_UI)/bin/mlflow || { $(PYTHON) -m venv $(MLFLOW_UI) && $(MLFLOW_UI)/bin/python -m pip install --quiet mlflow==3.17.2; }
+	$(MLFLOW_UI)/bin/mlflow ui --backend-store-uri sqlite:///$(abspath $(STATE))/mlflow.db --host 127.0.0.1 --port 5000
 
 serve: $(STAMP)  ## the analysts' dashboard and HTTP API on http://127.0.0.1:8000 (after make run)
 	$(BIN)/trendwatch serve

@@ -18,12 +18,16 @@ Each DIR is the output of ``trendwatch generate --history-days N`` (training see
 
 Origins: every ``step`` days back from the stream's day (the last one sees the live trends'
 onset and is scored on the true demand of the 14 days after it).
+
+The run is logged in the MLflow store of ``--state`` (experiment ``forecast-backtest``: the
+arguments, each seed folder's hash and the candidates' metrics over the seeds).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -147,9 +151,43 @@ def run(
     return result.metrics.assign(seed=folder.name)
 
 
+def log_backtest(state: Path, args: argparse.Namespace, pooled: pd.DataFrame) -> str:
+    """Log the backtest as a run of the ``forecast-backtest`` experiment: its arguments, the
+    hashes of each seed's files and every candidate's metrics averaged over the seeds
+    (``<kind>/<model>/<metric>``)."""
+    from trendwatch.experiments.runs import log_run, sha256_files
+    from trendwatch.settings import Settings
+
+    metrics = {
+        f"{kind}/{model}/{metric}": float(value)
+        for (kind, model), row in pooled.iterrows()
+        for metric, value in row.items()
+        if pd.notna(value)
+    }
+    return log_run(
+        Settings.from_env(state_dir=state),
+        "forecast-backtest",
+        run_name=",".join(folder.name for folder in args.dirs),
+        params={
+            "origins": args.origins,
+            "step": args.step,
+            "baselines": args.baselines,
+            "social": args.social,
+        },
+        metrics=metrics,
+        data={
+            folder.name: sha256_files(sorted(p for p in folder.rglob("*") if p.is_file()))
+            for folder in args.dirs
+        },
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dirs", nargs="+", type=Path)
+    parser.add_argument(
+        "--state", type=Path, default=Path(".trendwatch"), help="state folder whose MLflow store logs the run"
+    )
     parser.add_argument("--origins", type=int, default=24)
     parser.add_argument("--step", type=int, default=2)
     parser.add_argument("--baselines", default="AutoETS-additive,SeasonalNaive,CrostonOptimized")
@@ -168,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     pd.set_option("display.width", 200)
     print("Mean over seeds:")
     print(pooled.round(3).to_string())
+    print(f"logged as run {log_backtest(args.state, args, pooled)} in {args.state}", file=sys.stderr)
     return 0
 
 

@@ -12,6 +12,9 @@ all streams and by rate, scored as ``eval_trends.py`` scores ``trendwatch topics
 
 The default seeds are training seeds: ``eval_trends.py`` evaluates seeds 1, 2 and 3, which must
 never be used to choose parameters.
+
+Each ``--set`` is logged in the MLflow store of ``--state`` (experiment ``trend-detector``: the
+parameters, the streams' arguments, each cached stream's hash, the scores).
 """
 
 from __future__ import annotations
@@ -78,7 +81,9 @@ def alerts(g: Grouped, params: EmergenceParams) -> list[Alert]:
     ]
 
 
-def summary(streams: Sequence[Grouped], params: EmergenceParams) -> str:
+def scores(streams: Sequence[Grouped], params: EmergenceParams) -> dict[str, dict[str, float]]:
+    """Precision, recall, median delay (minutes) and alert counts over all streams (``all``)
+    and by rate (``3/s``...)."""
     tallies: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     delays: dict[str, list[float]] = defaultdict(list)
     for g in streams:
@@ -88,13 +93,48 @@ def summary(streams: Sequence[Grouped], params: EmergenceParams) -> str:
             tallies[key][1] += result.true_alerts
             tallies[key][2] += result.planted
             delays[key] += result.delays
-    parts = []
-    for key, (n, true, planted) in tallies.items():
-        precision = true / n if n else 0.0
-        recall = len(delays[key]) / planted if planted else 0.0
-        delay = statistics.median(delays[key]) if delays[key] else float("nan")
-        parts.append(f"{key} P {precision:.2f} R {recall:.2f} D {delay:.1f} ({true}/{n})")
-    return " | ".join(parts)
+    return {
+        key: {
+            "precision": true / n if n else 0.0,
+            "recall": len(delays[key]) / planted if planted else 0.0,
+            "median_delay": statistics.median(delays[key]) if delays[key] else float("nan"),
+            "alerts": float(n),
+            "true_alerts": float(true),
+        }
+        for key, (n, true, planted) in tallies.items()
+    }
+
+
+def summary(found: dict[str, dict[str, float]]) -> str:
+    return " | ".join(
+        f"{key} P {m['precision']:.2f} R {m['recall']:.2f} D {m['median_delay']:.1f} "
+        f"({m['true_alerts']:.0f}/{m['alerts']:.0f})"
+        for key, m in found.items()
+    )
+
+
+def log_tuning(
+    state: Path, args: argparse.Namespace, params: EmergenceParams, found: dict[str, dict[str, float]]
+) -> str:
+    """Log one parameter set as a run of the ``trend-detector`` experiment: every
+    ``EmergenceParams`` field, the streams' arguments, the hash of each cached training stream
+    and the scores (``<all or rate>/<metric>``)."""
+    from trendwatch.experiments.runs import log_run, sha256_file
+    from trendwatch.settings import Settings
+
+    return log_run(
+        Settings.from_env(state_dir=state),
+        "trend-detector",
+        run_name=",".join(args.set) if args.set else "defaults",
+        params=msgspec.structs.asdict(params)
+        | {"seeds": args.seeds, "rates": args.rates, "minutes": args.minutes, "min_rate": args.min_rate},
+        metrics={
+            f"{key.replace('/s', '_per_s')}/{name}": value
+            for key, values in found.items()
+            for name, value in values.items()
+        },
+        data={path.name: sha256_file(path) for path in sorted(args.cache.glob("stream-*.pkl"))},
+    )
 
 
 def parse_params(text: str) -> EmergenceParams:
@@ -110,6 +150,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--min-rate", type=float, default=5.0)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "trendwatch-tune")
     parser.add_argument("--set", action="append", default=[], help="EmergenceParams fields, e.g. threshold=7")
+    parser.add_argument(
+        "--state",
+        type=Path,
+        default=Path(".trendwatch"),
+        help="state folder whose MLflow store logs each --set",
+    )
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
     if {1, 2, 3} & set(seeds):
@@ -122,7 +168,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     print(f"{len(streams)} streams ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     for text in args.set or [""]:
-        print(f"{text or 'defaults'}: {summary(streams, parse_params(text))}", flush=True)
+        params = parse_params(text)
+        found = scores(streams, params)
+        print(f"{text or 'defaults'}: {summary(found)}", flush=True)
+        print(f"logged as run {log_tuning(args.state, args, params, found)} in {args.state}", file=sys.stderr)
     return 0
 
 

@@ -3,13 +3,23 @@ data hashes, metrics and artefacts; versions get aliases; promotion needs a held
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import json
 from pathlib import Path
 
+import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the environment
 import pytest
 from click.testing import CliRunner
+from mlflow.entities import Run
 
+from benchmarks.backtest_forecast import log_backtest
+from benchmarks.tune_trends import log_tuning
 from trendwatch.cli import main
+from trendwatch.domain.emergence import EmergenceParams
+from trendwatch.domain.near_duplicates import MAX_GRID_DISTANCE
+from trendwatch.evaluation.images import NearDuplicateResult
+from trendwatch.experiments.near_duplicates import log_near_duplicates
 from trendwatch.experiments.promotion import Comparison, PromotionRefused, beats, compare, promote
 from trendwatch.experiments.registry import (
     CHALLENGER,
@@ -19,7 +29,7 @@ from trendwatch.experiments.registry import (
     list_versions,
     register,
 )
-from trendwatch.experiments.runs import log_run, sha256_file
+from trendwatch.experiments.runs import log_run, sha256_file, sha256_files
 from trendwatch.experiments.store import open_client
 from trendwatch.settings import Settings
 
@@ -146,3 +156,68 @@ def test_models_json_lists_versions_and_promote_exits_non_zero_when_refused(
     assert f"refused: {name} version 2 does not beat champion version 1" in refused.output
     missing = CliRunner().invoke(main, ["models", "promote", "no-such-model", "--version", "1", *state])
     assert missing.exit_code == 1 and "Traceback" not in missing.output
+
+
+def _logged(store: Settings, experiment: str) -> Run:
+    """The latest run of ``experiment``."""
+    client = open_client(store)
+    found = client.get_experiment_by_name(experiment)
+    assert found is not None, f"no {experiment} experiment"
+    (run,) = client.search_runs([found.experiment_id], order_by=["attributes.start_time DESC"], max_results=1)
+    return run
+
+
+def test_the_forecasting_backtest_logs_its_arguments_seed_hashes_and_pooled_metrics(
+    store: Settings, tmp_path: Path
+) -> None:
+    seed = tmp_path / "seed-2001"
+    (seed / "feeds").mkdir(parents=True)
+    (seed / "truth.json").write_text("{}", encoding="utf-8")
+    (seed / "feeds" / "orders.jsonl").write_text("{}\n", encoding="utf-8")
+    pooled = pd.DataFrame(
+        {"coverage": [0.81, float("nan")], "wape": [0.37, 0.36]},
+        index=pd.MultiIndex.from_tuples([("baseline", "AutoETS-additive"), ("social", "lgbm-log")]),
+    )
+    args = argparse.Namespace(
+        dirs=[seed], origins=24, step=2, baselines="AutoETS-additive", social="lgbm-log"
+    )
+    log_backtest(store.state_dir, args, pooled)
+    run = _logged(store, "forecast-backtest")
+    assert run.data.metrics == {
+        "baseline/AutoETS-additive/coverage": 0.81,
+        "baseline/AutoETS-additive/wape": 0.37,
+        "social/lgbm-log/wape": 0.36,
+    }
+    assert run.data.params["origins"] == "24" and run.data.params["social"] == "lgbm-log"
+    assert run.data.params["data_sha256.seed-2001"] == sha256_files(
+        [seed / "feeds" / "orders.jsonl", seed / "truth.json"]
+    )
+
+
+def test_each_detector_parameter_set_tried_is_logged_with_its_scores(store: Settings, tmp_path: Path) -> None:
+    (tmp_path / "stream-101-3-480-5.pkl").write_bytes(b"stream")
+    args = argparse.Namespace(
+        set=["threshold=6"], seeds="101", rates="3", minutes=480, min_rate=5.0, cache=tmp_path
+    )
+    found = {"all": {"precision": 0.9, "recall": 0.8}, "3/s": {"precision": 0.9, "recall": 0.8}}
+    log_tuning(store.state_dir, args, EmergenceParams(threshold=6.0), found)
+    run = _logged(store, "trend-detector")
+    assert run.data.params["threshold"] == "6.0" and run.data.params["seeds"] == "101"
+    assert run.data.params["data_sha256.stream-101-3-480-5.pkl"] == hashlib.sha256(b"stream").hexdigest()
+    assert run.data.metrics["all/recall"] == 0.8 and run.data.metrics["3_per_s/precision"] == 0.9
+
+
+def test_the_near_duplicate_thresholds_are_logged_with_their_scores(store: Settings) -> None:
+    result = NearDuplicateResult(
+        pictures=3,
+        images=15,
+        precision=1.0,
+        recall=0.9,
+        recall_by_transformation={"jpeg": 0.8},
+        groups_found=3,
+    )
+    log_near_duplicates(store, 1, result)
+    run = _logged(store, "near-duplicates")
+    assert run.data.params["max_grid_distance"] == str(MAX_GRID_DISTANCE)
+    assert run.data.metrics == {"precision": 1.0, "recall": 0.9, "groups_found": 3.0, "recall/jpeg": 0.8}
+    assert len(run.data.params["data_sha256.generated-pictures"]) == 64
