@@ -103,8 +103,34 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DuckDBWareho
             }
         ],
     )
+    built.merge_rows(
+        "model_drift",
+        [
+            {
+                "day": DAY2.date(),
+                "model": "lang",
+                "model_version": "1",
+                "kind": kind,
+                "metric": metric,
+                "value": 0.3,
+            }
+            for kind, metric in (
+                ("drift", "lang"),
+                ("output", "share:lang:en"),
+                ("accuracy", "label_accuracy"),
+            )
+        ],
+    )
     yield built
     built.close()
+
+
+def test_the_drift_view_keeps_drift_and_accuracy_not_the_output_mixes(warehouse: DuckDBWarehouse) -> None:
+    rows = warehouse.query(view("model_drift_daily").sql)
+    assert sorted((r["kind"], r["metric"]) for r in rows) == [
+        ("accuracy", "label_accuracy"),
+        ("drift", "lang"),
+    ]
 
 
 @pytest.mark.parametrize("v", VIEWS, ids=lambda v: v.name)
