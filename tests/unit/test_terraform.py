@@ -28,6 +28,7 @@ from trendwatch.deploy.warehouse_access import personal_columns, reads_personal
 from trendwatch.domain.feeds import FEEDS
 from trendwatch.observability import metrics
 from trendwatch.settings import Settings
+from trendwatch.app.monitor import DRIFT_WARNING
 from trendwatch.warehouse.schema import TABLES, table
 from trendwatch.warehouse.views import View
 
@@ -117,6 +118,7 @@ def test_every_schedule_ticks_the_topic_of_the_service_that_runs_its_job() -> No
         "deduplicate",
         "warehouse-indexes",
         "product-links",
+        "model-monitor",
         "forecast",
         "forecast-backtest",
     }
@@ -594,6 +596,7 @@ def test_every_alert_policy_notifies_the_environments_channels_and_alert_emails(
         "errors",
         "ingest_lag",
         "ingest_silence",
+        "model_drift",
         "window_lag",
     ]
     for name in policies:
@@ -859,6 +862,18 @@ def test_deploy_image_without_its_service_only_marks_the_pushed_image(
     assert (status, calls, marker) == (0, [f"storage cp - gs://b/{name}/abc.deployed"], image + "\n")
     assert f"set {variable} = " in stderr
     assert variable in (TERRAFORM / "modules/platform/variables.tf").read_text()
+
+
+def test_the_model_drift_alert_counts_the_warning_the_monitor_job_logs() -> None:
+    """The log-based metric matches the job's message and fields, and the policy watches it."""
+    resources = _blocks(_load(TERRAFORM / "modules/monitoring/main.tf"), "resource")
+    metric = resources["google_logging_metric.model_drift"]
+    assert "jsonPayload.message" in _value(metric["filter"]) and DRIFT_WARNING in _value(metric["filter"])
+    assert set(_value(metric["label_extractors"])) == {"model", "metric"}
+    condition = _value(
+        _value(resources["google_monitoring_alert_policy.model_drift"]["conditions"])["condition_threshold"]
+    )
+    assert "google_logging_metric.model_drift.name" in _value(condition["filter"])
 
 
 def test_the_custom_metrics_monitored_are_those_the_services_record() -> None:
@@ -1251,12 +1266,12 @@ def test_each_writer_has_data_editor_on_its_own_tables_and_nobody_on_a_whole_dat
         name: {t for t, cfg in tables.items() if name in cfg["writers"]} for name in [*services, "api"]
     }
     # exactly the services that run warehouse jobs write, each at least one table, the API its
-    # saved searches; nobody writes the dead-letter tables (Pub/Sub and the operators do)
+    # saved searches and labels; nobody writes the dead-letter tables (Pub/Sub and the operators do)
     assert {name for name, ts in written.items() if ts} == {
         *(name for name, s in services.items() if s["warehouse"]),
         "api",
     }
-    assert written["api"] == {"saved_searches"}
+    assert written["api"] == {"saved_searches", "labels"}
     assert not {"dead_letters", "dead_letter_replays"} & set().union(*written.values())
     assert {spec.table for spec in FEEDS.values()} <= written["inventory-sync"]
     resources = _blocks(_root(WAREHOUSE), "resource")
