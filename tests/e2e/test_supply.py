@@ -192,19 +192,28 @@ class FailingFirstWebhook:
             raise RuntimeError("the webhook answered 500 Internal Server Error")
 
 
-def test_a_failing_webhook_post_neither_stops_the_run_nor_repeats_it(supplied: Supplied) -> None:
+def test_a_failed_webhook_post_neither_stops_the_run_nor_is_lost_and_nothing_is_posted_twice(
+    supplied: Supplied,
+) -> None:
     publisher, webhook = RecordingPublisher(), FailingFirstWebhook()
     warehouse = DuckDBWarehouse(supplied.state / "warehouse.duckdb")
     try:
         job = SupplyJob(warehouse, publisher, SystemClock(), webhook=webhook)
         report = job.run(rerun=True)
+        after_run = len(webhook.tried)
         again = job.run(report.as_of)  # the scheduler's next tick for the same day
+        later = job.run(report.as_of)
         [run] = warehouse.query("SELECT run_id FROM forecast_runs WHERE run_id = @id", {"id": report.run_id})
     finally:
         warehouse.close()
     assert run == {"run_id": report.run_id}  # recorded despite the failed post
-    assert len(webhook.tried) == report.recommendations == len(publisher.on(RESTOCK_RECOMMENDATIONS)) > 1
-    assert not again.ran  # the day has a run: nothing computed, published or posted again (counts above)
+    assert after_run == report.recommendations == len(publisher.on(RESTOCK_RECOMMENDATIONS)) > 1
+    assert not again.ran and not later.ran  # nothing computed or published again (counts above)
+    # the failed post alone was tried again, by the next tick, and taken; nothing else twice
+    failed = webhook.tried[0]
+    assert webhook.tried[after_run:] == [failed]
+    posted = [(r.sku, r.location_id) for r in webhook.tried[1:]]
+    assert len(posted) == len(set(posted)) == report.recommendations
 
 
 def test_the_stock_page_and_the_api_show_forecasts_and_recommendations(supplied: Supplied) -> None:

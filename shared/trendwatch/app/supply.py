@@ -11,8 +11,9 @@ partition of their tables (one step each), then records itself in ``forecast_run
 has a run (for the same horizon) is not run again unless asked (``rerun``), so a redelivered
 tick costs a lookup.
 Recommendations are published on ``restock-recommendations`` (one message per SKU and location,
-keyed by ``as_of``, ``sku`` and ``location_id`` for consumers to deduplicate) and to the alert
-webhook when one is set.
+keyed by ``as_of``, ``sku`` and ``location_id`` for consumers to deduplicate) and, when one is
+set, posted to the alert webhook once the run is recorded, each once; a failed post is tried
+again by the next run (:mod:`trendwatch.app.restock_delivery`).
 
 What it read. The run records the feed files loaded so far (``feed_loads``), so that a forecast
 can be traced to the loads it saw: files load whole (a file's good rows in one statement), so a
@@ -25,11 +26,12 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Protocol, TypedDict
+from typing import Any, TypedDict
 
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the environment
 import pyarrow as pa
 
+from trendwatch.app.restock_delivery import WAITING, RestockSink, RestockWebhookDelivery, delivery_states
 from trendwatch.app.social_features import SOCIAL_COLUMNS, emergence_days, sku_social_daily
 from trendwatch.contracts.events import RestockRecommendation, encode
 from trendwatch.contracts.topology import RESTOCK_RECOMMENDATIONS
@@ -79,12 +81,6 @@ WHERE a.alerted_at >= @since
 QUALIFY ROW_NUMBER() OVER (PARTITION BY tp.sku ORDER BY tp.score DESC, a.alerted_at DESC, tp.topic_id) = 1
 """
 _FEED_LOADS_SQL = "SELECT object_name FROM feed_loads WHERE loaded_at <= @now ORDER BY object_name"
-
-
-class RestockSink(Protocol):
-    """Somewhere recommendations are also delivered (a chat webhook)."""
-
-    def send_restock(self, recommendation: RestockRecommendation) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -160,12 +156,14 @@ class SupplyJob:
             raise NoOrdersError("no orders loaded yet: load the order feeds before forecasting")
         done = self._warehouse.query(_RUN_SQL, {"as_of": day, "horizon": self._settings.horizon_days})
         if done and not rerun:
+            self._post_waiting(day)  # the tick again: what failed to post is tried again
             return SupplyReport(day, done[0]["run_id"], ran=False)
         started = self._clock.now()
         run_id = uuid.uuid4().hex
         forecasts = self._forecast(day, run_id)
         recommendations = self._restock(day, run_id, forecasts)
         self._record(day, run_id, forecasts, started)
+        self._post_waiting(day)
         series = int((forecasts["location_id"] != ALL_LOCATIONS).sum() // self._settings.horizon_days)
         report = SupplyReport(day, run_id, True, series, len(forecasts), len(recommendations))
         log.info("supply job done", extra={k: str(v) for k, v in vars(report).items()})
@@ -332,7 +330,19 @@ class SupplyJob:
         rows["order_date"] = [None if d is None else max(d, day) for d in rows["order_date"]]
         rows["run_id"] = run_id
         rows["created_at"] = self._clock.now()
+        rows["webhook"] = self._webhook_states(day, rows)
         return rows
+
+    def _webhook_states(self, day: date, rows: pd.DataFrame) -> list[str | None]:
+        """Each recommendation waits for the webhook when there is one; a rerun of the day keeps
+        the state its stored twin had (one sent is not posted again)."""
+        if self._webhook is None:
+            return [None] * len(rows)
+        stored = delivery_states(self._warehouse, day)
+        return [
+            stored.get((str(sku), str(location)), WAITING)
+            for sku, location in zip(rows["sku"], rows["location_id"], strict=True)
+        ]
 
     def _publish(self, day: date, rows: pd.DataFrame) -> None:
         events = [
@@ -360,23 +370,12 @@ class SupplyJob:
                 for e in events
             ],
         )
-        if self._webhook is not None:
-            self._post(self._webhook, events)
 
-    @staticmethod
-    def _post(webhook: RestockSink, events: list[RestockRecommendation]) -> None:
-        """Post each recommendation to the chat webhook, a second channel: they are stored and
-        published already, so a failed post is logged and the run goes on to be recorded
-        (raising would leave the run unrecorded, and its retry would publish every one again)."""
-        failed = 0
-        for event in events:
-            try:
-                webhook.send_restock(event)
-            except Exception:  # whatever the sink raised: it names no URL (adapters.webhook)
-                failed += 1
-                log.exception("restock webhook post failed", extra={"sku": event.sku})
-        if failed:
-            log.error("restock webhook: %d of %d posts failed", failed, len(events))
+    def _post_waiting(self, day: date) -> None:
+        """Post the recommendations that wait for the webhook (this run's, and those a previous
+        run failed to post), after the run is recorded: the webhook is a second channel."""
+        if self._webhook is not None:
+            RestockWebhookDelivery(self._warehouse, self._webhook).deliver(day)
 
     # -- bookkeeping -----------------------------------------------------------------------------
 

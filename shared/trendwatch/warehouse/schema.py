@@ -559,6 +559,9 @@ TABLES: tuple[Table, ...] = (
             _c("safety_stock", "FLOAT64"),
             _c("run_id"),
             _c("created_at", "TIMESTAMP"),
+            # Where the chat webhook stands with the recommendation (JSON text of
+            # trendwatch.app.webhook_delivery.Delivery); NULL: no webhook when it was stored.
+            _c("webhook"),
         ),
         ("as_of", "sku", "location_id"),
         "as_of",
