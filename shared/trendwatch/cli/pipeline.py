@@ -294,14 +294,10 @@ def publish_stock_events(pipeline: LocalPipeline, path: Path) -> int:
     the stores' systems do, and process them."""
     from trendwatch.contracts.topology import INVENTORY_EVENTS
 
-    published = 0
     with path.open("rb") as lines:
-        for line in lines:
-            if line.strip():
-                pipeline.bus.publish(INVENTORY_EVENTS, line.rstrip(b"\n"))
-                published += 1
-    pipeline.bus.run_until_idle()
-    return published
+        return pipeline.publish_events(
+            INVENTORY_EVENTS, [line.rstrip(b"\n") for line in lines if line.strip()]
+        )
 
 
 def demo_replay_file(data_dir: Path) -> Path:
