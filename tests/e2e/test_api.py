@@ -498,7 +498,7 @@ def test_every_operation_keeps_to_its_openapi_contract(api: Served) -> None:
     for result in schema.get_all_operations():
         assert isinstance(result, Ok), result
         operations.append(result.ok())
-    assert len(operations) == 13
+    assert len(operations) == 14
 
     for operation in operations:
 

@@ -110,6 +110,12 @@ def test_a_label_from_the_api_is_stored_and_counted_by_the_monitor_and_charted(
             follow_redirects=False,
         )
         assert form.status_code == 303
+        forged = client.post(
+            "/labels",
+            data={"kind": "sentiment", "tweet_id": second, "correct": "false", "label": "negative"},
+            headers={"Sec-Fetch-Site": "cross-site"},
+        )
+        assert forged.status_code == 403
         assert (
             client.post(
                 "/api/v1/labels", json={"kind": "topic", "topic_id": "no-such", "correct": True}

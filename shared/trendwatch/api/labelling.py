@@ -106,7 +106,12 @@ def post_label(request: Request, judgement: LabelRequest) -> StoredLabel:
 @router.post("/labels", include_in_schema=False)
 async def label_form(request: Request) -> RedirectResponse:
     """The dashboard's label buttons (an url-encoded form: ``kind``, ``tweet_id`` or
-    ``topic_id``, ``correct``, ``label``): store, then back to the Models page's label section."""
+    ``topic_id``, ``correct``, ``label``): store, then back to the Models page's label section.
+
+    A form can be posted from any web page the signed-in analyst visits (the browser sends their
+    credentials along), so one another site sent (``Sec-Fetch-Site`` says so) is refused."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        raise HTTPException(403, "labels are taken from the dashboard's own pages only")
     fields = {k: v[-1] for k, v in parse_qs((await request.body()).decode(errors="replace")).items()}
     try:
         judgement = LabelRequest.model_validate(
