@@ -45,13 +45,14 @@ def open_client(settings: Settings) -> MlflowClient:
 def _client(uri: str) -> MlflowClient:
     """One client per store: MLflow creates (migrates) a SQLite store's tables on first
     connection, a few seconds it should pay once per process."""
-    _quiet_mlflow()
     from mlflow import MlflowClient
 
+    _quiet_mlflow()
     return MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
 def _quiet_mlflow() -> None:
-    """MLflow and Alembic log each schema migration at INFO on stderr; keep warnings only."""
+    """MLflow and Alembic log each schema migration at INFO on stderr; keep warnings only
+    (after MLflow's import, which sets its logger's level)."""
     for name in ("mlflow", "alembic"):
         logging.getLogger(name).setLevel(logging.WARNING)
