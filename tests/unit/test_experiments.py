@@ -158,6 +158,13 @@ def test_models_json_lists_versions_and_promote_exits_non_zero_when_refused(
     assert missing.exit_code == 1 and "Traceback" not in missing.output
 
 
+def test_models_json_of_a_state_without_a_store_is_an_empty_list_and_creates_none(tmp_path: Path) -> None:
+    listed = CliRunner().invoke(main, ["models", "--state", str(tmp_path), "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert json.loads(listed.stdout) == []
+    assert not list(tmp_path.iterdir())
+
+
 def _logged(store: Settings, experiment: str) -> Run:
     """The latest run of ``experiment``."""
     client = open_client(store)

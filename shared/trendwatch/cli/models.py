@@ -30,8 +30,11 @@ def models(ctx: click.Context, state_dir: Path | None, as_json: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from trendwatch.experiments.registry import list_versions
+    from trendwatch.experiments.store import store_exists
 
-    versions = list_versions(settings_for(state_dir))
+    settings = settings_for(state_dir)
+    # no store yet: nothing registered (opening one would create it, a few seconds of migrations)
+    versions = list_versions(settings) if store_exists(settings) else []
     if as_json:
         print_json(versions)
         return

@@ -34,6 +34,11 @@ def artifact_root(settings: Settings) -> Path:
     return (settings.state_dir / ARTIFACTS_NAME).resolve()
 
 
+def store_exists(settings: Settings) -> bool:
+    """Whether there is anything to read: a tracking server, or the local store's file."""
+    return bool(settings.tracking_uri) or (settings.state_dir / DATABASE_NAME).exists()
+
+
 def open_client(settings: Settings) -> MlflowClient:
     """A client of ``settings``' store; a local store's folder is created on first use."""
     if not settings.tracking_uri:
