@@ -7,9 +7,11 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from trendwatch.adapters.local.ocr import (
+    AUTOMATIC,
     DARK_LAYER,
     LIGHT_LAYER,
     METHOD_VERSION,
+    SPARSE_TEXT,
     TesseractOcr,
     Word,
     confident_lines,
@@ -215,3 +217,45 @@ def test_views_are_stacked_top_to_bottom_on_one_white_page() -> None:
     pixels = np.asarray(page)
     assert (pixels[:100] == 0).all() and (pixels[100:160] == 255).all()
     assert (pixels[160:, :200] == 0).all() and (pixels[160:, 200:] == 255).all()
+
+
+def _recorded_runs(monkeypatch: pytest.MonkeyPatch, image: Image.Image) -> list[tuple[int, Image.Image]]:
+    """The page segmentation and page of every Tesseract run on ``image`` (the engine stubbed to
+    read nothing, so every pass runs)."""
+    runs: list[tuple[int, Image.Image]] = []
+
+    def run(self: TesseractOcr, segmentation: int, thresholding: int, page: Image.Image) -> list[list[Word]]:
+        runs.append((segmentation, page))
+        return []
+
+    monkeypatch.setattr(TesseractOcr, "_run", run)
+    assert TesseractOcr().reading(image).passes == len(runs)
+    return runs
+
+
+def _flat_with_a_disc(size: tuple[int, int]) -> Image.Image:
+    # Saturated mid-tone colours: neither layer has pixels, so the layer pass is not run.
+    image = Image.new("RGB", size, (200, 120, 60))
+    ImageDraw.Draw(image).ellipse((100, 80, 300, 280), fill=(40, 140, 90))
+    return image
+
+
+def test_a_photograph_still_unsure_is_read_in_the_other_polarity_then_as_sparse_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    runs = _recorded_runs(monkeypatch, _flat_with_a_disc((1000, 600)))
+    assert [segmentation for segmentation, _ in runs] == [AUTOMATIC, AUTOMATIC, AUTOMATIC, SPARSE_TEXT]
+    grey, _, inverted, sparse = (page for _, page in runs)
+    assert np.array_equal(np.asarray(inverted), 255 - np.asarray(grey))
+    assert np.array_equal(np.asarray(sparse), np.asarray(grey))
+
+
+def test_a_picture_smaller_than_a_photograph_gets_no_photograph_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = _recorded_runs(monkeypatch, _flat_with_a_disc((600, 400)))
+    assert [segmentation for segmentation, _ in runs] == [AUTOMATIC, AUTOMATIC]  # grey, background removed
+
+
+def test_a_photograph_read_surely_in_the_first_pass_gets_no_further_pass(ocr: TesseractOcr) -> None:
+    image = Image.new("RGB", (1000, 600), (255, 255, 255))
+    ImageDraw.Draw(image).text((60, 250), "market window", fill=(0, 0, 0), font=_font(56))
+    assert ocr.reading(image).passes == 1

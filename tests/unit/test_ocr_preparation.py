@@ -8,7 +8,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from trendwatch.adapters.local.ocr import TesseractOcr
-from trendwatch.adapters.local.ocr_preparation import enlargement, one_line, prepared
+from trendwatch.adapters.local.ocr_preparation import enlargement, one_line, photograph, prepared
 
 
 def _word_crop(
@@ -28,9 +28,18 @@ def _word_crop(
 
 def test_a_picture_low_and_wide_enough_is_taken_for_one_line_of_text() -> None:
     assert one_line((114, 20)) and one_line((46, 18)) and one_line((640, 64))
+    assert one_line((98, 70)) and one_line((274, 116))  # a short word with its sign around it
     assert not one_line((320, 240))  # the stream generator's pictures
-    assert not one_line((900, 500)) and not one_line((640, 65))
-    assert not one_line((30, 60))  # taller than wide: not a line of text
+    assert not one_line((900, 500)) and not one_line((640, 129))
+    assert not one_line((30, 60)) and not one_line((84, 87))  # taller than wide: not a line of text
+
+
+def test_a_picture_is_photograph_sized_from_640_pixels_on_its_longer_side_unless_one_line() -> None:
+    assert photograph((640, 480)) and photograph((1280, 720)) and photograph((700, 933))
+    assert photograph((900, 500))
+    assert not photograph((320, 240))  # the stream generator's pictures
+    assert not photograph((639, 479)) and not photograph((460, 276))
+    assert not photograph((700, 30))  # a long line of text, read as one line
 
 
 @pytest.mark.parametrize(
@@ -40,6 +49,7 @@ def test_a_picture_low_and_wide_enough_is_taken_for_one_line_of_text() -> None:
         ((114, 20), 2),
         ((300, 30), 2),
         ((640, 60), 1),
+        ((98, 70), 1),  # a word with room around it, one line from 128 pixels high down
         ((320, 240), 3),  # any other picture until its longer side reaches 1000 pixels
         ((460, 276), 2),
         ((900, 500), 1),
