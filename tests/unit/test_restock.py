@@ -354,3 +354,32 @@ def test_a_routine_order_just_under_its_safety_stock_waits_when_asked_to() -> No
     # A SKU its topic drives is not held to the routine bar.
     drivers = [{"sku": "A", "topic_id": "t-1", "topic_label": "a"}]
     assert recommended(30, medium_safety_share=0.5, drivers=drivers)
+
+
+def test_a_later_order_is_critical_when_the_shelf_empties_before_tonights_order_could_arrive() -> None:
+    # 15 units at 10 a day run out on day 2; a delivery of 40 lands on day 3 (when tonight's order
+    # would) and holds the safety stock through day 4, so the order needed is a later one, placed on
+    # day 2 for day 5. The shelf empty before the delivery comes first: critical, not a routine medium.
+    delivery = {
+        "delivery_id": "DLV-1",
+        "sku": "A",
+        "location_id": "S1",
+        "quantity": 40,
+        "expected_date": date(2026, 12, 5),
+        "delivered_at": None,
+        "status": "in_transit",
+    }
+    rec = _only(
+        _recommend({("A", "S1"): 15}, _forecasts("A", "S1", 10, 15), [delivery], planned_orders="all")
+    )
+    assert (rec["stockout_date"], rec["order_date"], rec["arrival_date"]) == (
+        "2026-12-04",
+        "2026-12-04",
+        "2026-12-07",
+    )
+    assert rec["urgency"] == "critical"
+    # With the stock lasting until the delivery, the same later order is medium.
+    rec = _only(
+        _recommend({("A", "S1"): 25}, _forecasts("A", "S1", 10, 15), [delivery], planned_orders="all")
+    )
+    assert (rec["order_date"] > "2026-12-02", rec["urgency"]) == (True, "medium")

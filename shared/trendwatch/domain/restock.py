@@ -47,7 +47,9 @@ already in the stock counted).
   SKU the talk drives) runs out before its arrival day (order now and it still arrives late),
   ``high`` when it runs out by its window end (the next review is too late), ``medium``
   otherwise (it lasts the window but goes below its safety stock); an order for a later day is
-  ``medium``.
+  ``medium``, unless the projection runs out before even tonight's order could arrive (a
+  delivery refills the shelf before the order is due, after a gap no order can fill): then
+  ``critical`` too, so the buyer hears of the gap today.
 * **Topic**: the SKU's trending topic (``drivers``) drives the recommendation when the social
   forecast is at least ``topic_uplift`` above the baseline from ``as_of + 1`` to the window end
   (or has demand where the baseline has none); ``uplift`` is ``Σ p50 / Σ baseline_p50 - 1``
@@ -291,8 +293,11 @@ def recommend_restock(
         _stockout_day(picked, "stockout_date_p90", today, horizon),
         _stockout_day(picked, "stockout_date", today, horizon),
     )
+    # Tonight's order would arrive on day ``lead``: a shelf that empties before that is critical
+    # even when the order it needs is a later one (a delivery refills the shelf first, too late).
+    tonight_arrival = np.clip(lead[chosen], 1, horizon)
     urgency = np.select(
-        [t > 0, stockout_day < arrival, stockout_day <= end], ["medium", "critical", "high"], "medium"
+        [stockout_day < tonight_arrival, t > 0, stockout_day <= end], ["critical", "medium", "high"], "medium"
     )
     out = pd.DataFrame(
         {
