@@ -20,6 +20,7 @@ from trendwatch.adapters.local.blobstore import LocalBlobStore
 from trendwatch.adapters.local.clock import ManualClock
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 from trendwatch.app.dead_letters import DeadLetterSink
+from trendwatch.app.monitor import DRIFT_WARNING
 from trendwatch.contracts.cloudevents import PubSubMessage
 from trendwatch.contracts.dead_letters import dead_letter_attributes
 from trendwatch.contracts.topology import INGEST_DEAD_LETTER, TOPOLOGY, TWEETS_RAW, StorageTrigger
@@ -28,7 +29,6 @@ from trendwatch.deploy.warehouse_access import personal_columns, reads_personal
 from trendwatch.domain.feeds import FEEDS
 from trendwatch.observability import metrics
 from trendwatch.settings import Settings
-from trendwatch.app.monitor import DRIFT_WARNING
 from trendwatch.warehouse.schema import TABLES, table
 from trendwatch.warehouse.views import View
 
