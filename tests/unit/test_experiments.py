@@ -20,6 +20,7 @@ from trendwatch.domain.emergence import EmergenceParams
 from trendwatch.domain.near_duplicates import MAX_GRID_DISTANCE
 from trendwatch.evaluation.images import NearDuplicateResult
 from trendwatch.experiments.near_duplicates import log_near_duplicates
+from trendwatch.experiments.pins import FORECAST_SOCIAL
 from trendwatch.experiments.promotion import Comparison, PromotionRefused, beats, compare, promote
 from trendwatch.experiments.registry import (
     CHALLENGER,
@@ -30,7 +31,9 @@ from trendwatch.experiments.registry import (
     register,
 )
 from trendwatch.experiments.runs import log_run, sha256_file, sha256_files
+from trendwatch.experiments.shipped import register_forecast_models
 from trendwatch.experiments.store import open_client
+from trendwatch.forecasting.pipeline import model_infos
 from trendwatch.settings import Settings
 
 HELDOUT: dict[str, Direction] = {"test.macro_recall": "max", "test.error": "min"}
@@ -228,3 +231,33 @@ def test_the_near_duplicate_thresholds_are_logged_with_their_scores(store: Setti
     assert run.data.params["max_grid_distance"] == str(MAX_GRID_DISTANCE)
     assert run.data.metrics == {"precision": 1.0, "recall": 0.9, "groups_found": 3.0, "recall/jpeg": 0.8}
     assert len(run.data.params["data_sha256.generated-pictures"]) == 64
+
+
+def test_a_forecasting_challenger_with_lower_errors_but_coverage_outside_the_band_is_refused(
+    store: Settings,
+) -> None:
+    champion, baseline = model_infos()
+    challenger, _ = model_infos(social_model="lgbm-log")
+
+    def rows(version: str, wape: float, coverage: float) -> list[dict[str, object]]:
+        model = f"forecast-social:{version.rsplit('-', 1)[0]}"
+        return [
+            {"model": model, "version": version, "metric": "wape", "value": wape},
+            {"model": model, "version": version, "metric": "coverage", "value": coverage},
+        ]
+
+    baseline_rows = [
+        {"model": "forecast-baseline:x", "version": baseline.version, "metric": "wape", "value": 0.5}
+    ]
+    first = register_forecast_models(
+        store, [*rows(champion.version, 0.40, 0.81), *baseline_rows], params={}, data={"orders": "0" * 64}
+    )
+    assert {(r.name, r.model_version) for r in first} == {
+        (FORECAST_SOCIAL, champion.version),
+        ("trendwatch-forecast-baseline", baseline.version),
+    }
+    (second,) = register_forecast_models(store, rows(challenger.version, 0.34, 0.70), params={}, data={})
+    assert (second.name, second.version, second.new) == (FORECAST_SOCIAL, 2, True)
+    with pytest.raises(PromotionRefused, match=r"coverage_outside_band \(lower is better\): 0.05 against 0"):
+        promote(store, FORECAST_SOCIAL, 2)
+    assert _listed(store, FORECAST_SOCIAL)[1].metrics["coverage_outside_band"] == pytest.approx(0.05)

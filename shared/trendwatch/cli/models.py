@@ -5,12 +5,15 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from trendwatch.cli.common import JSON_OPTION, STATE_OPTION, console, out, print_json, settings_for, table
 from trendwatch.settings import Settings
+
+if TYPE_CHECKING:
+    from trendwatch.experiments.shipped import Registered
 
 #: Origins of the demo's backtest of the forecasting models (one week apart): each costs about
 #: one forecast of the supply job.
@@ -86,26 +89,29 @@ def promote(ctx: click.Context, state_dir: Path | None, name: str, version: int)
 COMMANDS = [models]
 
 
-def register_demo_models(settings: Settings, text_rows: Sequence[Mapping[str, Any]], data_dir: Path) -> None:
+def register_demo_models(settings: Settings, text_rows: Sequence[Mapping[str, Any]]) -> None:
     """The demo's last step: log and register the sentiment models with the evaluation just run,
     and the forecasting models with a rolling-origin backtest of :data:`DEMO_BACKTEST_ORIGINS`
-    origins on the demo's orders (the inputs' hash: the generated feed files)."""
-    from trendwatch.experiments.runs import sha256_files
-    from trendwatch.experiments.shipped import register_forecast_models, register_sentiment_models
+    origins on the demo's orders."""
+    from trendwatch.app.supply import NoOrdersError
+    from trendwatch.bootstrap import supply_job
+    from trendwatch.experiments.shipped import register_sentiment_models
+    from trendwatch.runtime.local import LocalPipeline
 
     started = time.perf_counter()
     registered = register_sentiment_models(settings, text_rows)
-    backtest = _demo_backtest(settings)
-    if backtest:
-        feeds = data_dir / "feeds"
-        data = {
-            kind.name: sha256_files(sorted(kind.rglob("*.*")))
-            for kind in sorted(feeds.iterdir())
-            if kind.is_dir()
-        }
-        registered += register_forecast_models(
-            settings, backtest, params={"backtest_origins": DEMO_BACKTEST_ORIGINS}, data=data
+    pipeline = LocalPipeline(settings)
+    try:
+        with console.status("backtesting the forecasting models"):
+            job = supply_job(pipeline.container)
+            backtest = job.backtest(origins=DEMO_BACKTEST_ORIGINS)
+        registered += register_backtest(
+            settings, pipeline.container.warehouse, backtest, DEMO_BACKTEST_ORIGINS
         )
+    except NoOrdersError as exc:
+        console.print(f"[yellow]forecasting models not registered[/] {exc}")
+    finally:
+        pipeline.close()
     console.print(
         f"{len(registered)} models registered in {time.perf_counter() - started:.1f} s "
         f"({sum(r.new for r in registered)} new versions): "
@@ -114,21 +120,13 @@ def register_demo_models(settings: Settings, text_rows: Sequence[Mapping[str, An
     )
 
 
-def _demo_backtest(settings: Settings) -> list[dict[str, Any]]:
-    """The supply job's backtest on the demo's history (none without orders)."""
-    from trendwatch.app.supply import NoOrdersError
-    from trendwatch.bootstrap import supply_job
-    from trendwatch.runtime.local import LocalPipeline
+def register_backtest(
+    settings: Settings, warehouse: Any, backtest: Sequence[Mapping[str, Any]], origins: int
+) -> list[Registered]:
+    """Log and register the forecasting models a supply-job backtest scored; their data hashes
+    are those of the feed files the warehouse had loaded (:func:`feed_load_hashes`)."""
+    from trendwatch.experiments.shipped import feed_load_hashes, register_forecast_models
 
-    pipeline = LocalPipeline(settings)
-    try:
-        with console.status("backtesting the forecasting models"):
-            rows: list[dict[str, Any]] = supply_job(pipeline.container).backtest(
-                origins=DEMO_BACKTEST_ORIGINS
-            )
-        return rows
-    except NoOrdersError as exc:
-        console.print(f"[yellow]forecasting models not registered[/] {exc}")
-        return []
-    finally:
-        pipeline.close()
+    return register_forecast_models(
+        settings, backtest, params={"backtest_origins": origins}, data=feed_load_hashes(warehouse)
+    )

@@ -404,7 +404,7 @@ def demo(
     console.rule("5. text models: language id, sentiment and speed on the labelled tweets")
     text_rows = _evaluate_text_models(settings)
     console.rule("6. model registry: the sentiment and forecasting models, with their metrics")
-    register_demo_models(settings, text_rows, data_dir)
+    register_demo_models(settings, text_rows)
     console.rule("7. model monitor: output mixes and drift per model version and day")
     _run_model_monitor(settings)
     _print_demo_summary(settings, summary)

@@ -42,11 +42,13 @@ def _supply_run(
     state_dir: Path | None, as_of: datetime | None, horizon: int, rerun: bool, origins: int = 0
 ) -> Iterator[tuple[Any, Any]]:
     """Run the supply job for the day if it has not run (the local pipeline's bus delivers what
-    it publishes), and a backtest from ``origins`` origins if asked; yields the warehouse and
-    the job's report, and closes the pipeline after."""
+    it publishes), and a backtest from ``origins`` origins if asked, whose models are then
+    logged and registered with its scores (``trendwatch models``); yields the warehouse and the
+    job's report, and closes the pipeline after."""
     from trendwatch.app.supply import NoOrdersError, SupplySettings
     from trendwatch.bootstrap import supply_job
     from trendwatch.cli.common import require_warehouse
+    from trendwatch.cli.models import register_backtest
     from trendwatch.runtime.local import LocalPipeline
 
     settings = settings_for(state_dir)
@@ -64,6 +66,8 @@ def _supply_run(
             scores = job.backtest(report.as_of, origins=origins)
         for score in scores:
             console.print(f"  {score['model']:<40} {score['metric']:<18} {score['value']:.3f}")
+        registered = register_backtest(settings, pipeline.container.warehouse, scores, origins)
+        console.print("registered " + ", ".join(f"{r.name} v{r.version}" for r in registered))
     if report.ran:
         console.print(
             f"[green]forecast[/] {report.series} SKU-location series for {report.as_of} "
@@ -87,8 +91,8 @@ def _supply_run(
     "origins",
     type=click.IntRange(0, 52),
     default=0,
-    help="Also backtest both models from this many origins a week apart and store the scores "
-    "(the dashboard's forecast accuracy).",
+    help="Also backtest both models from this many origins a week apart, store the scores "
+    "(the dashboard's forecast accuracy) and register both models with them (`trendwatch models`).",
 )
 def forecast(
     state_dir: Path | None,

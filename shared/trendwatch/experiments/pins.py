@@ -19,8 +19,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from trendwatch.settings import Settings
+
+if TYPE_CHECKING:
+    from trendwatch.forecasting.models import ModelInfo
 
 #: The registered names of the forecasting models (``trendwatch models``).
 FORECAST_SOCIAL = "trendwatch-forecast-social"
@@ -67,19 +71,30 @@ def pinned_forecast_model(settings: Settings, kind: str, candidates: Mapping[str
     raise PinnedVersionMismatch(f"{kind}: pinned {pinned}, which no forecasting candidate of this image has")
 
 
-def pinned_supply_models(settings: Settings) -> tuple[str | None, str | None]:
-    """The social model and the baseline (candidate names) the environment pins, ``None`` for
-    one it does not pin."""
+def forecast_candidates() -> dict[str, dict[str, ModelInfo]]:
+    """Every forecasting candidate of this code, by kind (``social``, ``baseline``) then name."""
     from trendwatch.forecasting.models import BASELINES, SOCIAL_MODELS
     from trendwatch.forecasting.pipeline import model_infos
 
-    social = pinned_forecast_model(
-        settings, FORECAST_SOCIAL, {name: model_infos(social_model=name)[0].version for name in SOCIAL_MODELS}
+    return {
+        "social": {name: model_infos(social_model=name)[0] for name in SOCIAL_MODELS},
+        "baseline": {name: model_infos(baseline=name)[1] for name in BASELINES},
+    }
+
+
+def pinned_supply_models(settings: Settings) -> tuple[str | None, str | None]:
+    """The social model and the baseline (candidate names) the environment pins, ``None`` for
+    one it does not pin."""
+    if not pinned_versions(settings):
+        return None, None
+    candidates = {
+        kind: {name: info.version for name, info in infos.items()}
+        for kind, infos in forecast_candidates().items()
+    }
+    return (
+        pinned_forecast_model(settings, FORECAST_SOCIAL, candidates["social"]),
+        pinned_forecast_model(settings, FORECAST_BASELINE, candidates["baseline"]),
     )
-    baseline = pinned_forecast_model(
-        settings, FORECAST_BASELINE, {name: model_infos(baseline=name)[1].version for name in BASELINES}
-    )
-    return social, baseline
 
 
 def sentiment_versions(analyzer: object) -> dict[str, str]:

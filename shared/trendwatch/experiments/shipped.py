@@ -14,6 +14,7 @@ registered with those figures, the backtest's parameters and the hashes of its i
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from importlib import resources
@@ -22,9 +23,10 @@ from typing import Any
 
 import msgspec
 
-from trendwatch.experiments.pins import FORECAST_BASELINE, FORECAST_SOCIAL
+from trendwatch.experiments.pins import FORECAST_BASELINE, FORECAST_SOCIAL, forecast_candidates
 from trendwatch.experiments.registry import Direction, register
 from trendwatch.experiments.runs import log_run
+from trendwatch.ports import Warehouse
 from trendwatch.settings import Settings
 
 SENTIMENT_EXPERIMENT = "sentiment"
@@ -45,9 +47,16 @@ SENTIMENT_HELD_OUT: dict[str, tuple[str, ...]] = {
 SENTIMENT_METRIC = "macro_recall"
 #: The registered names of the forecasting models, by the backtest's ``kind``.
 FORECAST_MODELS = {"social": FORECAST_SOCIAL, "baseline": FORECAST_BASELINE}
-#: Backtest errors compared on promotion (all lower is better; coverage is logged, not compared:
-#: its target is a band, 0.75-0.90, not a direction).
-FORECAST_HELD_OUT: dict[str, Direction] = {"wape": "min", "wape_other": "min", "wape_trending": "min"}
+#: The p10-p90 coverage the forecasts aim at (an 80 % interval, a little leeway either side).
+COVERAGE_BAND = (0.75, 0.90)
+#: Backtest figures compared on promotion, all lower is better: the errors, and how far the
+#: coverage falls outside :data:`COVERAGE_BAND` (0 inside it: coverage itself has no direction).
+FORECAST_HELD_OUT: dict[str, Direction] = {
+    "wape": "min",
+    "wape_other": "min",
+    "wape_trending": "min",
+    "coverage_outside_band": "min",
+}
 
 
 class Registered(msgspec.Struct, frozen=True):
@@ -103,18 +112,19 @@ def register_forecast_models(
     """Log and register the social model and the baseline with their backtest figures
     (``SupplyJob.backtest``'s rows: ``model`` = ``forecast-<kind>:<name>``, ``version``,
     ``metric``, ``value``)."""
-    from trendwatch.forecasting.pipeline import model_infos
-
-    infos = {info.version: info for info in model_infos()}
+    infos = {
+        info.version: info for candidates in forecast_candidates().values() for info in candidates.values()
+    }
     by_version: dict[tuple[str, str], dict[str, float]] = {}
     for row in backtest:
         kind = str(row["model"]).removeprefix("forecast-").split(":", 1)[0]
         by_version.setdefault((kind, str(row["version"])), {})[str(row["metric"])] = float(row["value"])
     registered = []
-    for (kind, model_version), metrics in sorted(by_version.items()):
+    for (kind, model_version), scores in sorted(by_version.items()):
         if kind not in FORECAST_MODELS or model_version not in infos:
-            continue  # a candidate the job does not run
+            continue  # not a candidate of this code
         info = infos[model_version]
+        metrics = scores | _coverage_outside_band(scores)
         run_id = log_run(
             settings,
             FORECAST_EXPERIMENT,
@@ -129,6 +139,31 @@ def register_forecast_models(
         )
         registered.append(Registered(name, version, model_version, new))
     return registered
+
+
+#: The feed files a warehouse has loaded, each at its generation, with the rows kept.
+_FEED_LOADS_SQL = """
+SELECT kind, object_name, generation, rows_loaded FROM feed_loads ORDER BY kind, object_name, generation
+"""
+
+
+def feed_load_hashes(warehouse: Warehouse) -> dict[str, str]:
+    """Per feed kind (orders, inventory...), one sha256 of the files loaded (name, generation,
+    rows kept): the data a forecast or backtest of that warehouse read, without re-reading it."""
+    digests: dict[str, Any] = {}
+    for row in warehouse.query(_FEED_LOADS_SQL):
+        line = f"{row['object_name']}\0{row['generation']}\0{row['rows_loaded']}\n"
+        digests.setdefault(str(row["kind"]), hashlib.sha256()).update(line.encode())
+    return {kind: digest.hexdigest() for kind, digest in digests.items()}
+
+
+def _coverage_outside_band(scores: Mapping[str, float]) -> dict[str, float]:
+    """How far the backtest's p10-p90 coverage is from :data:`COVERAGE_BAND` (none without one)."""
+    if "coverage" not in scores:
+        return {}
+    low, high = COVERAGE_BAND
+    coverage = scores["coverage"]
+    return {"coverage_outside_band": max(0.0, low - coverage, coverage - high)}
 
 
 def _flat(params: Mapping[str, Any]) -> dict[str, Any]:
