@@ -186,7 +186,7 @@ resource "google_project_iam_member" "tracking_connects" {
 
 # The store's URI with the database user's password, e.g.
 # postgresql+pg8000://mlflow:PASSWORD@/mlflow?unix_sock=/cloudsql/CONNECTION_NAME/.s.PGSQL.5432
-# (the user is made with `gcloud sql users create`; docs/operations.md).
+# (the user is made with `gcloud sql users create`; docs/architecture.md).
 resource "google_secret_manager_secret" "backend_store_uri" {
   project   = var.project_id
   secret_id = "mlflow-backend-store-uri"
