@@ -90,11 +90,11 @@ def build_state(root: Path) -> Settings:
 
 
 def analyst_app(settings: Settings) -> tuple[FastAPI, DuckDBWarehouse]:
-    warehouse = open_for_reading(settings.warehouse_path)
+    warehouse, engine = open_for_reading(settings.warehouse_path)
     reads = AnalystReads(
         warehouse,
         LocalBlobStore(settings.lake_dir),
-        search_engine=DuckDBSearchEngine(warehouse),
+        search_engine=engine,
         embedder=WordLlamaEmbedder(),
         emergence=EMERGENCE,
     )

@@ -74,9 +74,11 @@ def test_the_apis_connection_reaches_nothing_beyond_the_warehouse(
 def test_the_apis_keyword_search_still_works_once_confined(
     api_stores: tuple[DuckDBWarehouse, DuckDBSearchEngine],
 ) -> None:
-    _, engine = api_stores
-    found = engine.keyword("dress", SearchFilters(), limit=10)
-    assert sorted(c.tweet_id for c in found) == ["T2", "T7"]
+    warehouse, engine = api_stores
+    another = DuckDBSearchEngine(warehouse)  # finds fts loaded: it may not load it any more
+    for searching in (engine, another):
+        found = searching.keyword("dress", SearchFilters(), limit=10)
+        assert sorted(c.tweet_id for c in found) == ["T2", "T7"]
 
 
 @pytest.mark.parametrize(("sql", "error", "message"), HOSTILE)
@@ -89,3 +91,15 @@ def test_a_notebooks_connection_reaches_nothing_beyond_the_warehouse(
             analytics.warehouse.query_duckdb(sql)
         assert list(analytics.tweets("robe OR dress")["tweet_id"]) == ["T9", "T7", "T3", "T2", "T1"]
     assert not Path("exfiltrated.csv").exists() and not Path("elsewhere.duckdb").exists()
+
+
+def test_a_notebook_opened_beside_the_api_in_one_process_is_confined_too(
+    api_stores: tuple[DuckDBWarehouse, DuckDBSearchEngine], state: Path
+) -> None:
+    """DuckDB shares a file's settings between a process's connections: the API's confinement
+    already holds for the notebook's, which may not set it again."""
+    with trendwatch.open_warehouse(state) as analytics:
+        assert isinstance(analytics.warehouse, DuckDBWarehouse)
+        with pytest.raises(duckdb.PermissionException, match="file system operations are disabled"):
+            analytics.warehouse.query_duckdb("SELECT * FROM read_csv('/etc/passwd')")
+        assert len(analytics.tweets("robe OR dress")) == 5

@@ -138,6 +138,11 @@ ORDER BY n.similarity DESC, t.created_at, t.tweet_id
 """
 
 
+#: Whether the connection has ``fts`` loaded (its ``stem`` function), asked without the
+#: extension directory, which a confined connection may not read.
+_FTS_LOADED_SQL = "SELECT COUNT(*) AS n FROM duckdb_functions() WHERE function_name = 'stem'"
+
+
 class DuckDBSearchEngine:
     """Local search. The ``fts`` index is rebuilt when stale: tweets are only ever inserted,
     so it is current exactly when it holds as many documents as there are tweets."""
@@ -150,14 +155,16 @@ class DuckDBSearchEngine:
         return bool(self._warehouse.query(_HAS_EMBEDDINGS_SQL, {"model": model})[0]["n"])
 
     def load_extension(self) -> None:
-        """Load ``fts`` into the connection, once: before the connection is confined, which
-        forbids loading (and the settings that point DuckDB at the packaged copy)."""
+        """Load ``fts`` into the connection unless it is there already (another engine over the
+        same connection loaded it): before the connection is confined, which forbids loading
+        (and the settings that point DuckDB at the packaged copy)."""
         if self._loaded:
             return
-        extensions = resources.files("duckdb_ext") / "extensions"
-        self._warehouse.query_duckdb("SET autoinstall_known_extensions = false")
-        self._warehouse.query_duckdb("SET extension_directory = $path", {"path": str(extensions)})
-        self._warehouse.query_duckdb("LOAD fts")
+        if not self._warehouse.query_duckdb(_FTS_LOADED_SQL)[0]["n"]:
+            extensions = resources.files("duckdb_ext") / "extensions"
+            self._warehouse.query_duckdb("SET autoinstall_known_extensions = false")
+            self._warehouse.query_duckdb("SET extension_directory = $path", {"path": str(extensions)})
+            self._warehouse.query_duckdb("LOAD fts")
         self._loaded = True
 
     def refresh_index(self) -> None:

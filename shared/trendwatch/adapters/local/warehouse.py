@@ -64,6 +64,10 @@ _UTC_ZONES = frozenset({"UTC", "Etc/UTC"})
 #: setting once ``lock_configuration`` is: what a connection needs (an extension, its time
 #: zone) is set before.
 CONFINEMENT = ("SET enable_external_access = false", "SET lock_configuration = true")
+_CONFINED_SQL = (
+    "SELECT current_setting('enable_external_access') AS external,"
+    " current_setting('lock_configuration') AS locked"
+)
 
 
 class DuckDBWarehouse:
@@ -181,7 +185,14 @@ class DuckDBWarehouse:
     def confine(self) -> None:
         """Lock this connection down (:data:`CONFINEMENT`): its own reads and writes go to its
         open database file, and it stages rows as registered Arrow tables, neither of which
-        needs external access; SQL from elsewhere (another process, a reader) reaches no file."""
+        needs external access; SQL from elsewhere (another process, a reader) reaches no file.
+
+        DuckDB shares one database instance between a process's connections to a file, and
+        the settings with it: a second connection to a file this process confined already is
+        confined, and may not set either setting again."""
+        [state] = self.query_duckdb(_CONFINED_SQL)
+        if state["locked"] and not state["external"]:
+            return
         for statement in CONFINEMENT:
             self.query_duckdb(statement)
 
