@@ -7,6 +7,7 @@ import argparse
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the environment
 import pytest
@@ -15,6 +16,8 @@ from mlflow.entities import Run
 
 from benchmarks.backtest_forecast import log_backtest
 from benchmarks.tune_trends import log_tuning
+from trendwatch.adapters.local.sentiment_loader import load_sentiment_model
+from trendwatch.adapters.local.text_analyzer import sentiment_model_id
 from trendwatch.cli import main
 from trendwatch.domain.emergence import EmergenceParams
 from trendwatch.domain.near_duplicates import MAX_GRID_DISTANCE
@@ -27,11 +30,12 @@ from trendwatch.experiments.registry import (
     CHAMPION,
     Direction,
     RegisteredVersion,
+    heldout_metrics,
     list_versions,
     register,
 )
 from trendwatch.experiments.runs import log_run, sha256_file, sha256_files
-from trendwatch.experiments.shipped import register_forecast_models
+from trendwatch.experiments.shipped import register_forecast_models, register_sentiment_models
 from trendwatch.experiments.store import open_client
 from trendwatch.forecasting.pipeline import model_infos
 from trendwatch.settings import Settings
@@ -249,15 +253,61 @@ def test_a_forecasting_challenger_with_lower_errors_but_coverage_outside_the_ban
     baseline_rows = [
         {"model": "forecast-baseline:x", "version": baseline.version, "metric": "wape", "value": 0.5}
     ]
-    first = register_forecast_models(
-        store, [*rows(champion.version, 0.40, 0.81), *baseline_rows], params={}, data={"orders": "0" * 64}
-    )
+    orders = {"orders": "0" * 64}
+    backtest: dict[str, Any] = {"params": {"backtest_origins": 2}, "data": orders}
+    first = register_forecast_models(store, [*rows(champion.version, 0.40, 0.81), *baseline_rows], **backtest)
     assert {(r.name, r.model_version) for r in first} == {
         (FORECAST_SOCIAL, champion.version),
         ("trendwatch-forecast-baseline", baseline.version),
     }
-    (second,) = register_forecast_models(store, rows(challenger.version, 0.34, 0.70), params={}, data={})
+    (second,) = register_forecast_models(store, rows(challenger.version, 0.34, 0.70), **backtest)
     assert (second.name, second.version, second.new) == (FORECAST_SOCIAL, 2, True)
     with pytest.raises(PromotionRefused, match=r"coverage_outside_band \(lower is better\): 0.05 against 0"):
         promote(store, FORECAST_SOCIAL, 2)
     assert _listed(store, FORECAST_SOCIAL)[1].metrics["coverage_outside_band"] == pytest.approx(0.05)
+
+    # scored again on other data (four origins), the challenger's figures are not comparable
+    # with the champion's until the champion is scored on the same
+    again: dict[str, Any] = {"params": {"backtest_origins": 4}, "data": orders}
+    register_forecast_models(store, rows(challenger.version, 0.30, 0.80), **again)
+    with pytest.raises(PromotionRefused, match="not measured on the same held-out data"):
+        promote(store, FORECAST_SOCIAL, 2)
+    (rescored,) = register_forecast_models(store, rows(champion.version, 0.38, 0.82), **again)
+    assert (rescored.version, rescored.new) == (1, False)
+    assert _listed(store, FORECAST_SOCIAL)[0].metrics["wape"] == 0.38
+    promote(store, FORECAST_SOCIAL, 2)
+    assert [v.aliases for v in _listed(store, FORECAST_SOCIAL)] == [[], [CHAMPION]]
+
+
+def test_a_sentiment_model_evaluated_again_keeps_its_version_and_gains_the_held_out_test_figure(
+    store: Settings,
+) -> None:
+    english_id = sentiment_model_id(load_sentiment_model("trendwatch-sentiment-en"))
+    validation = [
+        {
+            "model": english_id.name,
+            "version": english_id.version,
+            "dataset": "umsab_english_val",
+            "metric": "macro_recall",
+            "value": 0.7315,
+        }
+    ]
+    first = {r.name: r for r in register_sentiment_models(store, validation)}
+    assert set(first) == {
+        "trendwatch-sentiment-en",
+        "trendwatch-sentiment-en-accurate",
+        "trendwatch-sentiment-fr",
+    }
+    english = first["trendwatch-sentiment-en"]
+    test = [{**validation[0], "dataset": "tweeteval_sentiment_test", "value": 0.6453}]
+    again = {r.name: r for r in register_sentiment_models(store, test)}
+    assert (again[english.name].version, again[english.name].new) == (english.version, False)
+    (listed,) = [v for v in _listed(store, english.name) if v.version == english.version]
+    assert listed.model_version == english.model_version
+    assert listed.metrics["tweeteval_sentiment_test.macro_recall"] == 0.6453
+    assert listed.metrics["umsab_english_val.macro_recall"] == 0.7315
+    assert listed.metrics["card.val_macro_recall"] > 0.5  # the card's own figures
+    assert heldout_metrics(store, english.name) == {
+        "tweeteval_sentiment_test.macro_recall": "max",
+        "umsab_english_val.macro_recall": "max",
+    }

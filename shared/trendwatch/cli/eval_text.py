@@ -23,6 +23,7 @@ from trendwatch.cli.common import (
 )
 from trendwatch.cli.evaluate import eval_group, write_docs_option
 from trendwatch.reporting import replace_section
+from trendwatch.settings import Settings
 
 if TYPE_CHECKING:
     from trendwatch.adapters.local.text_analyzer import Profile
@@ -65,6 +66,15 @@ def save_metrics(warehouse_path: Path, rows: Sequence[Mapping[str, Any]]) -> Non
     console.print(f"[green]saved[/] {len(rows)} rows to model_metrics")
 
 
+def _register(settings: Settings, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Log the evaluated sentiment models in the state's registry (``trendwatch models``): a new
+    version for a new model, else its figures refreshed, the held-out test set's included."""
+    from trendwatch.experiments.shipped import register_sentiment_models
+
+    registered = register_sentiment_models(settings, rows)
+    console.print("registered " + ", ".join(f"{r.name} v{r.version}" for r in registered))
+
+
 @eval_group.command("text")
 @click.option(
     "--profile",
@@ -103,7 +113,8 @@ def eval_text(
     as_json: bool,
 ) -> None:
     """Language-id accuracy, sentiment macro recall per dataset (ours and VADER side by side),
-    throughput; results go to model_metrics (model, version, dataset, metric, value, evaluated_at)."""
+    throughput; results go to model_metrics (model, version, dataset, metric, value, evaluated_at)
+    and, unless --limit cuts the sets, to the registered sentiment models (`trendwatch models`)."""
     from trendwatch.evaluation.text import read_held_out, read_sets, render
 
     try:
@@ -117,6 +128,8 @@ def eval_text(
     evaluations, rows = evaluate_profiles(PROFILES[profile], sets, evaluated_at, held_out)
     if not no_save:
         save_metrics(settings_for(state_dir).warehouse_path, rows)
+    if not no_save and limit is None:
+        _register(settings_for(state_dir), rows)
     if as_json:
         print_json(rows)
     else:

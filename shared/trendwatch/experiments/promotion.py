@@ -73,6 +73,13 @@ def promote(settings: Settings, name: str, version: int) -> list[Comparison]:
         raise PromotionRefused(f"{name} version {version} is already the champion")
     comparisons: list[Comparison] = []
     if champion is not None:
+        held = get_version(settings, name, champion)
+        if candidate.heldout_data != held.heldout_data:
+            raise PromotionRefused(
+                f"{name} version {version} and champion version {champion} were not measured on the same "
+                f"held-out data ({candidate.heldout_data or 'unknown'} against {held.heldout_data or 'unknown'}): "
+                "score both on the same (e.g. pin each in turn and backtest again)"
+            )
         comparisons = compare(
             candidate.metrics, get_version(settings, name, champion).metrics, heldout_metrics(settings, name)
         )

@@ -26,6 +26,8 @@ CHAMPION = "champion"
 CHALLENGER = "challenger"
 MODEL_VERSION_TAG = "trendwatch.model_version"
 HELDOUT_TAG = "trendwatch.heldout_metrics"
+#: The run tag naming what its held-out metrics were last measured on (see ``heldout_data``).
+HELDOUT_DATA_TAG = "trendwatch.heldout_data"
 
 #: Whether a held-out metric improves upwards (recall) or downwards (an error).
 Direction = Literal["max", "min"]
@@ -43,6 +45,10 @@ class RegisteredVersion(msgspec.Struct, frozen=True, kw_only=True):
     metrics: dict[str, float]
     created_at: str
     run_id: str
+    #: What the held-out metrics were last measured on (the run's :data:`HELDOUT_DATA_TAG`),
+    #: when that changes between runs (a backtest's data and origins): promotion compares only
+    #: versions measured on the same.
+    heldout_data: str = ""
 
 
 def register(
@@ -67,9 +73,9 @@ def register(
         if exc.error_code != "RESOURCE_ALREADY_EXISTS":
             raise
     client.set_registered_model_tag(name, HELDOUT_TAG, json.dumps(dict(heldout), sort_keys=True))
-    for existing in client.search_model_versions(f"name = '{name}'"):
-        if existing.tags.get(MODEL_VERSION_TAG) == model_version:
-            return int(existing.version), False
+    known = find_version(settings, name, model_version)
+    if known is not None:
+        return known.version, False
     created = client.create_model_version(
         name, source=f"runs:/{run_id}/model", run_id=run_id, tags={MODEL_VERSION_TAG: model_version}
     )
@@ -77,6 +83,15 @@ def register(
     has_champion = CHAMPION in client.get_registered_model(name).aliases
     client.set_registered_model_alias(name, CHALLENGER if has_champion else CHAMPION, str(version))
     return version, True
+
+
+def find_version(settings: Settings, name: str, model_version: str) -> RegisteredVersion | None:
+    """The version of ``name`` registered for ``model_version``, if any."""
+    client = open_client(settings)
+    for version in client.search_model_versions(f"name = '{name}'"):
+        if version.tags.get(MODEL_VERSION_TAG) == model_version:
+            return _described(settings, version, client.get_registered_model(name).aliases)
+    return None
 
 
 def heldout_metrics(settings: Settings, name: str) -> dict[str, Direction]:
@@ -121,7 +136,8 @@ def list_versions(settings: Settings) -> list[RegisteredVersion]:
 def _described(settings: Settings, version: ModelVersion, aliases: Mapping[str, str]) -> RegisteredVersion:
     """``version`` with its run's metrics and the ``aliases`` (alias: version) of its model that
     point at it (versions listed by a search do not carry their aliases)."""
-    metrics = open_client(settings).get_run(version.run_id).data.metrics if version.run_id else {}
+    run = open_client(settings).get_run(version.run_id).data if version.run_id else None
+    metrics = run.metrics if run else {}
     created = datetime.fromtimestamp(version.creation_timestamp / 1000, UTC)
     return RegisteredVersion(
         name=version.name,
@@ -131,4 +147,5 @@ def _described(settings: Settings, version: ModelVersion, aliases: Mapping[str, 
         metrics=dict(sorted(metrics.items())),
         created_at=created.isoformat(timespec="seconds"),
         run_id=version.run_id or "",
+        heldout_data=run.tags.get(HELDOUT_DATA_TAG, "") if run else "",
     )

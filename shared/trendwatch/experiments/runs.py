@@ -77,3 +77,18 @@ def _experiment_id(settings: Settings, name: str) -> str:
         return str(found.experiment_id)
     location = None if settings.tracking_uri else (artifact_root(settings) / name).as_uri()
     return str(client.create_experiment(name, artifact_location=location))
+
+
+def update_run(
+    settings: Settings, run_id: str, metrics: Mapping[str, float], tags: Mapping[str, str]
+) -> None:
+    """Log ``metrics`` (a metric logged again keeps its history; its latest value is the
+    run's) and set ``tags`` on a finished run: a registered model scored again."""
+    from mlflow.entities import Metric, RunTag
+
+    now_ms = int(time.time() * 1000)
+    open_client(settings).log_batch(
+        run_id,
+        metrics=[Metric(key, float(value), now_ms, 0) for key, value in metrics.items()],
+        tags=[RunTag(key, value) for key, value in tags.items()],
+    )

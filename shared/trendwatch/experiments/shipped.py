@@ -24,8 +24,8 @@ from typing import Any
 import msgspec
 
 from trendwatch.experiments.pins import FORECAST_BASELINE, FORECAST_SOCIAL, forecast_candidates
-from trendwatch.experiments.registry import Direction, register
-from trendwatch.experiments.runs import log_run
+from trendwatch.experiments.registry import HELDOUT_DATA_TAG, Direction, find_version, register
+from trendwatch.experiments.runs import log_run, update_run
 from trendwatch.ports import Warehouse
 from trendwatch.settings import Settings
 
@@ -66,6 +66,43 @@ class Registered(msgspec.Struct, frozen=True):
     new: bool
 
 
+class RunRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """What a registered model's run records (see :func:`~trendwatch.experiments.runs.log_run`)."""
+
+    experiment: str
+    params: dict[str, Any]
+    metrics: dict[str, float]
+    data: dict[str, str]
+    artifacts: list[Path] = []
+    #: What the held-out metrics were measured on, when that varies (a backtest's data and origins).
+    heldout_data: str = ""
+
+
+def _log_and_register(
+    settings: Settings, name: str, model_version: str, run: RunRecord, heldout: Mapping[str, Direction]
+) -> Registered:
+    """A new version of ``name`` from a new run; or, for a version already registered, its run
+    scored again: the new metrics are logged into it (the latest value of each is the run's)
+    with what they were measured on, e.g. the held-out test set an evaluation read this time."""
+    tags = {HELDOUT_DATA_TAG: run.heldout_data}
+    known = find_version(settings, name, model_version)
+    if known is not None:
+        update_run(settings, known.run_id, run.metrics, tags)
+        return Registered(name, known.version, model_version, False)
+    run_id = log_run(
+        settings,
+        run.experiment,
+        run_name=model_version,
+        params=run.params,
+        metrics=run.metrics,
+        data=run.data,
+        artifacts=run.artifacts,
+        tags=tags,
+    )
+    version, new = register(settings, name, run_id, model_version=model_version, heldout=heldout)
+    return Registered(name, version, model_version, new)
+
+
 def register_sentiment_models(
     settings: Settings, evaluation: Iterable[Mapping[str, Any]]
 ) -> list[Registered]:
@@ -85,10 +122,8 @@ def register_sentiment_models(
             for row in rows
             if row["model"] == name and row["version"] == model_id.version
         }
-        run_id = log_run(
-            settings,
-            SENTIMENT_EXPERIMENT,
-            run_name=model_id.tag,
+        run = RunRecord(
+            experiment=SENTIMENT_EXPERIMENT,
             params=_flat(card.get("params", {})) | {"language": card["language"], "version": card["version"]},
             metrics={f"card.{key}": value for key, value in card.get("metrics", {}).items()} | evaluated,
             data=card.get("training_files", {}),
@@ -97,8 +132,7 @@ def register_sentiment_models(
         heldout: dict[str, Direction] = {
             f"{dataset}.{SENTIMENT_METRIC}": "max" for dataset in SENTIMENT_HELD_OUT[name]
         }
-        version, new = register(settings, name, run_id, model_version=model_id.tag, heldout=heldout)
-        registered.append(Registered(name, version, model_id.tag, new))
+        registered.append(_log_and_register(settings, name, model_id.tag, run, heldout))
     return registered
 
 
@@ -115,6 +149,9 @@ def register_forecast_models(
     infos = {
         info.version: info for candidates in forecast_candidates().values() for info in candidates.values()
     }
+    # the held-out data of a backtest: what it read and from which origins
+    backtested = json.dumps([sorted(data.items()), sorted(params.items())], default=str)
+    heldout_data = hashlib.sha256(backtested.encode()).hexdigest()[:16]
     by_version: dict[tuple[str, str], dict[str, float]] = {}
     for row in backtest:
         kind = str(row["model"]).removeprefix("forecast-").split(":", 1)[0]
@@ -124,20 +161,16 @@ def register_forecast_models(
         if kind not in FORECAST_MODELS or model_version not in infos:
             continue  # not a candidate of this code
         info = infos[model_version]
-        metrics = scores | _coverage_outside_band(scores)
-        run_id = log_run(
-            settings,
-            FORECAST_EXPERIMENT,
-            run_name=model_version,
+        run = RunRecord(
+            experiment=FORECAST_EXPERIMENT,
             params=_flat(info.params) | {"model": info.name} | dict(params),
-            metrics=metrics,
-            data=data,
+            metrics=scores | _coverage_outside_band(scores),
+            data=dict(data),
+            heldout_data=heldout_data,
         )
-        name = FORECAST_MODELS[kind]
-        version, new = register(
-            settings, name, run_id, model_version=model_version, heldout=FORECAST_HELD_OUT
+        registered.append(
+            _log_and_register(settings, FORECAST_MODELS[kind], model_version, run, FORECAST_HELD_OUT)
         )
-        registered.append(Registered(name, version, model_version, new))
     return registered
 
 
