@@ -5,7 +5,9 @@
 - :mod:`.runs`: one call logs a run's parameters, data hashes, metrics and artefacts;
 - :mod:`.registry`: versions, aliases (``champion``, ``challenger``) and the listing;
 - :mod:`.promotion`: a challenger replaces the champion only if it beats it on held-out sets;
-- :mod:`.shipped`: what the demo registers (the packaged sentiment models, the forecasting models);
+- :mod:`.shipped`: the models the project registers (the packaged sentiment models, the
+  forecasting models), each version's run refreshed when it is scored again;
+- :mod:`.near_duplicates`: the near-duplicate thresholds' evaluation as a run;
 - :mod:`.pins`: the model versions an environment names, checked against what a service loaded.
 
 Only the workbench (the CLI, the benchmarks, the demo) imports MLflow: services read the

@@ -1,4 +1,5 @@
-"""What the demo registers: the packaged sentiment models and the forecasting models.
+"""The models the project registers: the packaged sentiment models and the forecasting models
+(by the demo, ``trendwatch eval text`` and ``trendwatch forecast --backtest``).
 
 Sentiment. Each packaged model (English fast, English accurate, French) is logged as a run of
 the ``sentiment`` experiment with its card's parameters and metrics (``card.<metric>``), the
