@@ -8,13 +8,25 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from mlflow.entities import Run
 
 from trendwatch.adapters.local.ocr import DEFAULT_PASSES
 from trendwatch.cli import main
+from trendwatch.domain.near_duplicates import CANDIDATE_BITS
 from trendwatch.evaluation.ocr_photos import ENVIRONMENT_VARIABLE
 from trendwatch.evaluation.ocr_renders import CONDITIONS
+from trendwatch.experiments.store import open_client
+from trendwatch.settings import Settings
 
 pytestmark = pytest.mark.e2e
+
+
+def _near_duplicate_run(state: Path) -> Run:
+    client = open_client(Settings.from_env({}, state_dir=state))
+    experiment = client.get_experiment_by_name("near-duplicates")
+    assert experiment is not None
+    (run,) = client.search_runs([experiment.experiment_id])
+    return run
 
 
 def test_eval_images_reports_figures_and_writes_its_docs_section(
@@ -23,7 +35,8 @@ def test_eval_images_reports_figures_and_writes_its_docs_section(
     monkeypatch.setenv(ENVIRONMENT_VARIABLE, str(tmp_path))
     docs = tmp_path / "evaluation.md"
     docs.write_text("# Evaluation\n\n## Images\n\nold figures\n\n## Influential users\n\nkept\n")
-    args = ["eval", "images", "--pictures", "3", "--photos", "4", "--ocr-samples", "1"]
+    state = tmp_path / "state"
+    args = ["eval", "images", "--pictures", "3", "--photos", "4", "--ocr-samples", "1", "--state", str(state)]
     result = CliRunner().invoke(main, [*args, "--json", "--write-docs", str(docs)])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout.strip().splitlines()[-1])
@@ -33,6 +46,9 @@ def test_eval_images_reports_figures_and_writes_its_docs_section(
     assert near["precision"] >= 0.95 and near["recall"] >= 0.9
     assert 3 <= near["groups_found"] <= 4
     assert set(near["recall_by_transformation"]) == {"resize", "crop 5 %", "jpeg", "overlay"}
+    logged = _near_duplicate_run(state)  # the thresholds and their scores, in the state's MLflow store
+    assert logged.data.metrics["precision"] == near["precision"]
+    assert logged.data.params["candidate_bits"] == str(CANDIDATE_BITS)
     assert all(0.0 <= share <= 1.0 for share in near["recall_by_transformation"].values())
     small, photos = figures["speed"]
     assert (small["count"], photos["count"]) == (15, 4)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -15,6 +16,13 @@ from trendwatch.settings import Settings
 DATA_HASH_PREFIX = "data_sha256."
 #: MLflow's limit on a parameter's value; longer values (a list of candidates) are cut.
 _PARAM_VALUE_LIMIT = 6000
+#: What MLflow refuses in a metric's or parameter's name (``crop 5 %``): replaced by ``_``.
+_NOT_IN_A_NAME = re.compile(r"[^\w\-. :/]")
+
+
+def metric_name(name: str) -> str:
+    """``name`` as MLflow accepts it: alphanumerics, ``_ - . : /`` and spaces."""
+    return _NOT_IN_A_NAME.sub("_", name)
 
 
 def sha256_file(path: Path) -> str:
@@ -60,8 +68,8 @@ def log_run(
     logged_params |= {DATA_HASH_PREFIX + name: digest for name, digest in data.items()}
     client.log_batch(
         run_id,
-        metrics=[Metric(key, float(value), now_ms, 0) for key, value in metrics.items()],
-        params=[Param(key, value) for key, value in logged_params.items()],
+        metrics=[Metric(metric_name(key), float(value), now_ms, 0) for key, value in metrics.items()],
+        params=[Param(metric_name(key), value) for key, value in logged_params.items()],
         tags=[RunTag("trendwatch.data_sets", ",".join(sorted(data)))] if data else [],
     )
     for path in artifacts:
@@ -89,6 +97,6 @@ def update_run(
     now_ms = int(time.time() * 1000)
     open_client(settings).log_batch(
         run_id,
-        metrics=[Metric(key, float(value), now_ms, 0) for key, value in metrics.items()],
+        metrics=[Metric(metric_name(key), float(value), now_ms, 0) for key, value in metrics.items()],
         tags=[RunTag(key, value) for key, value in tags.items()],
     )
