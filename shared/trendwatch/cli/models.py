@@ -66,8 +66,9 @@ def models(ctx: click.Context, state_dir: Path | None, as_json: bool) -> None:
 @click.option("--version", "version", type=int, required=True, help="The registry's version to promote.")
 @click.pass_context
 def promote(ctx: click.Context, state_dir: Path | None, name: str, version: int) -> None:
-    """Make VERSION the champion of NAME if it beats the champion on the held-out sets (better on
-    one held-out metric at least, worse on none); refuses with exit status 1 otherwise."""
+    """Make VERSION the champion of NAME if it beats the champion on the held-out sets (both
+    measured on the same held-out data; better on one held-out metric at least, worse on none);
+    refuses with exit status 1 otherwise."""
     from mlflow.exceptions import MlflowException
 
     from trendwatch.experiments.promotion import PromotionRefused
