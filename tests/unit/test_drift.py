@@ -13,6 +13,7 @@ from trendwatch.domain.drift import (
     cosine_distance,
     new_token_rate,
     psi,
+    psi_noise_floor,
 )
 
 
@@ -55,3 +56,16 @@ def test_compare_flags_the_changed_mix_and_skips_languages_with_few_tweets() -> 
     assert by_metric[NEW_TOKEN_RATE].value == pytest.approx(0.1)
     few_french = _profile(500, 40, {"positive": 4, "negative": 36})
     assert "sentiment:fr" not in {m.metric for m in compare(reference, few_french)}
+
+
+def test_on_small_windows_a_psi_must_clear_its_noise_floor_not_just_the_threshold() -> None:
+    ten = {str(i): 70 for i in range(10)}
+    small = {str(i): 10 + (5 if i < 5 else -5) for i in range(10)}  # 100 tweets, a sampling wobble
+    big = {str(i): 1000 for i in range(10)}
+    assert psi_noise_floor(big, big) < DEFAULT_THRESHOLDS["category"]  # production-sized days
+    assert psi(ten, small) > DEFAULT_THRESHOLDS["category"]
+    reference = WindowProfile(700, {"category": ten})
+    [category] = compare(reference, WindowProfile(100, {"category": small}))
+    assert category.threshold == pytest.approx(psi_noise_floor(ten, small)) and not category.drifted
+    [moved] = compare(reference, WindowProfile(100, {"category": {"0": 60, "1": 40}}))
+    assert moved.drifted

@@ -49,6 +49,8 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = {
 #: A per-language sentiment mix is compared only when both windows hold this many tweets of the
 #: language: the PSI of a few dozen tweets is noise.
 MIN_LANGUAGE_TWEETS = 100
+#: The standard normal's 99.9th percentile: see :func:`psi_noise_floor`.
+Z_999 = 3.09
 #: Added to every bucket's share so that a bucket empty on one side gives a large, finite PSI.
 SMOOTHING = 1e-4
 
@@ -115,6 +117,21 @@ def new_token_rate(reference: Mapping[str, int], current: Mapping[str, int]) -> 
     return sum(n for token, n in current.items() if token not in reference) / total
 
 
+def psi_noise_floor(reference: Mapping[str, int], current: Mapping[str, int]) -> float:
+    """The PSI two samples of one unchanged mix exceed once in a thousand: with ``k`` buckets and
+    ``n``, ``m`` tweets, ``PSI / (1/n + 1/m)`` is about chi-squared with ``k - 1`` degrees of
+    freedom (Wilson-Hilferty's approximation of its 99.9th percentile). A day of a few hundred
+    tweets split over ten categories differs by 0.1 or more by chance alone; a day of
+    production traffic, by nothing the thresholds would notice."""
+    n, m = sum(reference.values()), sum(current.values())
+    buckets = len(set(reference) | set(current))
+    if n <= 0 or m <= 0 or buckets < 2:
+        return 0.0
+    df = buckets - 1
+    quantile = df * (1 - 2 / (9 * df) + Z_999 * math.sqrt(2 / (9 * df))) ** 3
+    return quantile * (1 / n + 1 / m)
+
+
 def threshold_of(metric: str, thresholds: Mapping[str, float]) -> float:
     """The threshold of ``metric``; ``sentiment:<lang>`` metrics share ``sentiment:``'s."""
     if metric.startswith(SENTIMENT_PREFIX):
@@ -131,7 +148,8 @@ def compare(
 ) -> list[DriftMetric]:
     """Every drift metric of ``current`` against ``reference``, in a stable order: the mixes
     (language, sentiment per language with enough tweets on both sides, category), the binned
-    numeric features, the embedding centroid shift and the new-token rate."""
+    numeric features, the embedding centroid shift and the new-token rate. A PSI's threshold is
+    its configured one or, on windows too small for it, :func:`psi_noise_floor`."""
     languages = reference.counts.get(LANGUAGE, {})
     sentiment = [
         f"{SENTIMENT_PREFIX}{lang}"
@@ -140,16 +158,20 @@ def compare(
         and current.counts.get(LANGUAGE, {}).get(lang, 0) >= min_language_tweets
     ]
     features = [LANGUAGE, *sentiment, CATEGORY, SENTIMENT_SCORE, TEXT_LENGTH, HASHTAGS]
-    values = {
-        name: psi(reference.counts.get(name, {}), current.counts.get(name, {}))
-        for name in features
-        if name in reference.counts or name in current.counts
-    }
+    metrics = []
+    for name in features:
+        if name not in reference.counts and name not in current.counts:
+            continue
+        ref, cur = reference.counts.get(name, {}), current.counts.get(name, {})
+        threshold = max(threshold_of(name, thresholds), psi_noise_floor(ref, cur))
+        metrics.append(DriftMetric(name, psi(ref, cur), threshold, reference.tweets, current.tweets))
+    others = {}
     if reference.centroid and current.centroid:
-        values[EMBEDDING_SHIFT] = cosine_distance(reference.centroid, current.centroid)
+        others[EMBEDDING_SHIFT] = cosine_distance(reference.centroid, current.centroid)
     if reference.tokens and current.tokens:
-        values[NEW_TOKEN_RATE] = new_token_rate(reference.tokens, current.tokens)
-    return [
+        others[NEW_TOKEN_RATE] = new_token_rate(reference.tokens, current.tokens)
+    metrics += [
         DriftMetric(name, value, threshold_of(name, thresholds), reference.tweets, current.tweets)
-        for name, value in values.items()
+        for name, value in others.items()
     ]
+    return metrics

@@ -28,7 +28,7 @@ from trendwatch.app.handling import Received
 from trendwatch.app.ingest import parse_line
 from trendwatch.contracts.cloudevents import PubSubMessage
 from trendwatch.contracts.events import TweetEnriched
-from trendwatch.domain.drift import DEFAULT_THRESHOLDS, threshold_of
+from trendwatch.domain.drift import DEFAULT_THRESHOLDS
 from trendwatch.domain.tweets import normalize
 from trendwatch.generator import generate
 from trendwatch.ports import Message
@@ -94,12 +94,16 @@ def stream_drift(
 
 @dataclass(frozen=True)
 class Run:
-    """One stream's drift: its seed, its shift (``None``: stationary), every metric's value."""
+    """One stream's drift: its seed, its shift (``None``: stationary), every metric's value and
+    the metrics past their threshold (the configured one, or the PSI's noise floor)."""
 
     seed: int
     shift: Shift | None
     values: Mapping[str, float]
+    flagged: Sequence[str]
 
-    def flagged(self, thresholds: Mapping[str, float]) -> list[str]:
-        """The metrics above their threshold."""
-        return [m for m, v in self.values.items() if v > threshold_of(m, thresholds)]
+    @classmethod
+    def of(cls, seed: int, shift: Shift | None, report: DriftReport) -> Run:
+        return cls(
+            seed, shift, {m.metric: m.value for m in report.metrics}, [m.metric for m in report.drifted]
+        )
