@@ -164,7 +164,10 @@ def test_a_label_from_the_api_is_stored_and_counted_by_the_monitor_and_charted(
     with TestClient(create_app(reads)) as client:
         page = client.get("/models").text
     warehouse.close()
-    assert 'id="drift-alert"' in page and "trendwatch-sentiment-en-5 · sentiment:en = 0.25" in page
+    assert (
+        'id="drift-alert"' in page
+        and "trendwatch-sentiment-en-5 on 2026-10-26: sentiment:en = 0.25 (threshold 0.1)" in page
+    )
     sentiment = page[page.index('data-model="sentiment"') :]
     drift_chart = sentiment[: sentiment.index("</figure>")]
     assert set(re.findall(r'class="tick date"[^>]*>(\d{4}-\d{2}-\d{2})<', drift_chart)) >= {"2026-10-20"}

@@ -79,14 +79,30 @@ def production_panels(points: Sequence[DriftPoint]) -> list[ProductionPanel]:
     return panels
 
 
-def drift_alerts(points: Sequence[DriftPoint]) -> list[DriftPoint]:
-    """The drifts past their threshold on each model version's latest recorded day."""
+@dataclass(frozen=True)
+class DriftAlert:
+    """The drifts past their threshold of one model version on its latest recorded day."""
+
+    model: str
+    model_version: str
+    day: date
+    drifts: list[DriftPoint]
+
+
+def drift_alerts(points: Sequence[DriftPoint]) -> list[DriftAlert]:
+    """Each model version whose latest recorded day has drifts past their threshold."""
     latest: dict[tuple[str, str], date] = {}
     for p in points:
         if p.kind == "drift":
             key = (p.model, p.model_version)
             latest[key] = max(latest.get(key, p.day), p.day)
-    return [p for p in points if p.drifted and latest.get((p.model, p.model_version)) == p.day]
+    drifted: dict[tuple[str, str], list[DriftPoint]] = defaultdict(list)
+    for p in points:
+        if p.drifted and latest.get((p.model, p.model_version)) == p.day:
+            drifted[(p.model, p.model_version)].append(p)
+    return [
+        DriftAlert(model, version, found[0].day, found) for (model, version), found in sorted(drifted.items())
+    ]
 
 
 def evaluation_charts(metrics: Sequence[ModelMetric]) -> tuple[list[tuple[str, Markup]], list[ModelMetric]]:

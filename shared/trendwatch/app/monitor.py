@@ -5,10 +5,12 @@ day (``tweets.model_versions``), it records:
 
 * output shares (kind ``output``): the language, sentiment-per-language and category mixes of
   the tweets that version enriched; topic births (model ``topics``) per day;
-* drift (kind ``drift``): every metric of :func:`trendwatch.domain.drift.compare` of the day
-  against the :data:`REFERENCE_DAYS` days before it, the same version's tweets when it had enough
-  there, else all tweets of those days (a version's first days are compared with what the
-  version before it saw: the release shows);
+* drift (kind ``drift``): every metric of :func:`trendwatch.domain.drift.compare` of the day's
+  tweets of the version against its own tweets of the :data:`REFERENCE_DAYS` days before, once
+  it has :data:`MIN_TWEETS` on both sides. Not against all tweets: versions that serve a subset
+  (the emoji lexicon for emoji-only tweets, VADER for the languages without a model of their
+  own) would always look drifted; so a new release is watched from its second week, and its
+  first day is a marker on the Models page's charts;
 * accuracy (kind ``accuracy``): the share of the analysts' sentiment labels made that day on
   that version's outputs that found them right, and how many (``labels``); for topics, the share
   of topic labels that found the topic relevant.
@@ -186,8 +188,6 @@ class ModelMonitor:
                 if current.tweets < MIN_TWEETS:
                     continue
                 baseline = self._profile(*reference, version)
-                if baseline.tweets < MIN_TWEETS:
-                    baseline = self._profile(*reference, None)
                 if baseline.tweets < MIN_TWEETS:
                     continue
                 for m in compare(baseline, current, self._thresholds):
