@@ -207,3 +207,26 @@ def test_a_surge_of_talk_is_dated_from_the_skus_own_series_and_sized() -> None:
     later = voices.copy()
     later[2, 70] = 100.0
     np.testing.assert_array_equal(surge_onsets(later).days_since[:, :70], onsets.days_since[:, :70])
+
+
+def test_the_same_demand_from_compact_reads_of_the_warehouse() -> None:
+    """The supply job reads the order lines and snapshots with days as datetime64 and keys as
+    categoricals (to save memory at retail scale): the demand is the same as from Python dates
+    and strings, as the warehouse's Arrow rows give them by default."""
+    import pyarrow as pa
+
+    orders, snapshots = _retail({("A", "L1"): 5, ("B", "L2"): 3}, {("A", "L1"): range(10, 12)})
+    orders = orders.assign(ordered_at=orders["ordered_at"].dt.date)
+    snapshots = snapshots.assign(snapshot_date=snapshots["snapshot_date"].dt.date)
+    end = START + pd.Timedelta(days=DAYS - 1)
+    order_rows, snapshot_rows = (
+        pa.Table.from_pandas(frame, preserve_index=False) for frame in (orders, snapshots)
+    )
+    plain = daily_demand(order_rows.to_pandas(), snapshot_rows.to_pandas(), START, end)
+    compact = {"date_as_object": False, "strings_to_categorical": True}
+    compact_snapshots = snapshot_rows.to_pandas(**compact)
+    assert isinstance(compact_snapshots["sku"].dtype, pd.CategoricalDtype)
+    pd.testing.assert_frame_equal(
+        daily_demand(order_rows.to_pandas(**compact), compact_snapshots, START, end), plain
+    )
+    assert plain["censored"].sum() == 3

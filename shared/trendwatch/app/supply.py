@@ -224,8 +224,8 @@ class SupplyJob:
 
         last = day - timedelta(days=1)
         first = day - timedelta(days=self._settings.history_days)
-        orders = self._frame(_DEMAND_SQL, {"since": _midnight(first), "until": _midnight(day)})
-        snapshots = self._frame(_SNAPSHOTS_SQL, {"first": first - timedelta(days=1), "last": last})
+        orders = self._compact_frame(_DEMAND_SQL, {"since": _midnight(first), "until": _midnight(day)})
+        snapshots = self._compact_frame(_SNAPSHOTS_SQL, {"first": first - timedelta(days=1), "last": last})
         social = pd.DataFrame(
             sku_social_daily(self._warehouse, first, last), columns=["sku", "date", *SOCIAL_COLUMNS]
         )
@@ -405,6 +405,14 @@ class SupplyJob:
 
     def _frame(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
         return self._warehouse.query_arrow(sql, params).to_pandas()
+
+    def _compact_frame(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """A large read with its days as ``datetime64`` and its text as categoricals: the history's
+        order lines and snapshots (45 M rows at 5,000 SKUs x 50 locations) otherwise hold a
+        Python ``date`` object per cell and a pointer per key cell."""
+        return self._warehouse.query_arrow(sql, params).to_pandas(
+            date_as_object=False, strings_to_categorical=True
+        )
 
 
 class NoOrdersError(RuntimeError):
