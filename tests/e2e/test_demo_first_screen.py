@@ -1,7 +1,8 @@
 """The demo's first screens tell the truth: after `make run`, "What is emerging now" lists the
 planted topics, each once, and nothing else; the influencers page ranks the planted influencers
 first and no bot near them; "Stock at risk" recommends restocking the products the planted
-topics drive, saying so; the Models page shows the text models' evaluation the demo stored.
+topics drive, saying so; the Models page shows the text models' evaluation the demo stored and
+production day by day per model version (the demo runs the model-monitor job once).
 
 The demo runs as `make run` starts it: the ``demo`` command with its defaults (its seed, length,
 rate and days of retail history, every image read by OCR), in its own process, from the
@@ -137,3 +138,22 @@ def test_the_models_page_shows_the_text_models_evaluation_the_demo_stored(demo: 
     }
     page = demo.client.get("/models").text
     assert "trendwatch-sentiment-fr · macro_recall" in page and "No evaluation stored yet" not in page
+    # what was evaluated once is a table row, never a chart of a single point
+    for figure in re.findall(r'<figure class="metric">.*?</figure>', page, re.S):
+        assert figure.count("<circle") >= 2, figure[:200]
+
+
+def test_the_models_page_follows_production_day_by_day_a_line_per_model_version(demo: Demo) -> None:
+    """The demo's monitor run charts the history's days: dates on the axis, a line per version
+    of the language model the tweets name, drift against a threshold line."""
+    assert "days monitored" in demo.log
+    page = demo.client.get("/models").text
+    lang = page[page.index('data-model="lang"') :]
+    drift_chart = lang[: lang.index("</figure>")]
+    days = re.findall(r'class="tick date"[^>]*>(\d{4}-\d{2}-\d{2})<', drift_chart)
+    assert len(days) == 3 and days == sorted(days) and days[0] < days[-1], days
+    [version] = set(re.findall(r'data-series="([^"]+)"', drift_chart))
+    assert version.startswith("function-words+lingua")
+    points = re.findall(r"<circle [^>]*><title>(\d{4}-\d{2}-\d{2}) ", drift_chart)
+    assert len(set(points)) >= 20, "a point per monitored day of the history"
+    assert 'class="threshold"' in drift_chart
