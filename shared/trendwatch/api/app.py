@@ -1,6 +1,6 @@
 """The analysts' web application: the JSON API (``/api/v1``, OpenAPI at ``/openapi.json`` and
-``/docs``) and the dashboard (``/``), both read-only over the warehouse, both behind one gate
-(:mod:`trendwatch.api.access`)."""
+``/docs``) and the dashboard (``/``), both read-only over the warehouse but for the analysts'
+labels (:mod:`trendwatch.api.labelling`), both behind one gate (:mod:`trendwatch.api.access`)."""
 
 from __future__ import annotations
 
