@@ -13,6 +13,7 @@ import json
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -46,10 +47,10 @@ class FixedClock:
         pass
 
 
-def _drift(state: Path, *more: str) -> list[dict[str, object]]:
+def _drift(state: Path, *more: str) -> list[dict[str, Any]]:
     result = CliRunner().invoke(main, ["drift", "--state", str(state), "--json", *more])
     assert result.exit_code == 0, result.output
-    rows: list[dict[str, object]] = json.loads(result.stdout)
+    rows: list[dict[str, Any]] = json.loads(result.stdout)
     return rows
 
 
