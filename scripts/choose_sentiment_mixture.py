@@ -26,8 +26,9 @@ from trendwatch.evaluation.text import LabelledSet, macro_recall
 REPO = Path(__file__).resolve().parents[1]
 MIXTURE = "trendwatch-sentiment-en-accurate"
 #: 2: the linear member is version 3 (trained on the SemEval 2013-2016 tweets); 3: version 4
-#: (tweet cues: emoticons, elongated and shouted words, exclamation and question marks).
-MIXTURE_VERSION = 3
+#: (tweet cues: emoticons, elongated and shouted words, exclamation and question marks); 4:
+#: version 5 (distilled from the encoder).
+MIXTURE_VERSION = 4
 ENCODER = "trendwatch-sentiment-en-minilm"
 LINEAR = "trendwatch-sentiment-en"
 PLATEAU = 0.005

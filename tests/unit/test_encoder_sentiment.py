@@ -85,5 +85,5 @@ def test_the_mixture_is_the_weighted_geometric_mean_of_its_members() -> None:
 def test_the_accurate_profile_names_the_mixture_in_model_versions() -> None:
     [result] = LocalTextAnalyzer("accurate").analyze([TextItem("1", "Love love love this jacket!", "en")])
     assert result.sentiment.label == "positive"
-    assert result.model_versions["sentiment"].startswith(f"{MIXTURE}-3+")
+    assert result.model_versions["sentiment"].startswith(f"{MIXTURE}-4+")
     assert result.model_versions["sentiment_features"] == "vader-3.3.2"

