@@ -128,7 +128,10 @@ def test_a_label_from_the_api_is_stored_and_counted_by_the_monitor_and_charted(
     writer = DuckDBWarehouse(settings.warehouse_path)
     tomorrow = datetime.now(UTC) + timedelta(days=1)
     ModelMonitor(writer, FixedClock(tomorrow), label_inbox=lake).run()
-    [version] = {r["model_version"] for r in writer.query("SELECT model_version FROM labels")}
+    stored_labels = writer.query("SELECT label_id, labelled_by, model_version FROM labels")
+    [version] = {r["model_version"] for r in stored_labels}
+    # who labelled is kept in its personal column only, never in the key everyone reads
+    assert all(r["labelled_by"] not in r["label_id"] for r in stored_labels)
     accuracy = {
         r["metric"]: r["value"]
         for r in writer.query(

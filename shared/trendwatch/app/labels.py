@@ -12,6 +12,7 @@ warehouse file read-only (so that several readers may share it), so a label wait
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -115,6 +116,12 @@ def topic_label(
     return _row("topic", None, topic_id, relevant, label, None, None, labelled_by, at)
 
 
+def labeller_key(labelled_by: str) -> str:
+    """Who labelled, as the key may carry it: ``labelled_by`` is an analyst's address, a personal
+    column read only through its policy tag, while the key is read by everyone who reads labels."""
+    return hashlib.sha256(labelled_by.encode("utf-8")).hexdigest()[:16]
+
+
 def _row(
     kind: LabelKind,
     tweet_id: str | None,
@@ -127,7 +134,7 @@ def _row(
     at: datetime,
 ) -> dict[str, Any]:
     return {
-        "label_id": f"{kind}:{tweet_id or topic_id}:{labelled_by}",
+        "label_id": f"{kind}:{tweet_id or topic_id}:{labeller_key(labelled_by)}",
         "kind": kind,
         "tweet_id": tweet_id,
         "topic_id": topic_id,

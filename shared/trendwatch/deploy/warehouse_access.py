@@ -25,6 +25,8 @@ from trendwatch.warehouse.views import View
 PERSONAL: Mapping[str, frozenset[str]] = {
     "users": frozenset({"username", "name", "description", "location"}),
     "influencers": frozenset({"username", "name", "description", "location"}),
+    # the analyst's address (IAP's identity) beside each label
+    "labels": frozenset({"labelled_by"}),
 }
 
 #: The column a team's markets are told apart by: a store or warehouse location.
