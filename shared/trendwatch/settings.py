@@ -84,7 +84,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     #: folder's SQLite file (see :mod:`trendwatch.experiments.store`). Services never read it.
     tracking_uri: str | None = None
     #: JSON map of registered model name to the version output rows name
-    #: (``{"trendwatch-sentiment-en": "trendwatch-sentiment-en-4+907a1aab", ...}``), pinned per
+    #: (``{"trendwatch-sentiment-en": "trendwatch-sentiment-en-5+dc98976e", ...}``), pinned per
     #: environment by Terraform: a service refuses to run another version of a model it names
     #: (see :mod:`trendwatch.experiments.pins`). ``None`` pins nothing (local runs).
     model_versions: str | None = None

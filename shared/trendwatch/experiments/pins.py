@@ -12,7 +12,7 @@ image):
   version is pinned (so staging can run a challenger while production runs the champion).
 
 Versions are those of ``trendwatch models`` (``model_version``), e.g.
-``trendwatch-sentiment-en-4+907a1aab`` or ``lgbm-surge-conformal-0123456789ab``.
+``trendwatch-sentiment-en-5+dc98976e`` or ``lgbm-pooled-uplift-0123456789ab``.
 """
 
 from __future__ import annotations

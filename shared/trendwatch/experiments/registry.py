@@ -2,7 +2,7 @@
 
 A registered version points at the run that logged the model's metrics, and carries the
 project's own version (``trendwatch.model_version``: what output rows name, e.g.
-``trendwatch-sentiment-en-4+907a1aab``), so that registering the same model again is a no-op.
+``trendwatch-sentiment-en-5+dc98976e``), so that registering the same model again is a no-op.
 The registered model records which of those metrics are measured on held-out sets and in which
 direction they improve (``trendwatch.heldout_metrics``): :mod:`.promotion` compares those.
 """
