@@ -29,6 +29,7 @@ from trendwatch.adapters.local.blobstore import LocalBlobStore
 from trendwatch.adapters.local.embedder import WordLlamaEmbedder
 from trendwatch.adapters.local.warehouse import DuckDBWarehouse
 from trendwatch.api.app import create_app, open_for_reading
+from trendwatch.api.labelling import labeller_for
 from trendwatch.api.read import MEDIA_PATH, AnalystReads
 from trendwatch.app.insights import influencers
 from trendwatch.app.saved_searches import save_search, search_tweets
@@ -90,15 +91,13 @@ def build_state(root: Path) -> Settings:
 
 
 def analyst_app(settings: Settings) -> tuple[FastAPI, DuckDBWarehouse]:
+    """The application as ``trendwatch serve`` builds it: reads, and labels left in the lake."""
     warehouse, engine = open_for_reading(settings.warehouse_path)
+    lake = LocalBlobStore(settings.lake_dir)
     reads = AnalystReads(
-        warehouse,
-        LocalBlobStore(settings.lake_dir),
-        search_engine=engine,
-        embedder=WordLlamaEmbedder(),
-        emergence=EMERGENCE,
+        warehouse, lake, search_engine=engine, embedder=WordLlamaEmbedder(), emergence=EMERGENCE
     )
-    return create_app(reads), warehouse
+    return create_app(reads, labeller=labeller_for("local", warehouse, lake)), warehouse
 
 
 class Served:
@@ -407,6 +406,7 @@ def test_openapi_documents_every_endpoint_and_its_errors(api: Served) -> None:
         "/api/v1/products/{sku}/forecast",
         "/api/v1/model-metrics",
         "/api/v1/media/{media_key}",
+        "/api/v1/labels",
     }
     assert set(spec["paths"]["/api/v1/topics/{topic_id}"]["get"]["responses"]) == {"200", "400", "404", "422"}
     query_errors = spec["paths"]["/api/v1/tweets/query"]["get"]["responses"]["400"]

@@ -70,9 +70,11 @@ class LakeLabels:
 
 def import_labels(lake: BlobStore, warehouse: Warehouse) -> int:
     """Merge every label waiting in the lake into ``labels``; returns how many were read. The
-    objects stay (a merge by ``label_id`` makes importing twice harmless)."""
+    objects stay (a merge by ``label_id`` makes importing twice harmless). Only a local run has
+    an inbox: in the cloud the API writes ``labels`` itself and the monitor job never does."""
     rows = [json.loads(lake.read(name)) for name in lake.list(INBOX) if name.endswith(".json")]
-    warehouse.merge_rows("labels", rows)
+    if rows:
+        warehouse.merge_rows("labels", rows)
     return len(rows)
 
 
