@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # Debian packages: the OCR engine with its English and French data, a font with accents for
 # the OCR tests and the font families of the held-out OCR renders; headless Chromium and its driver for the dashboard's browser tests. Installed with apt-get when missing (as root, or through sudo).
-SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra fonts-dejavu-core fonts-liberation fonts-freefont-ttf fonts-noto-core chromium chromium-driver
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra libgl1 fonts-dejavu-core fonts-liberation fonts-freefont-ttf fonts-noto-core chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Tools whose pins clash with the project's (checkov wants an old `packaging`) get their own venv.
 TOOLS := .venv-tools
@@ -40,7 +40,7 @@ locks: $(STAMP)  ## rewrite every service's, image's and the build's hashed requ
 	test -x $(LOCK_TOOLS)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_TOOLS) && $(LOCK_TOOLS)/bin/python -m pip install --quiet pip-tools==7.6.2; }
 	$(BIN)/python -m trendwatch.deploy.locks --pip-compile $(LOCK_TOOLS)/bin/pip-compile
 
-system-deps:  ## Debian packages (tesseract OCR with EN/FR data, DejaVu fonts, headless Chromium) via apt-get, when missing
+system-deps:  ## Debian packages (tesseract OCR with EN/FR data, libGL for OpenCV, DejaVu fonts, headless Chromium) via apt-get, when missing
 	@missing="$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done)"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing $$missing"; \

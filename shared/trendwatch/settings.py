@@ -60,7 +60,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     x_stream_url: str = "https://api.x.com/2/tweets/search/stream"
     #: Hosts enrich-image may fetch media from when the lake has no copy.
     media_allowed_hosts: tuple[str, ...] = ("pbs.twimg.com",)
-    #: Local image analysis reads text in images (Tesseract, a few hundred ms per distinct
+    #: Local image analysis reads text in images (Tesseract then PP-OCR, about a second per distinct
     #: image) so that words in pictures become terms; off with ``TRENDWATCH_IMAGE_OCR=false``.
     image_ocr: bool = True
     log_level: str = "INFO"

@@ -83,7 +83,7 @@ def test_each_service_installs_only_its_own_extras() -> None:
         name: library_extras((REPO / "services" / name / "requirements.in").read_text())
         for name in service_names()
     }
-    assert extras["enrich-image"] == ("image", "gcp", "gcp-vision", "http", "observability")
+    assert extras["enrich-image"] == ("image", "image-ocr", "gcp", "gcp-vision", "http", "observability")
     assert extras["ingest"] == ("gcp", "http", "observability")
     assert all("text" not in (e or ()) for name, e in extras.items() if name != "enrich-text")
     # Each Google API's client only where the service calls it.

@@ -156,5 +156,6 @@ def test_photograph_rows_are_the_tuning_ones_then_each_collections_held_out_grou
         ("held-out", "added set, scene pictures, ICDAR 2015, PaddleOCR, MMOCR and keras-ocr", 11),
         ("held-out", "added set, all", 25),
         ("held-out", "both sets, all", 46),
+        ("held-out", "both sets, without PaddleOCR's and ICDAR 2015 pictures", 28),
     ]
     assert photo_groups([]) == []

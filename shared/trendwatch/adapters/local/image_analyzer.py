@@ -33,7 +33,8 @@ from trendwatch.domain.ocr_text import ocr_text
 from trendwatch.observability import get_logger
 from trendwatch.ports import ImageOutcome, InvalidImage
 
-from .ocr import OcrUnavailable, TesseractOcr
+from .ocr import OcrUnavailable
+from .ocr_union import OcrEngine, ocr_engine
 
 ALLOWED_FORMATS: tuple[str, ...] = ("PNG", "JPEG", "GIF", "WEBP", "BMP")
 MAX_PIXELS = 40_000_000
@@ -168,7 +169,7 @@ def dominant_colours(pixels: Image.Image, limit: int = 5) -> list[NamedColour]:
     return summarise(means, counts, limit=limit)
 
 
-def _read_text(ocr: TesseractOcr, pixels: Image.Image) -> str:
+def _read_text(ocr: OcrEngine, pixels: Image.Image) -> str:
     try:
         return ocr_text(ocr.read(_on_white(pixels)))
     except OcrUnavailable as exc:
@@ -180,11 +181,11 @@ def to_colours(named: list[NamedColour]) -> tuple[Colour, ...]:
     return tuple(Colour(name=c.name, hex=c.hex, fraction=c.fraction) for c in named)
 
 
-def _ocr_engine(wanted: bool) -> TesseractOcr | None:
+def _ocr_engine(wanted: bool) -> OcrEngine | None:
     if not wanted:
         return None
     try:
-        return TesseractOcr()
+        return ocr_engine()
     except OcrUnavailable as exc:
         log.warning("OCR is off: images will have no text or text terms", extra={"reason": str(exc)})
         return None
@@ -194,9 +195,9 @@ class LocalImageAnalyzer:
     """:class:`~trendwatch.ports.ImageAnalyzer` without network: hashes, colours and optional OCR.
 
     Hashes and colours take a few milliseconds per image; OCR (``ocr=True``, Tesseract in
-    English and French) takes a few hundred, so it is off unless asked for, and stays off
-    with a warning when Tesseract is not installed. Text is remembered per content digest
-    (reposts often share the exact bytes). An OCR failure leaves ``ocr_text`` empty rather
+    English and French, then PP-OCR for scene text: see :mod:`.ocr_union`) takes about a
+    second, so it is off unless asked for, and stays off with a warning when Tesseract is not
+    installed. Text is remembered per content digest (reposts often share the exact bytes). An OCR failure leaves ``ocr_text`` empty rather
     than losing the image's other results.
     """
 
@@ -221,7 +222,7 @@ class LocalImageAnalyzer:
         """Whether :meth:`analyze` runs OCR (asked for, and Tesseract is installed)."""
         return self._ocr is not None
 
-    def _text(self, ocr: TesseractOcr, image: bytes, pixels: Image.Image) -> str:
+    def _text(self, ocr: OcrEngine, image: bytes, pixels: Image.Image) -> str:
         digest = hashlib.sha256(image).digest()
         if (known := self._texts.get(digest)) is not None:
             self._texts.move_to_end(digest)
