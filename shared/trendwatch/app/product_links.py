@@ -17,6 +17,7 @@ only through late facts, which the next full run (``recompute_days`` larger) pic
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -144,7 +145,7 @@ def window_rows(
                 "positive": labels.count("positive"),
                 "neutral": labels.count("neutral"),
                 "negative": labels.count("negative"),
-                "sentiment_avg": round(sum(scores) / len(scores), 4) if scores else None,
+                "sentiment_avg": round(math.fsum(scores) / len(scores), 4) if scores else None,
                 "reach": sum(followers.values()),
                 "bot_share": round(sum(f.author_id in bots for f in said) / len(said), 4),
             }
